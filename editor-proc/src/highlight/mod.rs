@@ -1,0 +1,1 @@
+//! highlight (work in progress).

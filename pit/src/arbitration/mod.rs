@@ -1,0 +1,1 @@
+//! arbitration (work in progress).

@@ -1,0 +1,1 @@
+//! artifacts (work in progress).

@@ -1,0 +1,1 @@
+//! dag (work in progress).

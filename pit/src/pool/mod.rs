@@ -1,0 +1,1 @@
+//! pool (work in progress).

@@ -1,0 +1,2 @@
+//! `symphony`: the terminal client binary.
+fn main() {}
