@@ -1,7 +1,12 @@
 //! symphony-protocol: the wire formats every Symphony process shares.
 //!
 //! - [`framing`]: one JSON value per line over any async reader/writer.
-//! - [`xi`]: the xi-editor front-end protocol as upstream xi-core speaks it.
+//! - [`xi`]: the xi-editor front-end protocol as upstream xi-core speaks it, plus
+//!   Symphony's namespaced additions (`symphony.*`).
 //! - [`envelope`]: the `Message<T>` envelope used between the client, the
 //!   Conductor and extensions, with JSON and MessagePack codecs.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+pub mod envelope;
+pub mod framing;
+pub mod xi;

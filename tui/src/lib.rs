@@ -1,3 +1,23 @@
 //! symphony: the terminal client. Line caches, rendering, the pane tree,
 //! keymaps, prompts and (later) the Conductor panes.
+//!
+//! - [`action`]: the one [`action::Action`] enum (its names are the config names).
+//! - [`keymap`], [`config`]: keys as data, `config.toml`.
+//! - [`app`]: the state, `update(state, action)`, events to actions, the loop.
+//! - [`ui`]: `draw(&State, &mut Frame)`, the editor view widget.
+//! - [`panes`]: windows and split trees; [`overlays`]: palette, pickers, prompts.
+//! - [`linecache`], [`session`]: the view line caches and the editor connection.
+//! - [`terminal`], [`logging`]: terminal set-up/restore, the log file.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+pub mod action;
+pub mod app;
+pub mod config;
+pub mod keymap;
+pub mod linecache;
+pub mod logging;
+pub mod overlays;
+pub mod panes;
+pub mod session;
+pub mod terminal;
+pub mod ui;

@@ -1,2 +1,86 @@
-//! `symphony`: the terminal client binary.
-fn main() {}
+//! `symphony`: the terminal client binary. Parses the command line, loads the
+//! config, starts logging and runs the client loop.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Parser;
+use symphony_tui::app::run::{RunOptions, run};
+use symphony_tui::config::{Config, config_path, default_config_text};
+use symphony_tui::session::EditorTarget;
+
+/// Symphony: a terminal code editor (run it over SSH).
+#[derive(Debug, Parser)]
+#[command(
+    name = "symphony",
+    version,
+    about = "Symphony: a terminal code editor (run it over SSH). Ctrl-P lists every command.",
+    after_help = "Config: $XDG_CONFIG_HOME/symphony/config.toml (see --print-default-config).\n\
+                  Logs: $XDG_STATE_HOME/symphony/symphony.log (RUST_LOG honoured)."
+)]
+struct Cli {
+    /// Files to open (the first in window 1, one window each).
+    files: Vec<PathBuf>,
+    /// Connect to a running symphony-editor on this local socket instead of starting one.
+    #[arg(long, value_name = "SOCKET")]
+    connect: Option<PathBuf>,
+    /// The symphony-editor program to start (default: next to this program, else on PATH).
+    #[arg(long, value_name = "PATH")]
+    editor: Option<PathBuf>,
+    /// Print a complete commented default config.toml and exit.
+    #[arg(long)]
+    print_default_config: bool,
+    /// Use this config file instead of $XDG_CONFIG_HOME/symphony/config.toml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// `symphony-editor` next to the current executable, else the bare name (PATH).
+fn default_editor() -> PathBuf {
+    let name = "symphony-editor";
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join(name)))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cli.print_default_config {
+        print!("{}", default_config_text());
+        return Ok(());
+    }
+    let _log = symphony_tui::logging::init();
+    let (config, config_error) = match cli.config.clone().or_else(config_path) {
+        Some(path) => Config::load(&path),
+        None => (Config::default(), None),
+    };
+    if let Some(e) = &config_error {
+        tracing::warn!("{e}");
+    }
+    let target = match cli.connect {
+        Some(socket) => EditorTarget::Connect { socket },
+        None => EditorTarget::Spawn {
+            program: cli.editor.unwrap_or_else(default_editor),
+        },
+    };
+    tracing::info!(?target, files = cli.files.len(), "starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(run(RunOptions {
+        config,
+        config_error,
+        files: cli.files,
+        target,
+    }));
+    // The session's tasks may hold blocking reads: do not wait for them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    if let Err(e) = &result {
+        tracing::error!("{e:#}");
+    }
+    result
+}

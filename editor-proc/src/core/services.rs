@@ -1,0 +1,255 @@
+//! Background services the core drives: syntax highlighting (results arrive later and
+//! restyle lines), the file watcher (external changes) and the crash journal.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio::sync::mpsc::UnboundedReceiver;
+use xi_rope::{Interval, Rope, RopeDelta};
+
+use super::Core;
+use crate::buffer::EditKind;
+use crate::files;
+use crate::highlight::{
+    HighlightJob, HighlightResult, HighlightService, Highlighting, LineEdit, LineStyles,
+};
+use crate::journal::{JournalDir, JournalEdit};
+use crate::render::shadow::STYLES_VALID;
+use crate::render::{StyleLookup, notification};
+use crate::selection::{InsertDrift, SelRegion, Selection};
+use crate::watch::{FileWatcher, WatchEvent, WatchEventKind};
+
+impl StyleLookup for LineStyles {
+    fn spans(&self, line: usize) -> Vec<(usize, usize, u64)> {
+        self.get(line)
+            .map(|s| s.iter().map(|s| (s.start, s.len, s.style_id)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Optional services; a plain `Core::new()` has none (tests, benches).
+#[derive(Default)]
+pub struct Services {
+    /// Syntaxes and themes.
+    pub highlighting: Option<Arc<Highlighting>>,
+    /// The highlighting worker.
+    pub highlighter: Option<HighlightService>,
+    /// The file watcher.
+    pub watcher: Option<FileWatcher>,
+    /// Where crash journals go.
+    pub journal: Option<JournalDir>,
+}
+
+/// Receivers the serving loop listens on besides the protocol input.
+pub struct ServiceEvents {
+    /// Highlight results.
+    pub highlight: Option<UnboundedReceiver<HighlightResult>>,
+    /// File changes.
+    pub watch: Option<UnboundedReceiver<WatchEvent>>,
+}
+
+impl Services {
+    /// Everything on: highlighting (themes from `themes_dir`), watcher, journal from the environment.
+    pub fn start(themes_dir: Option<&Path>) -> (Self, ServiceEvents) {
+        let h = Arc::new(Highlighting::load(themes_dir));
+        let (service, hrx) = HighlightService::spawn(Arc::clone(&h));
+        let (wtx, wrx) = tokio::sync::mpsc::unbounded_channel();
+        let watcher = FileWatcher::new(wtx)
+            .map_err(|e| tracing::warn!("no file watching: {e}"))
+            .ok();
+        let services = Services {
+            highlighting: Some(h),
+            highlighter: Some(service),
+            watcher,
+            journal: Some(JournalDir::from_env()),
+        };
+        (
+            services,
+            ServiceEvents {
+                highlight: Some(hrx),
+                watch: Some(wrx),
+            },
+        )
+    }
+}
+
+impl Core {
+    /// Asks for (re-)highlighting of a buffer; `edit` None means from scratch.
+    pub(super) fn request_highlight(&mut self, bid: u64, edit: Option<LineEdit>) {
+        let Some(b) = self.buffers.get_mut(&bid) else {
+            return;
+        };
+        if edit.is_none() {
+            // from scratch (language or theme changed): results of older jobs are stale
+            b.rev += 1;
+            b.highlight_epoch = b.rev;
+            b.styles.clear();
+        }
+        let Some(service) = self.services.highlighter.as_ref() else {
+            return;
+        };
+        if b.language == crate::highlight::PLAIN_TEXT || b.language.is_empty() {
+            if edit.is_none() {
+                service.forget(bid);
+            }
+            return;
+        }
+        if let Some(e) = edit {
+            b.styles.apply_edit(b.rev, &e);
+        }
+        let want = b
+            .views
+            .iter()
+            .filter_map(|v| self.views.get(v))
+            .map(|v| v.first_line..v.first_line + v.height + 3)
+            .reduce(|a, c| a.start.min(c.start)..a.end.max(c.end))
+            .unwrap_or(0..12);
+        service.request(HighlightJob {
+            buffer: bid,
+            rev: b.rev,
+            text: b.buffer.text().clone(),
+            language: b.language.clone(),
+            theme: self.theme.clone(),
+            edit,
+            want_lines: want,
+        });
+    }
+
+    /// Records an applied delta in the journal and tells the highlighter what changed.
+    pub(super) fn text_changed(&mut self, bid: u64, old: &Rope, delta: &RopeDelta) {
+        let (iv, new_len) = delta.summary();
+        let Some(b) = self.buffers.get_mut(&bid) else {
+            return;
+        };
+        if let Some(j) = b.file.journal.as_mut() {
+            if let Err(e) = j.record(&JournalEdit::from_delta(delta)) {
+                tracing::warn!("journal: {e}");
+            }
+            b.file.journaled = true;
+        }
+        let first_line = old.line_of_offset(iv.start());
+        let old_end = old.line_of_offset(iv.end()) + 1;
+        let new_end = b.buffer.text().line_of_offset(iv.start() + new_len) + 1;
+        let edit = LineEdit {
+            first_line,
+            old_lines: old_end - first_line,
+            new_lines: new_end - first_line,
+        };
+        self.request_highlight(bid, Some(edit));
+    }
+
+    /// A highlight result arrived: announce new styles, then send the restyled lines.
+    pub fn on_highlight(&mut self, result: HighlightResult, out: &mut Vec<String>) {
+        // styles are announced even from stale results: the ids are remembered as sent
+        for def in &result.new_styles {
+            match serde_json::to_value(def) {
+                Ok(v) => self.send(notification("def_style", v)),
+                Err(e) => tracing::error!("def_style: {e}"),
+            }
+        }
+        let changed = match self.buffers.get_mut(&result.buffer) {
+            Some(b) if result.rev >= b.highlight_epoch => b.styles.apply_result(&result),
+            _ => None,
+        };
+        if let Some(range) = changed {
+            let views = self
+                .buffers
+                .get(&result.buffer)
+                .map(|b| b.views.clone())
+                .unwrap_or_default();
+            for v in views {
+                if let Some(view) = self.views.get_mut(&v) {
+                    view.shadow
+                        .partial_invalidate(range.start, range.end, STYLES_VALID);
+                }
+                self.render_view(&v);
+            }
+        }
+        self.flush(out);
+    }
+
+    /// A watched file changed on disk.
+    pub fn on_watch(&mut self, event: WatchEvent, out: &mut Vec<String>) {
+        let Some(bid) = self
+            .buffers
+            .iter()
+            .find(|(_, b)| b.file.path.as_deref() == Some(event.path.as_path()))
+            .map(|(k, _)| *k)
+        else {
+            return;
+        };
+        let pristine = self
+            .buffers
+            .get(&bid)
+            .is_some_and(|b| b.buffer.is_pristine());
+        match (event.kind, pristine) {
+            (WatchEventKind::Changed, true) => self.reload(bid, &event.path),
+            (WatchEventKind::Changed, false) => self.send(notification(
+                "alert",
+                json!({"msg": format!("{} changed on disk; your unsaved changes are kept (save to overwrite).", event.path.display())}),
+            )),
+            (WatchEventKind::Removed, _) => self.send(notification(
+                "alert",
+                json!({"msg": format!("{} was removed from disk; save to write it again.", event.path.display())}),
+            )),
+        }
+        self.flush(out);
+    }
+
+    fn reload(&mut self, bid: u64, path: &Path) {
+        let loaded = match files::load(path) {
+            Ok(Some(f)) => f,
+            Ok(None) => return,
+            Err(e) => {
+                self.send(notification("alert", json!({"msg": e.to_string()})));
+                return;
+            }
+        };
+        let Some(b) = self.buffers.get_mut(&bid) else {
+            return;
+        };
+        let old = b.buffer.text().clone();
+        let mut builder = xi_rope::DeltaBuilder::new(old.len());
+        builder.replace(Interval::new(0, old.len()), loaded.text.clone());
+        let delta = builder.build();
+        if b.buffer.apply(delta.clone(), EditKind::Other, false) {
+            b.buffer.set_pristine();
+            b.file.fingerprint = Some(loaded.fingerprint);
+            b.file.line_ending = loaded.line_ending;
+            if let Some(j) = b.file.journal.as_mut() {
+                let _ = j.saved(&loaded.text);
+            }
+            let origin = b.views.first().cloned().unwrap_or_default();
+            let views = b.views.clone();
+            self.after_text_change_quiet(bid, &origin, &old, &delta);
+            for v in views {
+                self.render_view(&v);
+            }
+        }
+    }
+
+    fn after_text_change_quiet(&mut self, bid: u64, origin: &str, old: &Rope, delta: &RopeDelta) {
+        let Some(b) = self.buffers.get_mut(&bid) else {
+            return;
+        };
+        b.rev += 1;
+        let text = b.buffer.text().clone();
+        for v in b.views.clone() {
+            if let Some(view) = self.views.get_mut(&v) {
+                // a reload keeps the carets where they were (clamped), not after the new text
+                let kept = view.selection.iter().fold(Selection::new(), |mut sel, r| {
+                    let at = |o: usize| {
+                        text.at_or_prev_codepoint_boundary(o.min(text.len()))
+                            .unwrap_or(0)
+                    };
+                    sel.add_region(SelRegion::new(at(r.start), at(r.end)));
+                    sel
+                });
+                view.after_edit(&text, old, delta, InsertDrift::Default, v == origin);
+                view.set_selection(&text, kept);
+            }
+        }
+        self.request_highlight(bid, None);
+    }
+}

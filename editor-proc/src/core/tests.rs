@@ -1,0 +1,276 @@
+//! Behaviour of edit commands through the core's line API, in the `"ab|c"` notation.
+
+use serde_json::{Value, json};
+
+use super::Core;
+use crate::testing::{parse, render};
+
+struct T {
+    core: Core,
+    _dir: tempfile::TempDir,
+}
+
+impl T {
+    /// A core with one view on `src` (notation: carets and selections set as given).
+    fn new(src: &str) -> T {
+        let (text, sel) = parse(src);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, String::from(&text)).expect("write");
+        let mut core = Core::new();
+        let mut out = Vec::new();
+        core.handle_line(
+            &json!({"id": 0, "method": "new_view", "params": {"file_path": path}}).to_string(),
+            &mut out,
+        );
+        if let Some(v) = core.views.get_mut("view-id-1") {
+            v.selection = sel;
+        }
+        T { core, _dir: dir }
+    }
+
+    fn edit(&mut self, method: &str, params: Value) -> Vec<Value> {
+        let mut out = Vec::new();
+        let line = json!({"method": "edit", "params": {"view_id": "view-id-1", "method": method, "params": params}});
+        self.core.handle_line(&line.to_string(), &mut out);
+        out.iter()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect()
+    }
+
+    fn request(&mut self, method: &str) -> Value {
+        let mut out = Vec::new();
+        let line = json!({"id": 9, "method": "edit", "params": {"view_id": "view-id-1", "method": method, "params": {}}});
+        self.core.handle_line(&line.to_string(), &mut out);
+        let v: Vec<Value> = out
+            .iter()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        v.into_iter().find(|m| m["id"] == 9).expect("response")["result"].clone()
+    }
+
+    fn state(&self) -> String {
+        let text = self.core.text_of("view-id-1").expect("text");
+        render(text, &self.core.views["view-id-1"].selection)
+    }
+}
+
+#[test]
+fn typing_deleting_and_undo_groups() {
+    let mut t = T::new("|");
+    for c in ["a", "b", "c"] {
+        t.edit("insert", json!({"chars": c}));
+    }
+    t.edit("move_left", json!({}));
+    t.edit("insert", json!({"chars": "X"}));
+    assert_eq!(t.state(), "abX|c");
+    t.edit("undo", json!({}));
+    assert_eq!(t.state(), "ab|c");
+    t.edit("undo", json!({}));
+    assert_eq!(t.state(), "|");
+    t.edit("redo", json!({}));
+    assert_eq!(t.state(), "abc|");
+    t.edit("delete_backward", json!({}));
+    t.edit("delete_backward", json!({}));
+    t.edit("undo", json!({}));
+    assert_eq!(t.state(), "abc|");
+}
+
+#[test]
+fn multi_cursor_editing() {
+    let mut t = T::new("a|b\ncd\nef");
+    t.edit("add_selection_below", json!({}));
+    t.edit("add_selection_below", json!({}));
+    t.edit("insert", json!({"chars": "-"}));
+    assert_eq!(t.state(), "a-|b\nc-|d\ne-|f");
+    t.edit("collapse_selections", json!({}));
+    assert_eq!(t.state(), "a-|b\nc-d\ne-f");
+    let mut t = T::new("[ab\ncd|]");
+    t.edit("selection_into_lines", json!({}));
+    assert_eq!(t.state(), "[ab|]\n[cd|]");
+    t.edit("uppercase", json!({}));
+    assert_eq!(t.state(), "[AB|]\n[CD|]");
+}
+
+#[test]
+fn gestures_select_words_lines_and_drag() {
+    let mut t = T::new("|foo bar\nbaz");
+    let g = |ty: Value| json!({"line": 0, "col": 5, "ty": ty});
+    t.edit(
+        "gesture",
+        g(json!({"select": {"granularity": "word", "multi": false}})),
+    );
+    assert_eq!(t.state(), "foo [bar|]\nbaz");
+    t.edit("gesture", json!({"line": 1, "col": 1, "ty": "drag"}));
+    assert_eq!(t.state(), "foo [bar\nbaz|]");
+    t.edit(
+        "gesture",
+        g(json!({"select": {"granularity": "line", "multi": false}})),
+    );
+    assert_eq!(t.state(), "[foo bar\n|]baz");
+    t.edit(
+        "gesture",
+        json!({"line": 1, "col": 1, "ty": {"select": {"granularity": "point", "multi": true}}}),
+    );
+    assert_eq!(t.state(), "[foo bar\n|]b|az");
+    t.edit(
+        "gesture",
+        json!({"line": 1, "col": 1, "ty": {"select": {"granularity": "point", "multi": true}}}),
+    );
+    assert_eq!(t.state(), "[foo bar\n|]baz");
+    t.edit(
+        "gesture",
+        json!({"line": 0, "col": 1, "ty": {"select": {"granularity": "point", "multi": false}}}),
+    );
+    t.edit(
+        "gesture",
+        json!({"line": 1, "col": 2, "ty": {"select_extend": {"granularity": "point"}}}),
+    );
+    assert_eq!(t.state(), "f[oo bar\nba|]z");
+}
+
+#[test]
+fn kill_ring_copy_cut_paste() {
+    let mut t = T::new("ab|cd\nef");
+    t.edit("delete_to_end_of_paragraph", json!({}));
+    assert_eq!(t.state(), "ab|\nef");
+    t.edit("move_to_end_of_document", json!({}));
+    t.edit("yank", json!({}));
+    assert_eq!(t.state(), "ab\nefcd|");
+    assert_eq!(t.request("copy"), Value::Null);
+    t.edit("move_word_left_and_modify_selection", json!({}));
+    assert_eq!(t.request("cut"), json!("efcd"));
+    assert_eq!(t.state(), "ab\n|");
+    t.edit("paste", json!({"chars": "xy"}));
+    assert_eq!(t.state(), "ab\nxy|");
+}
+
+#[test]
+fn find_replace_and_status() {
+    let mut t = T::new("|one two one\nOne");
+    let out = t.edit(
+        "find",
+        json!({"chars": "one", "case_sensitive": false, "regex": false, "whole_words": false}),
+    );
+    let status = out
+        .iter()
+        .find(|m| m["method"] == "find_status")
+        .expect("find_status");
+    symphony_protocol::xi::parse_client_notification("find_status", status["params"].clone())
+        .expect("find_status parses with symphony-protocol");
+    assert_eq!(status["params"]["queries"][0]["matches"], 3);
+    assert_eq!(status["params"]["queries"][0]["lines"], json!([1, 1, 2]));
+    t.edit("find_next", json!({"wrap_around": true}));
+    assert_eq!(t.state(), "[one|] two one\nOne");
+    t.edit(
+        "find_next",
+        json!({"wrap_around": true, "modify_selection": "add"}),
+    );
+    assert_eq!(t.state(), "[one|] two [one|]\nOne");
+    t.edit("find_previous", json!({"wrap_around": true}));
+    assert_eq!(t.state(), "[one|] two one\nOne");
+    let out = t.edit("highlight_find", json!({"visible": true}));
+    let upd = out
+        .iter()
+        .find(|m| m["method"] == "update")
+        .expect("update");
+    let line0 = &upd["params"]["update"]["ops"][0]["lines"][0];
+    assert_eq!(line0["styles"], json!([0, 3, 1, 5, 3, 1, -11, 3, 0]));
+    let ann = &upd["params"]["update"]["annotations"];
+    assert_eq!(ann[1]["type"], "find");
+    assert_eq!(ann[1]["n"], 3);
+    let out = t.edit("replace", json!({"chars": "1", "preserve_case": false}));
+    let rs = out
+        .iter()
+        .find(|m| m["method"] == "replace_status")
+        .expect("replace_status");
+    symphony_protocol::xi::parse_client_notification("replace_status", rs["params"].clone())
+        .expect("replace_status parses with symphony-protocol");
+    t.edit("replace_all", json!({}));
+    assert_eq!(
+        String::from(t.core.text_of("view-id-1").expect("text")),
+        "1 two 1\n1"
+    );
+    t.edit("undo", json!({}));
+    assert_eq!(
+        String::from(t.core.text_of("view-id-1").expect("text")),
+        "one two one\nOne"
+    );
+    t.edit("find", json!({"chars": "t\\w+|O\\w+", "case_sensitive": true, "regex": true, "whole_words": false}));
+    t.edit("find_all", json!({}));
+    assert_eq!(t.state(), "one [two|] one\n[One|]");
+    t.edit(
+        "find",
+        json!({"chars": "one", "case_sensitive": false, "whole_words": true}),
+    );
+    t.edit("move_to_beginning_of_document", json!({}));
+    t.edit("selection_for_find", json!({"case_sensitive": true}));
+    t.edit("find_all", json!({}));
+    assert_eq!(t.state(), "[one|] two [one|]\nOne");
+}
+
+#[test]
+fn lines_numbers_case_and_recordings() {
+    let mut t = T::new("a|b\nc");
+    t.edit("duplicate_line", json!({}));
+    assert_eq!(t.state(), "ab\na|b\nc");
+    t.edit("indent", json!({}));
+    assert_eq!(t.state(), "ab\n    a|b\nc");
+    t.edit("outdent", json!({}));
+    assert_eq!(t.state(), "ab\na|b\nc");
+    let mut t = T::new("x = 9|");
+    t.edit("increase_number", json!({}));
+    assert_eq!(t.state(), "x = 10|");
+    t.edit("decrease_number", json!({}));
+    t.edit("decrease_number", json!({}));
+    assert_eq!(t.state(), "x = 8|");
+    let mut t = T::new("hello |world");
+    t.edit("move_word_right_and_modify_selection", json!({}));
+    t.edit("capitalize", json!({}));
+    assert_eq!(t.state(), "hello World|");
+    let mut t = T::new("|");
+    t.edit("toggle_recording", json!({"recording_name": "r"}));
+    t.edit("insert", json!({"chars": "ab"}));
+    t.edit("insert_newline", json!({}));
+    t.edit("toggle_recording", json!({"recording_name": "r"}));
+    t.edit("play_recording", json!({"recording_name": "r"}));
+    assert_eq!(t.state(), "ab\nab\n|");
+    t.edit("undo", json!({}));
+    assert_eq!(t.state(), "ab\n|");
+    t.edit("clear_recording", json!({"recording_name": "r"}));
+    t.edit("play_recording", json!({"recording_name": "r"}));
+    assert_eq!(t.state(), "ab\n|");
+    let mut t = T::new("    ab|");
+    t.edit("insert_newline", json!({}));
+    t.edit("insert_tab", json!({}));
+    assert_eq!(t.state(), "    ab\n        |");
+    t.edit("debug_toggle_comment", json!({}));
+    assert_eq!(t.state(), "    ab\n        |");
+}
+
+#[test]
+fn scrolling_and_request_lines() {
+    let text: String = (0..100).map(|i| format!("l{i}\n")).collect();
+    let mut t = T::new(&format!("|{text}"));
+    let out = t.edit("goto_line", json!({"line": 50}));
+    let scroll = out
+        .iter()
+        .find(|m| m["method"] == "scroll_to")
+        .expect("scroll_to");
+    assert_eq!(scroll["params"]["line"], 50);
+    let out = t.edit("request_lines", json!([20, 25]));
+    let ops = out[0]["params"]["update"]["ops"]
+        .as_array()
+        .expect("ops")
+        .clone();
+    let ins = ops
+        .iter()
+        .find(|o| o["op"] == "ins" && o["lines"][0]["ln"] == 21)
+        .expect("requested lines sent");
+    assert_eq!(ins["n"], 5);
+    assert_eq!(ins["lines"][4]["text"], "l24\n");
+    t.edit("scroll_page_down", json!({}));
+    let text = t.core.text_of("view-id-1").expect("text").clone();
+    let caret = t.core.views["view-id-1"].selection[0].end;
+    assert_eq!(crate::text::offset_to_line_col(&text, caret), (58, 0));
+}

@@ -1,0 +1,506 @@
+//! Edit operations as pure functions: (text, selection, settings) -> delta.
+//! Nothing here changes state; `core` applies the deltas in one place.
+
+use std::collections::BTreeSet;
+
+use xi_rope::{Cursor, DeltaBuilder, Interval, LinesMetric, Rope, RopeDelta};
+
+use crate::movement::{Movement, region_movement};
+use crate::selection::{SelRegion, Selection};
+use crate::text::{
+    line_col_to_offset, line_of_offset, offset_of_line, offset_to_line_col, select_word,
+};
+
+/// Settings the edit operations read.
+#[derive(Debug, Clone)]
+pub struct EditSettings {
+    /// Columns per tab stop.
+    pub tab_size: usize,
+    /// Insert spaces instead of `\t`.
+    pub translate_tabs_to_spaces: bool,
+    /// Backspace in leading spaces deletes to the previous tab stop.
+    pub use_tab_stops: bool,
+    /// New lines copy the indentation of the current line.
+    pub auto_indent: bool,
+    /// Pairs that surround a selection when their opening char is typed.
+    pub surrounding_pairs: Vec<(String, String)>,
+}
+
+impl Default for EditSettings {
+    fn default() -> Self {
+        EditSettings {
+            tab_size: 4,
+            translate_tabs_to_spaces: true,
+            use_tab_stops: true,
+            auto_indent: true,
+            surrounding_pairs: vec![
+                ("\"".into(), "\"".into()),
+                ("'".into(), "'".into()),
+                ("{".into(), "}".into()),
+                ("[".into(), "]".into()),
+            ],
+        }
+    }
+}
+
+/// Replaces every region with `chars`.
+pub fn insert(text: &Rope, sel: &[SelRegion], chars: &str) -> RopeDelta {
+    let rope = Rope::from(chars);
+    let mut b = DeltaBuilder::new(text.len());
+    for r in sel {
+        b.replace(Interval::new(r.min(), r.max()), rope.clone());
+    }
+    b.build()
+}
+
+/// Puts `before` and `after` around every region.
+pub fn surround(text: &Rope, sel: &[SelRegion], before: &str, after: &str) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    for r in sel {
+        b.replace(Interval::new(r.min(), r.min()), Rope::from(before));
+        b.replace(Interval::new(r.max(), r.max()), Rope::from(after));
+    }
+    b.build()
+}
+
+/// Paste: with as many lines as carets, one line per caret; otherwise the whole text everywhere.
+pub fn paste(text: &Rope, sel: &[SelRegion], chars: &str) -> RopeDelta {
+    let lines: Vec<&str> = chars.lines().collect();
+    if sel.len() == 1 || sel.len() != lines.len() {
+        return insert(text, sel, chars);
+    }
+    let mut b = DeltaBuilder::new(text.len());
+    for (r, line) in sel.iter().zip(lines) {
+        b.replace(Interval::new(r.min(), r.max()), Rope::from(line));
+    }
+    b.build()
+}
+
+fn delete_regions(text: &Rope, regions: &[SelRegion]) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    for r in regions {
+        if r.min() < r.max() {
+            b.delete(Interval::new(r.min(), r.max()));
+        }
+    }
+    b.build()
+}
+
+/// Deletes the selected text of every region (cut).
+pub fn delete_selection(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
+    delete_regions(text, sel)
+}
+
+/// Where backspace starts deleting for a caret at `offset`.
+fn backspace_start(text: &Rope, offset: usize, s: &EditSettings) -> usize {
+    let Some(prev) = text.prev_grapheme_offset(offset) else {
+        return offset;
+    };
+    if s.use_tab_stops && s.translate_tabs_to_spaces && s.tab_size > 1 {
+        let (_, col) = offset_to_line_col(text, offset);
+        if col > 0 {
+            let to_stop = (col - 1) % s.tab_size + 1;
+            let lead = text.slice_to_cow(offset - col..offset);
+            if to_stop > 1 && lead.bytes().all(|c| c == b' ') {
+                return offset - to_stop;
+            }
+        }
+    }
+    prev
+}
+
+/// Backspace: deletes each selection, or the grapheme (or indent step) before each caret.
+pub fn delete_backward(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
+    let mut dels = Selection::new();
+    for r in sel {
+        let start = if r.is_caret() {
+            backspace_start(text, r.end, s)
+        } else {
+            r.min()
+        };
+        dels.add_region(SelRegion::new(start, r.max()));
+    }
+    delete_regions(text, &dels)
+}
+
+/// Deletes from each caret to where `m` takes it (selections are deleted as they are).
+/// Returns the delta and the deleted text (for the kill ring).
+pub fn delete_by_movement(
+    text: &Rope,
+    sel: &[SelRegion],
+    m: Movement,
+    page: usize,
+) -> (RopeDelta, String) {
+    let mut dels = Selection::new();
+    for &r in sel {
+        if r.is_caret() {
+            dels.add_region(region_movement(m, r, text, page, true));
+        } else {
+            dels.add_region(r);
+        }
+    }
+    let killed = extract(text, &dels).unwrap_or_default();
+    (delete_regions(text, &dels), killed)
+}
+
+/// The selected text of every non-empty region, joined by newlines; `None` when nothing is selected.
+pub fn extract(text: &Rope, sel: &[SelRegion]) -> Option<String> {
+    let mut out: Option<String> = None;
+    for r in sel.iter().filter(|r| !r.is_caret()) {
+        let s = text.slice_to_cow(r.min()..r.max());
+        match out.as_mut() {
+            None => out = Some(s.into_owned()),
+            Some(o) => {
+                o.push('\n');
+                o.push_str(&s);
+            }
+        }
+    }
+    out
+}
+
+/// Newline, copying the current line's indentation when `auto_indent` is on.
+pub fn insert_newline(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    for r in sel {
+        let mut ins = String::from("\n");
+        if s.auto_indent {
+            let line_start = offset_of_line(text, line_of_offset(text, r.min()));
+            let lead = text.slice_to_cow(line_start..r.min());
+            ins.extend(lead.chars().take_while(|c| *c == ' ' || *c == '\t'));
+        }
+        b.replace(Interval::new(r.min(), r.max()), Rope::from(ins));
+    }
+    b.build()
+}
+
+fn tab_text(s: &EditSettings, width: usize) -> String {
+    if s.translate_tabs_to_spaces {
+        " ".repeat(width.max(1))
+    } else {
+        "\t".into()
+    }
+}
+
+fn lines_of(text: &Rope, r: &SelRegion) -> std::ops::Range<usize> {
+    let first = line_of_offset(text, r.min());
+    let (last, col) = offset_to_line_col(text, r.max());
+    let end = if last > first && col == 0 {
+        last
+    } else {
+        last + 1
+    };
+    first..end
+}
+
+/// Tab: spaces to the next tab stop at carets; indents every line of multi-line selections.
+pub fn insert_tab(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    let full = tab_text(s, s.tab_size);
+    for r in sel {
+        let lines = lines_of(text, r);
+        if lines.len() > 1 {
+            for line in lines {
+                let o = offset_of_line(text, line);
+                b.replace(Interval::new(o, o), Rope::from(full.as_str()));
+            }
+        } else {
+            let (_, col) = offset_to_line_col(text, r.start);
+            let w = s.tab_size.max(1) - col % s.tab_size.max(1);
+            b.replace(Interval::new(r.min(), r.max()), Rope::from(tab_text(s, w)));
+        }
+    }
+    b.build()
+}
+
+/// Indent (`outdent == false`) or outdent every line touched by the selection.
+pub fn modify_indent(text: &Rope, sel: &[SelRegion], s: &EditSettings, outdent: bool) -> RopeDelta {
+    let mut lines = BTreeSet::new();
+    for r in sel {
+        lines.extend(lines_of(text, r));
+    }
+    let tab = tab_text(s, s.tab_size);
+    let mut b = DeltaBuilder::new(text.len());
+    for line in lines {
+        let o = offset_of_line(text, line);
+        if !outdent {
+            b.replace(Interval::new(o, o), Rope::from(tab.as_str()));
+            continue;
+        }
+        let tab_end = line_col_to_offset(text, line, tab.len());
+        let lead = text.slice_to_cow(o..tab_end.max(o));
+        if lead == tab.as_str() {
+            b.delete(Interval::new(o, tab_end));
+        } else {
+            let n = lead
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .map(char::len_utf8)
+                .sum::<usize>();
+            if n > 0 {
+                b.delete(Interval::new(o, o + n));
+            }
+        }
+    }
+    b.build()
+}
+
+/// Transpose: swaps the graphemes around each caret (the two before it at a line end);
+/// rotates the contents of non-empty regions.
+pub fn transpose(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    let mut last = 0;
+    let mut prev_sel = sel
+        .iter()
+        .rev()
+        .find(|r| !r.is_caret())
+        .map(|r| text.subseq(Interval::new(r.min(), r.max())));
+    for r in sel {
+        if r.is_caret() {
+            let mut middle = r.end;
+            let mut start = text.prev_grapheme_offset(middle).unwrap_or(0);
+            let mut end = text.next_grapheme_offset(middle).unwrap_or(middle);
+            if start < last {
+                continue;
+            }
+            let next_line_start = offset_of_line(text, line_of_offset(text, end));
+            if end == middle || (end == next_line_start && end > middle) {
+                middle = start;
+                start = text.prev_grapheme_offset(middle).unwrap_or(0);
+                end = r.end;
+            }
+            if start < middle && middle < end {
+                let before = text.slice_to_cow(start..middle);
+                let after = text.slice_to_cow(middle..end);
+                b.replace(
+                    Interval::new(start, end),
+                    Rope::from([after, before].concat()),
+                );
+                last = end;
+            }
+        } else if let Some(p) = prev_sel.take() {
+            prev_sel = Some(text.subseq(Interval::new(r.min(), r.max())));
+            b.replace(Interval::new(r.min(), r.max()), p);
+        }
+    }
+    b.build()
+}
+
+/// Replaces each region's text by `f(text)` (uppercase, lowercase).
+pub fn transform_text(text: &Rope, sel: &[SelRegion], f: impl Fn(&str) -> String) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    for r in sel.iter().filter(|r| !r.is_caret()) {
+        let s = text.slice_to_cow(r.min()..r.max());
+        b.replace(Interval::new(r.min(), r.max()), Rope::from(f(&s)));
+    }
+    b.build()
+}
+
+/// Capitalizes every word touched by each region; carets end at each region's end.
+pub fn capitalize(text: &Rope, sel: &[SelRegion]) -> (RopeDelta, Selection) {
+    let mut b = DeltaBuilder::new(text.len());
+    let mut out = Selection::new();
+    let mut last = 0;
+    for r in sel {
+        out.add_region(SelRegion::caret(r.max()));
+        let start = select_word(text, r.min()).0.min(r.min()).max(last);
+        let end = select_word(text, r.max()).1.max(r.max()).max(start);
+        last = end;
+        let old = text.slice_to_cow(start..end);
+        let mut new = String::with_capacity(old.len());
+        let mut in_word = false;
+        for c in old.chars() {
+            if c.is_alphanumeric() {
+                if in_word {
+                    new.extend(c.to_lowercase());
+                } else {
+                    new.extend(c.to_uppercase());
+                }
+                in_word = true;
+            } else {
+                in_word = c == '_' && in_word;
+                new.push(c);
+            }
+        }
+        if new != old {
+            b.replace(Interval::new(start, end), Rope::from(new));
+        }
+    }
+    (b.build(), out)
+}
+
+/// Adds `step` to the integer at or just before each caret.
+pub fn change_number(text: &Rope, sel: &[SelRegion], step: i128) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    let mut last = 0;
+    for r in sel {
+        let (mut start, end) = select_word(text, r.end);
+        if start > 0 && text.byte_at(start - 1) == b'-' {
+            start -= 1;
+        }
+        if start < last {
+            continue;
+        }
+        last = end;
+        let word = text.slice_to_cow(start..end);
+        if let Some(n) = word.parse::<i128>().ok().and_then(|n| n.checked_add(step)) {
+            b.replace(Interval::new(start, end), Rope::from(n.to_string()));
+        }
+    }
+    b.build()
+}
+
+/// Duplicates the line(s) of each region below themselves.
+pub fn duplicate_line(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
+    let mut b = DeltaBuilder::new(text.len());
+    let mut spans = BTreeSet::new();
+    for r in sel {
+        let first = line_of_offset(text, r.min());
+        let start = offset_of_line(text, first);
+        let last = if r.is_caret() {
+            first
+        } else {
+            line_of_offset(text, r.max())
+        };
+        let mut c = Cursor::new(text, offset_of_line(text, last));
+        let end = c.next::<LinesMetric>().unwrap_or(text.len());
+        spans.insert((start, end));
+    }
+    for (start, end) in spans {
+        let mut dup = String::from(text.slice_to_cow(start..end));
+        if !dup.ends_with('\n') {
+            dup.push('\n');
+        }
+        b.replace(Interval::new(start, start), Rope::from(dup));
+    }
+    b.build()
+}
+
+/// Comments or uncomments the touched lines with `prefix` (e.g. `// `).
+pub fn toggle_comment(text: &Rope, sel: &[SelRegion], prefix: &str) -> RopeDelta {
+    let mut lines = BTreeSet::new();
+    for r in sel {
+        lines.extend(lines_of(text, r));
+    }
+    let bare = prefix.trim_end();
+    let all_commented = lines.iter().all(|&l| {
+        let s = offset_of_line(text, l);
+        let e = crate::text::line_end(text, l);
+        let t = text.slice_to_cow(s..e);
+        t.trim_start().starts_with(bare) || t.trim().is_empty()
+    });
+    let mut b = DeltaBuilder::new(text.len());
+    for l in lines {
+        let s = offset_of_line(text, l);
+        let e = crate::text::line_end(text, l);
+        let t = text.slice_to_cow(s..e);
+        let indent = t.len() - t.trim_start().len();
+        if all_commented {
+            let rest = &t[indent..];
+            let n = if rest.starts_with(prefix) {
+                prefix.len()
+            } else if rest.starts_with(bare) {
+                bare.len()
+            } else {
+                0
+            };
+            if n > 0 {
+                b.delete(Interval::new(s + indent, s + indent + n));
+            }
+        } else if !t.trim().is_empty() {
+            b.replace(Interval::new(s + indent, s + indent), Rope::from(prefix));
+        }
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::selection::InsertDrift;
+    use crate::testing::{parse, render};
+
+    fn run(src: &str, f: impl Fn(&Rope, &Selection) -> RopeDelta) -> String {
+        let (text, sel) = parse(src);
+        let d = f(&text, &sel);
+        let new = d.apply(&text);
+        render(&new, &sel.apply_delta(&d, true, InsertDrift::Default))
+    }
+
+    #[test]
+    fn insert_and_delete() {
+        let s = EditSettings::default();
+        assert_eq!(run("ab|c", |t, sel| insert(t, sel, "X")), "abX|c");
+        assert_eq!(run("a[bc|]d", |t, sel| insert(t, sel, "X")), "aX|d");
+        assert_eq!(run("a|b|c", |t, sel| insert(t, sel, "-")), "a-|b-|c");
+        assert_eq!(run("ab|c", |t, sel| delete_backward(t, sel, &s)), "a|c");
+        assert_eq!(run("|abc", |t, sel| delete_backward(t, sel, &s)), "|abc");
+        assert_eq!(
+            run("        |x", |t, sel| delete_backward(t, sel, &s)),
+            "    |x"
+        );
+        assert_eq!(
+            run("ab|c", |t, sel| delete_by_movement(
+                t,
+                sel,
+                Movement::Right,
+                10
+            )
+            .0),
+            "ab|"
+        );
+        assert_eq!(
+            run("foo bar|", |t, sel| delete_by_movement(
+                t,
+                sel,
+                Movement::LeftWord,
+                10
+            )
+            .0),
+            "foo |"
+        );
+    }
+
+    #[test]
+    fn newline_and_tab() {
+        let s = EditSettings::default();
+        assert_eq!(
+            run("  ab|c", |t, sel| insert_newline(t, sel, &s)),
+            "  ab\n  |c"
+        );
+        assert_eq!(run("a|", |t, sel| insert_tab(t, sel, &s)), "a   |");
+        assert_eq!(
+            run("[a\nb|]", |t, sel| modify_indent(t, sel, &s, false)),
+            "    [a\n    b|]"
+        );
+        assert_eq!(
+            run("    a|", |t, sel| modify_indent(t, sel, &s, true)),
+            "a|"
+        );
+    }
+
+    #[test]
+    fn transpose_case_numbers() {
+        assert_eq!(run("ab|c", |t, sel| transpose(t, sel)), "acb|");
+        assert_eq!(run("ab|\ncd", |t, sel| transpose(t, sel)), "ba|\ncd");
+        assert_eq!(run("abc|", |t, sel| transpose(t, sel)), "acb|");
+        assert_eq!(
+            run("[ab|]", |t, sel| transform_text(t, sel, |s| s
+                .to_uppercase())),
+            "AB|"
+        );
+        assert_eq!(run("x 41|", |t, sel| change_number(t, sel, 1)), "x 42|");
+        assert_eq!(run("x -|1", |t, sel| change_number(t, sel, -1)), "x -2|");
+        let (text, sel) = parse("[hello wORLD|]");
+        let (d, after) = capitalize(&text, &sel);
+        assert_eq!(render(&d.apply(&text), &after), "Hello World|");
+    }
+
+    #[test]
+    fn duplicate_and_comment() {
+        assert_eq!(run("a|b\nc", |t, sel| duplicate_line(t, sel)), "ab\na|b\nc");
+        assert_eq!(run("ab\nc|", |t, sel| duplicate_line(t, sel)), "ab\nc\nc|");
+        assert_eq!(run("a|b", |t, sel| toggle_comment(t, sel, "// ")), "// a|b");
+        assert_eq!(run("// a|b", |t, sel| toggle_comment(t, sel, "// ")), "a|b");
+    }
+}

@@ -1,0 +1,3 @@
+//! The protocol side of the core: wire-to-command conversion.
+
+pub mod convert;

@@ -1,0 +1,62 @@
+//! [`HostServices`]: what the host does for an extension's requests once the
+//! permission check has passed.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+/// Serves `host.*` requests (already permission-checked). Errors are messages sent back
+/// to the extension.
+pub trait HostServices: Send + Sync + 'static {
+    /// Handles `method` with `params` for extension `ext_id`.
+    fn call(&self, ext_id: &str, method: &str, params: &Value) -> Result<Value, String>;
+}
+
+/// Files relative to the workspace, notifications to the log, `host.ping`; buffers,
+/// clipboard, spawning and network are not available (the editor's host provides them).
+#[derive(Debug, Clone)]
+pub struct DefaultServices {
+    root: PathBuf,
+}
+
+impl DefaultServices {
+    /// Services for the workspace at `root`.
+    pub fn new(root: PathBuf) -> Self {
+        DefaultServices { root }
+    }
+
+    fn path(&self, params: &Value) -> Result<PathBuf, String> {
+        let p = params
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or("missing `path`")?;
+        Ok(self.root.join(Path::new(p)))
+    }
+}
+
+impl HostServices for DefaultServices {
+    fn call(&self, ext_id: &str, method: &str, params: &Value) -> Result<Value, String> {
+        match method {
+            "host.ping" => Ok(json!("pong")),
+            "host.read_file" => {
+                let p = self.path(params)?;
+                std::fs::read_to_string(&p)
+                    .map(Value::String)
+                    .map_err(|e| format!("{}: {e}", p.display()))
+            }
+            "host.write_file" => {
+                let p = self.path(params)?;
+                let text = params.get("text").and_then(Value::as_str).unwrap_or("");
+                std::fs::write(&p, text)
+                    .map(|()| json!({"written": text.len()}))
+                    .map_err(|e| format!("{}: {e}", p.display()))
+            }
+            "host.notify" => {
+                let msg = params.get("message").and_then(Value::as_str).unwrap_or("");
+                tracing::info!(ext = %ext_id, message = %msg, "extension notification");
+                Ok(Value::Null)
+            }
+            other => Err(format!("{other} is not available in this host")),
+        }
+    }
+}

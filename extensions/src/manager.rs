@@ -1,0 +1,175 @@
+//! [`Manager`]: ties discovery, the settings file and the host together; starts
+//! extensions on their activation events (start-up, a command, a language), their
+//! dependencies first, and asks for a grant before the first activation.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::config::{self, ExtensionsConfig};
+use crate::host::{ExtensionHandle, Host};
+use crate::manifest::{ExtensionType, Manifest};
+use crate::permissions::{Grant, Permissions};
+
+/// What [`Manager::start`] did.
+#[derive(Debug)]
+pub enum StartOutcome {
+    /// Started now (activation continues in the background).
+    Started(ExtensionHandle),
+    /// It was already running.
+    AlreadyRunning(ExtensionHandle),
+    /// It asks for permissions the user has not answered yet: show the prompt, then
+    /// call [`Manager::grant`] and start again.
+    NeedsGrant {
+        /// The extension.
+        id: String,
+        /// What its manifest asks for.
+        asked: Permissions,
+    },
+    /// Disabled in the settings.
+    Disabled,
+    /// No such (loadable) extension.
+    Unknown,
+    /// A dependency could not be started.
+    DependencyNotStarted {
+        /// The dependency's id.
+        dependency: String,
+    },
+}
+
+/// The extensions of one session.
+pub struct Manager {
+    host: Host,
+    manifests: Vec<Manifest>,
+    config: ExtensionsConfig,
+    config_path: PathBuf,
+    running: BTreeMap<String, ExtensionHandle>,
+}
+
+impl Manager {
+    /// A manager over `manifests` (in load order, as [`crate::discovery::discover`]
+    /// returns them) with the settings file at `config_path` (read now; a missing file
+    /// is fine).
+    pub fn new(host: Host, manifests: Vec<Manifest>, config_path: PathBuf) -> config::Result<Self> {
+        let config = ExtensionsConfig::load(&config_path)?;
+        Ok(Manager {
+            host,
+            manifests,
+            config,
+            config_path,
+            running: BTreeMap::new(),
+        })
+    }
+
+    /// The host.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// The loadable manifests, in load order.
+    pub fn manifests(&self) -> &[Manifest] {
+        &self.manifests
+    }
+
+    /// Manifests of one type (instruments for the Pool Manager, operators for
+    /// workflows, motifs for panes).
+    pub fn of_type(&self, kind: ExtensionType) -> impl Iterator<Item = &Manifest> {
+        self.manifests.iter().filter(move |m| m.kind == kind)
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ExtensionsConfig {
+        &self.config
+    }
+
+    /// The running extension `id`.
+    pub fn handle(&self, id: &str) -> Option<&ExtensionHandle> {
+        self.running.get(id)
+    }
+
+    /// Remembers the user's answer to the permission prompt (saved to the settings
+    /// file; limited to what the manifest asks).
+    pub fn grant(&mut self, id: &str, grant: Grant) -> config::Result<()> {
+        self.config.set_grant(id, grant);
+        self.config.save(&self.config_path)
+    }
+
+    /// Starts `id` (dependencies first) if it is enabled and granted.
+    pub fn start(&mut self, id: &str) -> StartOutcome {
+        self.start_depth(id, 0)
+    }
+
+    fn start_depth(&mut self, id: &str, depth: usize) -> StartOutcome {
+        if let Some(h) = self.running.get(id) {
+            return StartOutcome::AlreadyRunning(h.clone());
+        }
+        let Some(m) = self.manifests.iter().find(|m| m.id == id).cloned() else {
+            return StartOutcome::Unknown;
+        };
+        if !self.config.is_enabled(id) {
+            return StartOutcome::Disabled;
+        }
+        // Discovery already refused cycles; the depth bound is a second guard.
+        if depth < 64 {
+            for dep in m.dependencies.keys() {
+                match self.start_depth(dep, depth + 1) {
+                    StartOutcome::Started(_) | StartOutcome::AlreadyRunning(_) => {}
+                    _ => {
+                        return StartOutcome::DependencyNotStarted {
+                            dependency: dep.clone(),
+                        };
+                    }
+                }
+            }
+        }
+        let grant = match self.config.grant_for(&m) {
+            Some(g) => g,
+            None if m.permissions.is_empty() => Permissions::none(),
+            None => {
+                return StartOutcome::NeedsGrant {
+                    id: m.id.clone(),
+                    asked: m.permissions.clone(),
+                };
+            }
+        };
+        let h = self.host.start(m, grant);
+        self.running.insert(id.to_string(), h.clone());
+        StartOutcome::Started(h)
+    }
+
+    fn start_matching(&mut self, pred: impl Fn(&Manifest) -> bool) -> Vec<(String, StartOutcome)> {
+        let ids: Vec<String> = self
+            .manifests
+            .iter()
+            .filter(|m| pred(m))
+            .map(|m| m.id.clone())
+            .collect();
+        ids.into_iter()
+            .map(|id| {
+                let o = self.start(&id);
+                (id, o)
+            })
+            .collect()
+    }
+
+    /// Starts every extension activated at start-up.
+    pub fn on_startup(&mut self) -> Vec<(String, StartOutcome)> {
+        self.start_matching(|m| m.activation.on_startup)
+    }
+
+    /// Starts the extensions activated by `command`.
+    pub fn on_command(&mut self, command: &str) -> Vec<(String, StartOutcome)> {
+        self.start_matching(|m| m.activation.on_command(command))
+    }
+
+    /// Starts the extensions activated by opening a file in `language`.
+    pub fn on_language(&mut self, language: &str) -> Vec<(String, StartOutcome)> {
+        self.start_matching(|m| m.activation.on_language(language))
+    }
+
+    /// Stops and forgets `id`.
+    pub async fn stop(&mut self, id: &str, timeout: std::time::Duration) {
+        if let Some(h) = self.running.remove(id) {
+            h.unload(timeout).await;
+        }
+    }
+}

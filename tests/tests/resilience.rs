@@ -1,0 +1,143 @@
+//! End to end: SIGKILL `symphony-editor` in the middle of a session; the
+//! client says so, restarts it, and no keystroke is lost.
+
+use std::ffi::OsStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use symphony_tests::{Sandbox, Terminal, binaries, kill9};
+
+#[test]
+fn killing_the_editor_loses_no_keystroke() -> Result<()> {
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("survive.txt", "base\n")?;
+    let term = Terminal::start(
+        &bins.symphony,
+        &[OsStr::new(&file)],
+        &sandbox.env(&bins),
+        &sandbox.work(),
+        100,
+        30,
+    )?;
+    term.wait_text("base")?;
+    let first = term.wait_editor(None)?;
+    term.keys(&["End"])?;
+    term.type_text("abc")?;
+    term.wait_text("baseabc")?;
+
+    kill9(first)?;
+    // The user is told (a message that stays until the next key).
+    term.wait_for("the restart notice", |s| {
+        s.to_lowercase().contains("restart")
+    })?;
+    // Typing goes on, and nothing typed before is lost.
+    term.type_text("def")?;
+    term.wait_text("baseabcdef")?;
+    let second = term.wait_editor(Some(first))?;
+    assert_ne!(first, second);
+
+    term.type_text("!")?;
+    term.wait_text("baseabcdef!")?;
+    term.keys(&["C-s"])?;
+    let deadline = Instant::now() + symphony_tests::WAIT;
+    while std::fs::read(&file)? != b"baseabcdef!\n" {
+        if Instant::now() > deadline {
+            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    term.keys(&["C-q"])?;
+    term.wait_exit()?;
+    assert_eq!(std::fs::read(&file)?, b"baseabcdef!\n");
+    Ok(())
+}
+
+#[test]
+fn killing_the_editor_with_a_split_keeps_both_panes_edits() -> Result<()> {
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("split.txt", "mid\n")?;
+    let term = Terminal::start(
+        &bins.symphony,
+        &[OsStr::new(&file)],
+        &sandbox.env(&bins),
+        &sandbox.work(),
+        100,
+        30,
+    )?;
+    term.wait_text("mid")?;
+    term.keys(&["C-b", "%"])?;
+    term.wait_for("two panes", |s| s.matches("mid").count() >= 2)?;
+    term.type_text("A")?;
+    term.wait_for("A in both", |s| s.matches("Amid").count() >= 2)?;
+    term.keys(&["C-b", "Left"])?;
+    term.keys(&["C-Home", "End"])?;
+    term.type_text("Z")?;
+    term.wait_for("Z in both", |s| s.matches("AmidZ").count() >= 2)?;
+
+    let first = term.wait_editor(None)?;
+    kill9(first)?;
+    term.type_text("Y")?;
+    term.keys(&["C-b", "Right"])?;
+    term.type_text("B")?;
+    // (A message about the restart may cover the other pane's first line.)
+    term.wait_text("ABmidZY")?;
+    term.wait_editor(Some(first))?;
+    term.keys(&["C-s"])?;
+    let deadline = Instant::now() + symphony_tests::WAIT;
+    while std::fs::read(&file)? != b"ABmidZY\n" {
+        if Instant::now() > deadline {
+            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    term.keys(&["C-q"])?;
+    term.wait_exit()?;
+    Ok(())
+}
+
+#[test]
+fn after_the_client_itself_is_killed_the_next_start_offers_the_journal() -> Result<()> {
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("journal.txt", "keep\n")?;
+    let start = || {
+        Terminal::start(
+            &bins.symphony,
+            &[OsStr::new(&file)],
+            &sandbox.env(&bins),
+            &sandbox.work(),
+            100,
+            30,
+        )
+    };
+    let term = start()?;
+    term.wait_text("keep")?;
+    term.keys(&["End"])?;
+    term.type_text("123")?;
+    term.wait_text("keep123")?;
+    let editor = term.wait_editor(None)?;
+    // The whole client goes away at once (an SSH drop gone wrong).
+    kill9(term.pid()?)?;
+    kill9(editor).ok();
+    term.wait_exit()?;
+    assert_eq!(std::fs::read(&file)?, b"keep\n", "nothing saved yet");
+    drop(term);
+
+    let term = start()?;
+    term.wait_text("Recover")?;
+    term.keys(&["y"])?;
+    term.wait_text("keep123")?;
+    term.keys(&["C-s"])?;
+    let deadline = Instant::now() + symphony_tests::WAIT;
+    while std::fs::read(&file)? != b"keep123\n" {
+        if Instant::now() > deadline {
+            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    term.keys(&["C-q"])?;
+    term.wait_exit()?;
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The client's state and the one way to change it: events become actions
+//! ([`input`]), [`update()`] applies actions, [`session_events`] applies what
+//! the editor process says; [`run`] is the `select!` loop around them.
+
+pub mod edits;
+pub mod input;
+mod mouse;
+pub mod port;
+pub mod run;
+pub mod session_events;
+pub mod update;
+mod views;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use ratatui::layout::Rect;
+use symphony_protocol::xi::{StyleDef, ThemeSettings};
+
+use crate::config::Config;
+use crate::linecache::LineCache;
+use crate::overlays::Overlay;
+use crate::panes::{Border, EditorPane, PaneKind, Windows};
+use crate::ui::colors::ColorMode;
+
+pub use port::{EditorPort, PortCall, RecordingPort};
+pub use update::update;
+
+/// Everything known about one editor view.
+#[derive(Debug, Clone, Default)]
+pub struct ViewData {
+    /// The lines as the core last sent them.
+    pub cache: LineCache,
+    /// The file, `None` for a new buffer.
+    pub path: Option<PathBuf>,
+    /// Language name (from `language_changed`).
+    pub language: String,
+    /// `"LF"` or `"CRLF"` (from `config_changed`).
+    pub line_ending: String,
+    /// Where the caret is (0-based line, byte column), from `scroll_to`.
+    pub caret: (usize, usize),
+    /// Matches of the current find, when known.
+    pub find_matches: Option<usize>,
+    /// The editor could not open it: the message.
+    pub open_error: Option<String>,
+    /// Last `resize` sent (columns, rows).
+    pub sent_size: Option<(usize, usize)>,
+    /// Last `scroll` range sent.
+    pub sent_scroll: Option<(usize, usize)>,
+    /// Sequence number of the last update received (orders views of one file).
+    pub updated_at: u64,
+}
+
+impl ViewData {
+    /// A view of `path` with nothing received yet.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        ViewData {
+            path,
+            cache: LineCache::new(),
+            line_ending: "LF".into(),
+            ..Default::default()
+        }
+    }
+
+    /// The name shown for the buffer.
+    pub fn title(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "[new]".into(),
+        }
+    }
+
+    /// Unsaved changes, as this view last heard (see [`State::is_dirty`]).
+    pub fn dirty(&self) -> bool {
+        !self.cache.pristine()
+    }
+}
+
+/// A message for the user; it never takes the focus and goes at the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The text.
+    pub text: String,
+    /// Shown in the error colour.
+    pub error: bool,
+}
+
+/// A mouse drag in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Drag {
+    /// Moving a border.
+    Border(Border),
+    /// Selecting text in a pane.
+    Select(u64),
+}
+
+/// Work for the loop to run off the input path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// List the files under a directory (honouring .gitignore) for the picker.
+    ListFiles(PathBuf),
+}
+
+/// The whole client state. Rendering only reads it.
+pub struct State {
+    /// Settings and keymap.
+    pub config: Config,
+    /// Windows and panes.
+    pub windows: Windows,
+    /// Every open view by handle.
+    pub views: HashMap<u64, ViewData>,
+    /// Views open in the editor but shown in no pane, most recent last.
+    pub hidden: Vec<u64>,
+    /// Styles from `def_style`.
+    pub styles: HashMap<u64, StyleDef>,
+    /// The theme's colours.
+    pub theme: ThemeSettings,
+    /// Truecolor or 256 colours.
+    pub color_mode: ColorMode,
+    /// Terminal size.
+    pub size: (u16, u16),
+    /// Prompts, pickers and popups; the last one gets keys first.
+    pub overlays: Vec<Overlay>,
+    /// The prefix key was pressed; the next key is a pane/window command.
+    pub prefix_pending: bool,
+    /// The message shown at the bottom.
+    pub message: Option<Message>,
+    /// The editor process's state, for the status line.
+    pub editor_status: String,
+    /// The internal clipboard.
+    pub clipboard: Option<String>,
+    /// Counter of updates received, to know which view of a file heard last.
+    pub update_seq: u64,
+    /// Text to hand the terminal's clipboard (OSC 52), drained by the loop.
+    pub osc52: Vec<String>,
+    /// Work for the loop, drained by it.
+    pub tasks: Vec<Task>,
+    /// Mouse drag in progress.
+    pub drag: Option<Drag>,
+    /// The last left click (time, cell, count) to spot double and triple clicks.
+    pub last_click: Option<(std::time::Instant, u16, u16, u8)>,
+    /// Set when the client should exit.
+    pub quit: bool,
+    /// The working directory (file picker root, relative paths).
+    pub cwd: PathBuf,
+    /// Themes the editor offers.
+    pub themes: Vec<String>,
+    /// The last find query (prefills the find bar).
+    pub last_find: String,
+    /// The editor process.
+    pub editor: Box<dyn EditorPort>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("windows", &self.windows)
+            .field("overlays", &self.overlays.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// A state with one pane showing a view of `first` (a file or a new buffer).
+    pub fn new(config: Config, mut editor: Box<dyn EditorPort>, first: Option<PathBuf>) -> State {
+        editor.set_theme(&config.theme);
+        let view = editor.open(first.clone());
+        let mut views = HashMap::new();
+        views.insert(view, ViewData::new(first));
+        let pane = PaneKind::Editor(EditorPane {
+            view,
+            ..Default::default()
+        });
+        State {
+            config,
+            windows: Windows::new(pane),
+            views,
+            hidden: Vec::new(),
+            styles: HashMap::new(),
+            theme: ThemeSettings::default(),
+            color_mode: ColorMode::TrueColor,
+            size: (80, 24),
+            overlays: Vec::new(),
+            prefix_pending: false,
+            message: None,
+            editor_status: "starting".into(),
+            clipboard: None,
+            update_seq: 0,
+            osc52: Vec::new(),
+            tasks: Vec::new(),
+            drag: None,
+            last_click: None,
+            quit: false,
+            cwd: std::env::current_dir().unwrap_or_default(),
+            themes: Vec::new(),
+            last_find: String::new(),
+            editor,
+        }
+    }
+
+    /// The rectangle the panes share (the screen less the status line).
+    pub fn pane_area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1))
+    }
+
+    /// The focused pane's editor, if it shows one.
+    pub fn focused_editor(&self) -> Option<&EditorPane> {
+        match self.windows.focused() {
+            Some(PaneKind::Editor(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The focused view's handle.
+    pub fn focused_view(&self) -> Option<u64> {
+        self.focused_editor().map(|e| e.view)
+    }
+
+    /// The focused view's data.
+    pub fn focused_data(&self) -> Option<&ViewData> {
+        self.focused_view().and_then(|v| self.views.get(&v))
+    }
+
+    /// Shows a message that does not take the focus.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    /// Shows an error message that does not take the focus.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// Whether the buffer behind `view` has unsaved changes. Several views
+    /// of one file share a buffer: the view that heard from the core last
+    /// knows its state.
+    pub fn is_dirty(&self, view: u64) -> bool {
+        let Some(data) = self.views.get(&view) else {
+            return false;
+        };
+        if data.path.is_none() {
+            return data.dirty();
+        }
+        self.views
+            .values()
+            .filter(|d| d.path == data.path)
+            .max_by_key(|d| d.updated_at)
+            .is_some_and(|d| d.dirty())
+    }
+
+    /// Buffers with unsaved changes, one per file (several views of one
+    /// file are one buffer), by title.
+    pub fn dirty_buffers(&self) -> Vec<String> {
+        let mut ids: Vec<(&u64, &ViewData)> = self
+            .views
+            .iter()
+            .filter(|(id, _)| self.is_dirty(**id))
+            .collect();
+        ids.sort_by_key(|(id, _)| **id);
+        let mut out: Vec<String> = Vec::new();
+        for (id, d) in ids {
+            let title = match &d.path {
+                Some(_) => d.title(),
+                None => format!("[new {id}]"),
+            };
+            if !out.contains(&title) {
+                out.push(title);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,132 @@
+//! [`EditorPort`]: what `update` may ask of the editor process. The real one
+//! is the session (`session::EditorSession`); tests use [`RecordingPort`].
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use symphony_protocol::xi::EditNotification;
+
+use crate::session::{EditorSession, ViewHandle};
+
+/// The calls `update` makes on the editor; none of them blocks.
+pub trait EditorPort {
+    /// Opens a view (a file, or an empty buffer) and returns its handle.
+    fn open(&mut self, path: Option<PathBuf>) -> u64;
+    /// Sends an edit to a view.
+    fn edit(&mut self, view: u64, cmd: EditNotification);
+    /// Copies (or cuts) the selection; the text comes back as an event.
+    fn copy(&mut self, view: u64, cut: bool);
+    /// Saves a view's buffer to `path`.
+    fn save(&mut self, view: u64, path: PathBuf);
+    /// Closes a view.
+    fn close(&mut self, view: u64);
+    /// Sets the theme.
+    fn set_theme(&mut self, name: &str);
+    /// Answers the journal-recovery question.
+    fn accept_recovery(&mut self, view: u64, accept: bool);
+    /// Stops the editor connection.
+    fn shutdown(self: Box<Self>);
+}
+
+impl EditorPort for EditorSession {
+    fn open(&mut self, path: Option<PathBuf>) -> u64 {
+        EditorSession::open(self, path).0
+    }
+    fn edit(&mut self, view: u64, cmd: EditNotification) {
+        EditorSession::edit(self, ViewHandle(view), cmd);
+    }
+    fn copy(&mut self, view: u64, cut: bool) {
+        EditorSession::copy(self, ViewHandle(view), cut);
+    }
+    fn save(&mut self, view: u64, path: PathBuf) {
+        EditorSession::save(self, ViewHandle(view), path);
+    }
+    fn close(&mut self, view: u64) {
+        EditorSession::close(self, ViewHandle(view));
+    }
+    fn set_theme(&mut self, name: &str) {
+        EditorSession::set_theme(self, name);
+    }
+    fn accept_recovery(&mut self, view: u64, accept: bool) {
+        EditorSession::accept_recovery(self, ViewHandle(view), accept);
+    }
+    fn shutdown(self: Box<Self>) {
+        EditorSession::shutdown(*self);
+    }
+}
+
+/// One call made on a [`RecordingPort`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum PortCall {
+    /// `open(path)` returned `view`.
+    Open {
+        /// The path.
+        path: Option<PathBuf>,
+        /// The handle returned.
+        view: u64,
+    },
+    /// `edit`.
+    Edit(u64, EditNotification),
+    /// `copy`.
+    Copy(u64, bool),
+    /// `save`.
+    Save(u64, PathBuf),
+    /// `close`.
+    Close(u64),
+    /// `set_theme`.
+    SetTheme(String),
+    /// `accept_recovery`.
+    AcceptRecovery(u64, bool),
+}
+
+/// A port that records the calls (for tests and snapshots without an editor).
+#[derive(Debug, Clone, Default)]
+pub struct RecordingPort {
+    /// The calls so far, shared so a test can read them after handing the port over.
+    pub calls: Arc<Mutex<Vec<PortCall>>>,
+    next: u64,
+}
+
+impl RecordingPort {
+    /// A port whose first view handle is 1.
+    pub fn new() -> Self {
+        RecordingPort {
+            calls: Arc::default(),
+            next: 1,
+        }
+    }
+
+    fn push(&self, call: PortCall) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(call);
+        }
+    }
+}
+
+impl EditorPort for RecordingPort {
+    fn open(&mut self, path: Option<PathBuf>) -> u64 {
+        let view = self.next;
+        self.next += 1;
+        self.push(PortCall::Open { path, view });
+        view
+    }
+    fn edit(&mut self, view: u64, cmd: EditNotification) {
+        self.push(PortCall::Edit(view, cmd));
+    }
+    fn copy(&mut self, view: u64, cut: bool) {
+        self.push(PortCall::Copy(view, cut));
+    }
+    fn save(&mut self, view: u64, path: PathBuf) {
+        self.push(PortCall::Save(view, path));
+    }
+    fn close(&mut self, view: u64) {
+        self.push(PortCall::Close(view));
+    }
+    fn set_theme(&mut self, name: &str) {
+        self.push(PortCall::SetTheme(name.into()));
+    }
+    fn accept_recovery(&mut self, view: u64, accept: bool) {
+        self.push(PortCall::AcceptRecovery(view, accept));
+    }
+    fn shutdown(self: Box<Self>) {}
+}

@@ -1,0 +1,209 @@
+//! The loop: one `select!` over terminal events, the editor session's
+//! events, background tasks, signals and a redraw deadline that collapses
+//! bursts into one frame. Nothing in it waits on I/O except `select!` itself.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::unbounded_channel;
+
+use super::edits::simple_edit;
+use super::input::event_to_actions;
+use super::session_events::on_session_event;
+use super::views::open_view;
+use super::{RecordingPort, State, Task, update};
+use crate::action::Action;
+use crate::config::{Config, ConfigError};
+use crate::overlays::pickers::list_files;
+use crate::panes::{EditorPane, PaneKind};
+use crate::session::{EditorSession, EditorTarget};
+use crate::terminal::TerminalGuard;
+use crate::ui::colors::ColorMode;
+use crate::ui::draw_screen;
+
+/// The longest a change waits for its frame while events keep arriving.
+const MAX_FRAME_DELAY: Duration = Duration::from_millis(16);
+
+/// What `symphony` was started with.
+#[derive(Debug)]
+pub struct RunOptions {
+    /// Settings (defaults if the file was bad).
+    pub config: Config,
+    /// What was wrong with the config file, shown as a message.
+    pub config_error: Option<ConfigError>,
+    /// Files to open: the first in the first window, one window each.
+    pub files: Vec<PathBuf>,
+    /// The editor process to start or connect to.
+    pub target: EditorTarget,
+}
+
+fn absolute(p: PathBuf, cwd: &std::path::Path) -> PathBuf {
+    if p.is_absolute() { p } else { cwd.join(p) }
+}
+
+/// Builds the state for the options, with `editor` as the editor port.
+pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> State {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (dirs, files): (Vec<PathBuf>, Vec<PathBuf>) = opts
+        .files
+        .iter()
+        .cloned()
+        .map(|p| absolute(p, &cwd))
+        .partition(|p| p.is_dir());
+    let mut files = files.into_iter();
+    let mut state = State::new(opts.config.clone(), editor, files.next());
+    // `symphony some/dir`: pick a file there.
+    state.cwd = dirs.first().cloned().unwrap_or(cwd);
+    state.color_mode = ColorMode::from_colorterm(std::env::var("COLORTERM").ok().as_deref());
+    for f in files {
+        let view = open_view(&mut state, Some(f));
+        state.windows.new_window(PaneKind::Editor(EditorPane {
+            view,
+            ..Default::default()
+        }));
+    }
+    state.windows.select_window(0);
+    if !dirs.is_empty() {
+        super::update(&mut state, Action::OpenFile);
+    }
+    if let Some(e) = &opts.config_error {
+        state.error(format!("{e} (using the defaults)"));
+    }
+    state
+}
+
+/// Draws one frame and hands pending clipboard text to the terminal.
+///
+/// Like ratatui's `Terminal::draw`, but the cursor's show/hide sequence is
+/// only written when its visibility changes (fewer bytes per keystroke).
+fn draw_frame(
+    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    state: &mut State,
+    cursor_shown: &mut Option<bool>,
+) -> anyhow::Result<()> {
+    terminal.autoresize()?;
+    let mut frame = terminal.get_frame();
+    let cursor = draw_screen(state, &mut frame);
+    terminal.flush()?;
+    match cursor {
+        None => {
+            if *cursor_shown != Some(false) {
+                terminal.hide_cursor()?;
+                *cursor_shown = Some(false);
+            }
+        }
+        Some(pos) => {
+            if *cursor_shown != Some(true) {
+                terminal.show_cursor()?;
+                *cursor_shown = Some(true);
+            }
+            terminal.set_cursor_position(pos)?;
+        }
+    }
+    terminal.swap_buffers();
+    ratatui::backend::Backend::flush(terminal.backend_mut())?;
+    if !state.osc52.is_empty() {
+        let mut out = io::stdout();
+        for seq in state.osc52.drain(..) {
+            out.write_all(seq.as_bytes())?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Runs the client until the user quits or a signal arrives.
+pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
+    let (tx, mut session_rx) = unbounded_channel();
+    let session = EditorSession::start(opts.target.clone(), tx);
+    let mut state = initial_state(&opts, Box::new(session));
+    let guard = TerminalGuard::enter(state.config.mouse)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let size = terminal.size()?;
+    update(&mut state, Action::TerminalResized(size.width, size.height));
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let (task_tx, mut task_rx) = unbounded_channel::<Action>();
+    let mut cursor_shown = None;
+    // When the screen last changed without being drawn yet.
+    let mut dirty_since: Option<Instant> = Some(Instant::now());
+    let result: anyhow::Result<()> = loop {
+        for task in state.tasks.drain(..) {
+            match task {
+                Task::ListFiles(root) => {
+                    let tx = task_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Action::PickerFiles(list_files(&root)));
+                    });
+                }
+            }
+        }
+        if state.quit {
+            break Ok(());
+        }
+        // Draw once nothing else is ready (a burst becomes one frame), or
+        // when the screen has waited too long behind a flood of events.
+        let overdue = dirty_since.is_some_and(|t| t.elapsed() >= MAX_FRAME_DELAY);
+        if overdue {
+            if let Err(e) = draw_frame(&mut terminal, &mut state, &mut cursor_shown) {
+                break Err(e);
+            }
+            dirty_since = None;
+        }
+        let mut changed = false;
+        tokio::select! {
+            biased;
+            _ = sigterm.recv() => {
+                tracing::info!("SIGTERM: exiting");
+                break Ok(());
+            }
+            _ = sighup.recv() => {
+                tracing::info!("SIGHUP (terminal gone): exiting");
+                break Ok(());
+            }
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    // Keys that only send an edit change nothing on screen
+                    // until the core answers: no frame for them.
+                    let before = (state.message.is_some(), state.prefix_pending);
+                    for action in event_to_actions(&state, ev) {
+                        changed |= !(state.overlays.is_empty() && simple_edit(&action).is_some());
+                        update(&mut state, action);
+                    }
+                    changed |= before != (state.message.is_some(), state.prefix_pending);
+                }
+                Some(Err(e)) => break Err(e.into()),
+                None => break Ok(()),
+            },
+            Some(ev) = session_rx.recv() => {
+                on_session_event(&mut state, ev);
+                changed = true;
+            }
+            Some(action) = task_rx.recv() => {
+                update(&mut state, action);
+                changed = true;
+            }
+            _ = std::future::ready(()), if dirty_since.is_some() => {
+                if let Err(e) = draw_frame(&mut terminal, &mut state, &mut cursor_shown) {
+                    break Err(e);
+                }
+                dirty_since = None;
+            }
+        }
+        if changed && dirty_since.is_none() {
+            dirty_since = Some(Instant::now());
+        }
+    };
+    drop(terminal);
+    drop(guard);
+    let editor = std::mem::replace(&mut state.editor, Box::new(RecordingPort::new()));
+    editor.shutdown();
+    result
+}

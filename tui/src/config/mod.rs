@@ -1,0 +1,235 @@
+//! `config.toml`: the settings (theme, tab size, soft wrap, prefix key, key
+//! overrides), where the file lives, how it is parsed (errors name the line)
+//! and the complete commented default that `--print-default-config` prints.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::action::Action;
+use crate::keymap::{KeyCombo, Keymap, defaults};
+
+/// Everything the user can set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Theme name, as the editor process lists them.
+    pub theme: String,
+    /// Columns per tab stop when drawing tabs.
+    pub tab_size: usize,
+    /// Wrap long lines at the pane's width instead of scrolling sideways.
+    pub soft_wrap: bool,
+    /// Show the line-number gutter.
+    pub line_numbers: bool,
+    /// Use the mouse (click, drag, wheel, border drag).
+    pub mouse: bool,
+    /// The keymap, overrides applied.
+    pub keymap: Keymap,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            theme: DEFAULT_THEME.into(),
+            tab_size: 4,
+            soft_wrap: false,
+            line_numbers: true,
+            mouse: true,
+            keymap: Keymap::default_keymap(),
+        }
+    }
+}
+
+/// The theme used when none is configured.
+pub const DEFAULT_THEME: &str = "base16-eighties.dark";
+
+/// A config file that could not be used: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: line {line}: {message}")]
+pub struct ConfigError {
+    /// The file.
+    pub path: String,
+    /// 1-based line of the problem.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    theme: Option<String>,
+    tab_size: Option<Spanned<i64>>,
+    soft_wrap: Option<bool>,
+    line_numbers: Option<bool>,
+    mouse: Option<bool>,
+    prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    keys: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    prefix_keys: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Config {
+    /// Parses config text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+        let err = |offset: usize, message: String| ConfigError {
+            path: path.to_owned(),
+            line: line_of(text, offset),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            err(offset, e.message().trim().to_owned())
+        })?;
+        let mut config = Config::default();
+        if let Some(theme) = raw.theme {
+            config.theme = theme;
+        }
+        if let Some(tab) = raw.tab_size {
+            let v = *tab.get_ref();
+            if !(1..=16).contains(&v) {
+                return Err(err(
+                    tab.span().start,
+                    format!("tab_size must be 1 to 16, not {v}"),
+                ));
+            }
+            config.tab_size = v as usize;
+        }
+        if let Some(v) = raw.soft_wrap {
+            config.soft_wrap = v;
+        }
+        if let Some(v) = raw.line_numbers {
+            config.line_numbers = v;
+        }
+        if let Some(v) = raw.mouse {
+            config.mouse = v;
+        }
+        if let Some(prefix) = raw.prefix {
+            let key = KeyCombo::parse(prefix.get_ref())
+                .map_err(|m| err(prefix.span().start, format!("prefix: {m}")))?;
+            config.keymap.set_prefix(key);
+        }
+        for (table, is_prefix) in [(&raw.keys, false), (&raw.prefix_keys, true)] {
+            for (key, action) in table {
+                config
+                    .keymap
+                    .bind(is_prefix, key.get_ref(), action.get_ref())
+                    .map_err(|e| {
+                        err(key.span().start, format!("key `{}`: {}", e.key, e.message))
+                    })?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Reads the config file if it exists. A missing file is the defaults; a
+    /// bad one is the defaults plus the error to show the user.
+    pub fn load(path: &Path) -> (Config, Option<ConfigError>) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => match Config::parse(&text, &path.display().to_string()) {
+                Ok(c) => (c, None),
+                Err(e) => (Config::default(), Some(e)),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Config::default(), None),
+            Err(e) => (
+                Config::default(),
+                Some(ConfigError {
+                    path: path.display().to_string(),
+                    line: 0,
+                    message: e.to_string(),
+                }),
+            ),
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/symphony/config.toml` (or `~/.config/...`).
+pub fn config_path() -> Option<PathBuf> {
+    xdg_dir("XDG_CONFIG_HOME", ".config").map(|d| d.join("symphony").join("config.toml"))
+}
+
+/// `$XDG_STATE_HOME/symphony` (or `~/.local/state/symphony`).
+pub fn state_dir() -> Option<PathBuf> {
+    xdg_dir("XDG_STATE_HOME", ".local/state").map(|d| d.join("symphony"))
+}
+
+fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() && Path::new(&v).is_absolute() => Some(PathBuf::from(v)),
+        _ => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(fallback)),
+    }
+}
+
+/// The complete commented default config (what `--print-default-config` prints).
+pub fn default_config_text() -> String {
+    let mut s = String::new();
+    s.push_str(
+        "# Symphony configuration: $XDG_CONFIG_HOME/symphony/config.toml\n\
+         # Every setting below is the default; delete what you do not change.\n\
+         # A mistake in this file is reported with its line number and the\n\
+         # defaults are used instead.\n\n",
+    );
+    let _ = writeln!(
+        s,
+        "# Colour theme, one of the names the editor process offers."
+    );
+    let _ = writeln!(s, "theme = \"{DEFAULT_THEME}\"\n");
+    s.push_str("# Columns per tab stop when drawing tabs (1 to 16).\ntab_size = 4\n\n");
+    s.push_str("# Wrap long lines at the pane's width instead of scrolling sideways.\nsoft_wrap = false\n\n");
+    s.push_str("# Show line numbers.\nline_numbers = true\n\n");
+    s.push_str("# Click to place the cursor, drag to select, wheel to scroll, drag borders to resize.\nmouse = true\n\n");
+    s.push_str(
+        "# The key that starts a pane/window command (tmux style).\nprefix = \"ctrl-b\"\n\n",
+    );
+    s.push_str(
+        "# Keys while editing: \"key\" = \"action\". Keys are written like ctrl-s,\n\
+         # alt-up, ctrl-shift-left, shift-tab, pageup, f3, space, or one character.\n\
+         # Bind an action to \"none\" to free a key. Every action is listed, with\n\
+         # its description, in the command palette (ctrl-p).\n[keys]\n",
+    );
+    write_table(&mut s, defaults::NORMAL);
+    s.push_str("\n# Keys after the prefix key.\n[prefix_keys]\n");
+    write_table(&mut s, defaults::PREFIX);
+    s
+}
+
+fn write_table(s: &mut String, table: &[(&str, &str)]) {
+    for (key, name) in table {
+        let desc = crate::action::all_actions()
+            .into_iter()
+            .find(|i| i.name == *name)
+            .map(|i| i.description)
+            .unwrap_or("");
+        let key = toml_string(key);
+        let _ = writeln!(s, "{key} = \"{name}\"  # {desc}");
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        s.to_owned()
+    } else {
+        format!("'{s}'")
+    }
+}
+
+/// Check used by `--print-default-config` tests: every action has a name.
+pub fn unbound_actions(config: &Config) -> Vec<&'static str> {
+    crate::action::all_actions()
+        .into_iter()
+        .filter(|i| i.action != Action::Prefix && config.keymap.keys_for(&i.action).is_empty())
+        .map(|i| i.name)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

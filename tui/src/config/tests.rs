@@ -1,0 +1,80 @@
+//! Tests of config parsing: defaults, overrides and errors that name the line.
+
+use super::*;
+
+#[test]
+fn the_printed_default_parses_to_the_defaults() {
+    let text = default_config_text();
+    let parsed = Config::parse(&text, "default").unwrap();
+    assert_eq!(parsed, Config::default());
+    assert!(text.contains("prefix = \"ctrl-b\""));
+    assert!(text.contains("'%' = \"split_right\""));
+}
+
+#[test]
+fn empty_file_is_the_defaults() {
+    assert_eq!(Config::parse("", "c").unwrap(), Config::default());
+}
+
+#[test]
+fn settings_and_overrides_apply() {
+    let text = "theme = \"Solarized (dark)\"\ntab_size = 8\nsoft_wrap = true\nprefix = \"ctrl-a\"\n\
+                [keys]\n\"ctrl-k\" = \"save\"\n\"ctrl-s\" = \"none\"\n[prefix_keys]\n\"|\" = \"split_right\"\n";
+    let c = Config::parse(text, "c").unwrap();
+    assert_eq!(c.theme, "Solarized (dark)");
+    assert_eq!(c.tab_size, 8);
+    assert!(c.soft_wrap);
+    assert_eq!(c.keymap.keys_for(&Action::Save), vec!["ctrl-k".to_string()]);
+    assert_eq!(
+        c.keymap.keys_for(&Action::SplitRight),
+        vec!["ctrl-a %".to_string(), "ctrl-a |".to_string()]
+    );
+}
+
+#[test]
+fn syntax_error_names_the_line() {
+    let e = Config::parse("theme = \"x\"\ntab_size = 4\nsoft_wrap = yes\n", "/c.toml").unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.to_string().starts_with("/c.toml: line 3:"), "{e}");
+}
+
+#[test]
+fn wrong_type_and_unknown_field_name_the_line() {
+    let e = Config::parse("\n\ntab_size = \"wide\"\n", "c").unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    let e = Config::parse("theme = \"x\"\ncolour = 1\n", "c").unwrap_err();
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("colour"), "{e}");
+}
+
+#[test]
+fn bad_values_name_the_line() {
+    let e = Config::parse("tab_size = 0\n", "c").unwrap_err();
+    assert_eq!(e.line, 1);
+    assert!(e.message.contains("tab_size"));
+    let e =
+        Config::parse("[keys]\n\"ctrl-s\" = \"save\"\n\"ctrl-k\" = \"sav\"\n", "c").unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("unknown action `sav`"), "{e}");
+    let e = Config::parse("prefix = \"hyper-b\"\n", "c").unwrap_err();
+    assert_eq!(e.line, 1);
+}
+
+#[test]
+fn a_bad_file_falls_back_to_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "tab_size = 3\nsoft_wrap = maybe\n").unwrap();
+    let (config, err) = Config::load(&path);
+    assert_eq!(config, Config::default());
+    assert_eq!(err.unwrap().line, 2);
+    let (config, err) = Config::load(&dir.path().join("missing.toml"));
+    assert_eq!(config, Config::default());
+    assert!(err.is_none());
+}
+
+#[test]
+fn every_action_except_scroll_has_a_default_key() {
+    let missing = unbound_actions(&Config::default());
+    assert!(missing.is_empty(), "{missing:?}");
+}

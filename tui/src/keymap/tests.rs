@@ -1,0 +1,149 @@
+//! Tests of key parsing, normalization and the default tables.
+
+use super::*;
+use crate::action::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn check_table(table: &[(&str, &str)]) {
+    let mut seen: HashMap<KeyCombo, &str> = HashMap::new();
+    for (key, name) in table {
+        let combo = KeyCombo::parse(key).unwrap_or_else(|e| panic!("default key {key}: {e}"));
+        assert!(
+            Action::from_name(name).is_some(),
+            "default binding {key} -> {name}: no such action"
+        );
+        if let Some(other) = seen.insert(combo, key) {
+            panic!("default keys `{other}` and `{key}` are the same key");
+        }
+        // What we print is what we parse.
+        assert_eq!(KeyCombo::parse(&combo.to_string()).unwrap(), combo);
+    }
+}
+
+#[test]
+fn default_tables_resolve_and_do_not_collide() {
+    check_table(defaults::NORMAL);
+    check_table(defaults::PREFIX);
+    let map = Keymap::default_keymap();
+    assert_eq!(
+        map.normal.len(),
+        defaults::NORMAL.len() + 1,
+        "prefix key collides"
+    );
+    assert_eq!(map.prefix.len(), defaults::PREFIX.len());
+}
+
+#[test]
+fn every_command_the_issue_names_has_a_default_key() {
+    let map = Keymap::default_keymap();
+    for name in [
+        "save",
+        "open_file",
+        "new_buffer",
+        "close_buffer",
+        "undo",
+        "redo",
+        "copy",
+        "cut",
+        "paste",
+        "add_next_occurrence",
+        "add_cursor_above",
+        "add_cursor_below",
+        "single_cursor",
+        "find",
+        "replace",
+        "goto_line",
+        "toggle_comment",
+        "indent",
+        "outdent",
+        "command_palette",
+        "quit",
+        "split_right",
+        "split_down",
+        "zoom_pane",
+        "close_pane",
+        "new_window",
+        "next_window",
+        "previous_window",
+        "next_pane",
+        "show_pane_numbers",
+        "resize_left",
+    ] {
+        let action = Action::from_name(name).unwrap();
+        assert!(!map.keys_for(&action).is_empty(), "{name} has no key");
+    }
+}
+
+fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+    KeyEvent::new(code, m)
+}
+
+#[test]
+fn terminal_keys_find_their_bindings() {
+    let map = Keymap::default_keymap();
+    let c = KeyModifiers::CONTROL;
+    assert_eq!(map.lookup(&ev(KeyCode::Char('s'), c)), Some(&Action::Save));
+    // What terminals send for Ctrl-/ (0x1f) arrives as Ctrl-7.
+    assert_eq!(
+        map.lookup(&ev(KeyCode::Char('7'), c)),
+        Some(&Action::ToggleComment)
+    );
+    assert_eq!(
+        map.lookup(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        Some(&Action::Outdent)
+    );
+    assert_eq!(
+        map.lookup(&ev(KeyCode::Left, c | KeyModifiers::SHIFT)),
+        Some(&Action::SelectWordLeft)
+    );
+    assert_eq!(
+        map.lookup(&ev(KeyCode::Char('b'), c)),
+        Some(&Action::Prefix)
+    );
+    // '%' comes with Shift from most terminals.
+    assert_eq!(
+        map.lookup_prefix(&ev(KeyCode::Char('%'), KeyModifiers::SHIFT)),
+        Some(&Action::SplitRight)
+    );
+    assert_eq!(
+        map.lookup(&ev(KeyCode::Char('x'), KeyModifiers::NONE)),
+        None
+    );
+}
+
+#[test]
+fn overrides_rebind_unbind_and_report_bad_names() {
+    let mut map = Keymap::default_keymap();
+    map.bind(false, "ctrl-k", "save").unwrap();
+    map.bind(false, "ctrl-s", "none").unwrap();
+    assert_eq!(map.keys_for(&Action::Save), vec!["ctrl-k".to_string()]);
+    let e = map.bind(false, "ctrl-j", "sav").unwrap_err();
+    assert!(e.message.contains("unknown action `sav`"));
+    let e = map.bind(false, "ctrl-", "save").unwrap_err();
+    assert!(e.message.contains("unknown key"));
+    map.set_prefix(KeyCombo::parse("ctrl-a").unwrap());
+    assert_eq!(
+        map.lookup(&ev(KeyCode::Char('a'), KeyModifiers::CONTROL)),
+        Some(&Action::Prefix)
+    );
+    assert_eq!(
+        map.lookup(&ev(KeyCode::Char('b'), KeyModifiers::CONTROL)),
+        None
+    );
+    assert_eq!(
+        map.keys_for(&Action::ZoomPane),
+        vec!["ctrl-a z".to_string()]
+    );
+}
+
+#[test]
+fn parse_and_display() {
+    assert_eq!(
+        KeyCombo::parse("Ctrl-Shift-Up").unwrap().to_string(),
+        "ctrl-shift-up"
+    );
+    assert_eq!(KeyCombo::parse("shift-a").unwrap().to_string(), "A");
+    assert_eq!(KeyCombo::parse("space").unwrap().to_string(), "space");
+    assert_eq!(KeyCombo::parse("F12").unwrap().to_string(), "f12");
+    assert!(KeyCombo::parse("hyper-x").is_err());
+}

@@ -1,0 +1,151 @@
+//! Small overlays: a text prompt (Save As, Go to line), a yes/no question
+//! and the pane numbers (tmux `q`).
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::Outcome;
+use super::input::LineInput;
+use crate::action::Action;
+
+/// What a prompt's answer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// A file name to save the buffer as.
+    SaveAs,
+    /// A line number.
+    GotoLine,
+}
+
+/// A one-line question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    /// What the answer is for.
+    pub kind: PromptKind,
+    /// The answer being typed.
+    pub input: LineInput,
+    /// Directory relative names are resolved against.
+    pub cwd: PathBuf,
+}
+
+impl Prompt {
+    /// The label shown before the input.
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            PromptKind::SaveAs => "Save as: ",
+            PromptKind::GotoLine => "Go to line: ",
+        }
+    }
+
+    /// Handles a key.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+        match key.code {
+            KeyCode::Esc => Outcome::close(),
+            KeyCode::Enter => {
+                let text = self.input.text.trim();
+                match self.kind {
+                    PromptKind::SaveAs if !text.is_empty() => {
+                        Outcome::run(vec![Action::SaveTo(self.cwd.join(text))])
+                    }
+                    PromptKind::GotoLine => match text.parse::<usize>() {
+                        Ok(n) if n > 0 => Outcome::run(vec![Action::GotoLineNumber(n)]),
+                        _ => Outcome::consumed(),
+                    },
+                    _ => Outcome::consumed(),
+                }
+            }
+            KeyCode::Char(c) if self.kind == PromptKind::GotoLine && !c.is_ascii_digit() => {
+                Outcome::consumed()
+            }
+            _ if self.input.handle_key(key) => Outcome::consumed(),
+            _ => Outcome::ignored(),
+        }
+    }
+}
+
+/// A yes/no question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    /// The question, ending with `(y/n)`.
+    pub question: String,
+    /// What `y` runs.
+    pub yes: Vec<Action>,
+    /// What `n` or Esc runs.
+    pub no: Vec<Action>,
+}
+
+impl Confirm {
+    /// Handles a key: y/n/Esc answer, anything else is swallowed.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+        match key.code {
+            KeyCode::Char('y' | 'Y') => Outcome::run(std::mem::take(&mut self.yes)),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Outcome::run(std::mem::take(&mut self.no)),
+            _ => Outcome::consumed(),
+        }
+    }
+}
+
+/// Handles a key while pane numbers are shown: a digit focuses that pane.
+pub fn pane_numbers_key(key: &KeyEvent) -> Outcome {
+    match key.code {
+        KeyCode::Char(c) if c.is_ascii_digit() => {
+            Outcome::run(vec![Action::FocusPaneNumber(c as usize - '0' as usize)])
+        }
+        _ => Outcome::close(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn goto_line_takes_digits_only() {
+        let mut p = Prompt {
+            kind: PromptKind::GotoLine,
+            input: LineInput::default(),
+            cwd: PathBuf::from("/w"),
+        };
+        for c in "4x2".chars() {
+            p.handle_key(&k(KeyCode::Char(c)));
+        }
+        assert_eq!(p.input.text, "42");
+        assert_eq!(
+            p.handle_key(&k(KeyCode::Enter)).actions,
+            vec![Action::GotoLineNumber(42)]
+        );
+    }
+
+    #[test]
+    fn save_as_resolves_relative_names() {
+        let mut p = Prompt {
+            kind: PromptKind::SaveAs,
+            input: LineInput::with_text("a.txt"),
+            cwd: PathBuf::from("/w"),
+        };
+        assert_eq!(
+            p.handle_key(&k(KeyCode::Enter)).actions,
+            vec![Action::SaveTo(PathBuf::from("/w/a.txt"))]
+        );
+    }
+
+    #[test]
+    fn confirm_answers() {
+        let mut c = Confirm {
+            question: "Quit? (y/n)".into(),
+            yes: vec![Action::ForceQuit],
+            no: vec![],
+        };
+        assert!(c.handle_key(&k(KeyCode::Char('q'))).consumed);
+        assert_eq!(
+            c.handle_key(&k(KeyCode::Char('y'))).actions,
+            vec![Action::ForceQuit]
+        );
+    }
+}

@@ -1,0 +1,970 @@
+//! The session's background task: owns the connection, maps handles to core
+//! view ids, matches responses, logs edits, and restarts a dead editor.
+//!
+//! Keystrokes survive a crash like this: every edit is logged per view (since
+//! its last save, or since it was opened for an unnamed buffer) and followed by
+//! a cheap `get_config` request; its answer proves the core processed (and
+//! journaled) the edit. After a restart each view is reopened; a file whose
+//! journal is offered is recovered (`symphony.recover {accept:true}`), its
+//! selections restored, and only the unconfirmed edits are sent again; a view
+//! without a journal gets its whole log replayed. Edits that arrived while the
+//! editor was down wait in the view's queue and go out last.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use symphony_protocol::xi::{ClientNotification, EditNotification, RpcError, RpcMessage};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::time::Instant;
+
+use super::transport::{self, Connection, Incoming};
+use super::{Command, EditorState, EditorTarget, SessionEvent, ViewHandle};
+
+/// Tuning of the restart policy.
+#[derive(Debug, Clone)]
+pub(super) struct Options {
+    /// Restarts tried in a row before giving up.
+    pub max_attempts: u32,
+    /// Delay before the first restart; doubles each attempt.
+    pub first_backoff: Duration,
+    /// Longest delay between attempts.
+    pub max_backoff: Duration,
+    /// Running this long resets the attempt counter.
+    pub stable_after: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_attempts: 5,
+            first_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(3),
+            stable_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where a view is in its life with the current connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// First `new_view` not answered yet (or not sent: no connection).
+    Opening,
+    /// Being reopened after a restart.
+    Reopening,
+    /// Open in the current editor: commands go straight out.
+    Ready,
+}
+
+/// A command waiting for its view to be ready.
+#[derive(Debug)]
+enum Pending {
+    Edit(EditNotification),
+    Copy(bool),
+    Save(PathBuf),
+    Language(String),
+    Recover(bool),
+    Close,
+}
+
+/// A state-changing command already sent, kept for replay.
+#[derive(Debug, Clone)]
+enum Logged {
+    Edit(Value),
+    Cut,
+}
+
+#[derive(Debug)]
+struct View {
+    path: Option<PathBuf>,
+    core: Option<String>,
+    /// The core id before the connection was lost (a socket server may still have it).
+    prev_core: Option<String>,
+    phase: Phase,
+    /// (global order, command): merged across views when flushed after a restart.
+    queue: VecDeque<(u64, Pending)>,
+    /// Reopened after a restart, waiting for the other views to be back too.
+    back: bool,
+    /// (sequence number, command), oldest first.
+    log: Vec<(u64, Logged)>,
+    last_scroll: Option<Value>,
+    last_resize: Option<Value>,
+    selections: Vec<[usize; 4]>,
+    recovered: bool,
+}
+
+/// What an outstanding request was for.
+#[derive(Debug)]
+enum Req {
+    NewView {
+        view: ViewHandle,
+        reopen: bool,
+    },
+    Copy {
+        view: ViewHandle,
+        cut: bool,
+    },
+    /// Every edit up to `seq` was processed.
+    Confirm {
+        seq: u64,
+    },
+    /// The reopen sequence of `view` (including any recovery offer) is over.
+    Reopened {
+        view: ViewHandle,
+    },
+    /// The save of `view` was processed; edits up to `seq` are on disk.
+    Saved {
+        view: ViewHandle,
+        seq: u64,
+        path: PathBuf,
+    },
+    /// Does the (socket) editor still know the view `old`?
+    Probe {
+        view: ViewHandle,
+        old: String,
+    },
+    Ignore,
+}
+
+struct Actor {
+    target: EditorTarget,
+    events: UnboundedSender<SessionEvent>,
+    inbox: transport::Inbox,
+    options: Options,
+    conn: Option<Connection>,
+    generation: u64,
+    views: BTreeMap<ViewHandle, View>,
+    by_core: HashMap<String, ViewHandle>,
+    requests: HashMap<u64, Req>,
+    next_id: u64,
+    seq: u64,
+    confirmed: u64,
+    theme: Option<String>,
+    state: EditorState,
+    attempt: u32,
+    up_since: Option<Instant>,
+    restart_at: Option<Instant>,
+    /// Why the last connection ended (told to the user once it is back).
+    lost_reason: Option<String>,
+    /// Orders queued commands across views.
+    order: u64,
+    save_alerts: HashMap<ViewHandle, Option<String>>,
+}
+
+/// The actor's loop; ends on `Shutdown` or when the session is dropped.
+pub(super) async fn run(
+    target: EditorTarget,
+    events: UnboundedSender<SessionEvent>,
+    mut commands: UnboundedReceiver<Command>,
+    options: Options,
+) {
+    let (inbox, mut incoming) = unbounded_channel();
+    let mut actor = Actor {
+        target,
+        events,
+        inbox,
+        options,
+        conn: None,
+        generation: 0,
+        views: BTreeMap::new(),
+        by_core: HashMap::new(),
+        requests: HashMap::new(),
+        next_id: 0,
+        seq: 0,
+        confirmed: 0,
+        theme: None,
+        state: EditorState::Starting,
+        attempt: 0,
+        up_since: None,
+        restart_at: None,
+        lost_reason: None,
+        order: 0,
+        save_alerts: HashMap::new(),
+    };
+    actor.emit(SessionEvent::State(EditorState::Starting));
+    actor.connect().await;
+    loop {
+        let restart_at = actor.restart_at;
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                Some(Command::Shutdown) | None => {
+                    actor.shutdown(&mut incoming).await;
+                    return;
+                }
+                Some(cmd) => actor.command(cmd),
+            },
+            Some((generation, msg)) = incoming.recv() => {
+                if generation == actor.generation {
+                    match msg {
+                        Incoming::Message(v) if actor.conn.is_some() => actor.message(v),
+                        Incoming::Closed(reason) if actor.conn.is_some() => actor.lost(reason),
+                        // The child's exit status comes after its output closed: say that.
+                        Incoming::Closed(reason) => actor.lost_reason = Some(reason),
+                        Incoming::Message(_) => {}
+                    }
+                }
+            }
+            _ = sleep_until_opt(restart_at), if restart_at.is_some() => {
+                actor.restart_at = None;
+                actor.connect().await;
+            }
+        }
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+fn is_view_geometry(method: &str) -> bool {
+    matches!(method, "scroll" | "resize" | "request_lines")
+}
+
+impl Actor {
+    fn emit(&self, event: SessionEvent) {
+        if self.events.send(event).is_err() {
+            tracing::debug!("nobody listens to editor events any more");
+        }
+    }
+
+    fn set_state(&mut self, state: EditorState) {
+        if self.state != state {
+            let restarted = matches!(self.state, EditorState::Restarting { .. })
+                && state == EditorState::Running;
+            if state == EditorState::Running {
+                self.up_since = Some(Instant::now());
+            }
+            self.state = state.clone();
+            self.emit(SessionEvent::State(state));
+            if restarted {
+                // The state flips back fast: leave a message that stays.
+                let reason = self.lost_reason.take().unwrap_or_default();
+                self.emit(SessionEvent::Alert(format!(
+                    "editor restarted: {reason}; unsaved text kept"
+                )));
+            }
+        }
+    }
+
+    // ---- connection life ----
+
+    async fn connect(&mut self) {
+        self.generation += 1;
+        match transport::open(&self.target, self.generation, self.inbox.clone()).await {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                self.on_connected();
+            }
+            Err(e) => {
+                tracing::warn!("cannot start the editor: {e}");
+                self.lost(e.to_string());
+            }
+        }
+    }
+
+    fn on_connected(&mut self) {
+        self.send_notification("client_started", json!({}));
+        if let Some(theme) = self.theme.clone() {
+            self.send_notification("set_theme", json!({ "theme_name": theme }));
+        }
+        let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
+        let probe = matches!(self.target, EditorTarget::Connect { .. });
+        for view in handles {
+            let Some(v) = self.views.get_mut(&view) else {
+                continue;
+            };
+            let reopen = v.phase != Phase::Opening;
+            match v.prev_core.take() {
+                // A socket server may have outlived the connection: if it still
+                // knows the view, keep using it (its buffer has every edit).
+                Some(old) if probe && reopen => self.send_request(
+                    "get_config",
+                    json!({ "view_id": old }),
+                    Req::Probe { view, old },
+                ),
+                _ => self.send_new_view(view, reopen),
+            }
+        }
+        self.maybe_running();
+    }
+
+    /// Running once every view is open again.
+    fn maybe_running(&mut self) {
+        if self.conn.is_some() && self.views.values().all(|v| v.phase != Phase::Reopening) {
+            self.set_state(EditorState::Running);
+        }
+    }
+
+    fn lost(&mut self, reason: String) {
+        tracing::warn!("editor connection lost: {reason}");
+        if self.lost_reason.is_none() {
+            self.lost_reason = Some(reason.clone());
+        }
+        self.conn = None;
+        self.by_core.clear();
+        for req in std::mem::take(&mut self.requests).into_values() {
+            match req {
+                Req::Copy { view, cut } => self.emit(SessionEvent::Copied {
+                    view,
+                    text: None,
+                    cut,
+                }),
+                Req::Saved { view, path, .. } => {
+                    self.save_alerts.remove(&view);
+                    if let Some(v) = self.views.get_mut(&view) {
+                        v.queue.push_front((0, Pending::Save(path)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for v in self.views.values_mut() {
+            v.prev_core = v.core.take();
+            v.recovered = false;
+            if v.phase == Phase::Ready {
+                v.phase = Phase::Reopening;
+            }
+        }
+        if self
+            .up_since
+            .is_some_and(|t| t.elapsed() >= self.options.stable_after)
+        {
+            self.attempt = 0;
+        }
+        self.up_since = None;
+        self.attempt += 1;
+        if self.attempt > self.options.max_attempts {
+            self.restart_at = None;
+            self.set_state(EditorState::Failed {
+                reason: format!(
+                    "gave up after {} restarts: {reason}",
+                    self.options.max_attempts
+                ),
+            });
+            return;
+        }
+        let factor = 1u32 << (self.attempt - 1).min(16);
+        let delay = (self.options.first_backoff * factor).min(self.options.max_backoff);
+        self.restart_at = Some(Instant::now() + delay);
+        self.set_state(EditorState::Restarting {
+            attempt: self.attempt,
+        });
+    }
+
+    async fn shutdown(&mut self, incoming: &mut UnboundedReceiver<(u64, Incoming)>) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        conn.close_input();
+        let generation = self.generation;
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some((g, msg)) = incoming.recv().await {
+                if g == generation && matches!(msg, Incoming::Closed(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+        self.conn = None;
+    }
+
+    // ---- sending ----
+
+    fn send_value(&self, v: &Value) {
+        if let Some(conn) = &self.conn {
+            conn.send(v.to_string());
+        }
+    }
+
+    fn send_notification(&self, method: &str, params: Value) {
+        self.send_value(&json!({ "method": method, "params": params }));
+    }
+
+    fn send_request(&mut self, method: &str, params: Value, req: Req) {
+        if self.conn.is_none() {
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.requests.insert(id, req);
+        self.send_value(&json!({ "id": id, "method": method, "params": params }));
+    }
+
+    fn send_new_view(&mut self, view: ViewHandle, reopen: bool) {
+        let Some(v) = self.views.get_mut(&view) else {
+            return;
+        };
+        v.phase = if reopen {
+            Phase::Reopening
+        } else {
+            Phase::Opening
+        };
+        v.core = None;
+        v.recovered = false;
+        let params = match &v.path {
+            Some(p) => json!({ "file_path": p.to_string_lossy() }),
+            None => json!({}),
+        };
+        self.send_request("new_view", params, Req::NewView { view, reopen });
+    }
+
+    /// The edit as `{"method":m,"params":p}` with params always present.
+    fn edit_value(cmd: &EditNotification) -> Option<Value> {
+        let mut v = match serde_json::to_value(cmd) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!("cannot serialize edit {cmd:?}: {e}");
+                return None;
+            }
+        };
+        if let Some(obj) = v.as_object_mut() {
+            obj.entry("params").or_insert_with(|| json!({}));
+        }
+        Some(v)
+    }
+
+    fn send_edit_value(&self, core: &str, edit: &Value) {
+        self.send_notification(
+            "edit",
+            json!({ "view_id": core, "method": edit["method"], "params": edit["params"] }),
+        );
+    }
+
+    /// Sends an edit of a ready view, logs it and asks for its confirmation.
+    fn send_edit(&mut self, view: ViewHandle, edit: Value) {
+        let method = edit["method"].as_str().unwrap_or_default().to_owned();
+        let Some(v) = self.views.get_mut(&view) else {
+            return;
+        };
+        let Some(core) = v.core.clone() else {
+            return;
+        };
+        match method.as_str() {
+            "scroll" => v.last_scroll = Some(edit.clone()),
+            "resize" => v.last_resize = Some(edit.clone()),
+            _ => {}
+        }
+        if is_view_geometry(&method) {
+            self.send_edit_value(&core, &edit);
+            return;
+        }
+        self.seq += 1;
+        let seq = self.seq;
+        v.log.push((seq, Logged::Edit(edit.clone())));
+        self.send_edit_value(&core, &edit);
+        self.send_request(
+            "get_config",
+            json!({ "view_id": core }),
+            Req::Confirm { seq },
+        );
+    }
+
+    fn send_cut(&mut self, view: ViewHandle, req: Req) {
+        let Some(v) = self.views.get_mut(&view) else {
+            return;
+        };
+        let Some(core) = v.core.clone() else {
+            return;
+        };
+        self.seq += 1;
+        let seq = self.seq;
+        v.log.push((seq, Logged::Cut));
+        self.send_request(
+            "edit",
+            json!({ "view_id": core, "method": "cut", "params": {} }),
+            req,
+        );
+        self.send_request(
+            "get_config",
+            json!({ "view_id": core }),
+            Req::Confirm { seq },
+        );
+    }
+
+    // ---- commands from the UI ----
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Open { view, path } => {
+                self.views.insert(
+                    view,
+                    View {
+                        path,
+                        core: None,
+                        prev_core: None,
+                        phase: Phase::Opening,
+                        queue: VecDeque::new(),
+                        back: false,
+                        log: Vec::new(),
+                        last_scroll: None,
+                        last_resize: None,
+                        selections: Vec::new(),
+                        recovered: false,
+                    },
+                );
+                if self.conn.is_some() {
+                    self.send_new_view(view, false);
+                }
+            }
+            Command::Edit { view, cmd } => self.for_view(view, Pending::Edit(cmd)),
+            Command::Copy { view, cut } => self.for_view(view, Pending::Copy(cut)),
+            Command::Save { view, path } => self.for_view(view, Pending::Save(path)),
+            Command::Close { view } => self.for_view(view, Pending::Close),
+            Command::SetLanguage { view, language } => {
+                self.for_view(view, Pending::Language(language));
+            }
+            Command::Recover { view, accept } => self.for_view(view, Pending::Recover(accept)),
+            Command::SetTheme(name) => {
+                self.send_notification("set_theme", json!({ "theme_name": name }));
+                self.theme = Some(name);
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    /// Runs `p` now when the view is ready, else queues it.
+    fn for_view(&mut self, view: ViewHandle, p: Pending) {
+        let Some(v) = self.views.get_mut(&view) else {
+            tracing::debug!("command for unknown view {view:?} dropped");
+            return;
+        };
+        if v.phase == Phase::Ready && self.conn.is_some() && v.queue.is_empty() {
+            self.run_pending(view, p);
+        } else {
+            // Remember the viewport even while queued.
+            if let Pending::Edit(cmd) = &p
+                && let Some(edit) = Self::edit_value(cmd)
+            {
+                match edit["method"].as_str() {
+                    Some("scroll") => v.last_scroll = Some(edit),
+                    Some("resize") => v.last_resize = Some(edit),
+                    _ => {}
+                }
+            }
+            self.order += 1;
+            v.queue.push_back((self.order, p));
+        }
+    }
+
+    fn run_pending(&mut self, view: ViewHandle, p: Pending) {
+        let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) else {
+            return;
+        };
+        match p {
+            Pending::Edit(cmd) => {
+                if let Some(edit) = Self::edit_value(&cmd) {
+                    self.send_edit(view, edit);
+                }
+            }
+            Pending::Copy(false) => self.send_request(
+                "edit",
+                json!({ "view_id": core, "method": "copy", "params": {} }),
+                Req::Copy { view, cut: false },
+            ),
+            Pending::Copy(true) => self.send_cut(view, Req::Copy { view, cut: true }),
+            Pending::Save(path) => {
+                self.send_notification(
+                    "save",
+                    json!({ "view_id": core, "file_path": path.to_string_lossy() }),
+                );
+                self.save_alerts.insert(view, None);
+                let seq = self.seq;
+                self.send_request(
+                    "get_config",
+                    json!({ "view_id": core }),
+                    Req::Saved { view, seq, path },
+                );
+            }
+            Pending::Language(language) => self.send_notification(
+                "set_language",
+                json!({ "view_id": core, "language_id": language }),
+            ),
+            Pending::Recover(accept) => self.send_notification(
+                "symphony.recover",
+                json!({ "view_id": core, "accept": accept }),
+            ),
+            Pending::Close => {
+                self.send_notification("close_view", json!({ "view_id": core }));
+                self.by_core.remove(&core);
+                self.views.remove(&view);
+            }
+        }
+    }
+
+    /// Sends everything that waited for the view, in order.
+    fn flush(&mut self, view: ViewHandle) {
+        while self.conn.is_some() {
+            let Some((_, p)) = self.views.get_mut(&view).and_then(|v| v.queue.pop_front()) else {
+                return;
+            };
+            self.run_pending(view, p);
+        }
+    }
+
+    // ---- messages from the editor ----
+
+    fn message(&mut self, v: Value) {
+        match RpcMessage::from_value(v) {
+            Ok(RpcMessage::Response { id, result }) => self.response(id, result),
+            Ok(RpcMessage::Request { id, method, params }) => self.request(id, &method, params),
+            Ok(RpcMessage::Notification { method, params }) => self.notification(method, params),
+            Err(e) => tracing::warn!("unreadable message from the editor: {e}"),
+        }
+    }
+
+    fn response(&mut self, id: u64, result: Result<Value, RpcError>) {
+        let Some(req) = self.requests.remove(&id) else {
+            tracing::debug!("response to unknown request {id}");
+            return;
+        };
+        match req {
+            Req::NewView { view, reopen } => self.view_opened(view, reopen, result),
+            Req::Copy { view, cut } => {
+                let text = result.ok().and_then(|v| v.as_str().map(str::to_owned));
+                self.emit(SessionEvent::Copied { view, text, cut });
+            }
+            Req::Confirm { seq } => self.confirmed = self.confirmed.max(seq),
+            Req::Reopened { view } => {
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.back = true;
+                }
+                self.finish_restart();
+            }
+            Req::Saved { view, seq, path } => {
+                let alert = self.save_alerts.remove(&view).flatten();
+                let result = match alert {
+                    Some(msg) => Err(msg),
+                    None => Ok(()),
+                };
+                if result.is_ok() {
+                    // Views of one file share its buffer: all of them are saved.
+                    let old = self.views.get(&view).and_then(|v| v.path.clone());
+                    for (h, v) in self.views.iter_mut() {
+                        if *h == view || (old.is_some() && v.path == old) {
+                            v.path = Some(path.clone());
+                            v.log.retain(|(s, _)| *s > seq);
+                        }
+                    }
+                }
+                self.emit(SessionEvent::Saved { view, result });
+            }
+            Req::Probe { view, old } => {
+                if result.is_ok() {
+                    tracing::info!(?view, "the editor kept the view across the reconnect");
+                    self.by_core.insert(old.clone(), view);
+                    if let Some(v) = self.views.get_mut(&view) {
+                        v.core = Some(old);
+                        v.phase = Phase::Ready;
+                    }
+                    self.flush(view);
+                    self.maybe_running();
+                } else {
+                    self.send_new_view(view, true);
+                }
+            }
+            Req::Ignore => {}
+        }
+    }
+
+    fn view_opened(&mut self, view: ViewHandle, reopen: bool, result: Result<Value, RpcError>) {
+        let core = match result {
+            Ok(Value::String(core)) => Ok(core),
+            Ok(other) => Err(format!("unexpected new_view result {other}")),
+            Err(e) => Err(e.message),
+        };
+        match core {
+            Ok(core) => {
+                let Some(v) = self.views.get_mut(&view) else {
+                    return;
+                };
+                v.core = Some(core.clone());
+                self.by_core.insert(core.clone(), view);
+                if reopen {
+                    self.emit(SessionEvent::ViewReset { view });
+                    self.send_request(
+                        "get_config",
+                        json!({ "view_id": core }),
+                        Req::Reopened { view },
+                    );
+                } else {
+                    v.phase = Phase::Ready;
+                    self.emit(SessionEvent::Opened {
+                        view,
+                        result: Ok(()),
+                    });
+                    self.flush(view);
+                }
+            }
+            Err(msg) => {
+                let v = self.views.remove(&view);
+                if reopen {
+                    let name = v
+                        .and_then(|v| v.path)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "an unnamed buffer".to_owned());
+                    self.emit(SessionEvent::Alert(format!(
+                        "could not reopen {name}: {msg}"
+                    )));
+                    self.finish_restart();
+                } else {
+                    self.emit(SessionEvent::Opened {
+                        view,
+                        result: Err(msg),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Once every reopened view is back: restore viewports and selections,
+    /// recover or replay the logged edits of all views in their original
+    /// order, then send what was queued meanwhile, in order.
+    fn finish_restart(&mut self) {
+        if self
+            .views
+            .values()
+            .any(|v| v.phase == Phase::Reopening && !v.back)
+        {
+            return;
+        }
+        let confirmed = self.confirmed;
+        // A journal recovers a whole buffer, whichever of its views was offered it.
+        let recovered_paths: Vec<PathBuf> = self
+            .views
+            .values()
+            .filter(|v| v.recovered)
+            .filter_map(|v| v.path.clone())
+            .collect();
+        let mut replay: Vec<(u64, ViewHandle, Logged)> = Vec::new();
+        let mut queued: Vec<(u64, ViewHandle, Pending)> = Vec::new();
+        let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
+        for view in handles {
+            let Some(v) = self.views.get_mut(&view) else {
+                continue;
+            };
+            if !(v.phase == Phase::Reopening && v.back) {
+                continue;
+            }
+            let Some(core) = v.core.clone() else {
+                continue;
+            };
+            v.back = false;
+            v.phase = Phase::Ready;
+            let recovered =
+                v.recovered || v.path.as_ref().is_some_and(|p| recovered_paths.contains(p));
+            let log = std::mem::take(&mut v.log);
+            let redo = if recovered {
+                let (keep, redo): (Vec<_>, Vec<_>) =
+                    log.into_iter().partition(|(s, _)| *s <= confirmed);
+                v.log = keep;
+                redo
+            } else {
+                log
+            };
+            replay.extend(redo.into_iter().map(|(s, l)| (s, view, l)));
+            queued.extend(v.queue.drain(..).map(|(o, p)| (o, view, p)));
+            let geometry: Vec<Value> = v
+                .last_resize
+                .iter()
+                .chain(v.last_scroll.iter())
+                .cloned()
+                .collect();
+            let selections = if recovered {
+                v.selections.clone()
+            } else {
+                Vec::new()
+            };
+            for g in &geometry {
+                self.send_edit_value(&core, g);
+            }
+            for (i, [l0, c0, l1, c1]) in selections.into_iter().enumerate() {
+                let select = json!({ "method": "gesture", "params": {
+                    "line": l0, "col": c0,
+                    "ty": { "select": { "granularity": "point", "multi": i > 0 } } } });
+                self.send_edit_value(&core, &select);
+                if (l0, c0) != (l1, c1) {
+                    let extend = json!({ "method": "gesture", "params": {
+                        "line": l1, "col": c1,
+                        "ty": { "select_extend": { "granularity": "point" } } } });
+                    self.send_edit_value(&core, &extend);
+                }
+            }
+        }
+        tracing::info!(
+            replayed = replay.len(),
+            queued = queued.len(),
+            "views reopened"
+        );
+        replay.sort_by_key(|(s, _, _)| *s);
+        for (_, view, logged) in replay {
+            match logged {
+                Logged::Edit(edit) => self.send_edit(view, edit),
+                Logged::Cut => self.send_cut(view, Req::Ignore),
+            }
+        }
+        queued.sort_by_key(|(o, _, _)| *o);
+        for (_, view, p) in queued {
+            if self.conn.is_none() {
+                break;
+            }
+            self.run_pending(view, p);
+        }
+        self.maybe_running();
+    }
+
+    fn request(&mut self, id: u64, method: &str, params: Value) {
+        let reply = if method == "measure_width" {
+            json!({ "id": id, "result": measure_width(&params) })
+        } else {
+            json!({ "id": id, "error": { "code": -32601, "message": format!("unknown method {method}") } })
+        };
+        self.send_value(&reply);
+    }
+
+    fn handle_of(&self, core: &str) -> Option<ViewHandle> {
+        self.by_core.get(core).copied()
+    }
+
+    fn notification(&mut self, method: String, params: Value) {
+        if method == "symphony.recovery_available" {
+            let Some(view) = params["view_id"].as_str().and_then(|c| self.handle_of(c)) else {
+                return;
+            };
+            let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
+            let reopening = self
+                .views
+                .get(&view)
+                .is_some_and(|v| v.phase == Phase::Reopening);
+            if reopening {
+                // Our own restart: the journal holds what the user typed.
+                if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
+                    self.send_notification(
+                        "symphony.recover",
+                        json!({ "view_id": core, "accept": true }),
+                    );
+                }
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.recovered = true;
+                }
+            } else {
+                self.emit(SessionEvent::RecoveryOffered { view, file_path });
+            }
+            return;
+        }
+        let parsed: Result<ClientNotification, _> =
+            serde_json::from_value(json!({ "method": method, "params": params }));
+        let note = match parsed {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::debug!("ignored notification {method}: {e}");
+                return;
+            }
+        };
+        let event = match note {
+            ClientNotification::Update { view_id, update } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                // While reopening, keep the selections from before the crash:
+                // they are restored once the view is back.
+                if let Some(v) = self.views.get_mut(&view)
+                    && v.phase == Phase::Ready
+                {
+                    v.selections = update
+                        .annotations
+                        .iter()
+                        .filter(|a| a.kind == "selection")
+                        .flat_map(|a| a.ranges.iter().copied())
+                        .collect();
+                }
+                SessionEvent::Update { view, update }
+            }
+            ClientNotification::ScrollTo { view_id, line, col } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::ScrollTo { view, line, col }
+            }
+            ClientNotification::DefStyle(style) => SessionEvent::DefStyle(style),
+            ClientNotification::ThemeChanged { name, theme } => {
+                SessionEvent::ThemeChanged { name, theme }
+            }
+            ClientNotification::AvailableThemes { themes } => SessionEvent::AvailableThemes(themes),
+            ClientNotification::AvailableLanguages { languages } => {
+                SessionEvent::AvailableLanguages(languages)
+            }
+            ClientNotification::LanguageChanged {
+                view_id,
+                language_id,
+            } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::LanguageChanged {
+                    view,
+                    language: language_id,
+                }
+            }
+            ClientNotification::ConfigChanged { view_id, changes } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::ConfigChanged { view, changes }
+            }
+            ClientNotification::FindStatus { view_id, queries } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::FindStatus {
+                    view,
+                    status: queries,
+                }
+            }
+            ClientNotification::ReplaceStatus { view_id, status } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::ReplaceStatus { view, status }
+            }
+            ClientNotification::Alert { msg } => {
+                for pending in self.save_alerts.values_mut() {
+                    if pending.is_none() {
+                        *pending = Some(msg.clone());
+                    }
+                }
+                SessionEvent::Alert(msg)
+            }
+            other => {
+                tracing::trace!("not shown: {other:?}");
+                return;
+            }
+        };
+        self.emit(event);
+    }
+}
+
+/// Answers xi-core's `measure_width` request: display widths of strings.
+fn measure_width(params: &Value) -> Value {
+    use unicode_width::UnicodeWidthStr;
+    let groups = params.as_array().map(Vec::as_slice).unwrap_or_default();
+    Value::Array(
+        groups
+            .iter()
+            .map(|g| {
+                let strings = g["strings"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                Value::Array(
+                    strings
+                        .iter()
+                        .map(|s| json!(s.as_str().map(UnicodeWidthStr::width).unwrap_or(0)))
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}

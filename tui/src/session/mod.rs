@@ -1,0 +1,290 @@
+//! The connection to `symphony-editor`: stable view handles over a child
+//! process (or a local socket) that may crash and be restarted underneath.
+//!
+//! [`EditorSession`] never blocks its caller: every method queues a command for
+//! a background task (the *actor*, see `actor.rs`) that owns the connection,
+//! matches responses to requests, maps [`ViewHandle`]s to the core's view ids
+//! and turns the core's messages into [`SessionEvent`]s. When the editor exits
+//! or crashes the actor restarts it with backoff, reopens every view, accepts
+//! the crash-journal recovery, emits [`SessionEvent::ViewReset`] and then sends
+//! the edits queued meanwhile: no keystroke is lost.
+
+mod actor;
+mod transport;
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use symphony_protocol::xi::{
+    EditNotification, FindStatusQuery, ReplaceStatus, StyleDef, ThemeSettings, Update,
+};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+/// A view as the client knows it; stays the same across editor restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ViewHandle(pub u64);
+
+/// Where the editor lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditorTarget {
+    /// Start this program as a child speaking the protocol over stdio.
+    Spawn {
+        /// The `symphony-editor` (or any xi-core) executable.
+        program: PathBuf,
+    },
+    /// Connect to an editor listening on this local socket.
+    Connect {
+        /// The socket's path.
+        socket: PathBuf,
+    },
+}
+
+/// The state of the editor process, for the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditorState {
+    /// Starting (or connecting) for the first time.
+    Starting,
+    /// Serving requests.
+    Running,
+    /// It exited or crashed; restarting (attempt 1, 2, ...). Edits are queued.
+    Restarting {
+        /// Which restart attempt this is (1-based).
+        attempt: u32,
+    },
+    /// Gave up after too many failed restarts.
+    Failed {
+        /// What went wrong, for the user.
+        reason: String,
+    },
+}
+
+/// Something the editor said or did, for the UI loop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    /// New lines for a view: apply to its `LineCache`.
+    Update {
+        /// The view.
+        view: ViewHandle,
+        /// The ops.
+        update: Update,
+    },
+    /// Scroll so that this (0-based) position is visible.
+    ScrollTo {
+        /// The view.
+        view: ViewHandle,
+        /// 0-based line.
+        line: usize,
+        /// 0-based byte column.
+        col: usize,
+    },
+    /// The editor restarted: clear that view's LineCache, a full update follows.
+    ViewReset {
+        /// The view.
+        view: ViewHandle,
+    },
+    /// A style id the following updates may use.
+    DefStyle(StyleDef),
+    /// The theme changed.
+    ThemeChanged {
+        /// Theme name.
+        name: String,
+        /// Its colours.
+        theme: ThemeSettings,
+    },
+    /// The themes the editor knows.
+    AvailableThemes(Vec<String>),
+    /// The languages the editor knows.
+    AvailableLanguages(Vec<String>),
+    /// A view's language changed.
+    LanguageChanged {
+        /// The view.
+        view: ViewHandle,
+        /// The language's name.
+        language: String,
+    },
+    /// Some of a view's settings changed (tab_size, line_ending, ...).
+    ConfigChanged {
+        /// The view.
+        view: ViewHandle,
+        /// Only the changed keys.
+        changes: serde_json::Map<String, Value>,
+    },
+    /// Find results.
+    FindStatus {
+        /// The view.
+        view: ViewHandle,
+        /// One entry per query.
+        status: Vec<FindStatusQuery>,
+    },
+    /// Replace state.
+    ReplaceStatus {
+        /// The view.
+        view: ViewHandle,
+        /// The replace string and options.
+        status: ReplaceStatus,
+    },
+    /// A message for the user (never steals focus).
+    Alert(String),
+    /// The crash journal holds unsaved edits for this file: ask the user, then
+    /// call [`EditorSession::accept_recovery`].
+    RecoveryOffered {
+        /// The view.
+        view: ViewHandle,
+        /// The file.
+        file_path: String,
+    },
+    /// The editor process changed state.
+    State(EditorState),
+    /// The answer to [`EditorSession::open`].
+    Opened {
+        /// The view.
+        view: ViewHandle,
+        /// Err holds the editor's message.
+        result: Result<(), String>,
+    },
+    /// The answer to [`EditorSession::save`].
+    Saved {
+        /// The view.
+        view: ViewHandle,
+        /// Err holds the editor's message.
+        result: Result<(), String>,
+    },
+    /// The answer to [`EditorSession::copy`]: the copied (or cut) text, `None`
+    /// when nothing was selected.
+    Copied {
+        /// The view.
+        view: ViewHandle,
+        /// The text.
+        text: Option<String>,
+        /// Whether it was a cut.
+        cut: bool,
+    },
+}
+
+/// What the caller asked for, queued for the actor.
+#[derive(Debug)]
+enum Command {
+    Open {
+        view: ViewHandle,
+        path: Option<PathBuf>,
+    },
+    Edit {
+        view: ViewHandle,
+        cmd: EditNotification,
+    },
+    Copy {
+        view: ViewHandle,
+        cut: bool,
+    },
+    Save {
+        view: ViewHandle,
+        path: PathBuf,
+    },
+    Close {
+        view: ViewHandle,
+    },
+    SetTheme(String),
+    SetLanguage {
+        view: ViewHandle,
+        language: String,
+    },
+    Recover {
+        view: ViewHandle,
+        accept: bool,
+    },
+    Shutdown,
+}
+
+/// The editor behind stable view handles. Create it inside a tokio runtime.
+#[derive(Debug)]
+pub struct EditorSession {
+    commands: UnboundedSender<Command>,
+    next_view: u64,
+}
+
+impl EditorSession {
+    /// Starts (or connects to) the editor in the background; events arrive on `tx`.
+    /// Must be called inside a tokio runtime.
+    pub fn start(target: EditorTarget, tx: UnboundedSender<SessionEvent>) -> Self {
+        Self::start_with(target, tx, actor::Options::default())
+    }
+
+    fn start_with(
+        target: EditorTarget,
+        tx: UnboundedSender<SessionEvent>,
+        options: actor::Options,
+    ) -> Self {
+        let (commands, rx) = unbounded_channel();
+        tokio::spawn(actor::run(target, tx, rx, options));
+        EditorSession {
+            commands,
+            next_view: 1,
+        }
+    }
+
+    fn send(&self, cmd: Command) {
+        // The actor only stops after Shutdown; a closed channel means the
+        // runtime is going away, and there is nobody left to tell.
+        if self.commands.send(cmd).is_err() {
+            tracing::debug!("editor session already stopped");
+        }
+    }
+
+    /// Opens a file (or a new empty buffer for `None`); the result arrives as
+    /// [`SessionEvent::Opened`]. The handle is usable at once: edits wait.
+    pub fn open(&mut self, path: Option<PathBuf>) -> ViewHandle {
+        let view = ViewHandle(self.next_view);
+        self.next_view += 1;
+        self.send(Command::Open { view, path });
+        view
+    }
+
+    /// Sends an edit (insert, move, scroll, resize, ...); queued while the
+    /// editor is down or the view is still opening.
+    pub fn edit(&mut self, view: ViewHandle, cmd: EditNotification) {
+        self.send(Command::Edit { view, cmd });
+    }
+
+    /// Copies (or cuts) the selection; the answer is [`SessionEvent::Copied`].
+    pub fn copy(&mut self, view: ViewHandle, cut: bool) {
+        self.send(Command::Copy { view, cut });
+    }
+
+    /// Saves the view's buffer to `path`; the answer is [`SessionEvent::Saved`].
+    pub fn save(&mut self, view: ViewHandle, path: PathBuf) {
+        self.send(Command::Save { view, path });
+    }
+
+    /// Closes the view.
+    pub fn close(&mut self, view: ViewHandle) {
+        self.send(Command::Close { view });
+    }
+
+    /// Sets the theme (remembered and replayed after a restart).
+    pub fn set_theme(&mut self, name: &str) {
+        self.send(Command::SetTheme(name.to_owned()));
+    }
+
+    /// Sets a view's language.
+    pub fn set_language(&mut self, view: ViewHandle, language: &str) {
+        self.send(Command::SetLanguage {
+            view,
+            language: language.to_owned(),
+        });
+    }
+
+    /// Answers a [`SessionEvent::RecoveryOffered`]: accept replaces the buffer
+    /// by the recovered text (one undoable edit), refuse discards the journal.
+    pub fn accept_recovery(&mut self, view: ViewHandle, accept: bool) {
+        self.send(Command::Recover { view, accept });
+    }
+
+    /// Stops the editor: closes its input so it exits cleanly (killed if it
+    /// does not). Unsaved text stays in the editor's crash journal.
+    pub fn shutdown(self) {
+        self.send(Command::Shutdown);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,562 @@
+//! Session tests against a fake core: an in-test local-socket peer speaking
+//! the wire format (new_view, edit insert, save, get_config, copy, the crash
+//! journal and its recovery), plus spawned `sh` scripts that crash.
+
+use super::*;
+use crate::linecache::LineCache;
+use interprocess::local_socket::tokio::{Listener, prelude::*};
+use interprocess::local_socket::{GenericFilePath, ListenerOptions, ToFsName};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+/// What the fake core shares across connections (like a crash journal on disk).
+#[derive(Default)]
+struct FakeShared {
+    /// Unsaved text per file, written on every edit.
+    journal: HashMap<String, String>,
+    /// Drop the connection, unprocessed, when an insert of these chars arrives.
+    crash_on: Option<String>,
+    /// A crash only drops the connection: the server keeps its views.
+    keep_views: bool,
+    /// Process an insert of these chars, then drop the connection.
+    drop_after: Option<String>,
+    /// How many connections were accepted.
+    connections: usize,
+    /// Open views: id -> (path, text).
+    views: HashMap<String, (Option<String>, String)>,
+    next_view: usize,
+}
+
+type Shared = Arc<Mutex<FakeShared>>;
+
+struct FakeCore {
+    shared: Shared,
+    socket: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn update_for(text: &str, pristine: bool) -> Value {
+    let mut lines: Vec<Value> = text
+        .split_inclusive('\n')
+        .map(|l| json!({ "text": l }))
+        .collect();
+    if text.is_empty() || text.ends_with('\n') {
+        lines.push(json!({ "text": "" }));
+    }
+    json!({ "ops": [{ "op": "ins", "n": lines.len(), "lines": lines }],
+            "pristine": pristine, "annotations": [] })
+}
+
+fn update_msg(vid: &str, text: &str, pristine: bool) -> Value {
+    json!({"method": "update", "params": {"view_id": vid, "update": update_for(text, pristine)}})
+}
+
+/// Handles one message; `None` means the fake "dies" on it.
+fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
+    let method = msg["method"].as_str().unwrap_or_default();
+    let params = &msg["params"];
+    let id = msg.get("id").cloned();
+    let vid = params["view_id"].as_str().unwrap_or_default().to_owned();
+    let mut out = Vec::new();
+    match method {
+        "client_started" => {
+            out.push(json!({"method":"available_themes","params":{"themes":["t"]}}));
+        }
+        "new_view" => {
+            let path = params["file_path"].as_str().map(str::to_owned);
+            if path.as_deref().is_some_and(|p| p.contains("missing")) {
+                out.push(json!({"id": id, "error": {"code": 1, "message": "no such file"}}));
+                return Some(out);
+            }
+            let disk = path
+                .as_ref()
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .unwrap_or_default();
+            s.next_view += 1;
+            let vid = format!("view-id-{}", s.next_view);
+            out.push(json!({"id": id, "result": vid}));
+            out.push(update_msg(&vid, &disk, true));
+            if let Some(p) = &path
+                && let Some(j) = s.journal.get(p)
+                && *j != disk
+            {
+                out.push(json!({"method":"symphony.recovery_available","params":{
+                    "view_id": vid, "file_path": p, "edits": 1, "recovered_len": j.len()}}));
+            }
+            s.views.insert(vid, (path, disk));
+        }
+        "edit" => {
+            let chars = match params["method"].as_str().unwrap_or_default() {
+                "insert" | "paste" => params["params"]["chars"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                "insert_newline" => "\n".to_owned(),
+                "copy" | "cut" => {
+                    out.push(json!({"id": id, "result": "sel"}));
+                    String::new()
+                }
+                _ => String::new(),
+            };
+            if chars.is_empty() {
+                return Some(out);
+            }
+            if s.crash_on.as_deref() == Some(chars.as_str()) {
+                s.crash_on = None;
+                if !s.keep_views {
+                    s.views.clear();
+                }
+                return None;
+            }
+            let Some((path, text)) = s.views.get_mut(&vid) else {
+                return Some(out);
+            };
+            text.push_str(&chars);
+            let (path, text) = (path.clone(), text.clone());
+            if let Some(p) = path {
+                s.journal.insert(p, text.clone());
+            }
+            out.push(update_msg(&vid, &text, false));
+            if s.drop_after.as_deref() == Some(chars.as_str()) {
+                s.drop_after = None;
+                return None;
+            }
+        }
+        "symphony.recover" => {
+            let path = s.views.get(&vid).and_then(|(p, _)| p.clone());
+            if let Some(j) = path.and_then(|p| s.journal.get(&p).cloned())
+                && let Some((_, text)) = s.views.get_mut(&vid)
+            {
+                *text = j.clone();
+                out.push(update_msg(&vid, &j, false));
+            }
+        }
+        "save" => {
+            let file = params["file_path"].as_str().unwrap_or_default().to_owned();
+            if let Some((path, text)) = s.views.get_mut(&vid) {
+                if let Err(e) = std::fs::write(&file, text.as_bytes()) {
+                    out.push(json!({"method":"alert","params":{"msg": format!("cannot save {file}: {e}")}}));
+                    return Some(out);
+                }
+                *path = Some(file.clone());
+                let text = text.clone();
+                s.journal.remove(&file);
+                out.push(update_msg(&vid, &text, true));
+            }
+        }
+        "get_config" => {
+            if s.views.contains_key(&vid) {
+                out.push(json!({"id": id, "result": {"tab_size": 4}}));
+            } else {
+                out.push(json!({"id": id, "error": {"code": -32602, "message": "no such view"}}));
+            }
+        }
+        _ => {}
+    }
+    Some(out)
+}
+
+async fn serve(stream: interprocess::local_socket::tokio::Stream, shared: Shared) {
+    let (read, mut write) = tokio::io::split(stream);
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let msg: Value = serde_json::from_str(&line).expect("json from the client");
+        let Some(out) = handle(&mut shared.lock().unwrap(), &msg) else {
+            return; // dies: this message and anything after it is lost
+        };
+        for o in out {
+            let mut line = o.to_string();
+            line.push('\n');
+            if write.write_all(line.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn fake_core() -> FakeCore {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("core.sock");
+    let name = socket
+        .as_path()
+        .to_fs_name::<GenericFilePath>()
+        .expect("name");
+    let listener: Listener = ListenerOptions::new()
+        .name(name)
+        .create_tokio()
+        .expect("listen");
+    let shared: Shared = Arc::default();
+    let s = shared.clone();
+    tokio::spawn(async move {
+        while let Ok(stream) = listener.accept().await {
+            s.lock().unwrap().connections += 1;
+            tokio::spawn(serve(stream, s.clone()));
+        }
+    });
+    FakeCore {
+        shared,
+        socket,
+        _dir: dir,
+    }
+}
+
+fn fast() -> actor::Options {
+    actor::Options {
+        max_attempts: 3,
+        first_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        stable_after: Duration::from_secs(10),
+    }
+}
+
+/// The client side of a test: the session, its events, one cache per view.
+struct Client {
+    session: EditorSession,
+    events: UnboundedReceiver<SessionEvent>,
+    caches: HashMap<ViewHandle, LineCache>,
+    seen: Vec<SessionEvent>,
+}
+
+impl Client {
+    fn new(target: EditorTarget, options: actor::Options) -> Self {
+        let (tx, events) = unbounded_channel();
+        Client {
+            session: EditorSession::start_with(target, tx, options),
+            events,
+            caches: HashMap::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    fn text(&self, view: ViewHandle) -> String {
+        let Some(cache) = self.caches.get(&view) else {
+            return String::new();
+        };
+        (0..cache.len())
+            .map(|i| cache.get(i).map(|l| l.text.clone()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Handles events until `done` holds (panics after 10 s).
+    async fn until(&mut self, what: &str, mut done: impl FnMut(&Client) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done(self) {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}; saw {:#?}", self.seen))
+                .expect("session alive");
+            match &event {
+                SessionEvent::Update { view, update } => {
+                    self.caches.entry(*view).or_default().apply(update)
+                }
+                SessionEvent::ViewReset { view } => self.caches.entry(*view).or_default().clear(),
+                _ => {}
+            }
+            self.seen.push(event);
+        }
+    }
+
+    fn saw(&self, f: impl Fn(&SessionEvent) -> bool) -> bool {
+        self.seen.iter().any(f)
+    }
+}
+
+fn insert(chars: &str) -> EditNotification {
+    serde_json::from_value(json!({"method":"insert","params":{"chars": chars}})).expect("insert")
+}
+
+#[tokio::test]
+async fn edits_reach_the_core_and_save_writes_the_file() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(Some(file.clone()));
+    // Typed before the view is open: queued, not lost.
+    c.session.edit(v, insert("ab"));
+    c.until("opened", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Opened { result: Ok(()), .. }))
+    })
+    .await;
+    c.until("text", |c| c.text(v) == "start\nab").await;
+    c.session.copy(v, false);
+    c.until("copied", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Copied { text: Some(t), cut: false, .. } if t == "sel"))
+    })
+    .await;
+    c.session.save(v, file.clone());
+    c.until("saved", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\nab");
+    assert!(c.saw(|e| *e == SessionEvent::State(EditorState::Running)));
+    assert!(c.saw(|e| *e == SessionEvent::AvailableThemes(vec!["t".into()])));
+}
+
+#[tokio::test]
+async fn opening_a_file_the_core_refuses_reports_the_error() {
+    let core = fake_core().await;
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(Some("/nonexistent/missing.txt".into()));
+    c.until("open error", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Opened { view, result: Err(m) } if *view == v && m == "no such file"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_crash_loses_no_keystroke_of_a_file() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("b.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.session.edit(v, insert("b"));
+    c.until("ab", |c| c.text(v) == "start\nab").await;
+    // The core dies on "X" without processing it or anything sent after it.
+    core.shared.lock().unwrap().crash_on = Some("X".into());
+    c.session.edit(v, insert("X"));
+    c.session.edit(v, insert("Y"));
+    c.until("restarting", |c| {
+        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Restarting { .. })))
+    })
+    .await;
+    // Typed while the editor is down.
+    c.session.edit(v, insert("Z"));
+    c.until("everything back", |c| c.text(v) == "start\nabXYZ")
+        .await;
+    assert!(c.saw(|e| *e == SessionEvent::ViewReset { view: v }));
+    c.until("the user is told", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Alert(m) if m.contains("editor restarted")))
+    })
+    .await;
+    assert!(
+        !c.saw(|e| matches!(e, SessionEvent::RecoveryOffered { .. })),
+        "recovery is accepted by the session itself"
+    );
+    c.session.save(v, file.clone());
+    c.until("saved", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\nabXYZ");
+    assert_eq!(core.shared.lock().unwrap().connections, 2);
+    assert_eq!(
+        c.seen
+            .iter()
+            .filter(|e| **e == SessionEvent::State(EditorState::Running))
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_unnamed_buffer_is_rebuilt_by_replaying_its_edits() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(None);
+    c.session.edit(v, insert("hello"));
+    c.until("hello", |c| c.text(v) == "hello").await;
+    core.shared.lock().unwrap().crash_on = Some("!".into());
+    c.session.edit(v, insert("!"));
+    c.until("restarting", |c| {
+        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Restarting { .. })))
+    })
+    .await;
+    c.session.edit(v, insert(" world"));
+    c.until("rebuilt", |c| c.text(v) == "hello! world").await;
+    let out = dir.path().join("new.txt");
+    c.session.save(v, out.clone());
+    c.until("saved", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "hello! world");
+}
+
+#[tokio::test]
+async fn recovery_offered_at_first_open_is_the_users_choice() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.txt");
+    std::fs::write(&file, "disk").unwrap();
+    core.shared
+        .lock()
+        .unwrap()
+        .journal
+        .insert(file.to_string_lossy().into_owned(), "disk+unsaved".into());
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(Some(file.clone()));
+    c.until("offer", |c| {
+        c.saw(|e| matches!(e, SessionEvent::RecoveryOffered { view, .. } if *view == v))
+    })
+    .await;
+    assert_eq!(c.text(v), "disk");
+    c.session.accept_recovery(v, true);
+    c.until("recovered", |c| c.text(v) == "disk+unsaved").await;
+}
+
+fn script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("fake-editor");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn an_editor_that_keeps_crashing_ends_in_failed_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = script(dir.path(), "read line; exit 3");
+    let mut c = Client::new(EditorTarget::Spawn { program }, fast());
+    c.until("failed", |c| {
+        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Failed { .. })))
+    })
+    .await;
+    let restarts: Vec<u32> = c
+        .seen
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::State(EditorState::Restarting { attempt }) => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(restarts, vec![1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_missing_editor_program_fails_with_its_name() {
+    let mut c = Client::new(
+        EditorTarget::Spawn {
+            program: "/nonexistent/symphony-editor".into(),
+        },
+        fast(),
+    );
+    c.until("failed", |c| {
+        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Failed { reason }) if reason.contains("/nonexistent/symphony-editor")))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_spawned_editor_gets_the_startup_sequence_and_its_answers_arrive() {
+    // A shell "core": answers new_view, then echoes an alert; stderr must not
+    // reach the terminal (it goes to the log).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("received");
+    let program = script(
+        dir.path(),
+        &format!(
+            "echo 'noise on stderr' >&2\n\
+             read started; echo \"$started\" > {log}\n\
+             read open\n\
+             echo '{{\"id\":0,\"result\":\"view-id-1\"}}'\n\
+             echo '{{\"method\":\"alert\",\"params\":{{\"msg\":\"hi\"}}}}'\n\
+             cat > /dev/null",
+            log = log.display()
+        ),
+    );
+    let mut c = Client::new(EditorTarget::Spawn { program }, fast());
+    let v = c.session.open(None);
+    c.until("opened + alert", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Opened { view, result: Ok(()) } if *view == v))
+            && c.saw(|e| *e == SessionEvent::Alert("hi".into()))
+    })
+    .await;
+    let started: Value = serde_json::from_str(&std::fs::read_to_string(&log).unwrap()).unwrap();
+    assert_eq!(started["method"], "client_started");
+    c.session.shutdown();
+}
+
+#[tokio::test]
+async fn a_reconnect_to_a_live_server_keeps_its_views() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.txt");
+    std::fs::write(&file, "").unwrap();
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("ab"));
+    c.until("ab", |c| c.text(v) == "ab").await;
+    // The connection drops after the server applied "X"; the server lives on.
+    core.shared.lock().unwrap().drop_after = Some("X".into());
+    c.session.edit(v, insert("X"));
+    c.until("restarting", |c| {
+        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Restarting { .. })))
+    })
+    .await;
+    c.session.edit(v, insert("Z"));
+    c.until("typed on", |c| c.text(v) == "abXZ").await;
+    assert!(
+        !c.saw(|e| *e == SessionEvent::ViewReset { view: v }),
+        "same view, same buffer"
+    );
+    assert_eq!(core.shared.lock().unwrap().connections, 2);
+}
+
+#[tokio::test]
+async fn a_failed_save_reports_the_editors_message() {
+    let core = fake_core().await;
+    let mut c = Client::new(
+        EditorTarget::Connect {
+            socket: core.socket.clone(),
+        },
+        fast(),
+    );
+    let v = c.session.open(None);
+    c.session.edit(v, insert("text"));
+    c.session.save(v, "/nonexistent/dir/file.txt".into());
+    c.until("save error", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Saved { view, result: Err(m) } if *view == v && m.contains("cannot save")))
+    })
+    .await;
+    // A later save that works is Ok.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ok.txt");
+    c.session.save(v, file.clone());
+    c.until("saved", |c| {
+        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "text");
+}

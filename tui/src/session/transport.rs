@@ -1,0 +1,183 @@
+//! One connection to the editor: a child over stdio or a local socket, with a
+//! reader task (lines -> JSON values), a writer task (queued lines -> bytes)
+//! and, for a child, a task that logs its stderr and one that reports its exit.
+
+use std::io;
+use std::process::Stdio;
+
+use serde_json::Value;
+use symphony_protocol::framing::{FrameError, LineReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+use super::EditorTarget;
+
+/// What a connection reports to the actor.
+#[derive(Debug)]
+pub(super) enum Incoming {
+    /// One JSON message from the editor.
+    Message(Value),
+    /// The connection is gone (the reason is for logs and the status line).
+    Closed(String),
+}
+
+/// Messages tagged with the connection generation they came from, so that
+/// late messages of a dead connection are ignored.
+pub(super) type Inbox = UnboundedSender<(u64, Incoming)>;
+
+/// A live connection. Dropping it stops its tasks and kills the child.
+#[derive(Debug)]
+pub(super) struct Connection {
+    out: Option<UnboundedSender<String>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Connection {
+    /// Queues one line (without its `\n`) for the editor.
+    pub fn send(&self, line: String) {
+        if let Some(out) = &self.out
+            && out.send(line).is_err()
+        {
+            tracing::debug!("editor writer already gone");
+        }
+    }
+
+    /// Closes the editor's input: an editor exits cleanly on end of input.
+    pub fn close_input(&mut self) {
+        self.out = None;
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the editor (or connects to it).
+pub(super) async fn open(
+    target: &EditorTarget,
+    generation: u64,
+    inbox: Inbox,
+) -> io::Result<Connection> {
+    let (out, out_rx) = unbounded_channel();
+    let mut tasks = Vec::new();
+    match target {
+        EditorTarget::Spawn { program } => {
+            let mut child = tokio::process::Command::new(program)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", program.display())))?;
+            let (Some(stdin), Some(stdout), Some(stderr)) =
+                (child.stdin.take(), child.stdout.take(), child.stderr.take())
+            else {
+                return Err(io::Error::other("child without stdio pipes"));
+            };
+            tracing::info!(pid = child.id(), program = %program.display(), "editor started");
+            tasks.push(tokio::spawn(read_lines(stdout, generation, inbox.clone())));
+            tasks.push(tokio::spawn(write_lines(
+                stdin,
+                out_rx,
+                generation,
+                inbox.clone(),
+            )));
+            tasks.push(tokio::spawn(log_stderr(stderr)));
+            tasks.push(tokio::spawn(async move {
+                // Owning the child here: aborting this task drops it, which kills it.
+                let reason = match child.wait().await {
+                    Ok(status) => format!("symphony-editor exited ({status})"),
+                    Err(e) => format!("symphony-editor: {e}"),
+                };
+                let _ = inbox.send((generation, Incoming::Closed(reason)));
+            }));
+        }
+        EditorTarget::Connect { socket } => {
+            use interprocess::local_socket::tokio::{Stream, prelude::*};
+            use interprocess::local_socket::{GenericFilePath, ToFsName};
+            let name = socket.as_path().to_fs_name::<GenericFilePath>()?;
+            let stream = Stream::connect(name)
+                .await
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", socket.display())))?;
+            tracing::info!(socket = %socket.display(), "connected to editor");
+            let (read, write) = tokio::io::split(stream);
+            tasks.push(tokio::spawn(read_lines(read, generation, inbox.clone())));
+            tasks.push(tokio::spawn(write_lines(write, out_rx, generation, inbox)));
+        }
+    }
+    Ok(Connection {
+        out: Some(out),
+        tasks,
+    })
+}
+
+async fn read_lines(read: impl AsyncRead + Unpin, generation: u64, inbox: Inbox) {
+    let mut reader = LineReader::new(read);
+    let reason = loop {
+        match reader.next_line().await {
+            None => break "the editor closed its output".to_owned(),
+            Some(Ok(line)) => {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(v) => {
+                        if inbox.send((generation, Incoming::Message(v))).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => tracing::warn!("editor sent a line that is not JSON: {e}"),
+                }
+            }
+            Some(Err(FrameError::Io(e))) => break format!("reading from the editor: {e}"),
+            Some(Err(e)) => tracing::warn!("unreadable line from the editor: {e}"),
+        }
+    };
+    let _ = inbox.send((generation, Incoming::Closed(reason)));
+}
+
+async fn write_lines(
+    write: impl AsyncWrite + Unpin,
+    mut lines: UnboundedReceiver<String>,
+    generation: u64,
+    inbox: Inbox,
+) {
+    let mut write = tokio::io::BufWriter::with_capacity(64 * 1024, write);
+    let mut buf = Vec::new();
+    while let Some(first) = lines.recv().await {
+        buf.clear();
+        buf.extend_from_slice(first.as_bytes());
+        buf.push(b'\n');
+        // Batch whatever else is already queued into one write.
+        while let Ok(more) = lines.try_recv() {
+            buf.extend_from_slice(more.as_bytes());
+            buf.push(b'\n');
+        }
+        let result = async {
+            write.write_all(&buf).await?;
+            write.flush().await
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = inbox.send((
+                generation,
+                Incoming::Closed(format!("writing to the editor: {e}")),
+            ));
+            return;
+        }
+    }
+    // Input closed on purpose (shutdown): let the editor see end of input.
+    let _ = write.shutdown().await;
+}
+
+async fn log_stderr(stderr: impl AsyncRead + Unpin) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        tracing::info!(target: "symphony_editor", "{line}");
+    }
+}

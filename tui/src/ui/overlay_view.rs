@@ -1,0 +1,226 @@
+//! Drawing the overlays: the palette and file picker as centred boxes, the
+//! find bar, prompts and questions as rows at the bottom of the panes.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::State;
+use crate::overlays::input::LineInput;
+use crate::overlays::{FindBar, Overlay};
+
+/// Draws one overlay; returns where the terminal cursor goes.
+pub fn draw_overlay(
+    state: &State,
+    overlay: &Overlay,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    match overlay {
+        Overlay::Palette(p) => {
+            let rows: Vec<(String, String)> = p
+                .filtered
+                .iter()
+                .map(|&i| {
+                    let e = &p.entries[i];
+                    (format!("{}  ({})", e.description, e.name), e.keys.clone())
+                })
+                .collect();
+            list_box(" Commands ", &p.input, &rows, p.selected, area, buf)
+        }
+        Overlay::FilePicker(p) => {
+            let rows: Vec<(String, String)> = match &p.files {
+                Some(files) => p
+                    .filtered
+                    .iter()
+                    .map(|&i| (files[i].clone(), String::new()))
+                    .collect(),
+                None => vec![("listing files…".into(), String::new())],
+            };
+            let title = format!(" Open ({}) ", p.root.display());
+            list_box(&title, &p.input, &rows, p.selected, area, buf)
+        }
+        Overlay::Find(f) => find_bar(state, f, area, buf),
+        Overlay::Prompt(p) => bottom_input(p.label(), &p.input, area, buf),
+        Overlay::Confirm(c) => {
+            let y = area.bottom().checked_sub(1)?;
+            let row = Rect::new(area.x, y, area.width, 1);
+            let style = Style::default()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD);
+            Clear.render(row, buf);
+            buf.set_style(row, style);
+            buf.set_stringn(
+                area.x,
+                y,
+                format!(" {}", c.question),
+                usize::from(area.width),
+                style,
+            );
+            let x = (area.x + c.question.width() as u16 + 2).min(area.right().saturating_sub(1));
+            Some((x, y))
+        }
+        Overlay::PaneNumbers => None,
+    }
+}
+
+fn input_style() -> Style {
+    Style::default().fg(Color::White).bg(Color::Indexed(236))
+}
+
+fn bottom_input(
+    label: &str,
+    input: &LineInput,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let y = area.bottom().checked_sub(1)?;
+    draw_input_row(label, input, Rect::new(area.x, y, area.width, 1), buf)
+}
+
+fn draw_input_row(
+    label: &str,
+    input: &LineInput,
+    row: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let style = input_style();
+    Clear.render(row, buf);
+    buf.set_style(row, style);
+    buf.set_stringn(
+        row.x,
+        row.y,
+        label,
+        usize::from(row.width),
+        style.add_modifier(Modifier::BOLD),
+    );
+    let lw = label.width() as u16;
+    let room = usize::from(row.width.saturating_sub(lw + 1));
+    // Keep the cursor in view for long inputs.
+    let cur = input.cursor_col();
+    let skip = cur.saturating_sub(room);
+    let shown: String = {
+        let mut w = 0;
+        input
+            .text
+            .chars()
+            .skip_while(|c| {
+                let cw = unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+                let before = w;
+                w += cw;
+                before < skip
+            })
+            .collect()
+    };
+    buf.set_stringn(row.x + lw, row.y, &shown, room, style);
+    Some((
+        (row.x + lw + (cur - skip) as u16).min(row.right().saturating_sub(1)),
+        row.y,
+    ))
+}
+
+fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let rows = if f.replace.is_some() { 2 } else { 1 };
+    let y = area.bottom().checked_sub(rows)?;
+    let toggle = |on: bool, s: &str| {
+        if on {
+            format!("[{s}]")
+        } else {
+            format!(" {s} ")
+        }
+    };
+    let matches = state
+        .focused_data()
+        .and_then(|d| d.find_matches)
+        .map(|n| format!("{n} match{}", if n == 1 { "" } else { "es" }))
+        .unwrap_or_default();
+    let right = format!(
+        "{}{}{} {} ",
+        toggle(f.regex, ".*"),
+        toggle(f.case_sensitive, "Aa"),
+        toggle(f.whole_words, "ab"),
+        matches
+    );
+    let rw = right.width() as u16;
+    let find_row = Rect::new(area.x, y, area.width.saturating_sub(rw), 1);
+    let mut cursor = draw_input_row("Find: ", &f.find, find_row, buf);
+    let rs = Rect::new(area.right().saturating_sub(rw), y, rw.min(area.width), 1);
+    Clear.render(rs, buf);
+    buf.set_style(rs, input_style());
+    buf.set_stringn(
+        rs.x,
+        y,
+        &right,
+        usize::from(rs.width),
+        input_style().fg(Color::Yellow),
+    );
+    if let Some(r) = &f.replace {
+        let c = draw_input_row("Replace: ", r, Rect::new(area.x, y + 1, area.width, 1), buf);
+        if f.on_replace {
+            cursor = c;
+        }
+    }
+    cursor
+}
+
+fn list_box(
+    title: &str,
+    input: &LineInput,
+    rows: &[(String, String)],
+    selected: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let w = area.width.saturating_sub(4).min(90);
+    let h = area.height.saturating_sub(2).min(22);
+    if w < 10 || h < 4 {
+        return None;
+    }
+    let r = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
+    Clear.render(r, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(Style::default().fg(Color::Cyan));
+    let inner = block.inner(r);
+    block.render(r, buf);
+    let cursor = draw_input_row(
+        "> ",
+        input,
+        Rect::new(inner.x, inner.y, inner.width, 1),
+        buf,
+    );
+    let visible = usize::from(inner.height.saturating_sub(1));
+    let first = selected.saturating_sub(visible.saturating_sub(1));
+    for (i, (left, right)) in rows.iter().enumerate().skip(first).take(visible) {
+        let y = inner.y + 1 + (i - first) as u16;
+        let style = if i == selected {
+            Style::default().fg(Color::Black).bg(Color::Cyan)
+        } else {
+            Style::default()
+        };
+        let row = Rect::new(inner.x, y, inner.width, 1);
+        buf.set_style(row, style);
+        let rw = right.width() as u16;
+        buf.set_stringn(
+            inner.x + 1,
+            y,
+            left,
+            usize::from(inner.width.saturating_sub(rw + 3)),
+            style,
+        );
+        if rw > 0 && rw + 2 < inner.width {
+            buf.set_stringn(
+                inner.right() - rw - 1,
+                y,
+                right,
+                usize::from(rw),
+                style.add_modifier(Modifier::BOLD),
+            );
+        }
+    }
+    cursor
+}

@@ -1,0 +1,115 @@
+//! The status line (file, dirty mark, line:column, selections, language,
+//! line ending, editor-process state, windows) and the message popup.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::{Message, State};
+
+/// Draws the status line in `area` (one row). When the row is narrow the
+/// least useful parts go first; the file name and position stay.
+pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
+    let base = Style::default().fg(Color::Black).bg(Color::Gray);
+    buf.set_style(area, base);
+    let mut left = String::new();
+    if state.prefix_pending {
+        left.push_str(" [prefix]");
+    }
+    // (priority, text): lower priority numbers are dropped last.
+    let mut parts: Vec<(u8, String)> = Vec::new();
+    if let Some(data) = state.focused_data() {
+        left.push(' ');
+        left.push_str(&display_path(state, data.path.as_deref()));
+        if state.focused_view().is_some_and(|v| state.is_dirty(v)) {
+            left.push_str(" [+]");
+        }
+        let (line, byte) = data.caret;
+        let col = data
+            .cache
+            .get(line)
+            .map(|l| {
+                l.text
+                    .get(..byte.min(l.text.len()))
+                    .map_or(byte, |s| s.chars().count())
+            })
+            .unwrap_or(byte);
+        let sels = data.cache.selections().len();
+        if sels > 1 {
+            parts.push((1, format!("{sels} sel")));
+        }
+        if !data.language.is_empty() {
+            parts.push((3, data.language.clone()));
+        }
+        parts.push((4, data.line_ending.clone()));
+        parts.insert(0, (0, format!("{}:{}", line + 1, col + 1)));
+    }
+    if state.windows.windows.len() > 1 {
+        let mut w = String::new();
+        for i in 0..state.windows.windows.len() {
+            if i == state.windows.active {
+                w.push_str(&format!("[{}]", i + 1));
+            } else {
+                w.push_str(&format!(" {} ", i + 1));
+            }
+        }
+        parts.push((2, w));
+    }
+    let running = state.editor_status == "running";
+    parts.push((
+        if running { 5 } else { 0 },
+        format!("editor: {}", state.editor_status),
+    ));
+    let width = usize::from(area.width);
+    let left_min = left.width().min(24);
+    let join = |parts: &[(u8, String)]| -> String {
+        let v: Vec<&str> = parts.iter().map(|(_, s)| s.as_str()).collect();
+        format!("{} ", v.join("  "))
+    };
+    let mut right = join(&parts);
+    while right.width() + left_min + 1 > width && !parts.is_empty() {
+        // Drop the least important part (highest number, last first).
+        let Some(idx) = (0..parts.len()).rev().max_by_key(|i| parts[*i].0) else {
+            break;
+        };
+        parts.remove(idx);
+        right = join(&parts);
+    }
+    let rw = right.width().min(width);
+    buf.set_stringn(
+        area.x,
+        area.y,
+        &left,
+        width.saturating_sub(rw + 1),
+        base.add_modifier(Modifier::BOLD),
+    );
+    buf.set_stringn(area.x + (width - rw) as u16, area.y, &right, rw, base);
+}
+
+/// A path as shown: relative to the working directory when inside it.
+fn display_path(state: &State, path: Option<&std::path::Path>) -> String {
+    match path {
+        Some(p) => p
+            .strip_prefix(&state.cwd)
+            .unwrap_or(p)
+            .display()
+            .to_string(),
+        None => "[new]".into(),
+    }
+}
+
+/// Draws a message at the top right of the panes, over the text.
+pub fn draw_message(msg: &Message, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    let text = format!(" {} ", msg.text);
+    let w = text.width().min(usize::from(area.width)) as u16;
+    let style = if msg.error {
+        Style::default().fg(Color::White).bg(Color::Red)
+    } else {
+        Style::default().fg(Color::Black).bg(Color::Yellow)
+    };
+    buf.set_stringn(area.right() - w, area.y, text, usize::from(w), style);
+}
