@@ -81,9 +81,10 @@ fn open_once(bin: &Path, path: &Path, state: &Path) -> (Duration, Duration, u64)
         .expect("spawn");
     let mut stdin = child.stdin.take().expect("stdin");
     let open = serde_json::json!({"id": 0, "method": "new_view", "params": {"file_path": path}});
+    let after = r#"{"id":1,"method":"get_config","params":{"view_id":"view-id-1"}}"#;
     writeln!(
         stdin,
-        "{{\"method\":\"client_started\",\"params\":{{}}}}\n{open}"
+        "{{\"method\":\"client_started\",\"params\":{{}}}}\n{open}\n{after}"
     )
     .expect("write");
     let mut reader = BufReader::new(child.stdout.take().expect("stdout"));

@@ -194,7 +194,6 @@ fn run(ops: Vec<Op>, original: String) -> Result<(), TestCaseError> {
                     m.edit(p, c, "", Kind::Delete);
                 } else {
                     m.horiz = h;
-                    m.horiz = None;
                 }
                 edit_msg("delete_backward", json!({}))
             }
@@ -202,6 +201,8 @@ fn run(ops: Vec<Op>, original: String) -> Result<(), TestCaseError> {
                 let n = m.next(c);
                 if n > c {
                     m.edit(c, n, "", Kind::Delete);
+                } else {
+                    m.horiz = h;
                 }
                 edit_msg("delete_forward", json!({}))
             }
@@ -259,6 +260,9 @@ fn run(ops: Vec<Op>, original: String) -> Result<(), TestCaseError> {
                 };
                 if let Some(t) = from.pop() {
                     to.push(std::mem::replace(&mut m.text, t));
+                } else {
+                    // nothing to undo/redo: the selection (and its column) is untouched
+                    m.horiz = h;
                 }
                 m.last = None;
                 edit_msg(

@@ -175,6 +175,23 @@ async fn host_requests_outside_the_grant_are_denied_with_an_error_reply() {
     let edit = ext.request("edit", json!({})).await.unwrap();
     assert_eq!(edit["denied"], "permission_denied");
     assert_eq!(ext.stats().denied, 4);
+
+    // A granted name that is a symlink out of the workspace is refused too.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("target.md"), "private").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("target.md"), dir.path().join("link.md"))
+        .unwrap();
+    let link = ext
+        .request("read", json!({"path": "link.md"}))
+        .await
+        .unwrap();
+    assert_eq!(link["denied"], "failed");
+    assert!(
+        link["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the workspace")
+    );
 }
 
 #[tokio::test]
@@ -222,6 +239,22 @@ async fn expired_messages_are_dropped_and_counted() {
     ext.send_message(stale).unwrap();
     // The message ahead in the queue is handled before the next request returns.
     assert_eq!(ext.request("ping", json!({})).await.unwrap(), json!("pong"));
+    assert_eq!(ext.stats().expired, 1);
+}
+
+#[tokio::test]
+async fn expired_events_from_an_extension_are_dropped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = Host::new(quick_config(dir.path()));
+    let mut sub = host.subscribe("stale.*");
+    let ext = host.start(behave(dir.path(), "ok", &[], ""), none());
+    ext.wait_active(START).await.unwrap();
+    assert_eq!(
+        ext.request("stale_event", json!({})).await.unwrap(),
+        json!("sent")
+    );
+    assert_eq!(sub.recv().await.unwrap().topic, "stale.fresh");
+    assert!(sub.try_recv().is_err());
     assert_eq!(ext.stats().expired, 1);
 }
 

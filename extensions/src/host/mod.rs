@@ -476,7 +476,8 @@ impl ExtensionHandle {
     }
 
     /// Sends a request; past `timeout` the extension is killed and restarted and
-    /// [`HostError::Timeout`] returned.
+    /// [`HostError::Timeout`] returned. Only an Active extension takes requests
+    /// ([`HostError::NotRunning`] otherwise, e.g. while it restarts).
     pub async fn request_with(
         &self,
         method: &str,
@@ -484,6 +485,9 @@ impl ExtensionHandle {
         priority: Priority,
         timeout: Duration,
     ) -> Result<Value> {
+        if self.state() != State::Active {
+            return Err(HostError::NotRunning(self.id().into()));
+        }
         let res = self
             .shared
             .request_raw(method, params, priority, timeout)

@@ -25,12 +25,31 @@ impl DefaultServices {
         DefaultServices { root }
     }
 
+    /// The path asked for, refused when symlinks lead it out of the workspace (the
+    /// permission check before is lexical).
     fn path(&self, params: &Value) -> Result<PathBuf, String> {
         let p = params
             .get("path")
             .and_then(Value::as_str)
             .ok_or("missing `path`")?;
-        Ok(self.root.join(Path::new(p)))
+        let full = self.root.join(Path::new(p));
+        let root = self.root.canonicalize().map_err(|e| e.to_string())?;
+        // For a file that does not exist yet, check the folder it goes in.
+        let real = full
+            .canonicalize()
+            .or_else(|_| {
+                let parent = full.parent().ok_or("no parent folder")?;
+                let name = full.file_name().ok_or("no file name")?;
+                parent
+                    .canonicalize()
+                    .map(|d| d.join(name))
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| format!("{p}: {e}"))?;
+        if Path::new(p).is_relative() && !real.starts_with(&root) {
+            return Err(format!("{p} leads outside the workspace"));
+        }
+        Ok(real)
     }
 }
 

@@ -352,6 +352,14 @@ async fn read_loop(shared: Arc<Shared>, stdout: ChildStdout) {
                     if n.is_power_of_two() {
                         tracing::warn!(id = %shared.id(), dropped = n + 1, "extension flooding its output; throttled");
                     }
+                    if msg.kind == MessageKind::Request {
+                        // Its caller is waiting: say why it gets nothing.
+                        let reply = Message::error_reply_to(
+                            &msg,
+                            wire::error(wire::THROTTLED, "too many messages; slow down"),
+                        );
+                        let _ = shared.send(reply.build());
+                    }
                     continue;
                 }
                 if msg.kind == MessageKind::Event {

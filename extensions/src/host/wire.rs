@@ -23,6 +23,8 @@ use crate::permissions::Request;
 pub const PERMISSION_DENIED: &str = "permission_denied";
 /// Error code of an unknown method.
 pub const UNKNOWN_METHOD: &str = "unknown_method";
+/// Error code of a host request refused by the rate limit.
+pub const THROTTLED: &str = "throttled";
 /// Error code of a failed host request.
 pub const FAILED: &str = "failed";
 

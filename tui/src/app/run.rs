@@ -87,10 +87,13 @@ fn draw_frame(
     state: &mut State,
     cursor_shown: &mut Option<bool>,
 ) -> anyhow::Result<()> {
+    let started = Instant::now();
     terminal.autoresize()?;
     let mut frame = terminal.get_frame();
     let cursor = draw_screen(state, &mut frame);
+    let drawn = started.elapsed();
     terminal.flush()?;
+    let diffed = started.elapsed();
     match cursor {
         None => {
             if *cursor_shown != Some(false) {
@@ -115,6 +118,12 @@ fn draw_frame(
         }
         out.flush()?;
     }
+    tracing::trace!(
+        draw_us = drawn.as_micros() as u64,
+        diff_us = diffed.as_micros() as u64,
+        us = started.elapsed().as_micros() as u64,
+        "frame drawn"
+    );
     Ok(())
 }
 
@@ -170,6 +179,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
             }
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
+                    tracing::trace!(?ev, "terminal event");
                     // Keys that only send an edit change nothing on screen
                     // until the core answers: no frame for them.
                     let before = (state.message.is_some(), state.prefix_pending);
@@ -183,7 +193,9 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 None => break Ok(()),
             },
             Some(ev) = session_rx.recv() => {
+                let started = Instant::now();
                 on_session_event(&mut state, ev);
+                tracing::trace!(us = started.elapsed().as_micros() as u64, "session event applied");
                 changed = true;
             }
             Some(action) = task_rx.recv() => {

@@ -313,6 +313,19 @@ fn draw_row(
     let width = usize::from(area.width);
     let mut col = if state.config.soft_wrap { skip_cols } else { 0 };
     let start = if state.config.soft_wrap { row.start } else { 0 };
+    // `style_at` only changes where a span starts or ends: compute it there
+    // and reuse it for the characters in between.
+    let mut breaks: Vec<usize> = syntax
+        .iter()
+        .flat_map(|(a, b, _)| [*a, *b])
+        .chain(finds.iter().chain(&selections).flat_map(|(a, b)| [*a, *b]))
+        .chain(line.cursors.iter().flat_map(|c| [*c, c + 1]))
+        .collect();
+    breaks.sort_unstable();
+    breaks.dedup();
+    let mut next_break = 0;
+    let mut style = pal.base;
+    let mut style_valid = false;
     let mut tmp = [0u8; 4];
     for (i, c) in line.text[start..row_end].char_indices() {
         let byte = start + i;
@@ -325,7 +338,11 @@ fn draw_row(
         if from >= skip_cols + width {
             break;
         }
-        let style = style_at(byte);
+        if !style_valid || breaks.get(next_break).is_some_and(|b| *b <= byte) {
+            style = style_at(byte);
+            style_valid = true;
+            next_break = breaks.partition_point(|b| *b <= byte);
+        }
         // A character cut by the left edge shows as spaces.
         let cut = from < skip_cols;
         let visible_from = from.max(skip_cols) - skip_cols;
@@ -333,7 +350,12 @@ fn draw_row(
         let room = width - visible_from;
         if c == '\t' || cut {
             let n = (to - from.max(skip_cols)).min(room);
-            buf.set_stringn(x, area.y, " ".repeat(n), n, style);
+            for dx in 0..n {
+                put_char(buf, x + dx as u16, area.y, ' ', style);
+            }
+        } else if c == ' ' || c.is_ascii_graphic() {
+            // The common case: one cell, no grapheme segmentation needed.
+            put_char(buf, x, area.y, c, style);
         } else if c.is_control() {
             let shown = format!("^{}", char::from(((c as u32) as u8 ^ 0x40) & 0x7f));
             buf.set_stringn(x, area.y, shown, room, style);
@@ -361,5 +383,13 @@ fn draw_row(
         if s != pal.base {
             buf.set_stringn(x, area.y, " ", 1, s);
         }
+    }
+}
+
+/// Writes one single-width character into a cell: what `set_stringn` does
+/// for it, without segmenting a one-character string into graphemes.
+fn put_char(buf: &mut Buffer, x: u16, y: u16, c: char, style: Style) {
+    if let Some(cell) = buf.cell_mut((x, y)) {
+        cell.set_char(c).set_style(style);
     }
 }
