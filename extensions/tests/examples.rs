@@ -173,3 +173,52 @@ async fn the_rust_line_stats_operator_answers_through_the_host() {
         symphony_extensions::State::Inactive
     );
 }
+
+#[tokio::test]
+async fn line_stats_with_msgpack_agrees_on_messagepack_framing_at_initialize() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut m = example("line-stats-rs");
+    m.command = env!("CARGO_BIN_EXE_symphony-ext-line-stats").to_string();
+    m.args = vec!["--msgpack".to_string()];
+    let host = Host::new(quick_config(ws.path()));
+    let mut ticks = host.subscribe("line-stats.*");
+    let ext = host.start(m, Permissions::none());
+    ext.wait_active(START).await.unwrap();
+    // The extension reports the framing it speaks; the reply reaching us at all
+    // proves the host reads and writes MessagePack frames too.
+    assert_eq!(
+        ext.request("framing", json!({})).await.unwrap(),
+        json!("msgpack")
+    );
+    let r = ext
+        .request("count", json!({"text": "a b\nc dé\n"}))
+        .await
+        .unwrap();
+    assert_eq!(r, json!({"lines": 2, "words": 4, "chars": 9}));
+    assert_eq!(
+        ext.request("flood", json!({"n": 3})).await.unwrap(),
+        json!(3)
+    );
+    for i in 0..3 {
+        assert_eq!(ticks.recv().await.unwrap().data, json!(i));
+    }
+    assert_eq!(ext.stats().malformed, 0);
+    assert_eq!(
+        ext.deactivate(START).await,
+        symphony_extensions::State::Inactive
+    );
+}
+
+#[tokio::test]
+async fn line_stats_without_the_flag_stays_on_json_lines() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut m = example("line-stats-rs");
+    m.command = env!("CARGO_BIN_EXE_symphony-ext-line-stats").to_string();
+    let host = Host::new(quick_config(ws.path()));
+    let ext = host.start(m, Permissions::none());
+    ext.wait_active(START).await.unwrap();
+    assert_eq!(
+        ext.request("framing", json!({})).await.unwrap(),
+        json!("json")
+    );
+}

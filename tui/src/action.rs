@@ -161,6 +161,8 @@ pub enum Action {
     GotoLine,
     /// Open the command palette.
     CommandPalette,
+    /// Show the discovered extensions in a message ("Extensions: list").
+    ExtensionsList,
     /// Turn soft wrap on or off.
     ToggleSoftWrap,
     /// Scroll the view up one line without moving the cursor.
@@ -321,6 +323,7 @@ bindable! {
     AddCursorBelow => "add_cursor_below", "Add a cursor below";
     SingleCursor => "single_cursor", "Back to one cursor";
     CommandPalette => "command_palette", "Command palette";
+    ExtensionsList => "extensions_list", "Extensions: list";
     ToggleSoftWrap => "toggle_soft_wrap", "Toggle soft wrap";
     Indent => "indent", "Indent";
     Outdent => "outdent", "Outdent";

@@ -8,11 +8,13 @@
 //! - [`panes`]: windows and split trees; [`overlays`]: palette, pickers, prompts.
 //! - [`linecache`], [`session`]: the view line caches and the editor connection.
 //! - [`terminal`], [`logging`]: terminal set-up/restore, the log file.
+//! - [`extensions`]: extension discovery and settings for `symphony ext` and the palette.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod action;
 pub mod app;
 pub mod config;
+pub mod extensions;
 pub mod keymap;
 pub mod linecache;
 pub mod logging;

@@ -1,10 +1,12 @@
 //! `symphony`: the terminal client binary. Parses the command line, loads the
 //! config, starts logging and runs the client loop.
 
+mod ext_cli;
+
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use symphony_tui::app::run::{RunOptions, run};
 use symphony_tui::config::{Config, config_path, default_config_text};
 use symphony_tui::session::EditorTarget;
@@ -16,9 +18,14 @@ use symphony_tui::session::EditorTarget;
     version,
     about = "Symphony: a terminal code editor (run it over SSH). Ctrl-P lists every command.",
     after_help = "Config: $XDG_CONFIG_HOME/symphony/config.toml (see --print-default-config).\n\
-                  Logs: $XDG_STATE_HOME/symphony/symphony.log (RUST_LOG honoured)."
+                  Logs: $XDG_STATE_HOME/symphony/symphony.log (RUST_LOG honoured).\n\
+                  Extensions: searched in extensions/ next to this program, \
+                  $XDG_DATA_HOME/symphony/extensions/ and ./.symphony/extensions/; \
+                  enabled/disabled saved in $XDG_CONFIG_HOME/symphony/extensions.toml."
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Files to open (the first in window 1, one window each).
     files: Vec<PathBuf>,
     /// Connect to a running symphony-editor on this local socket instead of starting one.
@@ -35,6 +42,15 @@ struct Cli {
     config: Option<PathBuf>,
 }
 
+/// Commands other than opening files.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage extensions: list, info ID, enable ID, disable ID (settings in
+    /// $XDG_CONFIG_HOME/symphony/extensions.toml).
+    #[command(subcommand)]
+    Ext(ext_cli::ExtCommand),
+}
+
 /// `symphony-editor` next to the current executable, else the bare name (PATH).
 fn default_editor() -> PathBuf {
     let name = "symphony-editor";
@@ -45,11 +61,14 @@ fn default_editor() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
+    if let Some(Command::Ext(cmd)) = &cli.command {
+        return Ok(std::process::ExitCode::from(ext_cli::run(cmd)));
+    }
     if cli.print_default_config {
         print!("{}", default_config_text());
-        return Ok(());
+        return Ok(std::process::ExitCode::SUCCESS);
     }
     let _log = symphony_tui::logging::init();
     let (config, config_error) = match cli.config.clone().or_else(config_path) {
@@ -84,5 +103,5 @@ fn main() -> anyhow::Result<()> {
     if let Err(e) = &result {
         tracing::error!("{e:#}");
     }
-    result
+    result.map(|()| std::process::ExitCode::SUCCESS)
 }

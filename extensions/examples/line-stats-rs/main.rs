@@ -1,6 +1,7 @@
 //! `line-stats`: a tiny operator in Rust. `count {text}` returns lines, words and
 //! characters; `ping` answers at once; `flood {n}` publishes `n` events then answers
-//! (used by the throughput bench).
+//! (used by the throughput bench); `framing` says `json` or `msgpack`. Run with
+//! `--msgpack` to accept MessagePack framing when the host offers it.
 
 use serde_json::{Value, json};
 use symphony_extensions::sdk::{self, Ctx};
@@ -9,6 +10,7 @@ use symphony_extensions::sdk::{self, Ctx};
 pub fn handle(method: &str, params: &Value, ctx: &mut Ctx<'_>) -> Result<Value, (String, String)> {
     match method {
         "ping" => Ok(json!("pong")),
+        "framing" => Ok(json!(ctx.framing())),
         "count" => {
             let text = params.get("text").and_then(Value::as_str).unwrap_or("");
             Ok(json!({
@@ -32,7 +34,10 @@ pub fn handle(method: &str, params: &Value, ctx: &mut Ctx<'_>) -> Result<Value, 
 fn main() {
     let stdin = std::io::stdin().lock();
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    if let Err(e) = sdk::run(stdin, stdout, "ext:line-stats", handle) {
+    let options = sdk::Options {
+        msgpack: std::env::args().any(|a| a == "--msgpack"),
+    };
+    if let Err(e) = sdk::run_with(stdin, stdout, "ext:line-stats", options, handle) {
         eprintln!("line-stats: {e}");
         std::process::exit(1);
     }

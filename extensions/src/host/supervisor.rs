@@ -1,15 +1,23 @@
 //! The supervisor task of one extension: starts its process, runs the lifecycle
 //! handshake, restarts it with backoff after a crash or a hang, and its I/O tasks
 //! (priority-ordered writer, reader dispatching replies, events and host requests).
+//!
+//! Framing: JSON lines until the extension answers `initialize` with
+//! `{"framing": "msgpack"}`; from then on every envelope, both ways, is a u32
+//! big-endian length followed by that many bytes of MessagePack
+//! (`symphony_protocol::envelope::MsgPackCodec`). The extension must write nothing after that reply until it
+//! has read the next host message (the `activate` request).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use symphony_protocol::envelope::{Message, MessageKind, Priority, now_ms};
 use symphony_protocol::framing::{LineReader, LineWriter};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 use tokio::sync::mpsc;
 
@@ -134,8 +142,10 @@ async fn run_once(shared: &Arc<Shared>, cmds: &mut mpsc::UnboundedReceiver<Comma
     if let Ok(mut out) = shared.out.lock() {
         *out = Some(tx);
     }
-    let writer = tokio::spawn(write_loop(shared.clone(), stdin, rx));
-    let reader = tokio::spawn(read_loop(shared.clone(), stdout));
+    // Set by the reader when the extension accepts MessagePack at initialize.
+    let msgpack = Arc::new(AtomicBool::new(false));
+    let writer = tokio::spawn(write_loop(shared.clone(), stdin, rx, msgpack.clone()));
+    let reader = tokio::spawn(read_loop(shared.clone(), stdout, msgpack));
     let errs = tokio::spawn(stderr_loop(shared.id().to_string(), stderr));
 
     let exit = supervise(shared, cmds, &mut child).await;
@@ -170,6 +180,7 @@ async fn supervise(
         "config": shared.settings,
         "workspace": shared.config.workspace,
         "protocol": "json-lines",
+        "framing": [wire::FRAMING_JSON, wire::FRAMING_MSGPACK],
     });
     let handshake = async {
         shared
@@ -256,11 +267,12 @@ fn describe(status: std::io::Result<std::process::ExitStatus>) -> String {
 }
 
 /// Writes queued messages, highest priority first (FIFO within a priority); drops
-/// expired ones.
+/// expired ones. JSON lines, or MessagePack frames once `msgpack` is set.
 async fn write_loop(
     shared: Arc<Shared>,
     stdin: ChildStdin,
     mut rx: mpsc::UnboundedReceiver<Message<Value>>,
+    msgpack: Arc<AtomicBool>,
 ) {
     let mut w = LineWriter::new(stdin);
     let mut heap: BinaryHeap<(Priority, Reverse<u64>, Wrapper)> = BinaryHeap::new();
@@ -279,7 +291,22 @@ async fn write_loop(
                 tracing::debug!(id = %shared.id(), "dropping expired message");
                 continue;
             }
-            if let Err(e) = w.write_value(&msg).await {
+            let written = if msgpack.load(Ordering::Acquire) {
+                match wire::msgpack_frame(&msg) {
+                    Ok(frame) => w
+                        .get_mut()
+                        .write_all(&frame)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => {
+                        tracing::warn!(id = %shared.id(), error = %e, "cannot encode message; dropped");
+                        continue;
+                    }
+                }
+            } else {
+                w.write_value(&msg).await.map_err(|e| e.to_string())
+            };
+            if let Err(e) = written {
                 tracing::debug!(id = %shared.id(), error = %e, "extension stdin closed");
                 return;
             }
@@ -311,7 +338,8 @@ impl Ord for Wrapper {
 
 /// Reads the extension's output: replies complete pending requests, events go to the
 /// bus, host requests are checked and served; bad lines are counted and skipped.
-async fn read_loop(shared: Arc<Shared>, stdout: ChildStdout) {
+/// Switches to MessagePack frames when the initialize reply asks for them.
+async fn read_loop(shared: Arc<Shared>, stdout: ChildStdout, msgpack: Arc<AtomicBool>) {
     let mut r = LineReader::with_max_line(stdout, shared.config.max_line);
     let mut bucket = TokenBucket::new(shared.config.rate_per_sec, shared.config.burst);
     while let Some(line) = r.next_line().await {
@@ -336,40 +364,94 @@ async fn read_loop(shared: Arc<Shared>, stdout: ChildStdout) {
                 continue;
             }
         };
-        if msg.is_expired(now_ms()) {
-            bump(&shared.stats.expired);
+        if dispatch(&shared, &mut bucket, msg, &msgpack) {
+            tracing::debug!(id = %shared.id(), "extension switched to MessagePack framing");
+            // Nothing follows the initialize reply until the host writes again, so
+            // no buffered bytes are lost here.
+            read_frames(shared, r.into_inner(), bucket).await;
+            return;
+        }
+    }
+}
+
+/// Reads u32 big-endian length-prefixed MessagePack envelopes until the end.
+async fn read_frames(shared: Arc<Shared>, stdout: ChildStdout, mut bucket: TokenBucket) {
+    let mut r = tokio::io::BufReader::new(stdout);
+    let never = AtomicBool::new(true);
+    loop {
+        let mut len = [0u8; 4];
+        if let Err(e) = r.read_exact(&mut len).await {
+            tracing::debug!(id = %shared.id(), error = %e, "extension stdout ended");
+            return;
+        }
+        let n = u32::from_be_bytes(len);
+        if usize::try_from(n).map_or(true, |n| n > shared.config.max_line) {
+            malformed(&shared, &format!("frame of {n} bytes is too long"));
+            // Skip it and stay in step with the frames after it.
+            let mut skip = (&mut r).take(u64::from(n));
+            if tokio::io::copy(&mut skip, &mut tokio::io::sink())
+                .await
+                .is_err()
+            {
+                return;
+            }
             continue;
         }
-        match msg.kind {
-            MessageKind::Response | MessageKind::Error => complete(&shared, msg),
-            MessageKind::Heartbeat => {}
-            MessageKind::Event | MessageKind::Request => {
-                if !bucket.try_take() {
-                    let n = shared
-                        .stats
-                        .throttled
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if n.is_power_of_two() {
-                        tracing::warn!(id = %shared.id(), dropped = n + 1, "extension flooding its output; throttled");
-                    }
-                    if msg.kind == MessageKind::Request {
-                        // Its caller is waiting: say why it gets nothing.
-                        let reply = Message::error_reply_to(
-                            &msg,
-                            wire::error(wire::THROTTLED, "too many messages; slow down"),
-                        );
-                        let _ = shared.send(reply.build());
-                    }
-                    continue;
+        let mut body = vec![0u8; n as usize];
+        if r.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        match wire::decode_msgpack(&body) {
+            Ok(msg) => {
+                dispatch(&shared, &mut bucket, msg, &never);
+            }
+            Err(e) => malformed(&shared, &e.to_string()),
+        }
+    }
+}
+
+/// Handles one decoded envelope from the extension; true when it was the initialize
+/// reply accepting MessagePack (then `msgpack` is set before its waiter wakes).
+fn dispatch(
+    shared: &Arc<Shared>,
+    bucket: &mut TokenBucket,
+    msg: Message<Value>,
+    msgpack: &AtomicBool,
+) -> bool {
+    if msg.is_expired(now_ms()) {
+        bump(&shared.stats.expired);
+        return false;
+    }
+    match msg.kind {
+        MessageKind::Response | MessageKind::Error => return complete(shared, msg, msgpack),
+        MessageKind::Heartbeat => {}
+        MessageKind::Event | MessageKind::Request => {
+            if !bucket.try_take() {
+                let n = shared
+                    .stats
+                    .throttled
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n.is_power_of_two() {
+                    tracing::warn!(id = %shared.id(), dropped = n + 1, "extension flooding its output; throttled");
                 }
-                if msg.kind == MessageKind::Event {
-                    publish(&shared, msg);
-                } else {
-                    serve(&shared, msg);
+                if msg.kind == MessageKind::Request {
+                    // Its caller is waiting: say why it gets nothing.
+                    let reply = Message::error_reply_to(
+                        &msg,
+                        wire::error(wire::THROTTLED, "too many messages; slow down"),
+                    );
+                    let _ = shared.send(reply.build());
                 }
+                return false;
+            }
+            if msg.kind == MessageKind::Event {
+                publish(shared, msg);
+            } else {
+                serve(shared, msg);
             }
         }
     }
+    false
 }
 
 fn malformed(shared: &Shared, why: &str) {
@@ -382,16 +464,22 @@ fn malformed(shared: &Shared, why: &str) {
     }
 }
 
-fn complete(shared: &Shared, msg: Message<Value>) {
+/// Wakes the request `msg` answers; true (and `msgpack` set first) when it is the
+/// initialize reply choosing MessagePack while `msgpack` is still unset.
+fn complete(shared: &Shared, msg: Message<Value>, msgpack: &AtomicBool) -> bool {
     let Some(cid) = msg.correlation_id else {
         malformed(shared, "reply without correlation id");
-        return;
+        return false;
     };
     let waiter = shared.pending.lock().ok().and_then(|mut p| p.remove(&cid));
-    let Some((_, tx)) = waiter else {
+    let Some((method, tx)) = waiter else {
         tracing::debug!(id = %shared.id(), %cid, "reply to no pending request");
-        return;
+        return false;
     };
+    let switch = method == "initialize"
+        && msg.kind == MessageKind::Response
+        && msg.payload.get("framing").and_then(Value::as_str) == Some(wire::FRAMING_MSGPACK)
+        && !msgpack.swap(true, Ordering::AcqRel);
     let reply = if msg.kind == MessageKind::Response {
         Ok(msg.payload)
     } else {
@@ -408,6 +496,7 @@ fn complete(shared: &Shared, msg: Message<Value>) {
         })
     };
     let _ = tx.send(reply);
+    switch
 }
 
 fn publish(shared: &Shared, msg: Message<Value>) {

@@ -4,7 +4,11 @@
 //!   result value; an error reply's payload is `{"code": "...", "message": "..."}`.
 //! - event: `{"topic": "instrument.token", "data": ...}`.
 //! - lifecycle requests from the host: `initialize` (params: id, config, workspace,
-//!   protocol), `activate`, `deactivate`, `shutdown` (then stdin closes).
+//!   protocol, framing), `activate`, `deactivate`, `shutdown` (then stdin closes).
+//! - framing: JSON lines by default. `initialize` offers `"framing": ["json",
+//!   "msgpack"]`; an extension answering `{"framing": "msgpack"}` switches both
+//!   directions, right after that reply, to u32 big-endian length-prefixed
+//!   MessagePack envelopes ([`msgpack_frame`], [`decode_msgpack`]).
 //! - requests an extension may make of the host (each checked against its grant):
 //!   `host.read_file {path}`, `host.write_file {path, text}`, `host.read_buffer
 //!   {buffer}`, `host.edit {buffer, ...}`, `host.clipboard_get`, `host.clipboard_set
@@ -15,9 +19,14 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use symphony_protocol::envelope::{EnvelopeError, Message};
+use symphony_protocol::envelope::{Codec as _, EnvelopeError, Message, MsgPackCodec};
 
 use crate::permissions::Request;
+
+/// The default framing's name: one JSON envelope per line.
+pub const FRAMING_JSON: &str = "json";
+/// The MessagePack framing's name: u32 big-endian length, then a MessagePack envelope.
+pub const FRAMING_MSGPACK: &str = "msgpack";
 
 /// Error code of a refused host request.
 pub const PERMISSION_DENIED: &str = "permission_denied";
@@ -78,6 +87,12 @@ pub enum DecodeError {
     /// Not a JSON envelope.
     #[error("not an envelope: {0}")]
     Json(#[from] serde_json::Error),
+    /// Not a MessagePack envelope (or too big to frame).
+    #[error("not a MessagePack envelope: {0}")]
+    MsgPack(EnvelopeError),
+    /// A message too long for a u32 length prefix.
+    #[error("message of {0} bytes is too long for a frame")]
+    TooLong(usize),
     /// An envelope of an incompatible protocol version.
     #[error(transparent)]
     Version(#[from] EnvelopeError),
@@ -90,4 +105,22 @@ pub fn decode_line(bytes: &[u8]) -> Result<Message<Value>, DecodeError> {
     let msg: Message<Value> = serde_json::from_str(text)?;
     msg.ensure_compatible()?;
     Ok(msg)
+}
+
+/// Decodes one MessagePack frame body (without its length prefix) into an envelope,
+/// checking its protocol version. Never panics, whatever the bytes.
+pub fn decode_msgpack(bytes: &[u8]) -> Result<Message<Value>, DecodeError> {
+    let msg: Message<Value> = MsgPackCodec.decode(bytes).map_err(DecodeError::MsgPack)?;
+    msg.ensure_compatible()?;
+    Ok(msg)
+}
+
+/// Encodes `msg` as one MessagePack frame: u32 big-endian length, then the body.
+pub fn msgpack_frame(msg: &Message<Value>) -> Result<Vec<u8>, DecodeError> {
+    let body = MsgPackCodec.encode(msg).map_err(DecodeError::MsgPack)?;
+    let len = u32::try_from(body.len()).map_err(|_| DecodeError::TooLong(body.len()))?;
+    let mut frame = Vec::with_capacity(body.len() + 4);
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&body);
+    Ok(frame)
 }

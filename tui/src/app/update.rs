@@ -193,6 +193,7 @@ fn apply(state: &mut State, action: Action) {
             let palette = Palette::new(&state.config.keymap);
             state.overlays.push(Overlay::Palette(palette));
         }
+        Action::ExtensionsList => state.say(crate::extensions::summary(&state.cwd)),
         // ---- panes and windows ----
         Action::SplitRight | Action::SplitDown => {
             let dir = if action == Action::SplitRight {

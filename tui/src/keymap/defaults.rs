@@ -86,6 +86,7 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("p", "previous_window"),
     ("o", "next_pane"),
     ("q", "show_pane_numbers"),
+    ("e", "extensions_list"),
     ("1", "select_window1"),
     ("2", "select_window2"),
     ("3", "select_window3"),
