@@ -94,7 +94,7 @@ pub enum EditCmd {
     Indent,
     /// Outdent lines.
     Outdent,
-    /// Re-indent (no language support: no-op).
+    /// Re-indent the touched lines from the line above and brackets (`edit_ops::reindent`).
     Reindent,
     /// Duplicate lines.
     DuplicateLine,

@@ -245,6 +245,80 @@ pub fn modify_indent(text: &Rope, sel: &[SelRegion], s: &EditSettings, outdent: 
     b.build()
 }
 
+/// Width in columns of the leading whitespace of `line` (tabs to the next tab stop).
+fn indent_width(line: &str, tab_size: usize) -> usize {
+    line.chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .fold(0, |w, c| {
+            if c == '\t' {
+                w - w % tab_size + tab_size
+            } else {
+                w + 1
+            }
+        })
+}
+
+/// Reindent, upstream xi's meaning (its syntect plugin's `reindent` command): every
+/// non-blank line touched by the selection gets the indent level of the nearest
+/// non-blank line above it (as already reindented), one more when that line ends by
+/// opening a block (`{`, `[`, `(` or `:`), one less when this line starts by closing one
+/// (`}`, `]`, `)`). Levels are written with the indent unit (`tab_size` spaces or a tab).
+/// Blank lines are left alone.
+pub fn reindent(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
+    let mut lines = BTreeSet::new();
+    for r in sel {
+        lines.extend(lines_of(text, r));
+    }
+    let tab_size = s.tab_size.max(1);
+    let unit = tab_text(s, tab_size);
+    let line_text = |l: usize| {
+        let start = offset_of_line(text, l);
+        (
+            start,
+            String::from(text.slice_to_cow(start..crate::text::line_end(text, l))),
+        )
+    };
+    // the (level, opens a block) of the last non-blank line seen, reindented or not
+    let mut above: Option<(usize, bool)> = None;
+    let mut scanned = 0;
+    let mut b = DeltaBuilder::new(text.len());
+    for line in lines {
+        // lines between the previous touched line and this one keep their own indent
+        for l in scanned..line {
+            let (_, t) = line_text(l);
+            if !t.trim().is_empty() {
+                above = Some((indent_width(&t, tab_size) / tab_size, opens_block(&t)));
+            }
+        }
+        scanned = line + 1;
+        let (start, t) = line_text(line);
+        let body = t.trim_start_matches([' ', '\t']);
+        if body.trim().is_empty() {
+            continue;
+        }
+        let mut level = match above {
+            Some((level, true)) => level + 1,
+            Some((level, false)) => level,
+            None => 0,
+        };
+        if body.starts_with(['}', ']', ')']) {
+            level = level.saturating_sub(1);
+        }
+        let lead = t.len() - body.len();
+        let new_lead = unit.repeat(level);
+        if t[..lead] != new_lead {
+            b.replace(Interval::new(start, start + lead), Rope::from(new_lead));
+        }
+        above = Some((level, opens_block(body)));
+    }
+    b.build()
+}
+
+/// Whether a line ends by opening a block.
+fn opens_block(line: &str) -> bool {
+    line.trim_end().ends_with(['{', '[', '(', ':'])
+}
+
 /// Transpose: swaps the graphemes around each caret (the two before it at a line end);
 /// rotates the contents of non-empty regions.
 pub fn transpose(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
@@ -494,6 +568,27 @@ mod tests {
         let (text, sel) = parse("[hello wORLD|]");
         let (d, after) = capitalize(&text, &sel);
         assert_eq!(render(&d.apply(&text), &after), "Hello World|");
+    }
+
+    #[test]
+    fn reindent_follows_the_line_above_and_brackets() {
+        let s = EditSettings::default();
+        let r = |src: &str| run(src, |t, sel| reindent(t, sel, &s));
+        assert_eq!(r("fn main() {\nlet x|;\n}"), "fn main() {\n    let x|;\n}");
+        assert_eq!(
+            r("[fn main() {\n        a;\n  if x {\nb;\n   }\n}|]"),
+            "[fn main() {\n    a;\n    if x {\n        b;\n    }\n}|]"
+        );
+        assert_eq!(r("    a\n\n      b|"), "    a\n\n    b|");
+        assert_eq!(r("  |x"), "|x");
+        let tabs = EditSettings {
+            translate_tabs_to_spaces: false,
+            ..EditSettings::default()
+        };
+        assert_eq!(
+            run("a:\n  b|", |t, sel| reindent(t, sel, &tabs)),
+            "a:\n\tb|"
+        );
     }
 
     #[test]

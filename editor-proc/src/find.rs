@@ -1,7 +1,7 @@
 //! Find: one query's settings and its occurrences, kept current through edits (xi's `Find`).
 
 use regex::{Regex, RegexBuilder};
-use serde_json::{Value, json};
+use symphony_protocol::xi::FindStatusQuery;
 use xi_rope::find::{CaseMatching, find};
 use xi_rope::{Cursor, LinesMetric, Rope, RopeDelta};
 
@@ -214,19 +214,32 @@ impl Find {
     }
 
     /// The `find_status` entry for this query.
-    pub fn status(&self, text: &Rope, matches_only: bool) -> Value {
+    pub fn status(&self, text: &Rope, matches_only: bool) -> FindStatusQuery {
         if matches_only {
-            return json!({"id": self.id, "chars": null, "case_sensitive": null, "is_regex": null,
-                "whole_words": null, "matches": self.occurrences.len(), "lines": []});
+            return FindStatusQuery {
+                id: self.id,
+                chars: None,
+                case_sensitive: None,
+                is_regex: None,
+                whole_words: None,
+                matches: self.occurrences.len(),
+                lines: Vec::new(),
+            };
         }
         let lines: Vec<usize> = self
             .occurrences
             .iter()
             .map(|o| offset_to_line_col(text, o.min()).0 + 1)
             .collect();
-        json!({"id": self.id, "chars": self.chars, "case_sensitive": self.case_sensitive,
-            "is_regex": self.regex.is_some(), "whole_words": self.whole_words,
-            "matches": self.occurrences.len(), "lines": lines})
+        FindStatusQuery {
+            id: self.id,
+            chars: self.chars.clone(),
+            case_sensitive: Some(self.case_sensitive),
+            is_regex: Some(self.regex.is_some()),
+            whole_words: Some(self.whole_words),
+            matches: self.occurrences.len(),
+            lines,
+        }
     }
 }
 

@@ -164,7 +164,7 @@ impl Core {
             E::ModifySelection(m) => self.with_view(view_id, |v, t| v.do_move(t, m, true)),
             E::SelectAll => self.with_view(view_id, |v, t| v.select_all(t)),
             E::Scroll(a, b) => self.with_view(view_id, |v, _| v.set_scroll(a, b)),
-            E::Resize | E::Reindent | E::Ignored(_) => self.break_undo_group(view_id),
+            E::Resize | E::Ignored(_) => self.break_undo_group(view_id),
             E::GotoLine(l) => self.with_view(view_id, |v, t| v.goto_line(t, l)),
             E::RequestLines(..) => {}
             E::AddSelectionAbove => self.with_view(view_id, |v, t| {
@@ -284,6 +284,13 @@ impl Core {
                 };
                 let d = edit_ops::change_number(&text, &sel, step);
                 self.apply(view_id, d, EditKind::Other, InsertDrift::Default);
+            }
+            E::Reindent => {
+                self.break_undo_group(view_id);
+                let d = edit_ops::reindent(&text, &sel, &self.settings(view_id));
+                if !d.is_identity() {
+                    self.apply(view_id, d, EditKind::Other, InsertDrift::Default);
+                }
             }
             E::ToggleComment => {
                 let d = edit_ops::toggle_comment(&text, &sel, "// ");

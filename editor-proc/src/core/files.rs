@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use xi_rope::{Interval, Rope};
 
 use super::{BufferState, Core};
@@ -11,9 +11,9 @@ use crate::buffer::{Buffer, EditKind};
 use crate::files::{self, Fingerprint, LineEnding};
 use crate::highlight::LineStyles;
 use crate::journal::BufferJournal;
-use crate::render::notification;
 use crate::selection::InsertDrift;
 use crate::text::line_count;
+use symphony_protocol::xi::ClientNotification;
 
 /// Files at least this big show their first screen before the rest is loaded.
 const PROGRESSIVE_MIN: u64 = 8 << 20;
@@ -97,6 +97,28 @@ impl FileState {
     }
 }
 
+/// The `symphony.recovery_available` offer for a newly opened file, before it has a view.
+pub(super) struct RecoveryOffer {
+    /// The file whose journal holds unsaved edits.
+    file_path: String,
+    /// How many edits were replayed.
+    edits: usize,
+    /// Length in bytes of the recovered text.
+    recovered_len: usize,
+}
+
+impl RecoveryOffer {
+    /// The notification for the view `view_id`.
+    pub(super) fn into_notification(self, view_id: String) -> ClientNotification {
+        ClientNotification::SymphonyRecoveryAvailable {
+            view_id,
+            file_path: self.file_path,
+            edits: self.edits,
+            recovered_len: self.recovered_len,
+        }
+    }
+}
+
 impl Core {
     /// Loads `path` (or makes an empty buffer) and registers it.
     /// Returns the buffer id and, when the journal holds unsaved edits, the
@@ -104,7 +126,7 @@ impl Core {
     pub(super) fn open_buffer(
         &mut self,
         path: Option<&Path>,
-    ) -> Result<(u64, Option<Value>), String> {
+    ) -> Result<(u64, Option<RecoveryOffer>), String> {
         let (text, line_ending, fingerprint) = match path {
             None => (Rope::default(), LineEnding::Lf, None),
             Some(p) => match files::load(p) {
@@ -145,7 +167,7 @@ impl Core {
         text: &Rope,
         line_ending: LineEnding,
         fingerprint: Option<Fingerprint>,
-    ) -> Option<Value> {
+    ) -> Option<RecoveryOffer> {
         let mut file = FileState {
             path: Some(path.to_path_buf()),
             line_ending,
@@ -156,9 +178,11 @@ impl Core {
         if let Some(dir) = self.services.journal.as_ref() {
             match dir.recover(path, text) {
                 Ok(Some(r)) => {
-                    recovery_params = Some(
-                        json!({"file_path": path, "edits": r.edits, "recovered_len": r.text.len()}),
-                    );
+                    recovery_params = Some(RecoveryOffer {
+                        file_path: path.to_string_lossy().into_owned(),
+                        edits: r.edits,
+                        recovered_len: r.text.len(),
+                    });
                     file.recovery = Some(r.text);
                 }
                 Ok(None) => {}
@@ -182,7 +206,7 @@ impl Core {
 
     /// Opens a big file progressively: its first lines are shown at once, then the whole
     /// file is loaded and the view updated (the lines already sent stay valid).
-    pub(super) fn new_view_progressive(&mut self, id: Value, path: &Path, prefix: Rope) {
+    pub(super) fn new_view_progressive(&mut self, id: u64, path: &Path, prefix: Rope) {
         let language = self.language_for(Some(path), &prefix);
         let bid = self.next_buffer;
         self.next_buffer += 1;
@@ -237,15 +261,14 @@ impl Core {
                     }
                 }
                 self.render_view(&view_id);
-                if let Some(mut r) = recovery {
-                    r["view_id"] = json!(view_id);
-                    self.send(notification("symphony.recovery_available", r));
+                if let Some(r) = recovery {
+                    self.notify(r.into_notification(view_id.clone()));
                 }
                 self.request_highlight(bid, None);
             }
             Err(e) => {
                 // never leave a truncated file in an editable buffer tied to its path
-                self.send(notification("alert", json!({"msg": e.to_string()})));
+                self.notify(ClientNotification::Alert { msg: e.to_string() });
                 let empty = Rope::default();
                 if let Some(b) = self.buffers.get_mut(&bid) {
                     b.buffer = Buffer::new(empty.clone());
@@ -273,7 +296,7 @@ impl Core {
                 "Not saving over {}: it could not be opened as text.",
                 path.display()
             );
-            self.send(notification("alert", json!({ "msg": msg })));
+            self.notify(ClientNotification::Alert { msg });
             return;
         }
         let cfg = self.config.effective(bid, &b.language);
@@ -290,7 +313,7 @@ impl Core {
             Ok(fp) => fp,
             Err(e) => {
                 tracing::warn!("save failed: {e}");
-                self.send(notification("alert", json!({"msg": e.to_string()})));
+                self.notify(ClientNotification::Alert { msg: e.to_string() });
                 return;
             }
         };
@@ -347,10 +370,10 @@ impl Core {
         }
         if let Some(l) = language {
             for v in &views {
-                self.send(notification(
-                    "language_changed",
-                    json!({"language_id": l, "view_id": v}),
-                ));
+                self.notify(ClientNotification::LanguageChanged {
+                    view_id: v.clone(),
+                    language_id: l.clone(),
+                });
             }
             self.request_highlight(bid, None);
         }

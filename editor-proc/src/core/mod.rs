@@ -10,7 +10,8 @@ mod tests;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use symphony_protocol::xi::{ClientNotification, RpcError, RpcMessage, ThemeSettings};
 use xi_rope::Rope;
 
 use crate::buffer::Buffer;
@@ -18,7 +19,7 @@ use crate::command::{Notification, Request};
 use crate::config::{self, ConfigStore, Domain};
 use crate::highlight::LineStyles;
 use crate::recorder::Recorder;
-use crate::render::{self, notification};
+use crate::render;
 use crate::rpc::convert;
 use crate::view::View;
 
@@ -108,6 +109,21 @@ impl Core {
         }
     }
 
+    /// Queues the error response `{"id", "error": {"code", "message", "data": null}}`.
+    fn send_error(&mut self, id: u64, code: i64, message: String) {
+        let error = RpcError {
+            code,
+            message,
+            data: Some(Value::Null),
+        };
+        self.send(RpcMessage::error_response(id, error).to_value());
+    }
+
+    /// Queues a typed core -> front end notification.
+    fn notify(&mut self, n: ClientNotification) {
+        self.send(n.to_value());
+    }
+
     fn send_all(&mut self, lines: Vec<String>) {
         self.out.extend(lines);
     }
@@ -164,30 +180,27 @@ impl Core {
     }
 
     fn handle_value(&mut self, v: Value) {
-        let Some(obj) = v.as_object() else {
-            tracing::warn!("ignoring non-object line");
-            return;
-        };
-        let method = obj
-            .get("method")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let params = obj.get("params").cloned().unwrap_or(Value::Null);
-        match (obj.get("id").cloned(), method) {
-            (Some(id), Some(method)) => match convert::request(&method, &params) {
-                Ok(req) => self.handle_request(id, req),
-                Err(e) => self.send(json!({"id": id, "error": {"code": -32600, "message": "Invalid request", "data": e.to_string()}})),
-            },
-            (None, Some(method)) => match convert::notification(&method, &params) {
-                Ok(n) => self.handle_notification(n),
-                Err(e) => tracing::warn!("ignoring notification: {e}"),
-            },
-            (Some(id), None) => tracing::debug!("ignoring response {id}"),
-            (None, None) => tracing::warn!("ignoring line without method"),
+        match RpcMessage::from_value(v) {
+            Ok(RpcMessage::Request { id, method, params }) => {
+                match convert::request(&method, params) {
+                    Ok(req) => self.handle_request(id, req),
+                    Err(e) => {
+                        self.send(RpcMessage::error_response(id, e.to_rpc_error()).to_value())
+                    }
+                }
+            }
+            Ok(RpcMessage::Notification { method, params }) => {
+                match convert::notification(&method, params) {
+                    Ok(n) => self.handle_notification(n),
+                    Err(e) => tracing::warn!("ignoring notification: {e}"),
+                }
+            }
+            Ok(RpcMessage::Response { id, .. }) => tracing::debug!("ignoring response {id}"),
+            Err(e) => tracing::warn!("ignoring line: {e}"),
         }
     }
 
-    fn handle_request(&mut self, id: Value, req: Request) {
+    fn handle_request(&mut self, id: u64, req: Request) {
         match req {
             Request::NewView(path) => self.new_view(id, path),
             Request::GetConfig(view) => {
@@ -207,10 +220,10 @@ impl Core {
         }
     }
 
-    fn respond(&mut self, id: Value, r: Option<Value>) {
+    fn respond(&mut self, id: u64, r: Option<Value>) {
         match r {
-            Some(v) => self.send(json!({"id": id, "result": v})),
-            None => self.send(json!({"id": id, "error": {"code": -32602, "message": "no such view", "data": null}})),
+            Some(v) => self.send(RpcMessage::response(id, v).to_value()),
+            None => self.send_error(id, RpcError::INVALID_PARAMS, "no such view".into()),
         }
     }
 
@@ -229,14 +242,12 @@ impl Core {
     fn handle_notification(&mut self, n: Notification) {
         match n {
             Notification::ClientStarted => {
-                self.send(notification(
-                    "available_languages",
-                    json!({"languages": self.languages()}),
-                ));
-                self.send(notification(
-                    "available_themes",
-                    json!({"themes": self.themes()}),
-                ));
+                self.notify(ClientNotification::AvailableLanguages {
+                    languages: self.languages(),
+                });
+                self.notify(ClientNotification::AvailableThemes {
+                    themes: self.themes(),
+                });
             }
             Notification::SetTheme(name) => self.set_theme(&name),
             Notification::CloseView(view) => self.close_view(&view),
@@ -278,23 +289,23 @@ impl Core {
             return;
         }
         self.theme = name.to_string();
-        self.send(notification(
-            "theme_changed",
-            json!({"name": name, "theme": self.theme_settings(name)}),
-        ));
+        self.notify(ClientNotification::ThemeChanged {
+            name: name.to_string(),
+            theme: self.theme_settings(name),
+        });
         let ids: Vec<u64> = self.buffers.keys().copied().collect();
         for bid in ids {
             self.request_highlight(bid, None);
         }
     }
 
-    fn theme_settings(&self, name: &str) -> Value {
+    /// The theme's settings; every field `null` without highlighting (as upstream's default).
+    fn theme_settings(&self, name: &str) -> ThemeSettings {
         self.services
             .highlighting
             .as_ref()
             .and_then(|h| h.theme_settings(name))
-            .and_then(|t| serde_json::to_value(t).ok())
-            .unwrap_or_else(|| json!({}))
+            .unwrap_or_default()
     }
 
     fn language_for(&self, path: Option<&Path>, text: &Rope) -> String {
@@ -311,7 +322,7 @@ impl Core {
         }
     }
 
-    fn new_view(&mut self, id: Value, path: Option<PathBuf>) {
+    fn new_view(&mut self, id: u64, path: Option<PathBuf>) {
         let existing = path.as_ref().and_then(|p| {
             self.buffers
                 .iter()
@@ -330,8 +341,8 @@ impl Core {
                 match self.open_buffer(path.as_deref()) {
                     Ok(r) => r,
                     Err(msg) => {
-                        self.send(notification("alert", json!({"msg": msg})));
-                        self.send(json!({"id": id, "error": {"code": -32000, "message": msg, "data": null}}));
+                        self.notify(ClientNotification::Alert { msg: msg.clone() });
+                        self.send_error(id, -32000, msg);
                         return;
                     }
                 }
@@ -340,9 +351,8 @@ impl Core {
         let Some(view_id) = self.attach_view(id, buffer_id) else {
             return;
         };
-        if let Some(mut r) = recovery {
-            r["view_id"] = json!(view_id);
-            self.send(notification("symphony.recovery_available", r));
+        if let Some(r) = recovery {
+            self.notify(r.into_notification(view_id));
         }
         if existing.is_none() {
             self.request_highlight(buffer_id, None);
@@ -351,7 +361,7 @@ impl Core {
 
     /// Makes a view on `buffer_id`: the response, then available_plugins, config_changed,
     /// language_changed, update and scroll_to, as upstream.
-    fn attach_view(&mut self, id: Value, buffer_id: u64) -> Option<String> {
+    fn attach_view(&mut self, id: u64, buffer_id: u64) -> Option<String> {
         let view_id = format!("view-id-{}", self.next_view);
         self.next_view += 1;
         let b = self.buffers.get_mut(&buffer_id)?;
@@ -359,20 +369,20 @@ impl Core {
         let view = View::new(view_id.clone(), buffer_id, b.buffer.text());
         let language = b.language.clone();
         self.views.insert(view_id.clone(), view);
-        self.send(json!({"id": id, "result": view_id}));
-        self.send(notification(
-            "available_plugins",
-            json!({"plugins": [], "view_id": view_id}),
-        ));
+        self.send(RpcMessage::response(id, Value::String(view_id.clone())).to_value());
+        self.notify(ClientNotification::AvailablePlugins {
+            view_id: view_id.clone(),
+            plugins: Vec::new(),
+        });
         let cfg = self.config.effective(buffer_id, &language);
-        self.send(notification(
-            "config_changed",
-            json!({"changes": cfg, "view_id": view_id}),
-        ));
-        self.send(notification(
-            "language_changed",
-            json!({"language_id": language, "view_id": view_id}),
-        ));
+        self.notify(ClientNotification::ConfigChanged {
+            view_id: view_id.clone(),
+            changes: cfg,
+        });
+        self.notify(ClientNotification::LanguageChanged {
+            view_id: view_id.clone(),
+            language_id: language.to_string(),
+        });
         self.render_view(&view_id);
         Some(view_id)
     }
@@ -438,10 +448,10 @@ impl Core {
             if d.is_empty() {
                 continue;
             }
-            self.send(notification(
-                "config_changed",
-                json!({"changes": d, "view_id": view_id}),
-            ));
+            self.notify(ClientNotification::ConfigChanged {
+                view_id: view_id.clone(),
+                changes: d,
+            });
             self.render_view(&view_id);
         }
     }
@@ -461,10 +471,10 @@ impl Core {
             if let (Some(view), Some(b)) = (self.views.get_mut(&v), self.buffers.get(&bid)) {
                 view.set_dirty(b.buffer.text());
             }
-            self.send(notification(
-                "language_changed",
-                json!({"language_id": language, "view_id": v}),
-            ));
+            self.notify(ClientNotification::LanguageChanged {
+                view_id: v.clone(),
+                language_id: language.to_string(),
+            });
             self.render_view(&v);
         }
     }

@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::json;
 use tokio::sync::mpsc::UnboundedReceiver;
 use xi_rope::{Interval, Rope, RopeDelta};
 
@@ -15,10 +14,11 @@ use crate::highlight::{
     HighlightJob, HighlightResult, HighlightService, Highlighting, LineEdit, LineStyles,
 };
 use crate::journal::{JournalDir, JournalEdit};
+use crate::render::StyleLookup;
 use crate::render::shadow::STYLES_VALID;
-use crate::render::{StyleLookup, notification};
 use crate::selection::{InsertDrift, SelRegion, Selection};
 use crate::watch::{FileWatcher, WatchEvent, WatchEventKind};
+use symphony_protocol::xi::ClientNotification;
 
 impl StyleLookup for LineStyles {
     fn spans(&self, line: usize) -> Vec<(usize, usize, u64)> {
@@ -143,10 +143,7 @@ impl Core {
     pub fn on_highlight(&mut self, result: HighlightResult, out: &mut Vec<String>) {
         // styles are announced even from stale results: the ids are remembered as sent
         for def in &result.new_styles {
-            match serde_json::to_value(def) {
-                Ok(v) => self.send(notification("def_style", v)),
-                Err(e) => tracing::error!("def_style: {e}"),
-            }
+            self.notify(ClientNotification::DefStyle(def.clone()));
         }
         let changed = match self.buffers.get_mut(&result.buffer) {
             Some(b) if result.rev >= b.highlight_epoch => b.styles.apply_result(&result),
@@ -185,14 +182,18 @@ impl Core {
             .is_some_and(|b| b.buffer.is_pristine());
         match (event.kind, pristine) {
             (WatchEventKind::Changed, true) => self.reload(bid, &event.path),
-            (WatchEventKind::Changed, false) => self.send(notification(
-                "alert",
-                json!({"msg": format!("{} changed on disk; your unsaved changes are kept (save to overwrite).", event.path.display())}),
-            )),
-            (WatchEventKind::Removed, _) => self.send(notification(
-                "alert",
-                json!({"msg": format!("{} was removed from disk; save to write it again.", event.path.display())}),
-            )),
+            (WatchEventKind::Changed, false) => self.notify(ClientNotification::Alert {
+                msg: format!(
+                    "{} changed on disk; your unsaved changes are kept (save to overwrite).",
+                    event.path.display()
+                ),
+            }),
+            (WatchEventKind::Removed, _) => self.notify(ClientNotification::Alert {
+                msg: format!(
+                    "{} was removed from disk; save to write it again.",
+                    event.path.display()
+                ),
+            }),
         }
         self.flush(out);
     }
@@ -202,7 +203,7 @@ impl Core {
             Ok(Some(f)) => f,
             Ok(None) => return,
             Err(e) => {
-                self.send(notification("alert", json!({"msg": e.to_string()})));
+                self.notify(ClientNotification::Alert { msg: e.to_string() });
                 return;
             }
         };

@@ -274,3 +274,12 @@ fn scrolling_and_request_lines() {
     let caret = t.core.views["view-id-1"].selection[0].end;
     assert_eq!(crate::text::offset_to_line_col(&text, caret), (58, 0));
 }
+
+#[test]
+fn reindent_is_one_undoable_edit_through_the_wire() {
+    let mut t = T::new("if x {\n        a|;\n}\n");
+    t.edit("reindent", json!({}));
+    assert_eq!(t.state(), "if x {\n    a|;\n}\n");
+    t.edit("undo", json!({}));
+    assert_eq!(t.state(), "if x {\n        a|;\n}\n");
+}

@@ -4,7 +4,7 @@
 pub mod shadow;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use symphony_protocol::xi::{ClientNotification, ReplaceStatus};
 use xi_rope::Rope;
 
 use crate::text::{line_count, line_of_offset, offset_of_line, offset_to_line_col};
@@ -27,11 +27,6 @@ impl StyleLookup for NoStyles {
     fn spans(&self, _line: usize) -> Vec<(usize, usize, u64)> {
         Vec::new()
     }
-}
-
-/// Builds a `{"method", "params"}` notification.
-pub fn notification(method: &str, params: Value) -> Value {
-    json!({"method": method, "params": params})
 }
 
 fn clamp(x: usize, lo: usize, hi: usize) -> usize {
@@ -249,23 +244,32 @@ pub fn render_plan(
     let mut msgs = Vec::new();
     if view.find_changed != FindChange::None {
         let matches_only = view.find_changed == FindChange::Matches;
-        let queries: Vec<Value> = view
+        let queries = view
             .find
             .iter()
             .map(|f| f.status(text, matches_only))
             .collect();
-        msgs.push(line(
-            "find_status",
-            json!({"view_id": view.id, "queries": queries}),
-        ));
+        msgs.push(
+            ClientNotification::FindStatus {
+                view_id: view.id.clone(),
+                queries,
+            }
+            .to_line(),
+        );
         view.find_changed = FindChange::None;
     }
     if view.replace_changed {
         if let Some((chars, preserve_case)) = &view.replace {
-            msgs.push(line(
-                "replace_status",
-                json!({"view_id": view.id, "status": {"chars": chars, "preserve_case": preserve_case}}),
-            ));
+            msgs.push(
+                ClientNotification::ReplaceStatus {
+                    view_id: view.id.clone(),
+                    status: ReplaceStatus {
+                        chars: chars.clone(),
+                        preserve_case: *preserve_case,
+                    },
+                }
+                .to_line(),
+            );
         }
         view.replace_changed = false;
     }
@@ -372,20 +376,14 @@ pub fn render(
     let mut msgs = render_plan(view, text, pristine, styles, &plan);
     if let Some(off) = view.scroll_to.take() {
         let (line_no, col) = offset_to_line_col(text, off);
-        #[derive(Serialize)]
-        struct ScrollTo<'a> {
-            col: usize,
-            line: usize,
-            view_id: &'a str,
-        }
-        msgs.push(line(
-            "scroll_to",
-            ScrollTo {
-                col,
+        msgs.push(
+            ClientNotification::ScrollTo {
+                view_id: view.id.clone(),
                 line: line_no,
-                view_id: &view.id,
-            },
-        ));
+                col,
+            }
+            .to_line(),
+        );
     }
     msgs
 }

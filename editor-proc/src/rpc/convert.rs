@@ -1,418 +1,373 @@
-//! The one place where wire methods become internal commands. Every name here is an
-//! upstream xi-core method name; anything else is an error naming the method.
+//! The one place where wire messages become internal commands: the protocol crate's typed
+//! enums ([`CoreNotification`], [`CoreRequest`], [`EditNotification`], ...) parse each line,
+//! and one `From` per wire type turns them into [`Notification`], [`Request`] and [`EditCmd`].
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+use symphony_protocol::xi::{
+    self, ConfigDomain, CoreNotification, CoreRequest, EditCommand, EditNotification, EditRequest,
+    GestureType, MouseAction, SelectionGranularity, XiError,
+};
 
 use crate::command::{EditCmd, Gesture, Notification, Request};
-use crate::config::{Domain, Table};
+use crate::config::Domain;
 use crate::movement::Movement as M;
 use crate::view::{FindQuery, Granularity, SelectionModifier};
 
-/// Why a line could not be turned into a command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConvertError {
-    /// The method name is not known.
-    #[error("unknown variant `{0}`, expected one of {1}")]
-    UnknownMethod(String, &'static str),
-    /// The params do not fit the method.
-    #[error("invalid params for `{method}`: {reason}")]
-    BadParams {
-        /// Method.
-        method: String,
-        /// What is wrong.
-        reason: String,
-    },
-}
+/// Result alias for conversions: the error is the protocol crate's [`XiError`], which names
+/// the method and gives the `-32600` answer through [`XiError::to_rpc_error`].
+pub type Result<T> = std::result::Result<T, XiError>;
 
-/// Result alias for conversions.
-pub type Result<T> = std::result::Result<T, ConvertError>;
-
-const REQUESTS: &str = "`edit`, `new_view`, `get_config`, `debug_get_contents`";
-const NOTIFICATIONS: &str = "`edit`, `client_started`, `set_theme`, `close_view`, `save`, `modify_user_config`, `set_language`, `plugin`, `symphony.recover`";
-
-fn bad(method: &str, reason: impl Into<String>) -> ConvertError {
-    ConvertError::BadParams {
-        method: method.to_string(),
-        reason: reason.into(),
+/// Absent params (`null`) mean "no params": the typed enums want an object.
+fn params_or_empty(params: Value) -> Value {
+    if params.is_null() {
+        Value::Object(Map::new())
+    } else {
+        params
     }
 }
 
-fn get_str(p: &Value, key: &str, method: &str) -> Result<String> {
-    p.get(key)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| bad(method, format!("missing string `{key}`")))
-}
-
-fn get_usize(p: &Value, key: &str, method: &str) -> Result<usize> {
-    p.get(key)
-        .and_then(Value::as_i64)
-        .map(|n| n.max(0) as usize)
-        .ok_or_else(|| bad(method, format!("missing integer `{key}`")))
-}
-
-fn get_bool(p: &Value, key: &str, default: bool) -> bool {
-    p.get(key).and_then(Value::as_bool).unwrap_or(default)
-}
-
-fn pair(p: &Value, method: &str) -> Result<(usize, usize)> {
-    let a = p
-        .as_array()
-        .ok_or_else(|| bad(method, "expected [first, last]"))?;
-    let n = |i: usize| a.get(i).and_then(Value::as_i64).map(|n| n.max(0) as usize);
-    match (n(0), n(1)) {
-        (Some(x), Some(y)) => Ok((x, y)),
-        _ => Err(bad(method, "expected [first, last]")),
+/// Parses a front-end notification and converts it to an internal command.
+pub fn notification(method: &str, params: Value) -> Result<Notification> {
+    let params = params_or_empty(params);
+    match xi::parse_core_notification(method, params.clone()) {
+        Ok(n) => Ok(n.into()),
+        Err(e) => legacy_mouse(method, &params).ok_or(e),
     }
 }
 
-/// Parses a front-end notification.
-pub fn notification(method: &str, params: &Value) -> Result<Notification> {
-    let p = params;
-    Ok(match method {
-        "client_started" => Notification::ClientStarted,
-        "set_theme" => Notification::SetTheme(get_str(p, "theme_name", method)?),
-        "close_view" => Notification::CloseView(get_str(p, "view_id", method)?),
-        "save" => Notification::Save {
-            view: get_str(p, "view_id", method)?,
-            path: PathBuf::from(get_str(p, "file_path", method)?),
-        },
-        "set_language" => Notification::SetLanguage {
-            view: get_str(p, "view_id", method)?,
-            language: get_str(p, "language_id", method)?,
-        },
-        "modify_user_config" => {
-            let changes: Table = p
-                .get("changes")
-                .and_then(Value::as_object)
-                .cloned()
-                .ok_or_else(|| bad(method, "missing object `changes`"))?;
-            let d = p
-                .get("domain")
-                .ok_or_else(|| bad(method, "missing `domain`"))?;
-            let domain = match d {
-                Value::String(s) if s == "general" => Domain::General,
-                Value::Object(o) => {
-                    if let Some(v) = o.get("user_override").and_then(Value::as_str) {
-                        Domain::UserOverride(v.to_string())
-                    } else if let Some(l) = o.get("syntax").and_then(Value::as_str) {
-                        Domain::Syntax(l.to_string())
-                    } else {
-                        return Err(bad(method, "unknown domain"));
-                    }
-                }
-                _ => return Err(bad(method, "unknown domain")),
-            };
-            Notification::ModifyUserConfig { domain, changes }
-        }
-        "edit" => {
-            let view = get_str(p, "view_id", method)?;
-            let inner = get_str(p, "method", method)?;
-            let ip = p.get("params").cloned().unwrap_or(Value::Null);
-            Notification::Edit {
-                view,
-                cmd: edit(&inner, &ip)?,
-            }
-        }
-        "plugin" => Notification::Plugin,
-        "symphony.recover" => Notification::Recover {
-            view: get_str(p, "view_id", method)?,
-            accept: p
-                .get("accept")
-                .and_then(Value::as_bool)
-                .ok_or_else(|| bad(method, "missing `accept`"))?,
-        },
-        other => {
-            return Err(ConvertError::UnknownMethod(
-                other.to_string(),
-                NOTIFICATIONS,
-            ));
-        }
-    })
+/// Parses a front-end request (the id is the caller's) and converts it to an internal command.
+pub fn request(method: &str, params: Value) -> Result<Request> {
+    xi::parse_core_request(method, params_or_empty(params)).map(Request::from)
 }
 
-/// Parses a front-end request.
-pub fn request(method: &str, params: &Value) -> Result<Request> {
-    let p = params;
-    Ok(match method {
-        "new_view" => Request::NewView(
-            p.get("file_path")
-                .and_then(Value::as_str)
-                .map(PathBuf::from),
-        ),
-        "get_config" => Request::GetConfig(get_str(p, "view_id", method)?),
-        "debug_get_contents" => Request::DebugGetContents(get_str(p, "view_id", method)?),
-        "edit" => {
-            let view = get_str(p, "view_id", method)?;
-            match get_str(p, "method", method)?.as_str() {
-                "copy" => Request::CopyCut { view, cut: false },
-                "cut" => Request::CopyCut { view, cut: true },
-                other => {
-                    return Err(ConvertError::UnknownMethod(
-                        other.to_string(),
-                        "`cut`, `copy`",
-                    ));
-                }
-            }
-        }
-        other => return Err(ConvertError::UnknownMethod(other.to_string(), REQUESTS)),
-    })
-}
-
-fn granularity(v: Option<&Value>) -> Granularity {
-    match v.and_then(Value::as_str) {
-        Some("word") => Granularity::Word,
-        Some("line") => Granularity::Line,
-        _ => Granularity::Point,
+/// `click`/`drag` in shapes the protocol's [`MouseAction`] (`[line, col, flags, count?]`)
+/// does not express but this core accepted before the move to the typed enums: the
+/// object form `{"line","column","flags"?,"click_count"?}` and the two-element array
+/// `[line, col]`. Kept here, not in `protocol/`, so the wire types stay upstream's.
+fn legacy_mouse(method: &str, p: &Value) -> Option<Notification> {
+    if method != "edit" {
+        return None;
     }
-}
-
-fn gesture(ty: &Value, method: &str) -> Result<Gesture> {
-    let sel = |g, multi| Gesture::Select {
-        granularity: g,
-        multi,
+    let inner = p.get("method")?.as_str()?;
+    if inner != "click" && inner != "drag" {
+        return None;
+    }
+    let view = p.get("view_id")?.as_str()?.to_string();
+    let ip = p.get("params")?;
+    let action = if let Some(a) = ip.as_array() {
+        let n = |i: usize| a.get(i).and_then(Value::as_u64);
+        MouseAction {
+            line: n(0)?,
+            column: n(1)?,
+            flags: n(2).unwrap_or(0),
+            click_count: n(3),
+        }
+    } else {
+        let n = |k: &str| ip.get(k).and_then(Value::as_u64);
+        MouseAction {
+            line: n("line")?,
+            column: n("column")?,
+            flags: n("flags").unwrap_or(0),
+            click_count: n("click_count"),
+        }
     };
-    Ok(match ty {
-        Value::String(s) => match s.as_str() {
-            "drag" => Gesture::Drag,
-            "point_select" => sel(Granularity::Point, false),
-            "toggle_sel" => sel(Granularity::Point, true),
-            "range_select" => Gesture::SelectExtend {
+    let cmd = if inner == "click" {
+        EditNotification::Click(action)
+    } else {
+        EditNotification::Drag(action)
+    };
+    Some(Notification::Edit {
+        view,
+        cmd: cmd.into(),
+    })
+}
+
+impl From<CoreNotification> for Notification {
+    fn from(n: CoreNotification) -> Self {
+        match n {
+            CoreNotification::ClientStarted { .. } => Notification::ClientStarted,
+            CoreNotification::SetTheme { theme_name } => Notification::SetTheme(theme_name),
+            CoreNotification::CloseView { view_id } => Notification::CloseView(view_id),
+            CoreNotification::Save { view_id, file_path } => Notification::Save {
+                view: view_id,
+                path: PathBuf::from(file_path),
+            },
+            CoreNotification::ModifyUserConfig { domain, changes } => {
+                Notification::ModifyUserConfig {
+                    domain: domain.into(),
+                    changes,
+                }
+            }
+            CoreNotification::SetLanguage {
+                view_id,
+                language_id,
+            } => Notification::SetLanguage {
+                view: view_id,
+                language: language_id,
+            },
+            CoreNotification::Edit(EditCommand { view_id, cmd }) => Notification::Edit {
+                view: view_id,
+                cmd: cmd.into(),
+            },
+            CoreNotification::Plugin(_) => Notification::Plugin,
+            CoreNotification::SymphonyRecover { view_id, accept } => Notification::Recover {
+                view: view_id,
+                accept,
+            },
+        }
+    }
+}
+
+impl From<CoreRequest> for Request {
+    fn from(r: CoreRequest) -> Self {
+        match r {
+            CoreRequest::NewView { file_path } => Request::NewView(file_path.map(PathBuf::from)),
+            CoreRequest::GetConfig { view_id } => Request::GetConfig(view_id),
+            CoreRequest::DebugGetContents { view_id } => Request::DebugGetContents(view_id),
+            CoreRequest::Edit(EditCommand { view_id, cmd }) => Request::CopyCut {
+                view: view_id,
+                cut: cmd == EditRequest::Cut,
+            },
+        }
+    }
+}
+
+impl From<ConfigDomain> for Domain {
+    fn from(d: ConfigDomain) -> Self {
+        match d {
+            ConfigDomain::General => Domain::General,
+            // Upstream maps both `syntax` and `language` to the language's layer.
+            ConfigDomain::Syntax(l) | ConfigDomain::Language(l) => Domain::Syntax(l),
+            ConfigDomain::UserOverride(v) => Domain::UserOverride(v),
+        }
+    }
+}
+
+impl From<SelectionGranularity> for Granularity {
+    fn from(g: SelectionGranularity) -> Self {
+        match g {
+            SelectionGranularity::Point => Granularity::Point,
+            SelectionGranularity::Word => Granularity::Word,
+            SelectionGranularity::Line => Granularity::Line,
+        }
+    }
+}
+
+impl From<GestureType> for Gesture {
+    fn from(ty: GestureType) -> Self {
+        let sel = |granularity, multi| Gesture::Select { granularity, multi };
+        match ty {
+            GestureType::Select { granularity, multi } => sel(granularity.into(), multi),
+            GestureType::SelectExtend { granularity } => Gesture::SelectExtend {
+                granularity: granularity.into(),
+            },
+            GestureType::Drag => Gesture::Drag,
+            GestureType::PointSelect => sel(Granularity::Point, false),
+            GestureType::ToggleSel => sel(Granularity::Point, true),
+            GestureType::RangeSelect => Gesture::SelectExtend {
                 granularity: Granularity::Point,
             },
-            "line_select" => sel(Granularity::Line, false),
-            "word_select" => sel(Granularity::Word, false),
-            "multi_line_select" => sel(Granularity::Line, true),
-            "multi_word_select" => sel(Granularity::Word, true),
-            other => return Err(bad(method, format!("unknown gesture `{other}`"))),
-        },
-        Value::Object(o) => {
-            if let Some(s) = o.get("select") {
-                sel(
-                    granularity(s.get("granularity")),
-                    get_bool(s, "multi", false),
-                )
-            } else if let Some(s) = o.get("select_extend") {
-                Gesture::SelectExtend {
-                    granularity: granularity(s.get("granularity")),
-                }
-            } else {
-                return Err(bad(method, "unknown gesture"));
+            GestureType::LineSelect => sel(Granularity::Line, false),
+            GestureType::WordSelect => sel(Granularity::Word, false),
+            GestureType::MultiLineSelect => sel(Granularity::Line, true),
+            GestureType::MultiWordSelect => sel(Granularity::Word, true),
+        }
+    }
+}
+
+impl From<xi::SelectionModifier> for SelectionModifier {
+    fn from(m: xi::SelectionModifier) -> Self {
+        match m {
+            xi::SelectionModifier::None => SelectionModifier::None,
+            xi::SelectionModifier::Set => SelectionModifier::Set,
+            xi::SelectionModifier::Add => SelectionModifier::Add,
+            xi::SelectionModifier::AddRemovingCurrent => SelectionModifier::AddRemovingCurrent,
+        }
+    }
+}
+
+impl From<xi::FindQuery> for FindQuery {
+    fn from(q: xi::FindQuery) -> Self {
+        FindQuery {
+            id: q.id,
+            chars: q.chars,
+            case_sensitive: q.case_sensitive,
+            regex: q.regex,
+            whole_words: q.whole_words,
+        }
+    }
+}
+
+/// `click`: shift (flag bit 2) extends, 2 clicks select a word, 3 a line.
+fn click(a: MouseAction) -> EditCmd {
+    let ty = if a.flags & 2 != 0 {
+        Gesture::SelectExtend {
+            granularity: Granularity::Point,
+        }
+    } else {
+        let granularity = match a.click_count.unwrap_or(1) {
+            2 => Granularity::Word,
+            3 => Granularity::Line,
+            _ => Granularity::Point,
+        };
+        Gesture::Select {
+            granularity,
+            multi: false,
+        }
+    };
+    EditCmd::Gesture {
+        line: a.line as usize,
+        col: a.column as usize,
+        ty,
+    }
+}
+
+fn delete(movement: M) -> EditCmd {
+    EditCmd::Delete {
+        movement,
+        kill: false,
+    }
+}
+
+impl From<EditNotification> for EditCmd {
+    fn from(n: EditNotification) -> Self {
+        use EditCmd as E;
+        use EditNotification as N;
+        match n {
+            N::Insert { chars } => E::Insert(chars),
+            N::Paste { chars } => E::Paste(chars),
+            N::DeleteBackward => E::DeleteBackward,
+            N::DeleteForward => delete(M::Right),
+            N::DeleteWordForward => delete(M::RightWord),
+            N::DeleteWordBackward => delete(M::LeftWord),
+            N::DeleteToEndOfParagraph => E::Delete {
+                movement: M::EndOfParagraphKill,
+                kill: true,
+            },
+            N::DeleteToBeginningOfLine => delete(M::LeftOfLine),
+            N::InsertNewline => E::InsertNewline,
+            N::InsertTab => E::InsertTab,
+            N::MoveUp => E::Move(M::Up),
+            N::MoveDown => E::Move(M::Down),
+            N::MoveLeft | N::MoveBackward => E::Move(M::Left),
+            N::MoveRight | N::MoveForward => E::Move(M::Right),
+            N::MoveWordLeft => E::Move(M::LeftWord),
+            N::MoveWordRight => E::Move(M::RightWord),
+            N::MoveToBeginningOfParagraph => E::Move(M::StartOfParagraph),
+            N::MoveToEndOfParagraph => E::Move(M::EndOfParagraph),
+            N::MoveToLeftEndOfLine => E::Move(M::LeftOfLine),
+            N::MoveToRightEndOfLine => E::Move(M::RightOfLine),
+            N::MoveToBeginningOfDocument => E::Move(M::StartOfDocument),
+            N::MoveToEndOfDocument => E::Move(M::EndOfDocument),
+            N::MoveUpAndModifySelection => E::ModifySelection(M::Up),
+            N::MoveDownAndModifySelection => E::ModifySelection(M::Down),
+            N::MoveLeftAndModifySelection => E::ModifySelection(M::Left),
+            N::MoveRightAndModifySelection => E::ModifySelection(M::Right),
+            N::MoveWordLeftAndModifySelection => E::ModifySelection(M::LeftWord),
+            N::MoveWordRightAndModifySelection => E::ModifySelection(M::RightWord),
+            N::MoveToBeginningOfParagraphAndModifySelection => {
+                E::ModifySelection(M::StartOfParagraph)
             }
-        }
-        _ => return Err(bad(method, "unknown gesture")),
-    })
-}
-
-fn mouse(p: &Value, method: &str) -> Result<(usize, usize, u64, u64)> {
-    if let Some(a) = p.as_array() {
-        let n = |i: usize| a.get(i).and_then(Value::as_u64);
-        return Ok((
-            n(0).ok_or_else(|| bad(method, "line"))? as usize,
-            n(1).ok_or_else(|| bad(method, "column"))? as usize,
-            n(2).unwrap_or(0),
-            n(3).unwrap_or(1),
-        ));
-    }
-    Ok((
-        get_usize(p, "line", method)?,
-        get_usize(p, "column", method)?,
-        p.get("flags").and_then(Value::as_u64).unwrap_or(0),
-        p.get("click_count").and_then(Value::as_u64).unwrap_or(1),
-    ))
-}
-
-fn query(q: &Value, method: &str) -> Result<FindQuery> {
-    Ok(FindQuery {
-        id: q.get("id").and_then(Value::as_u64).map(|i| i as usize),
-        chars: get_str(q, "chars", method)?,
-        case_sensitive: get_bool(q, "case_sensitive", false),
-        regex: get_bool(q, "regex", false),
-        whole_words: get_bool(q, "whole_words", false),
-    })
-}
-
-fn find_next(p: &Value, reverse: bool) -> EditCmd {
-    let modifier = match p.get("modify_selection").and_then(Value::as_str) {
-        Some("none") => SelectionModifier::None,
-        Some("add") => SelectionModifier::Add,
-        Some("add_removing_current") => SelectionModifier::AddRemovingCurrent,
-        _ => SelectionModifier::Set,
-    };
-    EditCmd::FindNext {
-        reverse,
-        wrap: get_bool(p, "wrap_around", false),
-        modifier,
-    }
-}
-
-/// Parses an inner `edit` method with its params.
-pub fn edit(method: &str, p: &Value) -> Result<EditCmd> {
-    use EditCmd as E;
-    let name = |p: &Value| {
-        p.get("recording_name")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    Ok(match method {
-        "insert" => E::Insert(get_str(p, "chars", method)?),
-        "paste" => E::Paste(get_str(p, "chars", method)?),
-        "delete_backward" => E::DeleteBackward,
-        "delete_forward" => E::Delete {
-            movement: M::Right,
-            kill: false,
-        },
-        "delete_word_forward" => E::Delete {
-            movement: M::RightWord,
-            kill: false,
-        },
-        "delete_word_backward" => E::Delete {
-            movement: M::LeftWord,
-            kill: false,
-        },
-        "delete_to_end_of_paragraph" => E::Delete {
-            movement: M::EndOfParagraphKill,
-            kill: true,
-        },
-        "delete_to_beginning_of_line" => E::Delete {
-            movement: M::LeftOfLine,
-            kill: false,
-        },
-        "insert_newline" => E::InsertNewline,
-        "insert_tab" => E::InsertTab,
-        "move_up" => E::Move(M::Up),
-        "move_down" => E::Move(M::Down),
-        "move_left" | "move_backward" => E::Move(M::Left),
-        "move_right" | "move_forward" => E::Move(M::Right),
-        "move_word_left" => E::Move(M::LeftWord),
-        "move_word_right" => E::Move(M::RightWord),
-        "move_to_beginning_of_paragraph" => E::Move(M::StartOfParagraph),
-        "move_to_end_of_paragraph" => E::Move(M::EndOfParagraph),
-        "move_to_left_end_of_line" => E::Move(M::LeftOfLine),
-        "move_to_right_end_of_line" => E::Move(M::RightOfLine),
-        "move_to_beginning_of_document" => E::Move(M::StartOfDocument),
-        "move_to_end_of_document" => E::Move(M::EndOfDocument),
-        "move_up_and_modify_selection" => E::ModifySelection(M::Up),
-        "move_down_and_modify_selection" => E::ModifySelection(M::Down),
-        "move_left_and_modify_selection" => E::ModifySelection(M::Left),
-        "move_right_and_modify_selection" => E::ModifySelection(M::Right),
-        "move_word_left_and_modify_selection" => E::ModifySelection(M::LeftWord),
-        "move_word_right_and_modify_selection" => E::ModifySelection(M::RightWord),
-        "move_to_beginning_of_paragraph_and_modify_selection" => {
-            E::ModifySelection(M::StartOfParagraph)
-        }
-        "move_to_end_of_paragraph_and_modify_selection" => E::ModifySelection(M::EndOfParagraph),
-        "move_to_left_end_of_line_and_modify_selection" => E::ModifySelection(M::LeftOfLine),
-        "move_to_right_end_of_line_and_modify_selection" => E::ModifySelection(M::RightOfLine),
-        "move_to_beginning_of_document_and_modify_selection" => {
-            E::ModifySelection(M::StartOfDocument)
-        }
-        "move_to_end_of_document_and_modify_selection" => E::ModifySelection(M::EndOfDocument),
-        "scroll_page_up" => E::Move(M::UpPage),
-        "page_up_and_modify_selection" => E::ModifySelection(M::UpPage),
-        "scroll_page_down" => E::Move(M::DownPage),
-        "page_down_and_modify_selection" => E::ModifySelection(M::DownPage),
-        "select_all" => E::SelectAll,
-        "add_selection_above" => E::AddSelectionAbove,
-        "add_selection_below" => E::AddSelectionBelow,
-        "scroll" => {
-            let (a, b) = pair(p, method)?;
-            E::Scroll(a, b)
-        }
-        "request_lines" => {
-            let (a, b) = pair(p, method)?;
-            E::RequestLines(a, b)
-        }
-        "resize" => E::Resize,
-        "goto_line" => E::GotoLine(get_usize(p, "line", method)?),
-        "yank" => E::Yank,
-        "transpose" => E::Transpose,
-        "click" => {
-            let (line, col, flags, count) = mouse(p, method)?;
-            let ty = if flags & 2 != 0 {
-                Gesture::SelectExtend {
-                    granularity: Granularity::Point,
-                }
-            } else {
-                let g = match count {
-                    2 => Granularity::Word,
-                    3 => Granularity::Line,
-                    _ => Granularity::Point,
-                };
-                Gesture::Select {
-                    granularity: g,
-                    multi: false,
-                }
-            };
-            E::Gesture { line, col, ty }
-        }
-        "drag" => {
-            let (line, col, _, _) = mouse(p, method)?;
-            E::Gesture {
+            N::MoveToEndOfParagraphAndModifySelection => E::ModifySelection(M::EndOfParagraph),
+            N::MoveToLeftEndOfLineAndModifySelection => E::ModifySelection(M::LeftOfLine),
+            N::MoveToRightEndOfLineAndModifySelection => E::ModifySelection(M::RightOfLine),
+            N::MoveToBeginningOfDocumentAndModifySelection => {
+                E::ModifySelection(M::StartOfDocument)
+            }
+            N::MoveToEndOfDocumentAndModifySelection => E::ModifySelection(M::EndOfDocument),
+            N::ScrollPageUp => E::Move(M::UpPage),
+            N::PageUpAndModifySelection => E::ModifySelection(M::UpPage),
+            N::ScrollPageDown => E::Move(M::DownPage),
+            N::PageDownAndModifySelection => E::ModifySelection(M::DownPage),
+            N::SelectAll => E::SelectAll,
+            N::AddSelectionAbove => E::AddSelectionAbove,
+            N::AddSelectionBelow => E::AddSelectionBelow,
+            N::Scroll(r) => E::Scroll(r.0, r.1),
+            N::RequestLines(r) => E::RequestLines(r.0, r.1),
+            N::Resize(_) => E::Resize,
+            N::GotoLine { line } => E::GotoLine(line),
+            N::Yank => E::Yank,
+            N::Transpose => E::Transpose,
+            N::Click(a) => click(a),
+            N::Drag(a) => E::Gesture {
+                line: a.line as usize,
+                col: a.column as usize,
+                ty: Gesture::Drag,
+            },
+            N::Gesture { line, col, ty } => E::Gesture {
                 line,
                 col,
-                ty: Gesture::Drag,
-            }
+                ty: ty.into(),
+            },
+            N::Undo => E::Undo,
+            N::Redo => E::Redo,
+            N::Find {
+                chars,
+                case_sensitive,
+                regex,
+                whole_words,
+            } => E::Find(FindQuery {
+                id: None,
+                chars,
+                case_sensitive,
+                regex,
+                whole_words,
+            }),
+            N::MultiFind { queries } => E::MultiFind(queries.into_iter().map(Into::into).collect()),
+            N::FindNext {
+                wrap_around,
+                modify_selection,
+                ..
+            } => E::FindNext {
+                reverse: false,
+                wrap: wrap_around,
+                modifier: modify_selection.into(),
+            },
+            N::FindPrevious {
+                wrap_around,
+                modify_selection,
+                ..
+            } => E::FindNext {
+                reverse: true,
+                wrap: wrap_around,
+                modifier: modify_selection.into(),
+            },
+            N::FindAll => E::FindAll,
+            N::HighlightFind { visible } => E::HighlightFind(visible),
+            N::SelectionForFind { case_sensitive } => E::SelectionForFind(case_sensitive),
+            N::Replace {
+                chars,
+                preserve_case,
+            } => E::Replace {
+                chars,
+                preserve_case,
+            },
+            N::ReplaceNext => E::ReplaceNext,
+            N::ReplaceAll => E::ReplaceAll,
+            N::SelectionForReplace => E::SelectionForReplace,
+            N::SelectionIntoLines => E::SelectionIntoLines,
+            N::DuplicateLine => E::DuplicateLine,
+            N::IncreaseNumber => E::IncreaseNumber,
+            N::DecreaseNumber => E::DecreaseNumber,
+            N::ToggleRecording { recording_name } => E::ToggleRecording(recording_name),
+            N::PlayRecording { recording_name } => E::PlayRecording(recording_name),
+            N::ClearRecording { recording_name } => E::ClearRecording(recording_name),
+            N::CollapseSelections => E::CollapseSelections,
+            N::Uppercase => E::Uppercase,
+            N::Lowercase => E::Lowercase,
+            N::Capitalize => E::Capitalize,
+            N::Reindent => E::Reindent,
+            N::Indent => E::Indent,
+            N::Outdent => E::Outdent,
+            N::DebugToggleComment => E::ToggleComment,
+            N::RequestHover { .. } => E::Ignored("request_hover".into()),
+            N::DebugRewrap => E::Ignored("debug_rewrap".into()),
+            N::DebugWrapWidth => E::Ignored("debug_wrap_width".into()),
+            N::DebugPrintSpans => E::Ignored("debug_print_spans".into()),
         }
-        "gesture" => E::Gesture {
-            line: get_usize(p, "line", method)?,
-            col: get_usize(p, "col", method)?,
-            ty: gesture(p.get("ty").unwrap_or(&Value::Null), method)?,
-        },
-        "undo" => E::Undo,
-        "redo" => E::Redo,
-        "find" => E::Find(query(p, method)?),
-        "multi_find" => E::MultiFind(
-            p.get("queries")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad(method, "missing `queries`"))?
-                .iter()
-                .map(|q| query(q, method))
-                .collect::<Result<_>>()?,
-        ),
-        "find_next" => find_next(p, false),
-        "find_previous" => find_next(p, true),
-        "find_all" => E::FindAll,
-        "highlight_find" => E::HighlightFind(get_bool(p, "visible", true)),
-        "selection_for_find" => E::SelectionForFind(get_bool(p, "case_sensitive", false)),
-        "replace" => E::Replace {
-            chars: get_str(p, "chars", method)?,
-            preserve_case: get_bool(p, "preserve_case", false),
-        },
-        "replace_next" => E::ReplaceNext,
-        "replace_all" => E::ReplaceAll,
-        "selection_for_replace" => E::SelectionForReplace,
-        "selection_into_lines" => E::SelectionIntoLines,
-        "duplicate_line" => E::DuplicateLine,
-        "increase_number" => E::IncreaseNumber,
-        "decrease_number" => E::DecreaseNumber,
-        "toggle_recording" => E::ToggleRecording(name(p)),
-        "play_recording" => {
-            E::PlayRecording(name(p).ok_or_else(|| bad(method, "missing `recording_name`"))?)
-        }
-        "clear_recording" => {
-            E::ClearRecording(name(p).ok_or_else(|| bad(method, "missing `recording_name`"))?)
-        }
-        "collapse_selections" => E::CollapseSelections,
-        "uppercase" => E::Uppercase,
-        "lowercase" => E::Lowercase,
-        "capitalize" => E::Capitalize,
-        "reindent" => E::Reindent,
-        "indent" => E::Indent,
-        "outdent" => E::Outdent,
-        "debug_toggle_comment" => E::ToggleComment,
-        "request_hover" | "debug_rewrap" | "debug_wrap_width" | "debug_print_spans" => {
-            E::Ignored(method.to_string())
-        }
-        other => {
-            return Err(ConvertError::UnknownMethod(
-                other.to_string(),
-                "the edit methods of XI_PROTOCOL.md",
-            ));
-        }
-    })
+    }
 }
 
 #[cfg(test)]
@@ -420,17 +375,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn edit(method: &str, params: Value) -> Result<EditCmd> {
+        let p = json!({"view_id": "view-id-1", "method": method, "params": params});
+        match notification("edit", p)? {
+            Notification::Edit { cmd, .. } => Ok(cmd),
+            other => panic!("not an edit: {other:?}"),
+        }
+    }
+
     #[test]
     fn wire_names_map() {
         assert_eq!(
-            edit("insert", &json!({"chars": "a"})),
+            edit("insert", json!({"chars": "a"})),
             Ok(EditCmd::Insert("a".into()))
         );
-        assert_eq!(edit("scroll", &json!([0, 20])), Ok(EditCmd::Scroll(0, 20)));
+        assert_eq!(edit("scroll", json!([0, 20])), Ok(EditCmd::Scroll(0, 20)));
+        assert_eq!(edit("undo", json!([])), Ok(EditCmd::Undo));
         assert_eq!(
             edit(
                 "gesture",
-                &json!({"line": 0, "col": 1, "ty": {"select": {"granularity": "word", "multi": true}}})
+                json!({"line": 0, "col": 1, "ty": {"select": {"granularity": "word", "multi": true}}})
             ),
             Ok(EditCmd::Gesture {
                 line: 0,
@@ -441,11 +405,97 @@ mod tests {
                 }
             })
         );
-        assert!(edit("nope", &json!({})).is_err());
-        let e = request("no_such_request", &json!({})).unwrap_err();
         assert_eq!(
-            e.to_string(),
-            "unknown variant `no_such_request`, expected one of `edit`, `new_view`, `get_config`, `debug_get_contents`"
+            edit("gesture", json!({"line": 2, "col": 3, "ty": "toggle_sel"})),
+            Ok(EditCmd::Gesture {
+                line: 2,
+                col: 3,
+                ty: Gesture::Select {
+                    granularity: Granularity::Point,
+                    multi: true
+                }
+            })
         );
+        assert!(edit("nope", json!({})).is_err());
+        assert_eq!(
+            request(
+                "edit",
+                json!({"view_id": "view-id-1", "method": "cut", "params": {}})
+            ),
+            Ok(Request::CopyCut {
+                view: "view-id-1".into(),
+                cut: true
+            })
+        );
+        assert_eq!(
+            notification("client_started", Value::Null),
+            Ok(Notification::ClientStarted)
+        );
+    }
+
+    #[test]
+    fn unknown_request_answers_invalid_request() {
+        let e = request("no_such_request", json!({})).unwrap_err();
+        let err = e.to_rpc_error();
+        assert_eq!(err.code, -32600);
+        assert_eq!(err.message, "Invalid request");
+        assert!(request("edit", json!({"view_id": "v", "method": "paste"})).is_err());
+    }
+
+    #[test]
+    fn click_maps_shift_and_click_count_and_keeps_the_legacy_shapes() {
+        let word = EditCmd::Gesture {
+            line: 1,
+            col: 2,
+            ty: Gesture::Select {
+                granularity: Granularity::Word,
+                multi: false,
+            },
+        };
+        assert_eq!(edit("click", json!([1, 2, 0, 2])), Ok(word.clone()));
+        assert_eq!(
+            edit("click", json!({"line": 1, "column": 2, "click_count": 2})),
+            Ok(word)
+        );
+        assert_eq!(
+            edit("click", json!([1, 2, 2])),
+            Ok(EditCmd::Gesture {
+                line: 1,
+                col: 2,
+                ty: Gesture::SelectExtend {
+                    granularity: Granularity::Point
+                }
+            })
+        );
+        assert_eq!(
+            edit("drag", json!([4, 5])),
+            Ok(EditCmd::Gesture {
+                line: 4,
+                col: 5,
+                ty: Gesture::Drag
+            })
+        );
+    }
+
+    #[test]
+    fn config_domains_map() {
+        for (wire, domain) in [
+            (json!("general"), Domain::General),
+            (json!({"syntax": "Rust"}), Domain::Syntax("Rust".into())),
+            (json!({"language": "Rust"}), Domain::Syntax("Rust".into())),
+            (
+                json!({"user_override": "view-id-1"}),
+                Domain::UserOverride("view-id-1".into()),
+            ),
+        ] {
+            let n = notification(
+                "modify_user_config",
+                json!({"domain": wire, "changes": {"tab_size": 2}}),
+            );
+            match n {
+                Ok(Notification::ModifyUserConfig { domain: d, .. }) => assert_eq!(d, domain),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }
