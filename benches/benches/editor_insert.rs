@@ -5,33 +5,11 @@
 //! Run: `cargo bench -p symphony-benches --bench editor_insert -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use symphony_benches::big_file;
 use symphony_editor::core::Core;
-
-/// Size of the generated file.
-const SIZE: usize = 100 * 1024 * 1024;
-
-/// Writes ~`SIZE` bytes of text lines (about 60 bytes each) to a temp file.
-fn big_file(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("big.txt");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    let mut n = 0usize;
-    let mut i = 0u64;
-    while n < SIZE {
-        let line = format!(
-            "line {i:>9} the quick brown fox jumps over the lazy dog {}\n",
-            i % 97
-        );
-        n += line.len();
-        f.write_all(line.as_bytes()).expect("write");
-        i += 1;
-    }
-    f.flush().expect("flush");
-    path
-}
 
 /// A small xorshift so the bench needs no extra crates.
 struct Rng(u64);
@@ -46,7 +24,7 @@ impl Rng {
 
 fn setup() -> (Core, usize, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = big_file(dir.path());
+    let path = big_file(dir.path()).expect("big file");
     let mut core = Core::new();
     let mut out = Vec::new();
     core.handle_line(r#"{"method":"client_started","params":{}}"#, &mut out);

@@ -13,26 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-
-const SIZE: usize = 100 * 1024 * 1024;
-
-fn big_file(dir: &Path) -> PathBuf {
-    let path = dir.join("big.txt");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    let mut n = 0usize;
-    let mut i = 0u64;
-    while n < SIZE {
-        let line = format!(
-            "line {i:>9} the quick brown fox jumps over the lazy dog {}\n",
-            i % 97
-        );
-        n += line.len();
-        f.write_all(line.as_bytes()).expect("write");
-        i += 1;
-    }
-    f.flush().expect("flush");
-    path
-}
+use symphony_benches::big_file;
 
 fn editor_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("SYMPHONY_EDITOR_BIN") {
@@ -119,7 +100,7 @@ fn open_once(bin: &Path, path: &Path, state: &Path) -> (Duration, Duration, u64)
 
 fn open_bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = big_file(dir.path());
+    let path = big_file(dir.path()).expect("big file");
     let size = std::fs::metadata(&path).expect("meta").len();
     let bin = editor_bin();
     let (first, whole, hwm) = open_once(&bin, &path, dir.path());

@@ -7,10 +7,35 @@ use std::time::Duration;
 use common::{START, examples_dir, quick_config};
 use serde_json::json;
 use symphony_extensions::discovery::discover;
-use symphony_extensions::{ExtensionType, Host, Manifest, Permissions};
+use symphony_extensions::host::Event;
+use symphony_extensions::{ExtensionHandle, ExtensionType, Host, Manifest, Permissions};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 fn example(name: &str) -> Manifest {
     Manifest::load(&examples_dir().join(name).join("extension.toml")).unwrap()
+}
+
+/// The Rust line-stats example, run from the binary cargo built for the tests.
+fn line_stats_rs() -> Manifest {
+    let mut m = example("line-stats-rs");
+    m.command = env!("CARGO_BIN_EXE_symphony-ext-line-stats").to_string();
+    m
+}
+
+/// Line-stats answers `count`, and `flood` sends its numbered ticks.
+async fn counts_and_floods(ext: &ExtensionHandle, ticks: &mut UnboundedReceiver<Event>) {
+    let r = ext
+        .request("count", json!({"text": "a b\nc dé\n"}))
+        .await
+        .unwrap();
+    assert_eq!(r, json!({"lines": 2, "words": 4, "chars": 9}));
+    assert_eq!(
+        ext.request("flood", json!({"n": 3})).await.unwrap(),
+        json!(3)
+    );
+    for i in 0..3 {
+        assert_eq!(ticks.recv().await.unwrap().data, json!(i));
+    }
 }
 
 #[test]
@@ -150,24 +175,12 @@ async fn cli_model_streams_the_commands_output_as_token_events() {
 #[tokio::test]
 async fn the_rust_line_stats_operator_answers_through_the_host() {
     let ws = tempfile::tempdir().unwrap();
-    let mut m = example("line-stats-rs");
-    m.command = env!("CARGO_BIN_EXE_symphony-ext-line-stats").to_string();
+    let m = line_stats_rs();
     let host = Host::new(quick_config(ws.path()));
     let mut ticks = host.subscribe("line-stats.*");
     let ext = host.start(m, Permissions::none());
     ext.wait_active(START).await.unwrap();
-    let r = ext
-        .request("count", json!({"text": "a b\nc dé\n"}))
-        .await
-        .unwrap();
-    assert_eq!(r, json!({"lines": 2, "words": 4, "chars": 9}));
-    assert_eq!(
-        ext.request("flood", json!({"n": 3})).await.unwrap(),
-        json!(3)
-    );
-    for i in 0..3 {
-        assert_eq!(ticks.recv().await.unwrap().data, json!(i));
-    }
+    counts_and_floods(&ext, &mut ticks).await;
     assert_eq!(
         ext.deactivate(START).await,
         symphony_extensions::State::Inactive
@@ -177,8 +190,7 @@ async fn the_rust_line_stats_operator_answers_through_the_host() {
 #[tokio::test]
 async fn line_stats_with_msgpack_agrees_on_messagepack_framing_at_initialize() {
     let ws = tempfile::tempdir().unwrap();
-    let mut m = example("line-stats-rs");
-    m.command = env!("CARGO_BIN_EXE_symphony-ext-line-stats").to_string();
+    let mut m = line_stats_rs();
     m.args = vec!["--msgpack".to_string()];
     let host = Host::new(quick_config(ws.path()));
     let mut ticks = host.subscribe("line-stats.*");
@@ -190,18 +202,7 @@ async fn line_stats_with_msgpack_agrees_on_messagepack_framing_at_initialize() {
         ext.request("framing", json!({})).await.unwrap(),
         json!("msgpack")
     );
-    let r = ext
-        .request("count", json!({"text": "a b\nc dé\n"}))
-        .await
-        .unwrap();
-    assert_eq!(r, json!({"lines": 2, "words": 4, "chars": 9}));
-    assert_eq!(
-        ext.request("flood", json!({"n": 3})).await.unwrap(),
-        json!(3)
-    );
-    for i in 0..3 {
-        assert_eq!(ticks.recv().await.unwrap().data, json!(i));
-    }
+    counts_and_floods(&ext, &mut ticks).await;
     assert_eq!(ext.stats().malformed, 0);
     assert_eq!(
         ext.deactivate(START).await,
@@ -212,8 +213,7 @@ async fn line_stats_with_msgpack_agrees_on_messagepack_framing_at_initialize() {
 #[tokio::test]
 async fn line_stats_without_the_flag_stays_on_json_lines() {
     let ws = tempfile::tempdir().unwrap();
-    let mut m = example("line-stats-rs");
-    m.command = env!("CARGO_BIN_EXE_symphony-ext-line-stats").to_string();
+    let m = line_stats_rs();
     let host = Host::new(quick_config(ws.path()));
     let ext = host.start(m, Permissions::none());
     ext.wait_active(START).await.unwrap();

@@ -126,6 +126,12 @@ impl Sandbox {
         ]
     }
 
+    /// Starts `symphony args` in a 100 x 30 terminal with this sandbox's
+    /// environment, in its work directory.
+    pub fn symphony(&self, bins: &Binaries, args: &[&std::ffi::OsStr]) -> Result<Terminal> {
+        Terminal::start(&bins.symphony, args, &self.env(bins), &self.work(), 100, 30)
+    }
+
     /// Writes a file in the work directory and returns its path.
     pub fn file(&self, name: &str, contents: &str) -> Result<PathBuf> {
         let path = self.work().join(name);
@@ -259,6 +265,15 @@ impl Terminal {
             == "1")
     }
 
+    /// Saves with `C-s`, waits until `file` holds exactly `want`, then quits
+    /// with `C-q` and waits until the program has exited.
+    pub fn save_and_quit(&self, file: &Path, want: &str) -> Result<()> {
+        self.keys(&["C-s"])?;
+        wait_file(file, want)?;
+        self.keys(&["C-q"])?;
+        self.wait_exit()
+    }
+
     /// Waits until the program has exited.
     pub fn wait_exit(&self) -> Result<()> {
         let deadline = Instant::now() + WAIT;
@@ -294,6 +309,26 @@ impl Terminal {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// Polls until the file holds exactly `want` (a save is asynchronous); fails
+/// with what it holds after [`WAIT`].
+pub fn wait_file(path: &Path, want: &str) -> Result<()> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = std::fs::read(path)?;
+        if got == want.as_bytes() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} holds {:?}, want {want:?}",
+                path.display(),
+                String::from_utf8_lossy(&got)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

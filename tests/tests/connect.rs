@@ -7,7 +7,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use symphony_tests::{Binaries, Sandbox, Terminal, binaries};
+use symphony_tests::{Binaries, Sandbox, binaries};
 
 /// A listening editor, killed on drop.
 struct Server(Child);
@@ -43,17 +43,13 @@ fn connect_to_a_socket_editor_and_reconnect_after_it_restarts() -> Result<()> {
     let file = sandbox.file("remote.txt", "far\n")?;
     let socket = sandbox.state().join("editor.sock");
     let mut server = serve(&bins, &sandbox, &socket)?;
-    let term = Terminal::start(
-        &bins.symphony,
+    let term = sandbox.symphony(
+        &bins,
         &[
             OsStr::new("--connect"),
             socket.as_os_str(),
             file.as_os_str(),
         ],
-        &sandbox.env(&bins),
-        &sandbox.work(),
-        100,
-        30,
     )?;
     term.wait_text("far")?;
     term.keys(&["End"])?;
@@ -68,15 +64,6 @@ fn connect_to_a_socket_editor_and_reconnect_after_it_restarts() -> Result<()> {
     term.type_text("def")?;
     let _server = serve(&bins, &sandbox, &socket)?;
     term.wait_text("farabcdef")?;
-    term.keys(&["C-s"])?;
-    let deadline = Instant::now() + symphony_tests::WAIT;
-    while std::fs::read(&file)? != b"farabcdef\n" {
-        if Instant::now() > deadline {
-            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    term.keys(&["C-q"])?;
-    term.wait_exit()?;
+    term.save_and_quit(&file, "farabcdef\n")?;
     Ok(())
 }

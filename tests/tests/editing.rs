@@ -2,40 +2,12 @@
 //! (tmux), driven with keys like a person; the saved file is compared byte for byte.
 
 use std::ffi::OsStr;
-use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use symphony_tests::{Sandbox, Terminal, binaries};
 
-/// Polls until the file holds exactly `want` (the save is asynchronous).
-fn wait_file(path: &std::path::Path, want: &str) -> Result<()> {
-    let deadline = Instant::now() + symphony_tests::WAIT;
-    loop {
-        let got = std::fs::read(path)?;
-        if got == want.as_bytes() {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!(
-                "{} holds {:?}, want {want:?}",
-                path.display(),
-                String::from_utf8_lossy(&got)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn start(sandbox: &Sandbox, file: &std::path::Path) -> Result<Terminal> {
-    let bins = binaries()?;
-    Terminal::start(
-        &bins.symphony,
-        &[OsStr::new(file)],
-        &sandbox.env(&bins),
-        &sandbox.work(),
-        100,
-        30,
-    )
+    sandbox.symphony(&binaries()?, &[OsStr::new(file)])
 }
 
 #[test]
@@ -65,10 +37,7 @@ fn type_select_cut_paste_undo_save_and_quit() -> Result<()> {
     term.keys(&["Down", "End"])?;
     term.type_text("!")?;
     term.wait_text("two!")?;
-    term.keys(&["C-s"])?;
-    wait_file(&file, " one\ntwo!\n")?;
-    term.keys(&["C-q"])?;
-    term.wait_exit()?;
+    term.save_and_quit(&file, " one\ntwo!\n")?;
     assert_eq!(std::fs::read(&file)?, b" one\ntwo!\n");
     Ok(())
 }
@@ -89,10 +58,7 @@ fn split_side_by_side_and_edit_in_both_panes() -> Result<()> {
     term.keys(&["C-Home", "End"])?;
     term.type_text("Z")?;
     term.wait_for("Z in both panes", |s| s.matches("AmiddleZ").count() >= 2)?;
-    term.keys(&["C-s"])?;
-    wait_file(&file, "AmiddleZ\n")?;
-    term.keys(&["C-q"])?;
-    term.wait_exit()?;
+    term.save_and_quit(&file, "AmiddleZ\n")?;
     assert_eq!(std::fs::read(&file)?, b"AmiddleZ\n");
     Ok(())
 }

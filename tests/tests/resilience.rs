@@ -2,24 +2,16 @@
 //! client says so, restarts it, and no keystroke is lost.
 
 use std::ffi::OsStr;
-use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
-use symphony_tests::{Sandbox, Terminal, binaries, kill9};
+use anyhow::Result;
+use symphony_tests::{Sandbox, binaries, kill9};
 
 #[test]
 fn killing_the_editor_loses_no_keystroke() -> Result<()> {
     let bins = binaries()?;
     let sandbox = Sandbox::new()?;
     let file = sandbox.file("survive.txt", "base\n")?;
-    let term = Terminal::start(
-        &bins.symphony,
-        &[OsStr::new(&file)],
-        &sandbox.env(&bins),
-        &sandbox.work(),
-        100,
-        30,
-    )?;
+    let term = sandbox.symphony(&bins, &[OsStr::new(&file)])?;
     term.wait_text("base")?;
     let first = term.wait_editor(None)?;
     term.keys(&["End"])?;
@@ -39,16 +31,7 @@ fn killing_the_editor_loses_no_keystroke() -> Result<()> {
 
     term.type_text("!")?;
     term.wait_text("baseabcdef!")?;
-    term.keys(&["C-s"])?;
-    let deadline = Instant::now() + symphony_tests::WAIT;
-    while std::fs::read(&file)? != b"baseabcdef!\n" {
-        if Instant::now() > deadline {
-            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    term.keys(&["C-q"])?;
-    term.wait_exit()?;
+    term.save_and_quit(&file, "baseabcdef!\n")?;
     assert_eq!(std::fs::read(&file)?, b"baseabcdef!\n");
     Ok(())
 }
@@ -58,14 +41,7 @@ fn killing_the_editor_with_a_split_keeps_both_panes_edits() -> Result<()> {
     let bins = binaries()?;
     let sandbox = Sandbox::new()?;
     let file = sandbox.file("split.txt", "mid\n")?;
-    let term = Terminal::start(
-        &bins.symphony,
-        &[OsStr::new(&file)],
-        &sandbox.env(&bins),
-        &sandbox.work(),
-        100,
-        30,
-    )?;
+    let term = sandbox.symphony(&bins, &[OsStr::new(&file)])?;
     term.wait_text("mid")?;
     term.keys(&["C-b", "%"])?;
     term.wait_for("two panes", |s| s.matches("mid").count() >= 2)?;
@@ -84,16 +60,7 @@ fn killing_the_editor_with_a_split_keeps_both_panes_edits() -> Result<()> {
     // (A message about the restart may cover the other pane's first line.)
     term.wait_text("ABmidZY")?;
     term.wait_editor(Some(first))?;
-    term.keys(&["C-s"])?;
-    let deadline = Instant::now() + symphony_tests::WAIT;
-    while std::fs::read(&file)? != b"ABmidZY\n" {
-        if Instant::now() > deadline {
-            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    term.keys(&["C-q"])?;
-    term.wait_exit()?;
+    term.save_and_quit(&file, "ABmidZY\n")?;
     Ok(())
 }
 
@@ -102,16 +69,7 @@ fn after_the_client_itself_is_killed_the_next_start_offers_the_journal() -> Resu
     let bins = binaries()?;
     let sandbox = Sandbox::new()?;
     let file = sandbox.file("journal.txt", "keep\n")?;
-    let start = || {
-        Terminal::start(
-            &bins.symphony,
-            &[OsStr::new(&file)],
-            &sandbox.env(&bins),
-            &sandbox.work(),
-            100,
-            30,
-        )
-    };
+    let start = || sandbox.symphony(&bins, &[OsStr::new(&file)]);
     let term = start()?;
     term.wait_text("keep")?;
     term.keys(&["End"])?;
@@ -129,15 +87,6 @@ fn after_the_client_itself_is_killed_the_next_start_offers_the_journal() -> Resu
     term.wait_text("Recover")?;
     term.keys(&["y"])?;
     term.wait_text("keep123")?;
-    term.keys(&["C-s"])?;
-    let deadline = Instant::now() + symphony_tests::WAIT;
-    while std::fs::read(&file)? != b"keep123\n" {
-        if Instant::now() > deadline {
-            bail!("saved file: {:?}", std::fs::read_to_string(&file)?);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    term.keys(&["C-q"])?;
-    term.wait_exit()?;
+    term.save_and_quit(&file, "keep123\n")?;
     Ok(())
 }

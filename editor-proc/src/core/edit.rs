@@ -11,7 +11,7 @@ use crate::edit_ops;
 use crate::movement::Movement;
 use crate::render;
 use crate::selection::{InsertDrift, SelRegion, Selection};
-use crate::view::SelectionModifier;
+use crate::view::{SelectionModifier, View};
 
 impl Core {
     /// Handles `edit {view_id, method, params}` and renders the view.
@@ -121,17 +121,33 @@ impl Core {
         delta: &RopeDelta,
         drift: InsertDrift,
     ) {
+        let found = self.update_views_after_change(bid, origin, |view, text, is_origin| {
+            view.after_edit(text, old, delta, drift, is_origin)
+        });
+        if found {
+            self.text_changed(bid, old, delta);
+        }
+    }
+
+    /// Bumps buffer `bid`'s revision and calls `update(view, new text, is the origin view)`
+    /// for each of its views. Returns false (doing nothing) when there is no such buffer.
+    pub(super) fn update_views_after_change(
+        &mut self,
+        bid: u64,
+        origin: &str,
+        mut update: impl FnMut(&mut View, &Rope, bool),
+    ) -> bool {
         let Some(b) = self.buffers.get_mut(&bid) else {
-            return;
+            return false;
         };
         b.rev += 1;
         let text = b.buffer.text().clone();
         for v in b.views.clone() {
             if let Some(view) = self.views.get_mut(&v) {
-                view.after_edit(&text, old, delta, drift, v == origin);
+                update(view, &text, v == origin);
             }
         }
-        self.text_changed(bid, old, delta);
+        true
     }
 
     fn break_undo_group(&mut self, view_id: &str) {

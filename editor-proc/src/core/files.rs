@@ -136,12 +136,22 @@ impl Core {
             },
         };
         let language = self.language_for(path, &text);
+        let id = self.add_buffer(text.clone(), language);
+        let recovery = match path {
+            Some(p) => self.attach_file(id, p, &text, line_ending, fingerprint),
+            None => None,
+        };
+        Ok((id, recovery))
+    }
+
+    /// Registers a new buffer holding `text`, with no file and no views yet; returns its id.
+    fn add_buffer(&mut self, text: Rope, language: String) -> u64 {
         let id = self.next_buffer;
         self.next_buffer += 1;
         self.buffers.insert(
             id,
             BufferState {
-                buffer: Buffer::new(text.clone()),
+                buffer: Buffer::new(text),
                 file: FileState::default(),
                 language,
                 views: Vec::new(),
@@ -150,11 +160,7 @@ impl Core {
                 highlight_epoch: 0,
             },
         );
-        let recovery = match path {
-            Some(p) => self.attach_file(id, p, &text, line_ending, fingerprint),
-            None => None,
-        };
-        Ok((id, recovery))
+        id
     }
 
     /// Ties buffer `bid` to its file: crash-journal recovery and journal, watching.
@@ -208,20 +214,7 @@ impl Core {
     /// file is loaded and the view updated (the lines already sent stay valid).
     pub(super) fn new_view_progressive(&mut self, id: u64, path: &Path, prefix: Rope) {
         let language = self.language_for(Some(path), &prefix);
-        let bid = self.next_buffer;
-        self.next_buffer += 1;
-        self.buffers.insert(
-            bid,
-            BufferState {
-                buffer: Buffer::new(prefix.clone()),
-                file: FileState::default(),
-                language,
-                views: Vec::new(),
-                rev: 0,
-                styles: LineStyles::new(),
-                highlight_epoch: 0,
-            },
-        );
+        let bid = self.add_buffer(prefix.clone(), language);
         let Some(view_id) = self.attach_view(id, bid) else {
             return;
         };

@@ -231,26 +231,21 @@ impl Core {
     }
 
     fn after_text_change_quiet(&mut self, bid: u64, origin: &str, old: &Rope, delta: &RopeDelta) {
-        let Some(b) = self.buffers.get_mut(&bid) else {
-            return;
-        };
-        b.rev += 1;
-        let text = b.buffer.text().clone();
-        for v in b.views.clone() {
-            if let Some(view) = self.views.get_mut(&v) {
-                // a reload keeps the carets where they were (clamped), not after the new text
-                let kept = view.selection.iter().fold(Selection::new(), |mut sel, r| {
-                    let at = |o: usize| {
-                        text.at_or_prev_codepoint_boundary(o.min(text.len()))
-                            .unwrap_or(0)
-                    };
-                    sel.add_region(SelRegion::new(at(r.start), at(r.end)));
-                    sel
-                });
-                view.after_edit(&text, old, delta, InsertDrift::Default, v == origin);
-                view.set_selection(&text, kept);
-            }
+        let found = self.update_views_after_change(bid, origin, |view, text, is_origin| {
+            // a reload keeps the carets where they were (clamped), not after the new text
+            let kept = view.selection.iter().fold(Selection::new(), |mut sel, r| {
+                let at = |o: usize| {
+                    text.at_or_prev_codepoint_boundary(o.min(text.len()))
+                        .unwrap_or(0)
+                };
+                sel.add_region(SelRegion::new(at(r.start), at(r.end)));
+                sel
+            });
+            view.after_edit(text, old, delta, InsertDrift::Default, is_origin);
+            view.set_selection(text, kept);
+        });
+        if found {
+            self.request_highlight(bid, None);
         }
-        self.request_highlight(bid, None);
     }
 }

@@ -168,23 +168,8 @@ impl OldCursor {
     }
 
     /// Drops up to `n` lines.
-    fn skip(&mut self, mut n: usize) {
-        while n > 0 {
-            let run = match self.current.take().or_else(|| self.runs.next()) {
-                Some(run) => run,
-                None => return,
-            };
-            let len = run.len();
-            if len <= n {
-                n -= len;
-            } else {
-                self.current = Some(match run {
-                    Run::Invalid(m) => Run::Invalid(m - n),
-                    Run::Valid(mut lines) => Run::Valid(lines.split_off(n)),
-                });
-                n = 0;
-            }
-        }
+    fn skip(&mut self, n: usize) {
+        self.take(n, &mut Vec::new());
     }
 }
 

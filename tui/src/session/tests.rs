@@ -204,6 +204,18 @@ async fn fake_core() -> FakeCore {
     }
 }
 
+impl FakeCore {
+    /// A client connected to this fake core, with fast restarts.
+    fn client(&self) -> Client {
+        Client::new(
+            EditorTarget::Connect {
+                socket: self.socket.clone(),
+            },
+            fast(),
+        )
+    }
+}
+
 fn fast() -> actor::Options {
     actor::Options {
         max_attempts: 3,
@@ -264,6 +276,11 @@ impl Client {
     fn saw(&self, f: impl Fn(&SessionEvent) -> bool) -> bool {
         self.seen.iter().any(f)
     }
+
+    /// Handles events until one matching `f` has been seen.
+    async fn until_seen(&mut self, what: &str, f: impl Fn(&SessionEvent) -> bool) {
+        self.until(what, |c| c.saw(&f)).await
+    }
 }
 
 fn insert(chars: &str) -> EditNotification {
@@ -276,28 +293,24 @@ async fn edits_reach_the_core_and_save_writes_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a.txt");
     std::fs::write(&file, "start\n").unwrap();
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(Some(file.clone()));
     // Typed before the view is open: queued, not lost.
     c.session.edit(v, insert("ab"));
-    c.until("opened", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Opened { result: Ok(()), .. }))
+    c.until_seen("opened", |e| {
+        matches!(e, SessionEvent::Opened { result: Ok(()), .. })
     })
     .await;
     c.until("text", |c| c.text(v) == "start\nab").await;
     c.session.copy(v, false);
-    c.until("copied", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Copied { text: Some(t), cut: false, .. } if t == "sel"))
-    })
+    c.until_seen(
+        "copied",
+        |e| matches!(e, SessionEvent::Copied { text: Some(t), cut: false, .. } if t == "sel"),
+    )
     .await;
     c.session.save(v, file.clone());
-    c.until("saved", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
     })
     .await;
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\nab");
@@ -308,16 +321,9 @@ async fn edits_reach_the_core_and_save_writes_the_file() {
 #[tokio::test]
 async fn opening_a_file_the_core_refuses_reports_the_error() {
     let core = fake_core().await;
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(Some("/nonexistent/missing.txt".into()));
-    c.until("open error", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Opened { view, result: Err(m) } if *view == v && m == "no such file"))
-    })
+    c.until_seen("open error", |e| matches!(e, SessionEvent::Opened { view, result: Err(m) } if *view == v && m == "no such file"))
     .await;
 }
 
@@ -327,12 +333,7 @@ async fn a_crash_loses_no_keystroke_of_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("b.txt");
     std::fs::write(&file, "start\n").unwrap();
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(Some(file.clone()));
     c.session.edit(v, insert("a"));
     c.session.edit(v, insert("b"));
@@ -341,8 +342,8 @@ async fn a_crash_loses_no_keystroke_of_a_file() {
     core.shared.lock().unwrap().crash_on = Some("X".into());
     c.session.edit(v, insert("X"));
     c.session.edit(v, insert("Y"));
-    c.until("restarting", |c| {
-        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Restarting { .. })))
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
     })
     .await;
     // Typed while the editor is down.
@@ -350,17 +351,18 @@ async fn a_crash_loses_no_keystroke_of_a_file() {
     c.until("everything back", |c| c.text(v) == "start\nabXYZ")
         .await;
     assert!(c.saw(|e| *e == SessionEvent::ViewReset { view: v }));
-    c.until("the user is told", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Alert(m) if m.contains("editor restarted")))
-    })
+    c.until_seen(
+        "the user is told",
+        |e| matches!(e, SessionEvent::Alert(m) if m.contains("editor restarted")),
+    )
     .await;
     assert!(
         !c.saw(|e| matches!(e, SessionEvent::RecoveryOffered { .. })),
         "recovery is accepted by the session itself"
     );
     c.session.save(v, file.clone());
-    c.until("saved", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
     })
     .await;
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\nabXYZ");
@@ -378,27 +380,22 @@ async fn a_crash_loses_no_keystroke_of_a_file() {
 async fn an_unnamed_buffer_is_rebuilt_by_replaying_its_edits() {
     let core = fake_core().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(None);
     c.session.edit(v, insert("hello"));
     c.until("hello", |c| c.text(v) == "hello").await;
     core.shared.lock().unwrap().crash_on = Some("!".into());
     c.session.edit(v, insert("!"));
-    c.until("restarting", |c| {
-        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Restarting { .. })))
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
     })
     .await;
     c.session.edit(v, insert(" world"));
     c.until("rebuilt", |c| c.text(v) == "hello! world").await;
     let out = dir.path().join("new.txt");
     c.session.save(v, out.clone());
-    c.until("saved", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
     })
     .await;
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "hello! world");
@@ -415,16 +412,12 @@ async fn recovery_offered_at_first_open_is_the_users_choice() {
         .unwrap()
         .journal
         .insert(file.to_string_lossy().into_owned(), "disk+unsaved".into());
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(Some(file.clone()));
-    c.until("offer", |c| {
-        c.saw(|e| matches!(e, SessionEvent::RecoveryOffered { view, .. } if *view == v))
-    })
+    c.until_seen(
+        "offer",
+        |e| matches!(e, SessionEvent::RecoveryOffered { view, .. } if *view == v),
+    )
     .await;
     assert_eq!(c.text(v), "disk");
     c.session.accept_recovery(v, true);
@@ -444,8 +437,8 @@ async fn an_editor_that_keeps_crashing_ends_in_failed_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let program = script(dir.path(), "read line; exit 3");
     let mut c = Client::new(EditorTarget::Spawn { program }, fast());
-    c.until("failed", |c| {
-        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Failed { .. })))
+    c.until_seen("failed", |e| {
+        matches!(e, SessionEvent::State(EditorState::Failed { .. }))
     })
     .await;
     let restarts: Vec<u32> = c
@@ -467,9 +460,7 @@ async fn a_missing_editor_program_fails_with_its_name() {
         },
         fast(),
     );
-    c.until("failed", |c| {
-        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Failed { reason }) if reason.contains("/nonexistent/symphony-editor")))
-    })
+    c.until_seen("failed", |e| matches!(e, SessionEvent::State(EditorState::Failed { reason }) if reason.contains("/nonexistent/symphony-editor")))
     .await;
 }
 
@@ -509,20 +500,15 @@ async fn a_reconnect_to_a_live_server_keeps_its_views() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("d.txt");
     std::fs::write(&file, "").unwrap();
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(Some(file.clone()));
     c.session.edit(v, insert("ab"));
     c.until("ab", |c| c.text(v) == "ab").await;
     // The connection drops after the server applied "X"; the server lives on.
     core.shared.lock().unwrap().drop_after = Some("X".into());
     c.session.edit(v, insert("X"));
-    c.until("restarting", |c| {
-        c.saw(|e| matches!(e, SessionEvent::State(EditorState::Restarting { .. })))
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
     })
     .await;
     c.session.edit(v, insert("Z"));
@@ -537,25 +523,18 @@ async fn a_reconnect_to_a_live_server_keeps_its_views() {
 #[tokio::test]
 async fn a_failed_save_reports_the_editors_message() {
     let core = fake_core().await;
-    let mut c = Client::new(
-        EditorTarget::Connect {
-            socket: core.socket.clone(),
-        },
-        fast(),
-    );
+    let mut c = core.client();
     let v = c.session.open(None);
     c.session.edit(v, insert("text"));
     c.session.save(v, "/nonexistent/dir/file.txt".into());
-    c.until("save error", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Saved { view, result: Err(m) } if *view == v && m.contains("cannot save")))
-    })
+    c.until_seen("save error", |e| matches!(e, SessionEvent::Saved { view, result: Err(m) } if *view == v && m.contains("cannot save")))
     .await;
     // A later save that works is Ok.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ok.txt");
     c.session.save(v, file.clone());
-    c.until("saved", |c| {
-        c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. }))
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
     })
     .await;
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "text");
