@@ -11,7 +11,7 @@ use super::Core;
 use crate::buffer::EditKind;
 use crate::files;
 use crate::highlight::{
-    HighlightJob, HighlightResult, HighlightService, Highlighting, LineEdit, LineStyles,
+    HighlightJob, HighlightResult, HighlightService, Highlighting, InLineCut, LineEdit, LineStyles,
 };
 use crate::journal::{JournalDir, JournalEdit};
 use crate::render::StyleLookup;
@@ -136,7 +136,25 @@ impl Core {
             old_lines: old_end - first_line,
             new_lines: new_end - first_line,
         };
+        // An edit inside one line keeps that line's styles, shifted, so the edit's
+        // update carries them and the restyle is only sent if they differ.
+        let kept = (edit.old_lines == 1 && edit.new_lines == 1)
+            .then(|| b.styles.get(first_line).map(<[_]>::to_vec))
+            .flatten()
+            .map(|spans| {
+                let cut = InLineCut {
+                    col: iv.start() - old.offset_of_line(first_line),
+                    deleted: iv.end() - iv.start(),
+                    inserted: new_len,
+                };
+                (spans, cut)
+            });
         self.request_highlight(bid, Some(edit));
+        if let Some((spans, cut)) = kept
+            && let Some(b) = self.buffers.get_mut(&bid)
+        {
+            b.styles.keep_shifted(first_line, &spans, cut);
+        }
     }
 
     /// A highlight result arrived: announce new styles, then send the restyled lines.

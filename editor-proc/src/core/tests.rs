@@ -283,3 +283,132 @@ fn reindent_is_one_undoable_edit_through_the_wire() {
     t.edit("undo", json!({}));
     assert_eq!(t.state(), "if x {\n        a|;\n}\n");
 }
+
+/// Highlight results delivered to `core` until the job for the buffer's current
+/// revision has completed (bounded poll); returns every message the core wrote.
+fn settle_highlighting(
+    core: &mut Core,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<crate::highlight::HighlightResult>,
+) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut out = Vec::new();
+    loop {
+        match rx.try_recv() {
+            Ok(result) => {
+                let done = result.complete
+                    && core
+                        .buffers
+                        .get(&result.buffer)
+                        .is_some_and(|b| b.rev == result.rev);
+                core.on_highlight(result, &mut out);
+                if done {
+                    break;
+                }
+            }
+            Err(_) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "highlighting did not settle"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    }
+    out.iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+fn updates(msgs: &[Value]) -> Vec<&Value> {
+    msgs.iter().filter(|m| m["method"] == "update").collect()
+}
+
+/// The styles the front end would hold for `line` after `update` (the first op
+/// sending lines carries the visible ones from line 0 here).
+fn styles_of_line(update: &Value, line: usize) -> Vec<i64> {
+    let ops = update["params"]["update"]["ops"].as_array().expect("ops");
+    let mut n = 0;
+    for op in ops {
+        let count = op["n"].as_u64().expect("n") as usize;
+        if op["op"] == "ins" {
+            if line < n + count {
+                return serde_json::from_value(op["lines"][line - n]["styles"].clone())
+                    .expect("styles");
+            }
+        } else if op["op"] == "invalidate" {
+            assert!(line >= n + count, "line {line} was invalidated");
+        }
+        if op["op"] != "skip" {
+            n += count;
+        }
+    }
+    panic!("line {line} not sent")
+}
+
+#[test]
+fn typing_inside_an_identifier_sends_one_update_with_shifted_styles() {
+    let h = std::sync::Arc::new(crate::highlight::Highlighting::load(None));
+    let (service, mut rx) = crate::highlight::HighlightService::spawn(std::sync::Arc::clone(&h));
+    let services = super::Services {
+        highlighting: Some(h),
+        highlighter: Some(service),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("main.rs");
+    std::fs::write(&path, "fn main() {\n    let value = 42;\n}\n").expect("write");
+    let mut core = Core::with_services(services);
+    let mut out = Vec::new();
+    core.handle_line(
+        &json!({"id": 0, "method": "new_view", "params": {"file_path": path}}).to_string(),
+        &mut out,
+    );
+    let styled = settle_highlighting(&mut core, &mut rx);
+    let before = styles_of_line(updates(&styled).last().expect("restyle"), 1);
+    assert!(!before.is_empty(), "line 1 is highlighted");
+
+    // type 'x' between "val" and "ue" (byte 11 of line 1)
+    let line = json!({"method": "edit", "params": {"view_id": "view-id-1", "method": "gesture",
+        "params": {"line": 1, "col": 11, "ty": "point_select"}}});
+    core.handle_line(&line.to_string(), &mut Vec::new());
+    let mut out = Vec::new();
+    let line = json!({"method": "edit", "params": {"view_id": "view-id-1", "method": "insert", "params": {"chars": "x"}}});
+    core.handle_line(&line.to_string(), &mut out);
+    let msgs: Vec<Value> = out
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(
+        core.text_of("view-id-1").map(String::from).as_deref(),
+        Some("fn main() {\n    let valxue = 42;\n}\n")
+    );
+    let ups = updates(&msgs);
+    assert_eq!(ups.len(), 1, "one update per keystroke: {msgs:?}");
+    // styles are triples (start relative to the previous span's end, len, id)
+    let mut expected = Vec::new();
+    let mut at = 0;
+    let mut prev_end = 0;
+    for t in before.chunks(3) {
+        let start = prev_end + t[0];
+        let end = start + t[1];
+        let (s, e) = match (start, end) {
+            (s, e) if e < 11 => (s, e),
+            (s, e) if s < 11 => (s, e + 1),
+            (s, e) => (s + 1, e + 1),
+        };
+        expected.extend([s - at, e - s, t[2]]);
+        at = e;
+        prev_end = end;
+    }
+    assert_eq!(
+        styles_of_line(ups[0], 1),
+        expected,
+        "styles shifted by the edit"
+    );
+
+    let after = settle_highlighting(&mut core, &mut rx);
+    assert!(
+        updates(&after).is_empty(),
+        "the restyle equals what the client holds: nothing more is sent, got {after:?}"
+    );
+}

@@ -44,7 +44,8 @@ impl LineStyles {
     }
 
     /// Stores a result from the highlighter, mapped onto the current lines.
-    /// Returns the range of current lines that changed (to resend if visible).
+    /// Returns the range of current lines whose spans changed (to resend if
+    /// visible); `None` when every line already had exactly these spans.
     pub fn apply_result(&mut self, result: &HighlightResult) -> Option<Range<usize>> {
         while self.log.front().is_some_and(|(rev, _)| *rev <= result.rev) {
             self.log.pop_front();
@@ -56,6 +57,10 @@ impl LineStyles {
                 .iter()
                 .try_fold(result.start_line + i, |line, e| e.map_line(line));
             let Some(line) = mapped else { continue };
+            if self.get(line) == Some(&spans[..]) {
+                // the front end already holds these styles: nothing to resend
+                continue;
+            }
             self.put(line, spans);
             changed = Some(match changed {
                 Some(r) => r.start.min(line)..r.end.max(line + 1),
@@ -70,6 +75,13 @@ impl LineStyles {
         for (i, spans) in lines.iter().enumerate() {
             self.put(start_line + i, spans);
         }
+    }
+
+    /// Keeps `line`'s styles (known before the edit) across an edit inside it,
+    /// shifted by [`shift_spans`], until a result restyles it. Call after
+    /// [`Self::apply_edit`] for a one-line edit; `old` is the line's spans before it.
+    pub fn keep_shifted(&mut self, line: usize, old: &[StyleSpan], cut: InLineCut) {
+        self.put(line, &shift_spans(old, cut));
     }
 
     /// The spans of `line`, if it was highlighted.
@@ -98,6 +110,49 @@ impl LineStyles {
         }
         self.lines[line] = Some(spans.into());
     }
+}
+
+/// An edit inside one line: bytes `col..col + deleted` replaced by `inserted` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InLineCut {
+    /// Byte offset of the edit within the line.
+    pub col: usize,
+    /// Bytes removed.
+    pub deleted: usize,
+    /// Bytes inserted.
+    pub inserted: usize,
+}
+
+/// `spans` moved by `cut`: spans after it move by `inserted - deleted`, spans
+/// touching the removed bytes shrink (and vanish when empty), and a span that
+/// contains or ends at `col` grows over the inserted bytes (typing inside or at
+/// the end of a token keeps its style, as the next highlight says in the
+/// common case).
+pub fn shift_spans(spans: &[StyleSpan], cut: InLineCut) -> Vec<StyleSpan> {
+    let InLineCut {
+        col,
+        deleted,
+        inserted,
+    } = cut;
+    let after = |p: usize| p.max(col + deleted) - deleted + inserted;
+    spans
+        .iter()
+        .filter_map(|s| {
+            let end = s.start + s.len;
+            let (start, end) = if end < col {
+                (s.start, end)
+            } else if s.start < col {
+                (s.start, after(end))
+            } else {
+                (after(s.start), after(end))
+            };
+            (end > start).then_some(StyleSpan {
+                start,
+                len: end - start,
+                style_id: s.style_id,
+            })
+        })
+        .collect()
 }
 
 /// Replaces lines `first..first + old` by `new` unknown lines.
@@ -131,6 +186,62 @@ mod tests {
             new_styles: vec![],
             complete: true,
         }
+    }
+
+    fn sp(start: usize, len: usize, style_id: u64) -> StyleSpan {
+        StyleSpan {
+            start,
+            len,
+            style_id,
+        }
+    }
+
+    #[test]
+    fn spans_follow_an_edit_inside_the_line() {
+        let line = [sp(0, 2, 1), sp(3, 4, 2), sp(8, 3, 3)];
+        let typed = InLineCut {
+            col: 5,
+            deleted: 0,
+            inserted: 1,
+        };
+        assert_eq!(
+            shift_spans(&line, typed),
+            vec![sp(0, 2, 1), sp(3, 5, 2), sp(9, 3, 3)],
+            "the token typed into grows, later ones move"
+        );
+        let at_end = InLineCut {
+            col: 7,
+            deleted: 0,
+            inserted: 2,
+        };
+        assert_eq!(
+            shift_spans(&line, at_end),
+            vec![sp(0, 2, 1), sp(3, 6, 2), sp(10, 3, 3)]
+        );
+        let deleted = InLineCut {
+            col: 1,
+            deleted: 4,
+            inserted: 0,
+        };
+        assert_eq!(
+            shift_spans(&line, deleted),
+            vec![sp(0, 1, 1), sp(1, 2, 2), sp(4, 3, 3)],
+            "spans touching the removed bytes shrink"
+        );
+        let gone = InLineCut {
+            col: 2,
+            deleted: 6,
+            inserted: 0,
+        };
+        assert_eq!(shift_spans(&line, gone), vec![sp(0, 2, 1), sp(2, 3, 3)]);
+    }
+
+    #[test]
+    fn an_equal_result_changes_nothing() {
+        let mut s = LineStyles::new();
+        s.set(0, vec![span(8), span(9)]);
+        assert_eq!(s.apply_result(&result(0, 0, &[8, 9])), None);
+        assert_eq!(s.apply_result(&result(0, 0, &[8, 7])), Some(1..2));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::ops::Range;
 use symphony_protocol::xi::StyleDef;
 
 pub use catalog::{Highlighting, PLAIN_TEXT};
-pub use line_styles::LineStyles;
+pub use line_styles::{InLineCut, LineStyles, shift_spans};
 pub use registry::{FIRST_SYNTAX_STYLE, StyleKey, StyleRegistry};
 pub use service::HighlightService;
 pub use theme_map::theme_settings_from_syntect;
