@@ -27,6 +27,8 @@ pub mod client_messages;
 pub mod core_messages;
 pub mod edit;
 pub mod rpc;
+pub mod lsp;
+pub mod review;
 pub mod symphony;
 pub mod theme;
 pub mod update;

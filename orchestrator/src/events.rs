@@ -1,0 +1,173 @@
+//! What the Conductor tells the panes. The terminal client renders these; it never
+//! reaches into the Conductor's state (so the Conductor can later move to its own process).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::proposal::Proposal;
+
+/// One run of an AI command (a workflow). Unique within a Conductor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RunId(pub u64);
+
+/// The state of a node, as panes show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeStatus {
+    /// Waiting for its inputs.
+    Pending,
+    /// Running (attempt number from 1).
+    Running {
+        /// Attempt number.
+        attempt: u32,
+    },
+    /// Finished.
+    Done,
+    /// Failed, with the reason shown to the user.
+    Failed(String),
+    /// Cancelled by the user.
+    Cancelled,
+    /// Skipped (an upstream node failed).
+    Skipped,
+}
+
+/// A node of a run, as shown in the DAG pane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    /// Node id within the workflow.
+    pub id: String,
+    /// Node kind ("context", "prompt", "model", "extract", "shell", "diff", "pick"...).
+    pub kind: String,
+    /// Ids of the nodes it depends on.
+    pub depends_on: Vec<String>,
+    /// The instrument, for model nodes.
+    pub instrument: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunOutcome {
+    /// Every node finished.
+    Succeeded,
+    /// A node failed; the message says which and why.
+    Failed(String),
+    /// The user cancelled.
+    Cancelled,
+}
+
+/// An instrument as the pool pane shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentStatus {
+    /// Configured name.
+    pub name: String,
+    /// Backend kind ("openai", "ollama", "anthropic", "command", "extension").
+    pub kind: String,
+    /// The model.
+    pub model: String,
+    /// "Cold", "Warming", "Hot", "Cooling" or "Failed".
+    pub state: String,
+    /// Slots in use.
+    pub slots_used: usize,
+    /// Slot limit (max concurrency).
+    pub slots_limit: usize,
+    /// Calls waiting for a slot.
+    pub queued: usize,
+    /// Median call latency.
+    pub p50_latency: Option<Duration>,
+    /// Median time to first token.
+    pub time_to_first_token: Option<Duration>,
+    /// Recent tokens/s samples, oldest first (for a sparkline).
+    pub tokens_per_second: Vec<f64>,
+    /// The last error, if any.
+    pub last_error: Option<String>,
+}
+
+/// An artifact as search results show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactHit {
+    /// The artifact id (hex).
+    pub id: String,
+    /// Its kind ("prompt", "response", "diff", "log", "conversation").
+    pub kind: String,
+    /// A title (command and node).
+    pub title: String,
+    /// A snippet around the match.
+    pub snippet: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Pinned against retention.
+    pub pinned: bool,
+    /// The run it came from, if any.
+    pub run: Option<RunId>,
+}
+
+/// Everything the Conductor reports, in order per run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConductorEvent {
+    /// A run started.
+    RunStarted {
+        /// The run.
+        run: RunId,
+        /// What the user ran, for the title ("refactor: extract a helper").
+        title: String,
+        /// Its nodes in topological order.
+        nodes: Vec<NodeInfo>,
+    },
+    /// A node changed state.
+    Node {
+        /// The run.
+        run: RunId,
+        /// The node id.
+        node: String,
+        /// The new state.
+        status: NodeStatus,
+    },
+    /// Text streamed by a model node.
+    Token {
+        /// The run.
+        run: RunId,
+        /// The model node.
+        node: String,
+        /// The text that arrived.
+        text: String,
+    },
+    /// Throughput of a running model node.
+    Throughput {
+        /// The run.
+        run: RunId,
+        /// The model node.
+        node: String,
+        /// Tokens per second so far.
+        tokens_per_second: f64,
+    },
+    /// A node stored an artifact.
+    Artifact {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: String,
+        /// What was stored.
+        hit: ArtifactHit,
+    },
+    /// The run produced an edit proposal to review.
+    Proposal {
+        /// The run.
+        run: RunId,
+        /// The proposal.
+        proposal: Proposal,
+    },
+    /// The run finished.
+    RunFinished {
+        /// The run.
+        run: RunId,
+        /// How.
+        outcome: RunOutcome,
+        /// The final text answer (explain, chat, commit message), if the workflow has one.
+        answer: Option<String>,
+    },
+    /// The pool changed (state, slots, latency).
+    Pool(Vec<InstrumentStatus>),
+    /// Something the user should read (not an error of a run: e.g. "no instrument
+    /// configured; found Ollama on 127.0.0.1:11434").
+    Notice(String),
+}

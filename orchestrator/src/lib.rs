@@ -1,0 +1,19 @@
+//! symphony-conductor: the Conductor turns AI commands into workflows (DAGs run by the
+//! Pit), calls model backends ("instruments"), stores everything as artifacts and
+//! produces reviewable edit proposals.
+//!
+//! - [`instrument`]: the [`Instrument`](instrument::Instrument) trait every backend
+//!   implements, and its request / event / error types.
+//! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
+//! - [`command`]: the AI commands a user runs and the editor context they read.
+//! - [`events`]: what the Conductor tells its panes ([`ConductorEvent`](events::ConductorEvent)).
+//! - [`conductor`]: the [`Conductor`](conductor::Conductor) handle: run, cancel, retry, search.
+//! - [`proposal`]: edit proposals: hunks against a buffer revision, rebase, accept / reject.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+pub mod command;
+pub mod conductor;
+pub mod events;
+pub mod instrument;
+pub mod instruments;
+pub mod proposal;
