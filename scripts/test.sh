@@ -19,6 +19,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Real language servers for the LSP tests (clangd from Debian, pylsp from PyPI in a venv
+# under ~/.cache/symphony-lsp) and a real llama.cpp server with a tiny generated model for
+# the instrument tests (~/.cache/symphony-llm; about 10 minutes the first time on 2 cores,
+# reused afterwards). When either cannot be installed, the tests that need it print why
+# and skip, so the rest of the suite still runs.
+echo "== language servers (scripts/lsp-deps.sh)"
+bash scripts/lsp-deps.sh || echo "lsp-deps failed: the LSP tests will skip" >&2
+if [ "${SYMPHONY_SKIP_LLM:-0}" != 1 ]; then
+  echo "== local inference server (scripts/llm-server.sh install)"
+  t0=$(date +%s)
+  bash scripts/llm-server.sh install || echo "llm-server install failed: the real-server instrument tests will skip" >&2
+  echo "llm-server: ready in $(( $(date +%s) - t0 )) s"
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"

@@ -5,13 +5,15 @@
 //!
 //! Run: `cargo bench -p symphony-benches --bench tui_latency`
 //! (`TUI_LATENCY_KEYS=N` changes the number of keys, default 200;
-//! `TUI_LATENCY_MB=N` the file size, default 1). It builds the release
-//! `symphony` and `symphony-editor` next to itself when they are missing.
+//! `TUI_LATENCY_MB=N` the file size, default 1; `TUI_LATENCY_VIM=1` also
+//! measures `vim -u NONE` on the same file, side by side, when it is
+//! installed). It builds the release `symphony` and `symphony-editor` next
+//! to itself when they are missing.
 
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -65,6 +67,8 @@ struct Pty {
     output: Receiver<Vec<u8>>,
     child: Child,
     total: usize,
+    /// Keys that make the program exit.
+    quit: Vec<u8>,
 }
 
 impl Pty {
@@ -134,6 +138,7 @@ impl Pty {
             output,
             child,
             total: 0,
+            quit: b"\x11".to_vec(), // Ctrl-Q
         }
     }
 
@@ -176,7 +181,8 @@ impl Pty {
 
 impl Drop for Pty {
     fn drop(&mut self) {
-        self.write(b"\x11"); // Ctrl-Q
+        let quit = std::mem::take(&mut self.quit);
+        self.write(&quit);
         let end = Instant::now() + Duration::from_secs(2);
         while Instant::now() < end {
             // A dirty buffer makes Ctrl-Q ask first; answer "discard" if asked.
@@ -235,43 +241,34 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[k.min(sorted.len() - 1)]
 }
 
-fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` does not: a quick smoke run.
-    let full = std::env::args().any(|a| a == "--bench");
-    let keys: usize = std::env::var("TUI_LATENCY_KEYS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if full { 200 } else { 10 });
-    let mb: usize = std::env::var("TUI_LATENCY_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
-    let (symphony, editor) = binaries();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("bench.rs");
-    generate(&file, mb);
-    let mut env: Vec<(String, OsString)> = ["config", "state", "data"]
-        .iter()
-        .map(|d| {
-            let p = dir.path().join(d);
-            std::fs::create_dir_all(&p).expect("xdg dir");
-            (format!("XDG_{}_HOME", d.to_uppercase()), p.into_os_string())
-        })
-        .collect();
-    env.push(("SYMPHONY_EDITOR".into(), editor.clone().into_os_string()));
-    let mut path = OsString::from(editor.parent().expect("bin dir"));
-    path.push(":");
-    path.push(std::env::var_os("PATH").unwrap_or_default());
-    env.push(("PATH".into(), path));
+/// What one program showed: startup, sorted latencies (ms), bytes per key.
+struct Stats {
+    startup: Duration,
+    lat: Vec<f64>,
+    sizes: Vec<usize>,
+    missed: usize,
+}
 
-    let started = Instant::now();
-    let mut pty = Pty::spawn(&symphony, &[file.as_path()], &env);
+/// Starts `program` on the file in the pty, waits for the first paint, sends
+/// `setup`, then types `keys` keys one at a time.
+fn measure(
+    program: &Path,
+    args: &[&Path],
+    env: &[(String, OsString)],
+    setup: &[u8],
+    quit: &[u8],
+    keys: usize,
+) -> Stats {
+    let mut pty = Pty::spawn(program, args, env);
+    pty.quit = quit.to_vec();
     let startup = pty
         .wait_for(READY.as_bytes(), Duration::from_secs(60))
         .expect("first paint never showed the file");
-    let _ = started;
     pty.drain(Duration::from_millis(300), Duration::from_secs(5));
-
+    if !setup.is_empty() {
+        pty.write(setup);
+        pty.drain(Duration::from_millis(300), Duration::from_secs(5));
+    }
     let alphabet = b"qwertyuiopasdfghjklzxcvbnm";
     let mut lat = Vec::with_capacity(keys);
     let mut sizes = Vec::with_capacity(keys);
@@ -301,21 +298,88 @@ fn main() {
     }
     lat.sort_by(f64::total_cmp);
     sizes.sort_unstable();
-    println!("tui_latency: symphony on a {mb} MB file, {ROWS}x{COLS} pty, {keys} keys");
+    Stats {
+        startup,
+        lat,
+        sizes,
+        missed,
+    }
+}
+
+fn report(name: &str, s: &Stats) {
     println!(
-        "startup to first paint: {:.1} ms",
-        startup.as_secs_f64() * 1000.0
+        "{name}: startup to first paint: {:.1} ms",
+        s.startup.as_secs_f64() * 1000.0
     );
-    if lat.is_empty() {
-        println!("no keystroke echoed ({missed} missed)");
+    if s.lat.is_empty() {
+        println!("{name}: no keystroke echoed ({} missed)", s.missed);
     } else {
         println!(
-            "keystroke-to-echo ms: p50 {:.2}  p99 {:.2}  max {:.2}  (missed {missed})",
-            pct(&lat, 50.0),
-            pct(&lat, 99.0),
-            lat[lat.len() - 1]
+            "{name}: keystroke-to-echo ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}  (missed {})",
+            pct(&s.lat, 50.0),
+            pct(&s.lat, 90.0),
+            pct(&s.lat, 99.0),
+            s.lat[s.lat.len() - 1],
+            s.missed
         );
     }
-    println!("bytes per keystroke (median): {}", sizes[sizes.len() / 2]);
-    let _ = pty.master.as_raw_fd();
+    println!(
+        "{name}: bytes per keystroke (median): {}",
+        s.sizes[s.sizes.len() / 2]
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` does not: a quick smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let keys: usize = std::env::var("TUI_LATENCY_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 200 } else { 10 });
+    let mb: usize = std::env::var("TUI_LATENCY_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let with_vim = std::env::var_os("TUI_LATENCY_VIM").is_some_and(|v| v == "1");
+    let (symphony, editor) = binaries();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bench.rs");
+    generate(&file, mb);
+    let mut env: Vec<(String, OsString)> = ["config", "state", "data"]
+        .iter()
+        .map(|d| {
+            let p = dir.path().join(d);
+            std::fs::create_dir_all(&p).expect("xdg dir");
+            (format!("XDG_{}_HOME", d.to_uppercase()), p.into_os_string())
+        })
+        .collect();
+    env.push(("SYMPHONY_EDITOR".into(), editor.clone().into_os_string()));
+    let mut path = OsString::from(editor.parent().expect("bin dir"));
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    env.push(("PATH".into(), path));
+
+    println!("tui_latency: a {mb} MB file, {ROWS}x{COLS} pty, {keys} keys");
+    let s = measure(&symphony, &[file.as_path()], &env, b"", b"\x11", keys);
+    report("symphony", &s);
+    if with_vim {
+        let vim = Path::new("vim");
+        let found = Command::new(vim)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if found {
+            let args = [
+                Path::new("-u"),
+                Path::new("NONE"),
+                Path::new("-N"),
+                file.as_path(),
+            ];
+            let v = measure(vim, &args, &[], b"i", b"\x1b:q!\r", keys);
+            report("vim -u NONE", &v);
+        } else {
+            println!("vim -u NONE: not installed, skipped");
+        }
+    }
 }

@@ -42,6 +42,10 @@ pub struct Buffer {
     last_kind: Option<EditKind>,
     /// The group that was on top when the text matched the file.
     pristine_group: Option<usize>,
+    /// Random per `Buffer::new`: mixed into revisions (see `revision`) so that a revision
+    /// of another history (a reloaded buffer, another process) is never taken for one of
+    /// this history (xi-rope's tokens repeat across engines).
+    history: u64,
 }
 
 impl Buffer {
@@ -58,7 +62,25 @@ impl Buffer {
             next_group: 1,
             last_kind: None,
             pristine_group: Some(0),
+            history: fresh_history_id(),
         }
+    }
+
+    /// The current revision (`symphony.review.*`): names this exact text in this history.
+    pub fn revision(&self) -> u64 {
+        self.engine.get_head_rev_id().token() ^ self.history
+    }
+
+    /// The delta from the text at `revision` to the current text (through undo and redo
+    /// too), or None when `revision` is not of this buffer's history.
+    pub fn delta_since(&self, revision: u64) -> Option<RopeDelta> {
+        self.engine.try_delta_rev_head(revision ^ self.history).ok()
+    }
+
+    /// Makes every revision named so far unknown (undo is kept): for a text that came
+    /// from elsewhere (a reload from disk), where mapping old proposals makes no sense.
+    pub fn forget_revisions(&mut self) {
+        self.history = fresh_history_id();
     }
 
     /// The current text.
@@ -143,6 +165,14 @@ impl Buffer {
         self.text = self.engine.get_head().clone();
         self.engine.try_delta_rev_head(before).ok()
     }
+}
+
+/// A random number (std's per-process random hash keys, new for every call).
+fn fresh_history_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }
 
 #[cfg(test)]

@@ -227,4 +227,8 @@ pub enum Request {
         /// Delete the selection too.
         cut: bool,
     },
+    /// `symphony.review.*` (see `core::review`).
+    Review(symphony_protocol::xi::review::ReviewRequest),
+    /// `symphony.lsp.*` (see `crate::lsp`), answered when the language server answers.
+    Lsp(crate::lsp::LspRequest),
 }

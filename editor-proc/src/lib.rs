@@ -17,6 +17,7 @@
 //! - [`config`], [`recorder`]: settings domains and edit recordings.
 //! - [`files`], [`journal`], [`highlight`], [`watch`]: file I/O, crash journal, syntect
 //!   highlighting and file watching (owned by the editor-files work).
+//! - [`lsp`]: language-server clients (diagnostics, completion, goto, rename...).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod buffer;
@@ -40,4 +41,5 @@ mod testing;
 pub mod files;
 pub mod highlight;
 pub mod journal;
+pub mod lsp;
 pub mod watch;

@@ -4,10 +4,16 @@ Speaks `Message` envelopes as JSON lines on stdin/stdout: answers the lifecycle
 requests (initialize, activate, deactivate, shutdown), dispatches other requests to
 handlers registered with `@ext.method("name")`, publishes events with `ext.event`, and
 calls the host with `ext.call_host` (which waits for the host's reply).
+
+A reader thread takes the host's messages as they come: handlers registered in
+`ext.urgent[topic]` run at once on that thread, even while a request is being handled
+(how `instrument.cancel` reaches a long `invoke`); everything else is handled in order.
 """
 
 import json
+import queue
 import sys
+import threading
 import time
 import uuid
 
@@ -30,8 +36,13 @@ class Extension:
         self.config = {}
         self.workspace = "."
         self._queued = []
+        self._inbox = queue.Queue()
+        self._reader = None
+        self._send_lock = threading.Lock()
         # Called as on_event(topic, data) for events from the host (keys for motifs...).
         self.on_event = None
+        # topic -> fn(data), run on the reader thread as soon as the event arrives.
+        self.urgent = {}
 
     def method(self, name):
         def register(fn):
@@ -56,21 +67,49 @@ class Extension:
         return m
 
     def send(self, m):
-        sys.stdout.write(json.dumps(m, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
+        line = json.dumps(m, separators=(",", ":")) + "\n"
+        with self._send_lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
 
     def event(self, topic, data):
         self.send(self._msg("event", {"topic": topic, "data": data}))
 
-    def call_host(self, method, params):
-        """Asks the host; returns the result or raises ExtError with its code."""
-        req = self._msg("request", {"method": method, "params": params})
-        self.send(req)
+    def _read(self):
         for line in sys.stdin:
             try:
                 m = json.loads(line)
             except ValueError:
                 continue
+            if m.get("kind") == "event":
+                payload = m.get("payload") or {}
+                fn = self.urgent.get(payload.get("topic", ""))
+                if fn is not None:
+                    try:
+                        fn(payload.get("data"))
+                    except Exception as e:  # a bug in a handler must not stop reading
+                        sys.stderr.write("urgent handler failed: %r\n" % (e,))
+            self._inbox.put(m)
+        self._inbox.put(None)
+
+    def _start_reader(self):
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._read, daemon=True)
+            self._reader.start()
+
+    def _next(self):
+        self._start_reader()
+        return self._inbox.get()
+
+    def call_host(self, method, params):
+        """Asks the host; returns the result or raises ExtError with its code."""
+        req = self._msg("request", {"method": method, "params": params})
+        self.send(req)
+        while True:
+            m = self._next()
+            if m is None:
+                self._inbox.put(None)
+                break
             if m.get("correlation_id") == req["id"]:
                 if m.get("kind") == "error":
                     p = m.get("payload") or {}
@@ -112,12 +151,8 @@ class Extension:
             if self._queued:
                 m = self._queued.pop(0)
             else:
-                line = sys.stdin.readline()
-                if not line:
+                m = self._next()
+                if m is None:
                     return
-                try:
-                    m = json.loads(line)
-                except ValueError:
-                    continue
             if not self._handle(m):
                 return

@@ -134,7 +134,9 @@ async fn cli_model_streams_the_commands_output_as_token_events() {
         .request("invoke", json!({"prompt": "hello\nworld\n"}))
         .await
         .unwrap();
-    assert_eq!(r, json!({"tokens": 2, "exit_code": 0}));
+    assert_eq!(r["tokens"], 2);
+    assert_eq!(r["exit_code"], 0);
+    assert_eq!(r["text"], "hello\nworld\n");
     let mut got = Vec::new();
     for _ in 0..2 {
         let ev = tokio::time::timeout(Duration::from_secs(5), tokens.recv())
@@ -143,7 +145,7 @@ async fn cli_model_streams_the_commands_output_as_token_events() {
             .unwrap();
         assert_eq!(ev.topic, "instrument.token");
         assert_eq!(ev.source, "ext:cli-model");
-        got.push(ev.data["text"].as_str().unwrap().to_string());
+        got.push(ev.data["text"].as_str().unwrap().trim_end().to_string());
     }
     assert_eq!(got, ["hello", "world"]);
     // Any command: here `tr` upper-cases.
@@ -156,7 +158,7 @@ async fn cli_model_streams_the_commands_output_as_token_events() {
         .unwrap();
     assert_eq!(r["tokens"], 1);
     let ev = tokens.recv().await.unwrap();
-    assert_eq!(ev.data["text"], "ABC");
+    assert_eq!(ev.data["text"], "ABC\n");
 
     // The user's settings override the manifest's default command.
     let mut settings = serde_json::Map::new();
@@ -169,7 +171,7 @@ async fn cli_model_streams_the_commands_output_as_token_events() {
         .unwrap();
     assert_eq!(r["tokens"], 1);
     let ev = tokens.recv().await.unwrap();
-    assert_eq!(ev.data["text"], "cba");
+    assert_eq!(ev.data["text"], "cba\n");
 }
 
 #[tokio::test]

@@ -165,6 +165,16 @@ pub enum ConductorEvent {
         /// The final text answer (explain, chat, commit message), if the workflow has one.
         answer: Option<String>,
     },
+    /// A `pick` node without a check command waits for the user's choice among these
+    /// candidates: answer with `Conductor::choose(run, node, index)`.
+    Candidates {
+        /// The run.
+        run: RunId,
+        /// The pick node.
+        node: String,
+        /// The candidates' texts, in the node's dependency order.
+        candidates: Vec<String>,
+    },
     /// The pool changed (state, slots, latency).
     Pool(Vec<InstrumentStatus>),
     /// Something the user should read (not an error of a run: e.g. "no instrument

@@ -8,12 +8,17 @@
 //! - [`command`]: the AI commands a user runs and the editor context they read.
 //! - [`events`]: what the Conductor tells its panes ([`ConductorEvent`](events::ConductorEvent)).
 //! - [`conductor`]: the [`Conductor`](conductor::Conductor) handle: run, cancel, retry, search.
+//! - [`extension_bridge`]: extension instruments in the pool, operator extensions as
+//!   workflow nodes.
 //! - [`proposal`]: edit proposals: hunks against a buffer revision, rebase, accept / reject.
+//! - [`workflow`]: built-in and user workflows (nodes, validation, templates, text operators).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod command;
 pub mod conductor;
 pub mod events;
+pub mod extension_bridge;
 pub mod instrument;
 pub mod instruments;
 pub mod proposal;
+pub mod workflow;

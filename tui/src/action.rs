@@ -163,6 +163,8 @@ pub enum Action {
     CommandPalette,
     /// Show the discovered extensions in a message ("Extensions: list").
     ExtensionsList,
+    /// Open a pane for every enabled motif extension (asking for permissions first).
+    ExtOpenMotifs,
     /// Turn soft wrap on or off.
     ToggleSoftWrap,
     /// Scroll the view up one line without moving the cursor.
@@ -224,8 +226,83 @@ pub enum Action {
     SelectWindow9,
     /// Wait for a pane/window key (what the prefix key does).
     Prefix,
+    // ---- AI (the Conductor) ----
+    /// AI: explain the selection.
+    AiExplain,
+    /// AI: refactor the selection (asks for the instruction).
+    AiRefactor,
+    /// AI: write tests for the selection.
+    AiWriteTests,
+    /// AI: fix the diagnostics in view.
+    AiFixDiagnostics,
+    /// AI: add doc comments to the selection.
+    AiDocComments,
+    /// AI: write a commit message from the staged changes.
+    AiCommitMessage,
+    /// AI: chat about the current file (focuses the AI pane's prompt).
+    AiChat,
+    /// AI: cancel the latest running run.
+    AiCancelRun,
+    /// Open (or focus) the AI pane.
+    OpenAiPane,
+    /// Open (or focus) the DAG pane (runs and their nodes).
+    OpenDagPane,
+    /// Open (or focus) the artifacts pane.
+    OpenArtifactsPane,
+    /// Open (or focus) the pool pane (instruments).
+    OpenPoolPane,
+    /// Review: accept the hunk under the cursor.
+    ReviewAcceptHunk,
+    /// Review: reject the hunk under the cursor.
+    ReviewRejectHunk,
+    /// Review: accept every remaining hunk.
+    ReviewAcceptAll,
+    /// Review: reject every remaining hunk.
+    ReviewRejectAll,
+    /// Review: go to the next hunk.
+    ReviewNextHunk,
+    /// Review: go to the previous hunk.
+    ReviewPreviousHunk,
+    // ---- language intelligence (language servers) ----
+    /// Complete the word at the cursor (popup).
+    LspCompletion,
+    /// Show what the language server knows about the symbol at the cursor.
+    LspHover,
+    /// Go to the definition of the symbol at the cursor.
+    LspGotoDefinition,
+    /// Go to the declaration of the symbol at the cursor.
+    LspGotoDeclaration,
+    /// Go to the type definition of the symbol at the cursor.
+    LspGotoTypeDefinition,
+    /// Go to the implementations of the symbol at the cursor.
+    LspGotoImplementation,
+    /// List the references to the symbol at the cursor.
+    LspReferences,
+    /// Back to where the last go-to started (jump list).
+    LspJumpBack,
+    /// Forward again in the jump list.
+    LspJumpForward,
+    /// Rename the symbol at the cursor across the workspace.
+    LspRename,
+    /// Pick a code action for the cursor's position.
+    LspCodeActions,
+    /// Format the whole document.
+    LspFormatDocument,
+    /// Format the selected lines.
+    LspFormatSelection,
+    /// Pick among the buffer's diagnostics.
+    LspDiagnostics,
+    /// Pick among the workspace's diagnostics.
+    LspWorkspaceDiagnostics,
+    /// Go to the next diagnostic in the buffer.
+    LspNextDiagnostic,
+    /// Go to the previous diagnostic in the buffer.
+    LspPreviousDiagnostic,
 
     // ---- internal ----
+    /// A language action with data (picked location, popup key...).
+    #[serde(skip)]
+    Lsp(crate::lsp::LspAction),
     /// Type text at every cursor.
     #[serde(skip)]
     Insert(String),
@@ -274,6 +351,12 @@ pub enum Action {
     /// Close the top overlay.
     #[serde(skip)]
     CloseOverlay,
+    /// A key for the focused Conductor pane (AI, DAG, artifacts, pool).
+    #[serde(skip)]
+    ConductorKey(crossterm::event::KeyEvent),
+    /// A key for the extension permission prompt, or the focused motif pane.
+    #[serde(skip)]
+    ExtensionKey(crossterm::event::KeyEvent),
     /// Nothing.
     #[serde(skip)]
     Noop,
@@ -385,6 +468,42 @@ bindable! {
     SelectWindow8 => "select_window8", "Window 8";
     SelectWindow9 => "select_window9", "Window 9";
     Prefix => "prefix", "Wait for a pane/window key";
+    LspCompletion => "lsp_completion", "Code: complete the word";
+    LspHover => "lsp_hover", "Code: show hover information";
+    LspGotoDefinition => "lsp_goto_definition", "Code: go to definition";
+    LspGotoDeclaration => "lsp_goto_declaration", "Code: go to declaration";
+    LspGotoTypeDefinition => "lsp_goto_type_definition", "Code: go to type definition";
+    LspGotoImplementation => "lsp_goto_implementation", "Code: go to implementation";
+    LspReferences => "lsp_references", "Code: find references";
+    LspJumpBack => "lsp_jump_back", "Code: jump back";
+    LspJumpForward => "lsp_jump_forward", "Code: jump forward";
+    LspRename => "lsp_rename", "Code: rename symbol";
+    LspCodeActions => "lsp_code_actions", "Code: code actions";
+    LspFormatDocument => "lsp_format_document", "Code: format document";
+    LspFormatSelection => "lsp_format_selection", "Code: format selection";
+    LspDiagnostics => "lsp_diagnostics", "Code: diagnostics in this buffer";
+    LspWorkspaceDiagnostics => "lsp_workspace_diagnostics", "Code: diagnostics in the workspace";
+    LspNextDiagnostic => "lsp_next_diagnostic", "Code: next diagnostic";
+    LspPreviousDiagnostic => "lsp_previous_diagnostic", "Code: previous diagnostic";
+    AiExplain => "ai_explain", "AI: explain the selection";
+    AiRefactor => "ai_refactor", "AI: refactor the selection";
+    AiWriteTests => "ai_write_tests", "AI: write tests for the selection";
+    AiFixDiagnostics => "ai_fix_diagnostics", "AI: fix the diagnostics";
+    AiDocComments => "ai_doc_comments", "AI: add doc comments";
+    AiCommitMessage => "ai_commit_message", "AI: write a commit message";
+    AiChat => "ai_chat", "AI: chat about this file";
+    AiCancelRun => "ai_cancel_run", "AI: cancel the running command";
+    OpenAiPane => "open_ai_pane", "Open the AI pane";
+    OpenDagPane => "open_dag_pane", "Open the DAG pane (AI runs)";
+    OpenArtifactsPane => "open_artifacts_pane", "Open the artifacts pane";
+    OpenPoolPane => "open_pool_pane", "Open the pool pane (instruments)";
+    ReviewAcceptHunk => "review_accept_hunk", "Review: accept the hunk at the cursor";
+    ReviewRejectHunk => "review_reject_hunk", "Review: reject the hunk at the cursor";
+    ReviewAcceptAll => "review_accept_all", "Review: accept all hunks";
+    ReviewRejectAll => "review_reject_all", "Review: reject all hunks";
+    ReviewNextHunk => "review_next_hunk", "Review: next hunk";
+    ReviewPreviousHunk => "review_previous_hunk", "Review: previous hunk";
+    ExtOpenMotifs => "ext_open_motifs", "Extensions: open the motif panes";
 }
 
 impl Action {

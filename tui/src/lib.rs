@@ -8,18 +8,30 @@
 //! - [`panes`]: windows and split trees; [`overlays`]: palette, pickers, prompts.
 //! - [`linecache`], [`session`]: the view line caches and the editor connection.
 //! - [`terminal`], [`logging`]: terminal set-up/restore, the log file.
+//! - [`render`]: the terminal backend that writes frames with few bytes.
 //! - [`extensions`]: extension discovery and settings for `symphony ext` and the palette.
+//! - [`motif`]: motif extension panes and the host services extensions get from the client;
+//!   [`grant`]: the first-activation permission prompt.
+//! - [`conductor`]: the Conductor in the client (AI commands, the AI / DAG / artifacts /
+//!   pool panes' state); [`review`]: inline review of edit proposals.
+//! - [`lsp`]: language intelligence (diagnostics, completion, hover, go to...).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod action;
 pub mod app;
+pub mod conductor;
 pub mod config;
 pub mod extensions;
+pub mod grant;
 pub mod keymap;
 pub mod linecache;
 pub mod logging;
+pub mod lsp;
+pub mod motif;
 pub mod overlays;
 pub mod panes;
+pub mod render;
+pub mod review;
 pub mod session;
 pub mod terminal;
 pub mod ui;

@@ -3,6 +3,10 @@
 
 mod edit;
 mod files;
+#[path = "../lsp/glue/mod.rs"]
+mod lsp_glue;
+#[path = "../review/mod.rs"]
+pub mod review;
 mod services;
 #[cfg(test)]
 mod tests;
@@ -168,7 +172,10 @@ impl Core {
                     view_id,
                     path,
                     prefix,
-                } => self.finish_open(bid, view_id, &path, prefix),
+                } => {
+                    self.finish_open(bid, view_id, &path, prefix);
+                    self.lsp_open(bid);
+                }
             }
         }
         self.flush(out);
@@ -217,6 +224,8 @@ impl Core {
                 let r = self.copy_cut(&view, cut);
                 self.respond(id, r);
             }
+            Request::Review(r) => self.review_request(id, r),
+            Request::Lsp(r) => self.lsp_request(id, r),
         }
     }
 
@@ -251,7 +260,12 @@ impl Core {
             }
             Notification::SetTheme(name) => self.set_theme(&name),
             Notification::CloseView(view) => self.close_view(&view),
-            Notification::Save { view, path } => self.save(&view, &path),
+            Notification::Save { view, path } => {
+                if !self.lsp_format_before_save(&view, &path) {
+                    self.save(&view, &path);
+                    self.lsp_saved(&view, &path);
+                }
+            }
             Notification::ModifyUserConfig { domain, changes } => {
                 self.modify_config(&domain, &changes)
             }
@@ -356,6 +370,7 @@ impl Core {
         }
         if existing.is_none() {
             self.request_highlight(buffer_id, None);
+            self.lsp_open(buffer_id);
         }
     }
 
@@ -412,6 +427,7 @@ impl Core {
             None => false,
         };
         if empty {
+            self.lsp_close(bid);
             if let Some(b) = self.buffers.remove(&bid) {
                 if let Some(h) = self.services.highlighter.as_ref() {
                     h.forget(bid);
@@ -467,6 +483,7 @@ impl Core {
         b.styles.clear();
         let views = b.views.clone();
         self.request_highlight(bid, None);
+        self.lsp_language_changed(bid);
         for v in views {
             if let (Some(view), Some(b)) = (self.views.get_mut(&v), self.buffers.get(&bid)) {
                 view.set_dirty(b.buffer.text());

@@ -39,6 +39,8 @@ pub struct Services {
     pub watcher: Option<FileWatcher>,
     /// Where crash journals go.
     pub journal: Option<JournalDir>,
+    /// Language servers.
+    pub lsp: Option<crate::lsp::Lsp>,
 }
 
 /// Receivers the serving loop listens on besides the protocol input.
@@ -47,6 +49,8 @@ pub struct ServiceEvents {
     pub highlight: Option<UnboundedReceiver<HighlightResult>>,
     /// File changes.
     pub watch: Option<UnboundedReceiver<WatchEvent>>,
+    /// Language servers' messages, exits and timers.
+    pub lsp: Option<UnboundedReceiver<crate::lsp::LspEvent>>,
 }
 
 impl Services {
@@ -58,17 +62,20 @@ impl Services {
         let watcher = FileWatcher::new(wtx)
             .map_err(|e| tracing::warn!("no file watching: {e}"))
             .ok();
+        let (ltx, lrx) = tokio::sync::mpsc::unbounded_channel();
         let services = Services {
             highlighting: Some(h),
             highlighter: Some(service),
             watcher,
             journal: Some(JournalDir::from_env()),
+            lsp: crate::lsp::Lsp::from_env(ltx),
         };
         (
             services,
             ServiceEvents {
                 highlight: Some(hrx),
                 watch: Some(wrx),
+                lsp: Some(lrx),
             },
         )
     }
@@ -150,6 +157,7 @@ impl Core {
                 (spans, cut)
             });
         self.request_highlight(bid, Some(edit));
+        self.lsp_changed(bid, old, delta);
         if let Some((spans, cut)) = kept
             && let Some(b) = self.buffers.get_mut(&bid)
         {
@@ -242,6 +250,7 @@ impl Core {
             let origin = b.views.first().cloned().unwrap_or_default();
             let views = b.views.clone();
             self.after_text_change_quiet(bid, &origin, &old, &delta);
+            self.lsp_changed(bid, &old, &delta);
             for v in views {
                 self.render_view(&v);
             }

@@ -39,6 +39,13 @@ pub fn notification(method: &str, params: Value) -> Result<Notification> {
 
 /// Parses a front-end request (the id is the caller's) and converts it to an internal command.
 pub fn request(method: &str, params: Value) -> Result<Request> {
+    if xi::review::is_review_method(method) {
+        return xi::review::parse_review_request(method, params_or_empty(params))
+            .map(Request::Review);
+    }
+    if xi::lsp::is_lsp_method(method) {
+        return crate::lsp::LspRequest::parse(method, params_or_empty(params)).map(Request::Lsp);
+    }
     xi::parse_core_request(method, params_or_empty(params)).map(Request::from)
 }
 

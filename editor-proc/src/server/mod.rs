@@ -100,6 +100,10 @@ where
                 Some(w) => core.on_watch(w, &mut out),
                 None => events.watch = None,
             },
+            l = recv_opt(&mut events.lsp) => match l {
+                Some(l) => core.on_lsp(l, &mut out),
+                None => events.lsp = None,
+            },
         }
         write_lines(&mut writer, &mut out).await?;
         while core.has_pending() {

@@ -27,6 +27,9 @@ impl Editor {
     pub fn spawn(state_dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_symphony-editor"))
             .env("XDG_STATE_HOME", state_dir)
+            // These tests compare the wire with upstream xi: no language server may add
+            // its `symphony.lsp.*` messages (tests/lsp_*.rs cover those).
+            .env("SYMPHONY_LSP", "off")
             .env("RUST_LOG", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

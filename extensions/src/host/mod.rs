@@ -21,7 +21,7 @@ pub mod wire;
 pub use bus::{Bus, Event, topic_matches};
 pub use lifecycle::{InvalidTransition, State};
 pub use process::Limits;
-pub use services::{DefaultServices, HostServices};
+pub use services::{DefaultServices, HostServices, ServiceFuture};
 pub use throttle::TokenBucket;
 
 use std::collections::HashMap;
@@ -498,6 +498,23 @@ impl ExtensionHandle {
             )));
         }
         res
+    }
+
+    /// Its endpoint name on the bus (`ext:<id>`): the `source` of its events.
+    pub fn endpoint(&self) -> &str {
+        &self.shared.endpoint
+    }
+
+    /// Receives every later event on the host's bus whose topic matches `pattern`
+    /// (from any source: compare [`Event::source`] with [`ExtensionHandle::endpoint`]).
+    pub fn subscribe(&self, pattern: &str) -> mpsc::UnboundedReceiver<Event> {
+        self.shared.bus.subscribe(pattern)
+    }
+
+    /// Kills its process and starts it again (with the usual backoff and restart
+    /// limit): how a caller stops work the extension cannot be asked to stop.
+    pub fn restart(&self, reason: &str) {
+        let _ = self.cmd_tx.send(Command::Restart(reason.to_string()));
     }
 
     /// Sends an event to the extension (dropped undelivered once `ttl` passes).

@@ -1,15 +1,29 @@
 //! [`HostServices`]: what the host does for an extension's requests once the
 //! permission check has passed.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 
 use serde_json::{Value, json};
+
+/// The answer to a host request, computed later (e.g. by the client's main loop).
+pub type ServiceFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send + 'static>>;
 
 /// Serves `host.*` requests (already permission-checked). Errors are messages sent back
 /// to the extension.
 pub trait HostServices: Send + Sync + 'static {
     /// Handles `method` with `params` for extension `ext_id`.
     fn call(&self, ext_id: &str, method: &str, params: &Value) -> Result<Value, String>;
+
+    /// Like [`HostServices::call`], answered asynchronously: a service that needs
+    /// another task (the editor session, the client's state) returns a future here.
+    /// The default answers at once with [`HostServices::call`]. The host calls this
+    /// one.
+    fn call_async(&self, ext_id: &str, method: &str, params: Value) -> ServiceFuture {
+        let answer = self.call(ext_id, method, &params);
+        Box::pin(std::future::ready(answer))
+    }
 }
 
 /// Files relative to the workspace, notifications to the log, `host.ping`; buffers,

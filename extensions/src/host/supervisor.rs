@@ -553,10 +553,20 @@ fn serve(shared: &Arc<Shared>, msg: Message<Value>) {
                     .subscribe_extension(pattern, Arc::downgrade(shared));
                 Message::reply_to(&msg, Value::Null)
             }
-            Ok(_) => match shared.services.call(shared.id(), method, &params) {
-                Ok(v) => Message::reply_to(&msg, v),
-                Err(e) => Message::error_reply_to(&msg, wire::error(wire::FAILED, &e)),
-            },
+            Ok(_) => {
+                // The services may need another task (the client's loop): answer when
+                // they do, without holding up the extension's other messages.
+                let answer = shared.services.call_async(shared.id(), method, params);
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let reply = match answer.await {
+                        Ok(v) => Message::reply_to(&msg, v),
+                        Err(e) => Message::error_reply_to(&msg, wire::error(wire::FAILED, &e)),
+                    };
+                    let _ = shared.send(reply.build());
+                });
+                return;
+            }
         },
     };
     let _ = shared.send(reply.build());

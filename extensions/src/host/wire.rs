@@ -11,7 +11,7 @@
 //!   MessagePack envelopes ([`msgpack_frame`], [`decode_msgpack`]).
 //! - requests an extension may make of the host (each checked against its grant):
 //!   `host.read_file {path}`, `host.write_file {path, text}`, `host.read_buffer
-//!   {buffer}`, `host.edit {buffer, ...}`, `host.clipboard_get`, `host.clipboard_set
+//!   {buffer}`, `host.edit {buffer, ...}` (alias `host.edit_buffer`), `host.clipboard_get`, `host.clipboard_set
 //!   {text}`, `host.notify {message}`, `host.spawn {program, args}`, `host.fetch {host, ...}`,
 //!   `host.subscribe {pattern}` (events published on the host's bus whose topic matches
 //!   are then sent to the extension; `buffer.*` topics need `buffer_read`).
@@ -60,7 +60,7 @@ pub fn permission_for<'a>(method: &str, params: &'a Value) -> Option<Option<Requ
         "host.read_file" => Request::ReadFile(path().unwrap_or(Path::new(""))),
         "host.write_file" => Request::WriteFile(path().unwrap_or(Path::new(""))),
         "host.read_buffer" => Request::BufferRead,
-        "host.edit" => Request::BufferWrite,
+        "host.edit" | "host.edit_buffer" => Request::BufferWrite,
         "host.clipboard_get" | "host.clipboard_set" => Request::Clipboard,
         "host.notify" => Request::Notify,
         "host.spawn" => Request::Spawn,

@@ -1,18 +1,61 @@
 //! The Conductor handle: starts runs of AI commands, cancels them, retries nodes, and
 //! reports everything as [`crate::events::ConductorEvent`]s.
 //!
-//! CONTRACT SKELETON (lead): the signatures below are what the terminal client calls;
-//! the bodies are being written (workflows helper). Do not change a signature without
-//! telling the lead.
+//! Every run is a Pit workflow ([`crate::workflow`]) run by one [`DagTracker`] (a retry
+//! runs it again with the nodes that succeeded handing on their kept outputs); model nodes take
+//! a slot of their instrument's entry in the Pit's [`Pool`](symphony_pit::pool::Pool);
+//! prompts, responses, diffs, logs and conversations go to the Pit's Artifact Store.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use symphony_conductor::command::{AiCommand, EditorContext};
+//! use symphony_conductor::conductor::{Conductor, ConductorConfig};
+//! use symphony_conductor::events::ConductorEvent;
+//! let config: ConductorConfig = toml::from_str(r#"
+//!     [[instruments]]
+//!     name = "local"
+//!     kind = "openai"
+//!     base_url = "http://127.0.0.1:8080"
+//!     model = "qwen2.5-coder"
+//! "#)?;
+//! let (conductor, mut events) = Conductor::start(config)?;
+//! let ctx = EditorContext { file_text: "fn main() {}\n".into(), ..Default::default() };
+//! let run = conductor.run(AiCommand::Explain, ctx);
+//! while let Some(ev) = events.recv().await {
+//!     match ev {
+//!         ConductorEvent::Token { text, .. } => print!("{text}"),
+//!         ConductorEvent::RunFinished { run: r, .. } if r == run => break,
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 
+mod exec;
+mod model;
+mod pool;
+mod run;
+mod store;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use symphony_pit::artifacts::ArtifactStore;
+use symphony_pit::dag::DagTracker;
 use tokio::sync::mpsc;
 
+use self::exec::{RunEnv, context_vars};
+use self::pool::Instruments;
+use self::run::RunEntry;
+use self::store::Artifacts;
 use crate::command::{AiCommand, EditorContext};
-use crate::events::{ArtifactHit, ConductorEvent, InstrumentStatus, RunId};
-use crate::instrument::InstrumentConfig;
+use crate::events::{ArtifactHit, ConductorEvent, InstrumentStatus, NodeInfo, RunId, RunOutcome};
+use crate::instrument::{Instrument, InstrumentConfig, InstrumentError};
+use crate::workflow::{Plan, builtin};
 
 /// Why the Conductor could not start or do something.
 #[derive(Debug, thiserror::Error)]
@@ -28,12 +71,7 @@ pub enum ConductorError {
 /// Result alias for the Conductor.
 pub type Result<T> = std::result::Result<T, ConductorError>;
 
-/// `[[workflows]]` in config.toml (the workflows helper defines the fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WorkflowConfig {
-    /// Name shown in the palette.
-    pub name: String,
-}
+pub use crate::workflow::WorkflowConfig;
 
 /// Everything the Conductor needs to start.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -50,76 +88,454 @@ pub struct ConductorConfig {
     /// Where artifacts live (`$XDG_DATA_HOME/symphony/artifacts` by default; set by the client).
     #[serde(skip)]
     pub store_dir: PathBuf,
+    /// Instrument and operator extensions (set by
+    /// `crate::extension_bridge::ExtensionCatalog::install`).
+    #[serde(skip)]
+    pub extensions: Option<Arc<crate::extension_bridge::ExtensionCatalog>>,
+}
+
+/// Builds an instrument from its configuration (tests pass their own; the default
+/// builds the built-in backends).
+pub type InstrumentFactory = Arc<
+    dyn Fn(&InstrumentConfig) -> std::result::Result<Arc<dyn Instrument>, InstrumentError>
+        + Send
+        + Sync,
+>;
+
+/// The factory of the built-in backends ([`crate::instruments::build`]).
+pub fn default_factory() -> InstrumentFactory {
+    Arc::new(crate::instruments::build)
+}
+
+/// How to configure an instrument, for the Notice shown when there is none.
+const HOW_TO_CONFIGURE: &str = "No AI instrument is configured. Add one to config.toml, \
+for example a local OpenAI-compatible server (llama.cpp, vLLM, LM Studio):\n\n\
+[[instruments]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:8080\"\n\
+model = \"qwen2.5-coder\"\n\nor Ollama (kind = \"ollama\", base_url = \"http://127.0.0.1:11434\"), \
+or a hosted API with its key in an environment variable (kind = \"anthropic\", \
+api_key_env = \"ANTHROPIC_API_KEY\").";
+
+/// Runs remembered for retry, cancel and node outputs.
+const MAX_RUNS: usize = 256;
+
+/// The built-in commands, one of each (for their plans).
+fn builtin_commands() -> Vec<AiCommand> {
+    vec![
+        AiCommand::Explain,
+        AiCommand::Refactor {
+            instruction: String::new(),
+        },
+        AiCommand::WriteTests,
+        AiCommand::FixDiagnostics,
+        AiCommand::DocComments,
+        AiCommand::CommitMessage,
+        AiCommand::Chat {
+            message: String::new(),
+            conversation: None,
+        },
+    ]
+}
+
+struct Inner {
+    /// The runtime the Conductor was started in (methods may be called from any thread).
+    rt: tokio::runtime::Handle,
+    events: mpsc::UnboundedSender<ConductorEvent>,
+    instruments: Arc<Instruments>,
+    artifacts: Arc<Artifacts>,
+    extensions: Option<Arc<crate::extension_bridge::ExtensionCatalog>>,
+    tracker: DagTracker,
+    /// Built-in plans by command name (or why the command cannot run).
+    builtins: HashMap<String, std::result::Result<Arc<Plan>, String>>,
+    /// User workflows by name.
+    user: HashMap<String, Arc<Plan>>,
+    user_order: Vec<(String, Option<String>)>,
+    runs: Mutex<HashMap<RunId, Arc<RunEntry>>>,
+    next_run: AtomicU64,
+    counter_file: PathBuf,
 }
 
 /// The Conductor. Cheap to clone; every method returns at once (work runs on tokio).
 #[derive(Clone)]
 pub struct Conductor {
-    events: mpsc::UnboundedSender<ConductorEvent>,
+    inner: Arc<Inner>,
 }
 
 impl Conductor {
     /// Starts the Conductor inside the current tokio runtime; events arrive on the receiver.
+    /// Instruments are built by [`default_factory`].
     pub fn start(
         config: ConductorConfig,
     ) -> Result<(Conductor, mpsc::UnboundedReceiver<ConductorEvent>)> {
-        let _ = config;
+        Self::start_with(config, default_factory())
+    }
+
+    /// Like [`Conductor::start`] with instruments built by `factory`. Fails when the
+    /// artifact store cannot be opened or a user workflow is invalid (the error names the
+    /// workflow and the node); an instrument that cannot be built is registered Failed
+    /// with the reason, and a Notice says so.
+    pub fn start_with(
+        config: ConductorConfig,
+        factory: InstrumentFactory,
+    ) -> Result<(Conductor, mpsc::UnboundedReceiver<ConductorEvent>)> {
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| {
+            ConductorError::Config("the Conductor must start inside a tokio runtime".into())
+        })?;
+        let names: Vec<String> = config.instruments.iter().map(|i| i.name.clone()).collect();
+        let default = config
+            .default_instrument
+            .clone()
+            .or_else(|| names.first().cloned());
+        if let Some(d) = &config.default_instrument
+            && !names.contains(d)
+        {
+            return Err(ConductorError::Config(format!(
+                "default_instrument = \"{d}\" is not a configured instrument"
+            )));
+        }
+        let mut user = HashMap::new();
+        let mut user_order = Vec::new();
+        for wf in &config.workflows {
+            let plan = wf
+                .plan(&names, default.as_deref())
+                .map_err(|e| ConductorError::Config(e.to_string()))?;
+            if user.insert(wf.name.clone(), Arc::new(plan)).is_some() {
+                return Err(ConductorError::Config(format!(
+                    "two workflows are named \"{}\"",
+                    wf.name
+                )));
+            }
+            user_order.push((wf.name.clone(), wf.description.clone()));
+        }
+        let mut builtins = HashMap::new();
+        for cmd in builtin_commands() {
+            if let Some(wf) = builtin::builtin(&cmd) {
+                let plan = if names.is_empty() {
+                    Err(HOW_TO_CONFIGURE.to_owned())
+                } else {
+                    wf.plan(&names, default.as_deref())
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string())
+                };
+                builtins.insert(builtin::command_name(&cmd).to_owned(), plan);
+            }
+        }
+
+        let store = ArtifactStore::open(&config.store_dir)
+            .map_err(|e| ConductorError::Store(format!("{}: {e}", config.store_dir.display())))?;
+        let secrets: Vec<String> = config
+            .instruments
+            .iter()
+            .filter_map(|i| i.api_key_env.as_deref())
+            .filter_map(|var| std::env::var(var).ok())
+            .filter(|v| v.len() >= 8)
+            .collect();
+        let artifacts = Arc::new(Artifacts::new(store, secrets));
+
+        let built = config
+            .instruments
+            .iter()
+            .map(|c| factory(c).map_err(|e| e.to_string()))
+            .collect();
+        let (instruments, problems) = Instruments::new(&config.instruments, built);
+        let instruments = Arc::new(instruments);
+
+        let conductor_dir = config.store_dir.join("conductor");
+        let counter_file = conductor_dir.join("last-run");
+        let last = std::fs::read_to_string(&counter_file)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+
         let (tx, rx) = mpsc::unbounded_channel();
-        Ok((Conductor { events: tx }, rx))
+        instruments.spawn_reporter(tx.clone());
+        if names.is_empty() {
+            let _ = tx.send(ConductorEvent::Notice(HOW_TO_CONFIGURE.to_owned()));
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let found = crate::instruments::detect_local().await;
+                if let Some(notice) = detected_notice(&found) {
+                    let _ = tx.send(ConductorEvent::Notice(notice));
+                }
+            });
+        }
+        for p in problems {
+            let _ = tx.send(ConductorEvent::Notice(p));
+        }
+        let _ = tx.send(ConductorEvent::Pool(instruments.statuses()));
+        let inner = Inner {
+            rt,
+            events: tx,
+            instruments,
+            artifacts,
+            extensions: config.extensions.clone(),
+            tracker: DagTracker::new(),
+            builtins,
+            user,
+            user_order,
+            runs: Mutex::new(HashMap::new()),
+            next_run: AtomicU64::new(last + 1),
+            counter_file,
+        };
+        Ok((
+            Conductor {
+                inner: Arc::new(inner),
+            },
+            rx,
+        ))
+    }
+
+    /// The user workflows (name, description), in config order, for the palette.
+    pub fn workflows(&self) -> Vec<(String, Option<String>)> {
+        self.inner.user_order.clone()
     }
 
     /// Starts a run of `command` over `context`.
     pub fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
-        let _ = (command, context);
-        let _ = &self.events;
-        RunId(0)
+        let inner = &self.inner;
+        let _rt = inner.rt.enter();
+        let id = RunId(inner.next_run.fetch_add(1, Ordering::Relaxed));
+        let title = builtin::title(&command);
+        let plan = match &command {
+            AiCommand::Workflow { name, .. } => inner
+                .user
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("no workflow named \"{name}\" in config.toml")),
+            other => inner
+                .builtins
+                .get(builtin::command_name(other))
+                .cloned()
+                .unwrap_or_else(|| Err("unknown command".into())),
+        };
+        let plan = match plan {
+            Ok(p) => p,
+            Err(reason) => {
+                let _ = inner.events.send(ConductorEvent::RunStarted {
+                    run: id,
+                    title,
+                    nodes: Vec::new(),
+                });
+                let _ = inner.events.send(ConductorEvent::RunFinished {
+                    run: id,
+                    outcome: RunOutcome::Failed(reason),
+                    answer: None,
+                });
+                return id;
+            }
+        };
+        let _ = inner.events.send(ConductorEvent::RunStarted {
+            run: id,
+            title,
+            nodes: node_infos(&plan),
+        });
+
+        let mut conversation = None;
+        if let AiCommand::Chat {
+            conversation: Some(cid),
+            ..
+        } = &command
+        {
+            conversation = inner.artifacts.conversation(cid);
+            if conversation.is_none() {
+                let _ = inner.events.send(ConductorEvent::Notice(format!(
+                    "conversation {cid} was not found; starting a new one"
+                )));
+            }
+        }
+        let vars = context_vars(&context, builtin::instruction(&command));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let env = Arc::new(RunEnv {
+            run: id,
+            command: builtin::command_name(&command).to_owned(),
+            plan,
+            ctx: context,
+            vars,
+            history: conversation
+                .as_ref()
+                .map(|c| c.messages.clone())
+                .unwrap_or_default(),
+            instruments: inner.instruments.clone(),
+            extensions: inner.extensions.clone(),
+            artifacts: inner.artifacts.clone(),
+            tx,
+            cancel: Mutex::new(Default::default()),
+            outputs: Mutex::new(HashMap::new()),
+            values: Mutex::new(HashMap::new()),
+            errors: Mutex::new(HashMap::new()),
+            choices: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Vec::new()),
+        });
+        let entry = Arc::new(RunEntry {
+            env,
+            internal: Mutex::new(Some(rx)),
+            handle: Mutex::new(None),
+            running: AtomicBool::new(false),
+            conversation,
+        });
+        {
+            let mut runs = inner.runs.lock();
+            if runs.len() >= MAX_RUNS {
+                // Forget the oldest finished runs (their artifacts stay in the store).
+                let mut done: Vec<RunId> = runs
+                    .iter()
+                    .filter(|(_, e)| !e.running.load(Ordering::SeqCst))
+                    .map(|(id, _)| *id)
+                    .collect();
+                done.sort();
+                let excess = runs.len() + 1 - MAX_RUNS;
+                for old in done.into_iter().take(excess) {
+                    runs.remove(&old);
+                }
+            }
+            runs.insert(id, entry.clone());
+        }
+        run::launch(&inner.tracker, entry, inner.events.clone(), HashMap::new());
+        let counter = inner.counter_file.clone();
+        tokio::spawn(async move {
+            if let Some(dir) = counter.parent() {
+                let _ = tokio::fs::create_dir_all(dir).await;
+            }
+            let _ = tokio::fs::write(&counter, id.0.to_string()).await;
+        });
+        id
     }
 
-    /// Cancels a run (model calls are cancelled for real).
+    fn entry(&self, run: RunId) -> Option<Arc<RunEntry>> {
+        self.inner.runs.lock().get(&run).cloned()
+    }
+
+    /// Cancels a run (model calls are cancelled for real, shell commands killed).
     pub fn cancel(&self, run: RunId) {
-        let _ = run;
+        let Some(entry) = self.entry(run) else { return };
+        // The DAG first, so interrupted nodes end Cancelled rather than Failed.
+        if let Some(h) = entry.handle.lock().as_ref() {
+            h.cancel();
+        }
+        entry.env.cancel.lock().cancel();
+        entry.env.choices.lock().clear();
     }
 
-    /// Retries a failed node of a run (and what depends on it).
+    /// Retries a failed node of a finished run (and what depends on it): the run starts
+    /// again with every node that succeeded handing on its kept output.
     pub fn retry_node(&self, run: RunId, node: &str) {
-        let _ = (run, node);
+        let notice = |m: String| {
+            let _ = self.inner.events.send(ConductorEvent::Notice(m));
+        };
+        let Some(entry) = self.entry(run) else {
+            return notice(format!("run {} is unknown", run.0));
+        };
+        if entry.running.load(Ordering::SeqCst) {
+            return notice(format!("run {} is still running", run.0));
+        }
+        if !entry.env.plan.nodes.contains_key(node) {
+            return notice(format!("run {} has no node \"{node}\"", run.0));
+        }
+        let restored = entry.env.values.lock().clone();
+        if restored.contains_key(node) {
+            return notice(format!(
+                "node \"{node}\" of run {} succeeded: nothing to retry",
+                run.0
+            ));
+        }
+        let _rt = self.inner.rt.enter();
+        *entry.env.cancel.lock() = Default::default();
+        entry.env.errors.lock().clear();
+        let _ = self.inner.events.send(ConductorEvent::RunStarted {
+            run,
+            title: format!("retry {node}"),
+            nodes: node_infos(&entry.env.plan),
+        });
+        run::launch(
+            &self.inner.tracker,
+            entry,
+            self.inner.events.clone(),
+            restored,
+        );
+    }
+
+    /// Answers a `pick` node waiting for the user (see [`ConductorEvent::Candidates`]).
+    pub fn choose(&self, run: RunId, node: &str, index: usize) {
+        if let Some(entry) = self.entry(run)
+            && let Some(tx) = entry.env.choices.lock().remove(node)
+        {
+            let _ = tx.send(index);
+        }
     }
 
     /// The output of a node (its artifact's text), if it has one.
     pub fn node_output(&self, run: RunId, node: &str) -> Option<String> {
-        let _ = (run, node);
-        None
+        self.entry(run)?.env.outputs.lock().get(node).cloned()
     }
 
     /// Searches the artifact store (tantivy query syntax; `kind:diff`, `tag:x` filters).
     pub fn search_artifacts(&self, query: &str, limit: usize) -> Vec<ArtifactHit> {
-        let _ = (query, limit);
-        Vec::new()
+        self.inner.artifacts.search(query, limit)
     }
 
     /// The text of an artifact.
     pub fn artifact_text(&self, id: &str) -> Option<String> {
-        let _ = id;
-        None
+        self.inner.artifacts.text(id)
     }
 
     /// Pins or unpins an artifact against retention.
     pub fn pin_artifact(&self, id: &str, pinned: bool) {
-        let _ = (id, pinned);
+        self.inner.artifacts.pin(id, pinned);
     }
 
     /// Adds a tag to an artifact.
     pub fn tag_artifact(&self, id: &str, tag: &str) {
-        let _ = (id, tag);
+        self.inner.artifacts.tag(id, tag);
     }
 
     /// The pool as the pool pane shows it.
     pub fn pool(&self) -> Vec<InstrumentStatus> {
-        Vec::new()
+        self.inner.instruments.statuses()
     }
 
     /// Stored conversations (chat runs), newest first, for reopening.
     pub fn conversations(&self) -> Vec<ArtifactHit> {
-        Vec::new()
+        self.inner.artifacts.conversations()
     }
+}
+
+/// What was found on this machine, as config.toml sections to paste.
+fn detected_notice(found: &[crate::instruments::DetectedInstrument]) -> Option<String> {
+    if found.is_empty() {
+        return None;
+    }
+    let mut out = String::from("Found on this machine (add to config.toml to use):");
+    for d in found {
+        let c = &d.config;
+        out.push_str(&format!(
+            "\n\n# {}\n[[instruments]]\nname = \"{}\"\nkind = \"{}\"\n",
+            d.found,
+            c.name,
+            pool::kind_name(c.kind)
+        ));
+        if let Some(u) = &c.base_url {
+            out.push_str(&format!("base_url = \"{u}\"\n"));
+        }
+        if !c.model.is_empty() {
+            out.push_str(&format!("model = \"{}\"\n", c.model));
+        }
+        if let Some(v) = &c.api_key_env {
+            out.push_str(&format!("api_key_env = \"{v}\"\n"));
+        }
+    }
+    Some(out)
+}
+
+fn node_infos(plan: &Plan) -> Vec<NodeInfo> {
+    plan.dag
+        .topological_order()
+        .filter_map(|spec| {
+            let cfg = plan.nodes.get(&*spec.id)?;
+            Some(NodeInfo {
+                id: cfg.id.clone(),
+                kind: cfg.kind.as_str().to_owned(),
+                depends_on: cfg.depends_on.clone(),
+                instrument: cfg.instrument.clone(),
+            })
+        })
+        .collect()
 }

@@ -26,9 +26,9 @@
 pub mod client_messages;
 pub mod core_messages;
 pub mod edit;
-pub mod rpc;
 pub mod lsp;
 pub mod review;
+pub mod rpc;
 pub mod symphony;
 pub mod theme;
 pub mod update;

@@ -41,6 +41,15 @@ fn key_action(state: &State, key: KeyEvent) -> Action {
             .cloned()
             .unwrap_or(Action::CancelPrefix);
     }
+    if let Some(a) = crate::motif::route_key(state, &key) {
+        return a;
+    }
+    if let Some(a) = crate::conductor::keys::route_key(state, &key) {
+        return a;
+    }
+    if let Some(a) = crate::lsp::intercept_key(state, &key) {
+        return a;
+    }
     if let Some(a) = keymap.lookup(&key) {
         return a.clone();
     }

@@ -2,6 +2,7 @@
 //! ([`input`]), [`update()`] applies actions, [`session_events`] applies what
 //! the editor process says; [`run`] is the `select!` loop around them.
 
+pub mod echo;
 pub mod edits;
 pub mod input;
 mod mouse;
@@ -49,6 +50,8 @@ pub struct ViewData {
     pub sent_scroll: Option<(usize, usize)>,
     /// Sequence number of the last update received (orders views of one file).
     pub updated_at: u64,
+    /// What its language server says (diagnostics, signature help).
+    pub lsp: crate::lsp::ViewLsp,
 }
 
 impl ViewData {
@@ -149,6 +152,14 @@ pub struct State {
     pub last_find: String,
     /// The editor process.
     pub editor: Box<dyn EditorPort>,
+    /// The Conductor (AI) as the client sees it: runs, chat, reviews.
+    pub conductor: crate::conductor::ConductorState,
+    /// The id of the next [`State::request`] to the editor.
+    pub next_request: u64,
+    /// Language intelligence: popups, jump list, requests in flight.
+    pub lsp: crate::lsp::LspState,
+    /// Extensions: motif panes' clients, the permission prompt, host services.
+    pub motifs: crate::motif::MotifState,
 }
 
 impl std::fmt::Debug for State {
@@ -195,7 +206,20 @@ impl State {
             themes: Vec::new(),
             last_find: String::new(),
             editor,
+            conductor: crate::conductor::ConductorState::default(),
+            next_request: 1,
+            lsp: crate::lsp::LspState::default(),
+            motifs: crate::motif::MotifState::default(),
         }
+    }
+
+    /// Sends a request about `view` to the editor and returns its id; the
+    /// answer arrives as `SessionEvent::Reply` with that id.
+    pub fn request(&mut self, view: u64, method: &str, params: serde_json::Value) -> u64 {
+        let id = self.next_request;
+        self.next_request += 1;
+        self.editor.request(view, id, method, params);
+        id
     }
 
     /// The rectangle the panes share (the screen less the status line).

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use serde_json::Value;
 use symphony_protocol::xi::EditNotification;
 
 use crate::session::{EditorSession, ViewHandle};
@@ -24,6 +25,9 @@ pub trait EditorPort {
     fn set_theme(&mut self, name: &str);
     /// Answers the journal-recovery question.
     fn accept_recovery(&mut self, view: u64, accept: bool);
+    /// Sends a request about a view; the answer comes back as
+    /// `SessionEvent::Reply` with `id` (see [`super::State::request`]).
+    fn request(&mut self, view: u64, id: u64, method: &str, params: Value);
     /// Stops the editor connection.
     fn shutdown(self: Box<Self>);
 }
@@ -49,6 +53,9 @@ impl EditorPort for EditorSession {
     }
     fn accept_recovery(&mut self, view: u64, accept: bool) {
         EditorSession::accept_recovery(self, ViewHandle(view), accept);
+    }
+    fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
+        EditorSession::request(self, ViewHandle(view), id, method, params);
     }
     fn shutdown(self: Box<Self>) {
         EditorSession::shutdown(*self);
@@ -77,6 +84,8 @@ pub enum PortCall {
     SetTheme(String),
     /// `accept_recovery`.
     AcceptRecovery(u64, bool),
+    /// `request(view, id, method, params)`.
+    Request(u64, u64, String, Value),
 }
 
 /// A port that records the calls (for tests and snapshots without an editor).
@@ -127,6 +136,9 @@ impl EditorPort for RecordingPort {
     }
     fn accept_recovery(&mut self, view: u64, accept: bool) {
         self.push(PortCall::AcceptRecovery(view, accept));
+    }
+    fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
+        self.push(PortCall::Request(view, id, method.into(), params));
     }
     fn shutdown(self: Box<Self>) {}
 }

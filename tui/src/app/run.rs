@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use crossterm::event::EventStream;
 use futures::StreamExt;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -22,6 +21,7 @@ use crate::action::Action;
 use crate::config::{Config, ConfigError};
 use crate::overlays::pickers::list_files;
 use crate::panes::{EditorPane, PaneKind};
+use crate::render::Output;
 use crate::session::{EditorSession, EditorTarget};
 use crate::terminal::TerminalGuard;
 use crate::ui::colors::ColorMode;
@@ -81,13 +81,15 @@ pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> S
 /// Draws one frame and hands pending clipboard text to the terminal.
 ///
 /// Like ratatui's `Terminal::draw`, but the cursor's show/hide sequence is
-/// only written when its visibility changes (fewer bytes per keystroke).
+/// only written when its visibility changes, and through [`Output`] (row
+/// shifts, short SGR): fewer bytes per keystroke.
 fn draw_frame(
-    terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
+    terminal: &mut Terminal<Output<io::Stdout>>,
     state: &mut State,
     cursor_shown: &mut Option<bool>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
+    let bytes_before = terminal.backend().bytes_written();
     terminal.autoresize()?;
     let mut frame = terminal.get_frame();
     let cursor = draw_screen(state, &mut frame);
@@ -112,7 +114,7 @@ fn draw_frame(
     terminal.swap_buffers();
     ratatui::backend::Backend::flush(terminal.backend_mut())?;
     if !state.osc52.is_empty() {
-        let mut out = io::stdout();
+        let out = terminal.backend_mut().writer_mut();
         for seq in state.osc52.drain(..) {
             out.write_all(seq.as_bytes())?;
         }
@@ -122,9 +124,17 @@ fn draw_frame(
         draw_us = drawn.as_micros() as u64,
         diff_us = diffed.as_micros() as u64,
         us = started.elapsed().as_micros() as u64,
+        bytes = terminal.backend().bytes_written() - bytes_before,
         "frame drawn"
     );
     Ok(())
+}
+
+/// Keystrokes of the focused view drawn ahead of the core.
+fn echoed(state: &State) -> usize {
+    state
+        .focused_data()
+        .map_or(0, |d| d.cache.pending_predictions())
 }
 
 /// Runs the client until the user quits or a signal arrives.
@@ -132,8 +142,18 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let (tx, mut session_rx) = unbounded_channel();
     let session = EditorSession::start(opts.target.clone(), tx);
     let mut state = initial_state(&opts, Box::new(session));
+    // Extensions: motif panes' answers and their requests of the client; the
+    // instrument extensions the user granted join the Conductor's pool.
+    let mut motif_rx = crate::motif::start(&mut state);
+    // The Conductor's events join this loop; without it the panes say so. It opens its
+    // artifact store on a blocking thread so the first frame does not wait for it.
+    let (_no_conductor, mut conductor_rx) = unbounded_channel();
+    let (conductor_config, conductor_factory) = crate::motif::conductor_setup(&state);
+    let mut conductor_start = Some(tokio::task::spawn_blocking(move || {
+        symphony_conductor::conductor::Conductor::start_with(conductor_config, conductor_factory)
+    }));
     let guard = TerminalGuard::enter(state.config.mouse)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut terminal = Terminal::new(Output::new(io::stdout()))?;
     let size = terminal.size()?;
     update(&mut state, Action::TerminalResized(size.width, size.height));
     let mut events = EventStream::new();
@@ -182,12 +202,13 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     tracing::trace!(?ev, "terminal event");
                     // Keys that only send an edit change nothing on screen
                     // until the core answers: no frame for them.
-                    let before = (state.message.is_some(), state.prefix_pending);
+                    // A keystroke drawn ahead of the core (local echo) does.
+                    let before = (state.message.is_some(), state.prefix_pending, echoed(&state));
                     for action in event_to_actions(&state, ev) {
                         changed |= !(state.overlays.is_empty() && simple_edit(&action).is_some());
                         update(&mut state, action);
                     }
-                    changed |= before != (state.message.is_some(), state.prefix_pending);
+                    changed |= before != (state.message.is_some(), state.prefix_pending, echoed(&state));
                 }
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
@@ -196,6 +217,38 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 let started = Instant::now();
                 on_session_event(&mut state, ev);
                 tracing::trace!(us = started.elapsed().as_micros() as u64, "session event applied");
+                changed = true;
+            }
+            Some(ev) = motif_rx.recv() => {
+                crate::motif::on_event(&mut state, ev);
+                changed = true;
+            }
+            started = async {
+                match conductor_start.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            }, if conductor_start.is_some() => {
+                conductor_start = None;
+                match started {
+                    Ok(Ok((conductor, rx))) => {
+                        crate::conductor::install(&mut state, Box::new(conductor));
+                        conductor_rx = rx;
+                    }
+                    Ok(Err(e)) => {
+                        tracing::error!("the Conductor did not start: {e}");
+                        state.error(format!("AI is off: {e}"));
+                    }
+                    Err(e) => {
+                        tracing::error!("the Conductor's start task failed: {e}");
+                        state.error(format!("AI is off: {e}"));
+                    }
+                }
+                changed = true;
+            }
+            Some(ev) = conductor_rx.recv() => {
+                // A token changes the state; it is drawn with the next frame.
+                crate::conductor::on_conductor_event(&mut state, ev);
                 changed = true;
             }
             Some(action) = task_rx.recv() => {

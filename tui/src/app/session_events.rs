@@ -14,6 +14,7 @@ use crate::session::{EditorState, SessionEvent};
 /// Applies one event from the session.
 pub fn on_session_event(state: &mut State, event: SessionEvent) {
     apply_event(state, event);
+    crate::lsp::refresh(state);
     settle_questions(state);
 }
 
@@ -44,11 +45,20 @@ fn apply_event(state: &mut State, event: SessionEvent) {
             if let Some(d) = state.views.get_mut(&view.0) {
                 d.cache.apply(&update);
                 d.updated_at = state.update_seq;
+                // Keystrokes still drawn ahead of the core keep their caret.
+                if let Some(caret) = d.cache.predicted_caret() {
+                    d.caret = caret;
+                }
             }
             // Lines may have gone: keep every pane's top inside its buffer.
             sync_views(state);
+            // A proposal under review follows the user's edits.
+            crate::review::on_view_update(state, view.0);
         }
-        SessionEvent::ScrollTo { view, line, col } => scroll_to(state, view.0, line, col),
+        SessionEvent::ScrollTo { view, line, col } => {
+            let (line, col) = super::echo::caret_for(state, view.0, (line, col));
+            scroll_to(state, view.0, line, col);
+        }
         SessionEvent::ViewReset { view } => {
             if let Some(d) = state.views.get_mut(&view.0) {
                 d.cache.clear();
@@ -142,6 +152,16 @@ fn apply_event(state: &mut State, event: SessionEvent) {
             }
             Err(e) => state.error(format!("Save failed: {e}")),
         },
+        SessionEvent::Reply { view, id, result } => {
+            if !crate::lsp::on_reply(state, id, &result) {
+                crate::review::on_reply(state, view.0, id, result);
+            }
+        }
+        SessionEvent::Lsp {
+            view,
+            method,
+            params,
+        } => crate::lsp::on_notification(state, view.map(|v| v.0), &method, &params),
         SessionEvent::Copied { text, .. } => {
             if let Some(text) = text {
                 if text.len() <= OSC52_MAX {

@@ -30,7 +30,11 @@ pub fn update(state: &mut State, action: Action) {
     if action != Action::Prefix {
         state.prefix_pending = false;
     }
+    // Local echo: draw a typed character before the core answers.
+    super::echo::predict(state, &action);
+    let after = crate::lsp::before_action(state, &action);
     apply(state, action);
+    crate::lsp::after_action(state, after);
     sync_views(state);
 }
 
@@ -43,6 +47,16 @@ fn focused_edit(state: &mut State, cmd: E) {
 fn apply(state: &mut State, action: Action) {
     if let Some(cmd) = simple_edit(&action) {
         focused_edit(state, cmd);
+        return;
+    }
+    if crate::conductor::apply(state, &action) {
+        return;
+    }
+    if crate::motif::apply(state, &action) {
+        return;
+    }
+    if let Some(a) = crate::lsp::from_action(&action) {
+        crate::lsp::apply(state, a);
         return;
     }
     let area = state.pane_area();

@@ -25,8 +25,13 @@ pub struct Config {
     pub line_numbers: bool,
     /// Use the mouse (click, drag, wheel, border drag).
     pub mouse: bool,
+    /// Draw a typed character (or a backspace) at once, before the editor
+    /// process answers; its answer then replaces the guess.
+    pub local_echo: bool,
     /// The keymap, overrides applied.
     pub keymap: Keymap,
+    /// The Conductor's `[[instruments]]`, `[[workflows]]` and `default_instrument`.
+    pub conductor: symphony_conductor::conductor::ConductorConfig,
 }
 
 impl Default for Config {
@@ -37,7 +42,9 @@ impl Default for Config {
             soft_wrap: false,
             line_numbers: true,
             mouse: true,
+            local_echo: true,
             keymap: Keymap::default_keymap(),
+            conductor: Default::default(),
         }
     }
 }
@@ -65,11 +72,20 @@ struct RawConfig {
     soft_wrap: Option<bool>,
     line_numbers: Option<bool>,
     mouse: Option<bool>,
+    local_echo: Option<bool>,
     prefix: Option<Spanned<String>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     prefix_keys: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    instruments: Vec<symphony_conductor::instrument::InstrumentConfig>,
+    #[serde(default)]
+    workflows: Vec<symphony_conductor::conductor::WorkflowConfig>,
+    default_instrument: Option<String>,
+    /// `[lsp.<language>]`: language servers, read by the editor process.
+    #[serde(default, rename = "lsp")]
+    _lsp: Option<toml::Value>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -111,6 +127,9 @@ impl Config {
         if let Some(v) = raw.mouse {
             config.mouse = v;
         }
+        if let Some(v) = raw.local_echo {
+            config.local_echo = v;
+        }
         if let Some(prefix) = raw.prefix {
             let key = KeyCombo::parse(prefix.get_ref())
                 .map_err(|m| err(prefix.span().start, format!("prefix: {m}")))?;
@@ -126,6 +145,9 @@ impl Config {
                     })?;
             }
         }
+        config.conductor.instruments = raw.instruments;
+        config.conductor.workflows = raw.workflows;
+        config.conductor.default_instrument = raw.default_instrument;
         Ok(config)
     }
 
@@ -185,6 +207,7 @@ pub fn default_config_text() -> String {
     s.push_str("# Wrap long lines at the pane's width instead of scrolling sideways.\nsoft_wrap = false\n\n");
     s.push_str("# Show line numbers.\nline_numbers = true\n\n");
     s.push_str("# Click to place the cursor, drag to select, wheel to scroll, drag borders to resize.\nmouse = true\n\n");
+    s.push_str("# Draw typed characters at once, before the editor process answers.\nlocal_echo = true\n\n");
     s.push_str(
         "# The key that starts a pane/window command (tmux style).\nprefix = \"ctrl-b\"\n\n",
     );
@@ -197,8 +220,41 @@ pub fn default_config_text() -> String {
     write_table(&mut s, defaults::NORMAL);
     s.push_str("\n# Keys after the prefix key.\n[prefix_keys]\n");
     write_table(&mut s, defaults::PREFIX);
+    s.push_str(CONDUCTOR_DEFAULTS);
     s
 }
+
+/// The Conductor's settings, commented out (nothing is configured by default).
+const CONDUCTOR_DEFAULTS: &str = "
+# ---- AI (the Conductor) ----
+# Model backends. With none configured, Symphony looks for a running Ollama
+# on 127.0.0.1:11434 and for OPENAI_API_KEY / ANTHROPIC_API_KEY.
+# kind: openai (any OpenAI-compatible server), ollama, anthropic, command.
+# api_key_env is the NAME of the variable holding the key, never the key.
+#
+# [[instruments]]
+# name = \"local\"
+# kind = \"openai\"
+# base_url = \"http://127.0.0.1:8080\"
+# model = \"qwen2.5-coder\"
+# api_key_env = \"OPENAI_API_KEY\"
+# max_concurrency = 2
+# connect_timeout_secs = 5
+# idle_timeout_secs = 60
+# max_retries = 3
+#
+# [[instruments]]
+# name = \"cli\"
+# kind = \"command\"
+# command = [\"ollama\", \"run\", \"qwen2.5-coder\"]
+
+# The instrument the built-in AI commands use (the first one when unset).
+# default_instrument = \"local\"
+
+# Your own workflows, listed in the command palette.
+# [[workflows]]
+# name = \"explain like I'm new\"
+";
 
 fn write_table(s: &mut String, table: &[(&str, &str)]) {
     for (key, name) in table {

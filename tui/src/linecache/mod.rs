@@ -6,7 +6,10 @@
 //! memory however long). A 100 MB file therefore only costs the lines the core
 //! actually rendered.
 
+mod predict;
 mod styles;
+
+pub use predict::{MAX_PENDING, shift_spans};
 
 pub use styles::{StyleSpan, absolute_spans};
 
@@ -183,6 +186,8 @@ pub struct LineCache {
     pristine: bool,
     selections: Vec<[usize; 4]>,
     find_ranges: Vec<[usize; 4]>,
+    /// Keystrokes drawn ahead of the core (local echo), see `predict.rs`.
+    echo: Option<predict::Echo>,
 }
 
 impl LineCache {
@@ -194,8 +199,18 @@ impl LineCache {
         }
     }
 
-    /// Rebuilds the cache from one `update` of the core.
+    /// Rebuilds the cache from one `update` of the core. Predicted
+    /// keystrokes ([`LineCache::predict_edit`]) are taken out first and the
+    /// ones the update does not include yet are applied again after it.
     pub fn apply(&mut self, update: &Update) {
+        let echo = self.take_predictions();
+        self.apply_exact(update);
+        if let Some(echo) = echo {
+            self.reapply_predictions(echo);
+        }
+    }
+
+    fn apply_exact(&mut self, update: &Update) {
         let mut old = OldCursor::new(std::mem::take(&mut self.runs));
         let mut out = RunBuilder::default();
         let mut pieces = Vec::new();
@@ -309,6 +324,18 @@ impl LineCache {
         match &self.runs[idx] {
             Run::Invalid(_) => None,
             Run::Valid(lines) => lines.get(line - self.starts[idx]),
+        }
+    }
+
+    fn get_mut(&mut self, line: usize) -> Option<&mut CachedLine> {
+        if line >= self.len {
+            return None;
+        }
+        let idx = self.starts.partition_point(|&s| s <= line).checked_sub(1)?;
+        let start = self.starts[idx];
+        match &mut self.runs[idx] {
+            Run::Invalid(_) => None,
+            Run::Valid(lines) => lines.get_mut(line - start),
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod find;
 pub mod input;
+pub mod lsp;
 pub mod pickers;
 pub mod prompt;
 
@@ -31,6 +32,8 @@ pub enum Overlay {
     Confirm(Confirm),
     /// Pane numbers shown over the panes.
     PaneNumbers,
+    /// A language picker (locations, code actions, diagnostics) or the rename prompt.
+    Lsp(lsp::LspOverlay),
 }
 
 /// What an overlay did with a key.
@@ -96,6 +99,7 @@ impl Overlay {
             Overlay::Prompt(p) => p.handle_key(key),
             Overlay::Confirm(c) => c.handle_key(key),
             Overlay::PaneNumbers => prompt::pane_numbers_key(key),
+            Overlay::Lsp(l) => l.handle_key(key),
         }
     }
 
@@ -110,6 +114,10 @@ impl Overlay {
             },
             Overlay::Prompt(p) => &mut p.input,
             Overlay::Confirm(_) | Overlay::PaneNumbers => return true,
+            Overlay::Lsp(l) => {
+                l.paste(text);
+                return true;
+            }
         };
         input.insert(text.lines().next().unwrap_or(""));
         true

@@ -17,6 +17,16 @@ pub enum PaneKind {
     Editor(EditorPane),
     /// A read-only tool pane with a title and some lines of text.
     Tool(ToolPane),
+    /// The AI pane: chat history, streamed replies, the prompt line.
+    Ai(crate::conductor::AiPane),
+    /// The DAG pane: runs as node trees with progress.
+    Dag(crate::conductor::DagPane),
+    /// The artifacts pane: search, results, preview.
+    Artifacts(crate::conductor::ArtifactsPane),
+    /// The pool pane: instruments, slots, latency, throughput.
+    Pool(crate::conductor::PoolPane),
+    /// A motif extension's pane (its declarative view; keys go to it while focused).
+    Motif(crate::motif::MotifPane),
 }
 
 /// A pane showing one editor view.

@@ -65,6 +65,11 @@ enum Pending {
     Save(PathBuf),
     Language(String),
     Recover(bool),
+    Request {
+        id: u64,
+        method: String,
+        params: Value,
+    },
     Close,
 }
 
@@ -123,6 +128,11 @@ enum Req {
     Probe {
         view: ViewHandle,
         old: String,
+    },
+    /// A caller's request (`EditorSession::request`): answered as `Reply`.
+    Reply {
+        view: ViewHandle,
+        id: u64,
     },
     Ignore,
 }
@@ -311,6 +321,11 @@ impl Actor {
                     view,
                     text: None,
                     cut,
+                }),
+                Req::Reply { view, id } => self.emit(SessionEvent::Reply {
+                    view,
+                    id,
+                    result: Err("the editor connection was lost".into()),
                 }),
                 Req::Saved { view, path, .. } => {
                     self.save_alerts.remove(&view);
@@ -517,6 +532,12 @@ impl Actor {
                 self.for_view(view, Pending::Language(language));
             }
             Command::Recover { view, accept } => self.for_view(view, Pending::Recover(accept)),
+            Command::Request {
+                view,
+                id,
+                method,
+                params,
+            } => self.for_view(view, Pending::Request { id, method, params }),
             Command::SetTheme(name) => {
                 self.send_notification("set_theme", json!({ "theme_name": name }));
                 self.theme = Some(name);
@@ -586,6 +607,16 @@ impl Actor {
                 "symphony.recover",
                 json!({ "view_id": core, "accept": accept }),
             ),
+            Pending::Request {
+                id,
+                method,
+                mut params,
+            } => {
+                if let Some(obj) = params.as_object_mut() {
+                    obj.insert("view_id".into(), json!(core));
+                }
+                self.send_request(&method, params, Req::Reply { view, id });
+            }
             Pending::Close => {
                 self.send_notification("close_view", json!({ "view_id": core }));
                 self.by_core.remove(&core);
@@ -665,6 +696,11 @@ impl Actor {
                     self.send_new_view(view, true);
                 }
             }
+            Req::Reply { view, id } => self.emit(SessionEvent::Reply {
+                view,
+                id,
+                result: result.map_err(|e| e.message),
+            }),
             Req::Ignore => {}
         }
     }
@@ -829,6 +865,15 @@ impl Actor {
     }
 
     fn notification(&mut self, method: String, params: Value) {
+        if symphony_protocol::xi::lsp::is_lsp_method(&method) {
+            let view = params["view_id"].as_str().and_then(|c| self.handle_of(c));
+            self.emit(SessionEvent::Lsp {
+                view,
+                method,
+                params,
+            });
+            return;
+        }
         if method == "symphony.recovery_available" {
             let Some(view) = params["view_id"].as_str().and_then(|c| self.handle_of(c)) else {
                 return;

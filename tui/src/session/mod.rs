@@ -149,6 +149,25 @@ pub enum SessionEvent {
         /// Err holds the editor's message.
         result: Result<(), String>,
     },
+    /// The answer to [`EditorSession::request`] (`Err`: the editor's error
+    /// message, or the connection was lost before it answered).
+    Reply {
+        /// The view.
+        view: ViewHandle,
+        /// The id the caller chose.
+        id: u64,
+        /// The `result`, or the error's message.
+        result: Result<Value, String>,
+    },
+    /// A `symphony.lsp.*` notification (diagnostics, status, signature help).
+    Lsp {
+        /// The view its `view_id` names, when the client knows it.
+        view: Option<ViewHandle>,
+        /// The method.
+        method: String,
+        /// The params as sent.
+        params: Value,
+    },
     /// The answer to [`EditorSession::copy`]: the copied (or cut) text, `None`
     /// when nothing was selected.
     Copied {
@@ -191,6 +210,12 @@ enum Command {
     Recover {
         view: ViewHandle,
         accept: bool,
+    },
+    Request {
+        view: ViewHandle,
+        id: u64,
+        method: String,
+        params: Value,
     },
     Shutdown,
 }
@@ -277,6 +302,20 @@ impl EditorSession {
     /// by the recovered text (one undoable edit), refuse discards the journal.
     pub fn accept_recovery(&mut self, view: ViewHandle, accept: bool) {
         self.send(Command::Recover { view, accept });
+    }
+
+    /// Sends a request about a view (`symphony.review.*`, `symphony.lsp.*`):
+    /// `params` get the view's core `view_id` added; the answer arrives as
+    /// [`SessionEvent::Reply`] with `id` (chosen by the caller). Queued while
+    /// the view is opening or the editor restarts; lost with the connection
+    /// (then the reply is an `Err`).
+    pub fn request(&mut self, view: ViewHandle, id: u64, method: &str, params: Value) {
+        self.send(Command::Request {
+            view,
+            id,
+            method: method.to_owned(),
+            params,
+        });
     }
 
     /// Stops the editor: closes its input so it exits cleanly (killed if it

@@ -28,11 +28,13 @@ pub struct RowRef {
 
 /// Width of the line-number gutter for a view (0 when numbers are off).
 pub fn gutter_width(config: &Config, data: &ViewData) -> u16 {
+    // A language server's sign column first (see `lsp::sign_columns`).
+    let signs = crate::lsp::sign_columns(data);
     if !config.line_numbers {
-        return 0;
+        return u16::try_from(signs).unwrap_or(0);
     }
     let digits = data.cache.len().max(1).to_string().len().max(3);
-    u16::try_from(digits + 1).unwrap_or(u16::MAX)
+    u16::try_from(digits + 1 + signs).unwrap_or(u16::MAX)
 }
 
 /// The text area of a pane (the pane less the gutter).

@@ -3,7 +3,9 @@
 //! overlays bottom to top.
 
 pub mod colors;
+pub mod conductor_panes;
 pub mod editor_view;
+pub mod lsp;
 mod overlay_view;
 mod status;
 pub mod text;
@@ -39,7 +41,13 @@ pub fn draw_screen(state: &State, frame: &mut Frame) -> Option<(u16, u16)> {
     }
     for (id, rect) in &layout.panes {
         match state.windows.panes.get(id) {
-            Some(PaneKind::Editor(e)) => editor_view::render(state, e, *rect, *id == focus, buf),
+            Some(PaneKind::Editor(e)) => match crate::review::active(state, e.view) {
+                Some(r) => crate::review::widget::render(state, e, r, *rect, *id == focus, buf),
+                None => {
+                    editor_view::render(state, e, *rect, *id == focus, buf);
+                    lsp::draw_decorations(state, e, *rect, buf);
+                }
+            },
             Some(PaneKind::Tool(t)) => {
                 let title = Style::default().add_modifier(Modifier::BOLD);
                 buf.set_stringn(rect.x, rect.y, &t.title, usize::from(rect.width), title);
@@ -58,11 +66,16 @@ pub fn draw_screen(state: &State, frame: &mut Frame) -> Option<(u16, u16)> {
                     );
                 }
             }
-            _ => {}
+            Some(PaneKind::Motif(m)) => crate::motif::render(m, *rect, *id == focus, buf),
+            Some(other) => {
+                conductor_panes::render(state, other, *rect, *id == focus, buf);
+            }
+            None => {}
         }
     }
     let status_area = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
     status::draw_status(state, status_area, buf);
+    lsp::draw_popups(state, focus_rect, panes_area, buf);
     let mut cursor = None;
     if state.overlays.is_empty()
         && let (Some(PaneKind::Editor(e)), Some(rect)) =
@@ -70,6 +83,13 @@ pub fn draw_screen(state: &State, frame: &mut Frame) -> Option<(u16, u16)> {
         && let Some(data) = state.views.get(&e.view)
     {
         cursor = editor_view::caret_position(&state.config, data, e, rect);
+    }
+    // Conductor panes' inputs, and an editor pane under review.
+    if state.overlays.is_empty()
+        && let (Some(pane), Some(rect)) = (state.windows.panes.get(&focus), focus_rect)
+        && let Some(c) = conductor_panes::cursor(state, pane, rect)
+    {
+        cursor = Some(c);
     }
     for overlay in &state.overlays {
         if let Overlay::PaneNumbers = overlay {
@@ -86,6 +106,9 @@ pub fn draw_screen(state: &State, frame: &mut Frame) -> Option<(u16, u16)> {
             continue;
         }
         cursor = overlay_view::draw_overlay(state, overlay, panes_area, buf);
+    }
+    if crate::motif::draw_prompt(state, panes_area, frame.buffer_mut()) {
+        cursor = None;
     }
     if let Some(msg) = &state.message {
         status::draw_message(msg, panes_area, frame.buffer_mut());

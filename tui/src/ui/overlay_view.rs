@@ -64,6 +64,7 @@ pub fn draw_overlay(
             Some((x, y))
         }
         Overlay::PaneNumbers => None,
+        Overlay::Lsp(l) => super::lsp::draw_overlay(l, area, buf),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::app::{Message, State};
 /// Draws the status line in `area` (one row). When the row is narrow the
 /// least useful parts go first; the file name and position stay.
 pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
-    let base = Style::default().fg(Color::Black).bg(Color::Gray);
+    let base = status_style(state);
     buf.set_style(area, base);
     let mut left = String::new();
     if state.prefix_pending {
@@ -44,6 +44,8 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         }
         parts.push((4, data.line_ending.clone()));
         parts.insert(0, (0, format!("{}:{}", line + 1, col + 1)));
+        // Diagnostic under the caret, counts, server state.
+        crate::ui::lsp::status(state, &mut left, &mut parts);
     }
     if state.windows.windows.len() > 1 {
         let mut w = String::new();
@@ -85,6 +87,23 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         base.add_modifier(Modifier::BOLD),
     );
     buf.set_stringn(area.x + (width - rw) as u16, area.y, &right, rw, base);
+}
+
+/// The status line's colours: the theme's text colours reversed (as vim's
+/// default status line), so that going between the text and the status
+/// line costs the terminal one short SGR; black on grey without a theme.
+fn status_style(state: &State) -> Style {
+    let m = state.color_mode;
+    match (
+        m.theme(state.theme.foreground),
+        m.theme(state.theme.background),
+    ) {
+        (Some(fg), Some(bg)) => Style::default()
+            .fg(fg)
+            .bg(bg)
+            .add_modifier(Modifier::REVERSED),
+        _ => Style::default().fg(Color::Black).bg(Color::Gray),
+    }
 }
 
 /// A path as shown: relative to the working directory when inside it.

@@ -1,0 +1,236 @@
+//! One run's life on the Pit: started on the DAG Tracker (a retry starts the same graph
+//! with the nodes that succeeded replaced by their kept outputs), and driven to its end by
+//! a task that turns the tracker's events and the nodes' own events into
+//! `ConductorEvent`s, in order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
+use symphony_pit::dag::{
+    self, DagTracker, EventFilter, EventKind, NodeSpec, NodeState, RunHandle, RunOptions, Workflow,
+};
+use tokio::sync::mpsc;
+
+use super::exec::{RunEnv, RunExec};
+use super::store::Conversation;
+use crate::events::{ConductorEvent, NodeStatus, RunOutcome};
+use crate::instrument::{ChatMessage, Role};
+
+/// A run the Conductor knows.
+pub(crate) struct RunEntry {
+    pub env: Arc<RunEnv>,
+    /// The nodes' events (the driver forwards them); `None` while a driver holds it.
+    pub internal: Mutex<Option<mpsc::UnboundedReceiver<ConductorEvent>>>,
+    /// The current attempt's DAG run (taken by the driver once it ended).
+    pub handle: Mutex<Option<RunHandle>>,
+    /// True while the DAG runs.
+    pub running: AtomicBool,
+    /// The conversation continued by a chat run.
+    pub conversation: Option<Conversation>,
+}
+
+/// Starts the run of `entry`; with `restored` (a retry), those nodes are not run again:
+/// they hand on the outputs they produced before.
+pub(crate) fn launch(
+    tracker: &DagTracker,
+    entry: Arc<RunEntry>,
+    events: mpsc::UnboundedSender<ConductorEvent>,
+    restored: HashMap<String, dag::Value>,
+) {
+    let Some(internal) = entry.internal.lock().take() else {
+        tracing::warn!(run = entry.env.run.0, "run already driven");
+        return;
+    };
+    entry.running.store(true, Ordering::SeqCst);
+    // Subscribe first, so no event of the new run is missed; events of other runs are
+    // filtered out by id below.
+    let stream = tracker.subscribe(EventFilter::all());
+    let dag = if restored.is_empty() {
+        entry.env.plan.dag.clone()
+    } else {
+        match retry_dag(&entry.env.plan.dag, &restored) {
+            Ok(d) => d,
+            Err(e) => {
+                *entry.internal.lock() = Some(internal);
+                entry.running.store(false, Ordering::SeqCst);
+                let _ = events.send(ConductorEvent::RunFinished {
+                    run: entry.env.run,
+                    outcome: RunOutcome::Failed(format!("cannot retry: {e}")),
+                    answer: None,
+                });
+                return;
+            }
+        }
+    };
+    let restored = Arc::new(restored);
+    let exec = Arc::new(RunExec {
+        env: entry.env.clone(),
+        restored: restored.clone(),
+    });
+    let handle = tracker.start(dag, exec, RunOptions::default());
+    let pit_run = handle.id();
+    *entry.handle.lock() = Some(handle);
+    tokio::spawn(drive(entry, pit_run, stream, internal, events, restored));
+}
+
+fn status(env: &RunEnv, node: &str, state: NodeState, attempt: u32) -> Option<NodeStatus> {
+    Some(match state {
+        NodeState::Pending => NodeStatus::Pending,
+        NodeState::Ready => return None,
+        NodeState::Running => NodeStatus::Running {
+            attempt: attempt.max(1),
+        },
+        NodeState::Succeeded => NodeStatus::Done,
+        NodeState::Failed => NodeStatus::Failed(
+            env.errors
+                .lock()
+                .get(node)
+                .cloned()
+                .unwrap_or_else(|| "failed".into()),
+        ),
+        NodeState::Skipped => NodeStatus::Skipped,
+        NodeState::Cancelled => NodeStatus::Cancelled,
+    })
+}
+
+async fn drive(
+    entry: Arc<RunEntry>,
+    pit_run: dag::RunId,
+    mut stream: dag::EventStream,
+    mut internal: mpsc::UnboundedReceiver<ConductorEvent>,
+    events: mpsc::UnboundedSender<ConductorEvent>,
+    restored: Arc<HashMap<String, dag::Value>>,
+) {
+    let env = entry.env.clone();
+    let run = env.run;
+    loop {
+        tokio::select! {
+            biased;
+            ev = stream.recv() => {
+                let Some(ev) = ev else { break };
+                if ev.run != pit_run {
+                    continue;
+                }
+                match ev.kind {
+                    EventKind::Node { node, state, attempt } => {
+                        // Kept nodes only hand on their outputs: they stay Done.
+                        if restored.contains_key(&*node) {
+                            continue;
+                        }
+                        if let Some(status) = status(&env, &node, state, attempt) {
+                            let _ = events.send(ConductorEvent::Node {
+                                run,
+                                node: node.to_string(),
+                                status,
+                            });
+                        }
+                    }
+                    EventKind::RunFinished(_) => break,
+                    EventKind::RunStarted { .. } => {}
+                }
+            }
+            Some(ev) = internal.recv() => {
+                let _ = events.send(ev);
+            }
+        }
+    }
+    drop(stream);
+    let handle = entry.handle.lock().take();
+    let report = match handle {
+        Some(h) => h.wait().await,
+        None => Err(dag::DagError::Coordinator(
+            "the run's handle is gone".into(),
+        )),
+    };
+    // Artifact writes still in flight: their events come before the end.
+    let pending: Vec<_> = std::mem::take(&mut *env.pending.lock());
+    for h in pending {
+        let _ = h.await;
+    }
+    while let Ok(ev) = internal.try_recv() {
+        let _ = events.send(ev);
+    }
+    let (outcome, answer) = match report {
+        Ok(r) => match r.outcome {
+            dag::RunOutcome::Completed => {
+                let answer = env
+                    .plan
+                    .answer
+                    .as_ref()
+                    .and_then(|a| env.outputs.lock().get(a).cloned());
+                (RunOutcome::Succeeded, answer)
+            }
+            dag::RunOutcome::Failed { node, error } => {
+                (RunOutcome::Failed(format!("{node}: {error}")), None)
+            }
+            dag::RunOutcome::Cancelled => (RunOutcome::Cancelled, None),
+        },
+        Err(e) => (RunOutcome::Failed(e.to_string()), None),
+    };
+    if outcome == RunOutcome::Succeeded
+        && env.command == "chat"
+        && let Some(answer) = &answer
+    {
+        save_conversation(&entry, answer, &events).await;
+    }
+    let artifacts = env.artifacts.clone();
+    let _ = tokio::task::spawn_blocking(move || artifacts.commit()).await;
+    *entry.internal.lock() = Some(internal);
+    entry.running.store(false, Ordering::SeqCst);
+    let _ = events.send(ConductorEvent::RunFinished {
+        run,
+        outcome,
+        answer,
+    });
+}
+
+async fn save_conversation(
+    entry: &RunEntry,
+    answer: &str,
+    events: &mpsc::UnboundedSender<ConductorEvent>,
+) {
+    let env = &entry.env;
+    let message = env.vars.get("instruction").cloned().unwrap_or_default();
+    let mut conv = entry.conversation.clone().unwrap_or_else(|| Conversation {
+        id: uuid::Uuid::new_v4().to_string(),
+        title: message.chars().take(60).collect(),
+        messages: Vec::new(),
+    });
+    conv.messages.push(ChatMessage::new(Role::User, message));
+    conv.messages
+        .push(ChatMessage::new(Role::Assistant, answer));
+    let artifacts = env.artifacts.clone();
+    let run = env.run;
+    let hit = tokio::task::spawn_blocking(move || artifacts.save_conversation(&conv, run))
+        .await
+        .ok()
+        .flatten();
+    if let Some(hit) = hit {
+        let _ = events.send(ConductorEvent::Artifact {
+            run,
+            node: "model".into(),
+            hit,
+        });
+    }
+}
+
+/// The run's graph for a retry: nodes in `restored` lose their inputs (they do not run
+/// again, so they wait for nothing) and become `restored` nodes.
+fn retry_dag(dag: &Workflow, restored: &HashMap<String, dag::Value>) -> dag::Result<Arc<Workflow>> {
+    let specs = dag
+        .nodes()
+        .iter()
+        .map(|n| {
+            if restored.contains_key(&*n.id) {
+                let mut kept = NodeSpec::new(n.id.clone(), "restored");
+                kept.outputs = n.outputs.clone();
+                kept
+            } else {
+                n.clone()
+            }
+        })
+        .collect();
+    Workflow::new(specs).map(Arc::new)
+}

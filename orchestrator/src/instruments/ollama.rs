@@ -1,0 +1,261 @@
+//! The `ollama` instrument: Ollama's own API. `POST /api/chat` streams NDJSON
+//! (`message.content`, `done`, `done_reason`, `prompt_eval_count`, `eval_count`);
+//! `/api/tags` lists models, `/api/ps` the loaded ones, and `keep_alive` prewarms
+//! and unloads.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::http::{HttpClient, join_url, json_error_message, merge_extra};
+use super::ndjson::NdjsonParser;
+use super::stream::{Collector, Decoded, Decoder, finish_reason, read_stream};
+use crate::instrument::{
+    CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
+    InstrumentError, InstrumentEvent, InstrumentKind, Result,
+};
+
+/// Where `ollama` instruments go when no base URL is configured.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:11434";
+/// How long the small management calls (tags, ps, keep_alive) may take.
+const MANAGEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a prewarmed model stays loaded.
+pub const PREWARM_KEEP_ALIVE: &str = "5m";
+
+/// A model Ollama has pulled (`/api/tags`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OllamaModel {
+    /// `name:tag`.
+    pub name: String,
+    /// Size on disk in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// When it was last modified (RFC 3339, as Ollama sends it).
+    #[serde(default)]
+    pub modified_at: Option<String>,
+}
+
+/// A model loaded in memory (`/api/ps`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedModel {
+    /// `name:tag`.
+    pub name: String,
+    /// Bytes in memory.
+    #[serde(default)]
+    pub size: u64,
+    /// Bytes of it in GPU memory.
+    #[serde(default)]
+    pub size_vram: u64,
+    /// When Ollama unloads it (RFC 3339).
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// An Ollama backend.
+#[derive(Debug, Clone)]
+pub struct OllamaInstrument {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    name: String,
+    model: String,
+    base: String,
+    extra: std::collections::BTreeMap<String, Value>,
+    http: HttpClient,
+}
+
+impl OllamaInstrument {
+    /// Builds the instrument (Ollama needs no key).
+    pub fn new(config: &InstrumentConfig) -> Result<Self> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                name: config.name.clone(),
+                model: config.model.clone(),
+                base: config
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_BASE_URL.to_string()),
+                extra: config.extra.clone(),
+                http: HttpClient::new(config)?,
+            }),
+        })
+    }
+
+    /// The models Ollama has pulled (`GET /api/tags`).
+    pub async fn list_models(&self) -> Result<Vec<OllamaModel>> {
+        self.models("/api/tags").await
+    }
+
+    /// The models loaded in memory now (`GET /api/ps`), for the pool pane.
+    pub async fn loaded_models(&self) -> Result<Vec<LoadedModel>> {
+        self.models("/api/ps").await
+    }
+
+    /// Loads the configured model and keeps it for [`PREWARM_KEEP_ALIVE`].
+    pub async fn prewarm(&self) -> Result<()> {
+        self.keep_alive(json!(PREWARM_KEEP_ALIVE)).await
+    }
+
+    /// Unloads the configured model now.
+    pub async fn unload(&self) -> Result<()> {
+        self.keep_alive(json!(0)).await
+    }
+
+    async fn keep_alive(&self, keep_alive: Value) -> Result<()> {
+        let url = join_url(&self.inner.base, "/api/chat");
+        let body = json!({
+            "model": self.inner.model,
+            "messages": [],
+            "keep_alive": keep_alive,
+            "stream": false,
+        });
+        self.inner
+            .http
+            .request_json(Method::POST, &url, Some(&body), MANAGEMENT_TIMEOUT)
+            .await?;
+        Ok(())
+    }
+
+    async fn models<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<Vec<T>> {
+        let url = join_url(&self.inner.base, path);
+        let v = self
+            .inner
+            .http
+            .request_json(Method::GET, &url, None, MANAGEMENT_TIMEOUT)
+            .await?;
+        let models = v.get("models").cloned().unwrap_or(Value::Array(Vec::new()));
+        serde_json::from_value(models)
+            .map_err(|e| InstrumentError::Protocol(format!("{url}: unexpected models list: {e}")))
+    }
+}
+
+impl Inner {
+    fn body(&self, request: &CompletionRequest) -> Value {
+        let model = request.model.as_deref().unwrap_or(&self.model);
+        let mut options = serde_json::Map::new();
+        if let Some(m) = request.max_tokens {
+            options.insert("num_predict".into(), json!(m));
+        }
+        if let Some(t) = request.temperature {
+            options.insert("temperature".into(), json!(t));
+        }
+        let mut body = json!({
+            "model": model,
+            "messages": request.messages,
+            "stream": true,
+        });
+        if !options.is_empty() {
+            body["options"] = Value::Object(options);
+        }
+        merge_extra(&mut body, &self.extra);
+        body
+    }
+}
+
+impl Instrument for OllamaInstrument {
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    fn kind(&self) -> InstrumentKind {
+        InstrumentKind::Ollama
+    }
+
+    fn model(&self) -> &str {
+        &self.inner.model
+    }
+
+    fn call(
+        &self,
+        request: CompletionRequest,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: CancellationToken,
+    ) -> CallFuture {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let started = Instant::now();
+            let url = join_url(&inner.base, "/api/chat");
+            let body = inner.body(&request);
+            tracing::debug!(instrument = %inner.name, %url, "ollama call");
+            let response = inner
+                .http
+                .post_stream(&url, &HeaderMap::new(), &body, &events, &cancel)
+                .await?;
+            let collector = Collector::new(events, started);
+            read_stream(
+                response,
+                OllamaDecoder::default(),
+                collector,
+                inner.http.idle_timeout,
+                &cancel,
+            )
+            .await
+        })
+    }
+}
+
+/// Decodes Ollama's `/api/chat` NDJSON lines.
+#[derive(Debug, Default)]
+pub(crate) struct OllamaDecoder {
+    lines: NdjsonParser,
+    pending: Vec<String>,
+}
+
+impl OllamaDecoder {
+    fn decode(&mut self, out: &mut Vec<Decoded>) {
+        for line in self.pending.drain(..) {
+            let v: Value = match serde_json::from_str(&line) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(error = %e, "ollama stream: skipping a line that is not JSON");
+                    continue;
+                }
+            };
+            if v.get("error").is_some() {
+                out.push(Decoded::Error(
+                    json_error_message(&v).unwrap_or_else(|| line.clone()),
+                ));
+                continue;
+            }
+            if let Some(t) = v.pointer("/message/content").and_then(Value::as_str) {
+                out.push(Decoded::Token(t.to_string()));
+            }
+            if v.get("done").and_then(Value::as_bool) == Some(true) {
+                let reason = v
+                    .get("done_reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("stop");
+                out.push(Decoded::Finish(finish_reason(reason)));
+                out.push(Decoded::Usage {
+                    prompt: v.get("prompt_eval_count").and_then(Value::as_u64),
+                    completion: v.get("eval_count").and_then(Value::as_u64),
+                });
+                out.push(Decoded::Done);
+            }
+        }
+    }
+}
+
+impl Decoder for OllamaDecoder {
+    fn feed(&mut self, bytes: &[u8], out: &mut Vec<Decoded>) {
+        self.lines.feed(bytes, &mut self.pending);
+        self.decode(out);
+    }
+
+    fn finish(&mut self, out: &mut Vec<Decoded>) {
+        // A last line without its newline counts only if it is whole JSON.
+        if let Some(tail) = self.lines.finish()
+            && serde_json::from_str::<Value>(&tail).is_ok()
+        {
+            self.pending.push(tail);
+        }
+        self.decode(out);
+    }
+}

@@ -1,0 +1,364 @@
+//! AI commands from keys and the palette: read the editor context of the
+//! view they start from (`symphony.review.snapshot`), ask for an
+//! instruction when they need one, then start the run. Also opening the
+//! Conductor panes.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+use symphony_conductor::command::{AiCommand, EditorContext, SelectionContext};
+
+use super::panes::{AiPane, ArtifactsPane, DagPane, PoolPane};
+use super::{ChatEntry, ChatRole, EditorRequest, PendingCommand};
+use crate::action::Action;
+use crate::app::State;
+use crate::panes::{PaneKind, SplitDir};
+
+/// The built-in AI commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    /// Explain the selection.
+    Explain,
+    /// Refactor by an instruction.
+    Refactor,
+    /// Write tests.
+    WriteTests,
+    /// Fix diagnostics.
+    FixDiagnostics,
+    /// Doc comments.
+    DocComments,
+    /// Commit message.
+    CommitMessage,
+    /// Chat.
+    Chat,
+}
+
+impl CommandKind {
+    /// Whether the user types something first (instruction, message).
+    pub fn needs_text(self) -> bool {
+        matches!(self, CommandKind::Refactor | CommandKind::Chat)
+    }
+
+    /// The prompt shown before the typed text.
+    pub fn prompt(self) -> &'static str {
+        match self {
+            CommandKind::Refactor => "Refactor how? ",
+            _ => "> ",
+        }
+    }
+
+    fn command(self, text: String, conversation: Option<String>) -> AiCommand {
+        match self {
+            CommandKind::Explain => AiCommand::Explain,
+            CommandKind::Refactor => AiCommand::Refactor { instruction: text },
+            CommandKind::WriteTests => AiCommand::WriteTests,
+            CommandKind::FixDiagnostics => AiCommand::FixDiagnostics,
+            CommandKind::DocComments => AiCommand::DocComments,
+            CommandKind::CommitMessage => AiCommand::CommitMessage,
+            CommandKind::Chat => AiCommand::Chat {
+                message: text,
+                conversation,
+            },
+        }
+    }
+}
+
+/// Applies a Conductor action; false if `action` is not one.
+pub fn apply(state: &mut State, action: &Action) -> bool {
+    remember_view(state);
+    let kind = match action {
+        Action::AiExplain => CommandKind::Explain,
+        Action::AiRefactor => CommandKind::Refactor,
+        Action::AiWriteTests => CommandKind::WriteTests,
+        Action::AiFixDiagnostics => CommandKind::FixDiagnostics,
+        Action::AiDocComments => CommandKind::DocComments,
+        Action::AiCommitMessage => CommandKind::CommitMessage,
+        Action::AiChat => CommandKind::Chat,
+        Action::AiCancelRun => {
+            cancel_latest(state);
+            return true;
+        }
+        Action::OpenAiPane => {
+            open_pane(state, PaneKind::Ai(AiPane::default()));
+            return true;
+        }
+        Action::OpenDagPane => {
+            open_pane(state, PaneKind::Dag(DagPane::default()));
+            return true;
+        }
+        Action::OpenArtifactsPane => {
+            open_pane(state, PaneKind::Artifacts(ArtifactsPane::default()));
+            return true;
+        }
+        Action::OpenPoolPane => {
+            if let Some(port) = &state.conductor.port {
+                state.conductor.pool = port.pool();
+            }
+            open_pane(state, PaneKind::Pool(PoolPane::default()));
+            return true;
+        }
+        Action::ReviewAcceptHunk
+        | Action::ReviewRejectHunk
+        | Action::ReviewAcceptAll
+        | Action::ReviewRejectAll
+        | Action::ReviewNextHunk
+        | Action::ReviewPreviousHunk => {
+            crate::review::apply_action(state, action);
+            return true;
+        }
+        Action::ConductorKey(key) => {
+            super::keys::pane_key(state, *key);
+            return true;
+        }
+        _ => return false,
+    };
+    start(state, kind);
+    true
+}
+
+/// Keeps the last focused editor view (commands run from a Conductor pane read it).
+pub fn remember_view(state: &mut State) {
+    if let Some(v) = state.focused_view() {
+        state.conductor.last_view = Some(v);
+    }
+}
+
+/// The view an AI command reads.
+fn origin_view(state: &State) -> Option<u64> {
+    state
+        .focused_view()
+        .or(state
+            .conductor
+            .last_view
+            .filter(|v| state.views.contains_key(v)))
+        .or_else(|| state.windows.views().map(|(_, v)| v).next())
+}
+
+/// Starts `kind`: asks the editor for the context; commands that need text
+/// open the AI pane's prompt first.
+pub fn start(state: &mut State, kind: CommandKind) {
+    if state.conductor.port.is_none() {
+        state.error("The Conductor is not running (see the log)");
+        return;
+    }
+    let view = origin_view(state);
+    state.conductor.pending = Some(PendingCommand {
+        kind,
+        view,
+        context: None,
+        instruction: if kind.needs_text() {
+            None
+        } else {
+            Some(String::new())
+        },
+    });
+    match view {
+        Some(v) => {
+            let id = state.request(v, "symphony.review.snapshot", json!({}));
+            state.conductor.requests.insert(id, EditorRequest::Snapshot);
+        }
+        None => {
+            if let Some(p) = state.conductor.pending.as_mut() {
+                p.context = Some(EditorContext {
+                    cwd: state.cwd.clone(),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    if kind.needs_text() {
+        state.conductor.prompt = Default::default();
+        open_pane(state, PaneKind::Ai(AiPane::default()));
+    } else {
+        launch(state);
+    }
+}
+
+/// The prompt line's Enter: the instruction of the pending command, or a
+/// new chat message.
+pub fn submit_prompt(state: &mut State) {
+    let text = std::mem::take(&mut state.conductor.prompt).text;
+    if text.trim().is_empty() {
+        return;
+    }
+    // A pick node waiting for the user's choice takes a number.
+    if let Some((run, node, count)) = state.conductor.choice.clone()
+        && let Ok(n) = text.trim().parse::<usize>()
+        && (1..=count).contains(&n)
+    {
+        if let Some(port) = &state.conductor.port {
+            port.choose(run, &node, n - 1);
+        }
+        state.conductor.choice = None;
+        note(state, ChatRole::User, format!("chose candidate {n}"));
+        return;
+    }
+    match state.conductor.pending.as_mut() {
+        Some(p) if p.instruction.is_none() => {
+            p.instruction = Some(text);
+            // Back to the code: the review shows there.
+            if p.kind == CommandKind::Refactor
+                && let Some(view) = p.view
+            {
+                focus_view(state, view);
+            }
+        }
+        _ => {
+            start(state, CommandKind::Chat);
+            if let Some(p) = state.conductor.pending.as_mut() {
+                p.instruction = Some(text);
+            }
+        }
+    }
+    launch(state);
+}
+
+/// Starts the pending command once it has its context and its text.
+pub fn launch(state: &mut State) {
+    let ready = state
+        .conductor
+        .pending
+        .as_ref()
+        .is_some_and(|p| p.context.is_some() && p.instruction.is_some());
+    if !ready {
+        return;
+    }
+    let Some(p) = state.conductor.pending.take() else {
+        return;
+    };
+    let (Some(mut context), Some(text)) = (p.context, p.instruction) else {
+        return;
+    };
+    context.buffer = p.view.map(|v| v.to_string());
+    let command = p.kind.command(text, state.conductor.conversation.clone());
+    let Some(port) = &state.conductor.port else {
+        return;
+    };
+    let run = port.run(command, context);
+    if let Some(v) = p.view {
+        state.conductor.run_views.insert(run, v);
+    }
+    tracing::info!(?run, kind = ?p.kind, "AI command started");
+}
+
+/// The editor answered `symphony.review.snapshot`.
+pub fn on_snapshot(state: &mut State, view: u64, result: Result<Value, String>) {
+    let context = match result {
+        Ok(v) => context_from_snapshot(&v, state.cwd.clone()),
+        Err(e) => {
+            state.say(format!(
+                "The editor has no snapshot ({e}): using the client's copy of the text"
+            ));
+            context_from_cache(state, view)
+        }
+    };
+    if let Some(p) = state.conductor.pending.as_mut()
+        && p.view == Some(view)
+        && p.context.is_none()
+    {
+        p.context = Some(context);
+    }
+    launch(state);
+}
+
+/// An [`EditorContext`] from the snapshot reply (see the review contract).
+pub fn context_from_snapshot(v: &Value, cwd: PathBuf) -> EditorContext {
+    let text = v["text"].as_str().unwrap_or_default().to_owned();
+    let selection = v["selection"].as_object().and_then(|s| {
+        let start = s.get("start")?.as_u64()? as usize;
+        let end = s.get("end")?.as_u64()? as usize;
+        let (start, end) = (start.min(end), start.max(end));
+        let sel = text.get(start..end)?.to_owned();
+        Some(SelectionContext {
+            start,
+            end,
+            first_line: text[..start].matches('\n').count(),
+            text: sel,
+        })
+    });
+    EditorContext {
+        path: v["path"].as_str().map(PathBuf::from),
+        buffer: None,
+        language: v["language"].as_str().map(str::to_owned),
+        revision: v["revision"].as_u64(),
+        file_text: text,
+        selection,
+        diagnostics: Vec::new(),
+        cwd,
+    }
+}
+
+/// The context from the line cache (no revision: the run's proposal cannot be rebased).
+fn context_from_cache(state: &State, view: u64) -> EditorContext {
+    let Some(data) = state.views.get(&view) else {
+        return EditorContext {
+            cwd: state.cwd.clone(),
+            ..Default::default()
+        };
+    };
+    // The cache keeps lines without their breaks.
+    let text = (0..data.cache.len())
+        .map(|i| data.cache.get(i).map(|l| l.text.as_str()).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    EditorContext {
+        path: data.path.clone(),
+        language: Some(data.language.clone()).filter(|l| !l.is_empty()),
+        file_text: text,
+        cwd: state.cwd.clone(),
+        ..Default::default()
+    }
+}
+
+fn cancel_latest(state: &mut State) {
+    match (state.conductor.latest_running(), &state.conductor.port) {
+        (Some(run), Some(port)) => {
+            port.cancel(run);
+            state.say(format!("Cancelling run #{}", run.0));
+        }
+        _ => state.say("No AI run is running"),
+    }
+}
+
+/// Focuses a pane of the same kind in this window, or splits the focused
+/// pane to show `kind` (AI and artifacts to the right, DAG and pool below).
+pub fn open_pane(state: &mut State, kind: PaneKind) {
+    let same = |k: &PaneKind| std::mem::discriminant(k) == std::mem::discriminant(&kind);
+    let window = state.windows.current();
+    let existing = window
+        .tree
+        .leaves()
+        .into_iter()
+        .find(|id| state.windows.panes.get(id).is_some_and(same));
+    if let Some(id) = existing {
+        state.windows.focus_pane(id);
+        return;
+    }
+    let dir = match kind {
+        PaneKind::Ai(_) | PaneKind::Artifacts(_) => SplitDir::Horizontal,
+        _ => SplitDir::Vertical,
+    };
+    state.windows.split(dir, kind);
+}
+
+/// Focuses a pane showing `view` in the current window, if any.
+pub fn focus_view(state: &mut State, view: u64) {
+    let pane = state
+        .windows
+        .views()
+        .find(|(_, v)| *v == view)
+        .map(|(id, _)| id);
+    if let Some(id) = pane {
+        state.windows.focus_pane(id);
+    }
+}
+
+/// Adds a line to the AI pane's history.
+pub fn note(state: &mut State, role: ChatRole, text: impl Into<String>) {
+    state.conductor.chat.push(ChatEntry {
+        role,
+        text: text.into(),
+        run: None,
+        node: None,
+    });
+}

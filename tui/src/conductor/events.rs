@@ -1,0 +1,206 @@
+//! [`ConductorEvent`]s applied to the client's state: runs and nodes for the
+//! DAG pane, streamed text for the AI pane, the pool, artifacts, notices and
+//! proposals (handed to the review). Nothing here waits: a token changes the
+//! state and the loop draws it on its next frame.
+
+use symphony_conductor::events::{ConductorEvent, NodeInfo, RunOutcome};
+
+use super::{ChatEntry, ChatRole, NodeView, RunView};
+use crate::app::State;
+
+/// Runs kept in the DAG pane (oldest are dropped).
+const MAX_RUNS: usize = 50;
+
+/// Applies one event from the Conductor.
+pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
+    let now = state.conductor.now();
+    let c = &mut state.conductor;
+    match event {
+        ConductorEvent::RunStarted { run, title, nodes } => {
+            let depths = depths(&nodes);
+            c.runs.push(RunView {
+                id: run,
+                title: title.clone(),
+                nodes: nodes
+                    .into_iter()
+                    .zip(depths)
+                    .map(|(info, depth)| NodeView {
+                        info,
+                        status: symphony_conductor::events::NodeStatus::Pending,
+                        depth,
+                        tokens_per_second: None,
+                        streamed: 0,
+                        artifacts: Vec::new(),
+                    })
+                    .collect(),
+                started: now,
+                finished: None,
+                outcome: None,
+            });
+            if c.runs.len() > MAX_RUNS {
+                c.runs.remove(0);
+            }
+            c.chat.push(ChatEntry {
+                role: ChatRole::User,
+                text: title,
+                run: Some(run),
+                node: None,
+            });
+        }
+        ConductorEvent::Node { run, node, status } => {
+            if let Some(n) = c
+                .run_mut(run)
+                .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
+            {
+                n.status = status;
+            }
+        }
+        ConductorEvent::Token { run, node, text } => {
+            if let Some(n) = c
+                .run_mut(run)
+                .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
+            {
+                n.streamed += text.len();
+            }
+            let existing = c.chat.iter_mut().rev().find(|e| {
+                e.role == ChatRole::Assistant
+                    && e.run == Some(run)
+                    && e.node.as_deref() == Some(&node)
+            });
+            match existing {
+                Some(e) => e.text.push_str(&text),
+                None => c.chat.push(ChatEntry {
+                    role: ChatRole::Assistant,
+                    text,
+                    run: Some(run),
+                    node: Some(node),
+                }),
+            }
+        }
+        ConductorEvent::Throughput {
+            run,
+            node,
+            tokens_per_second,
+        } => {
+            if let Some(n) = c
+                .run_mut(run)
+                .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
+            {
+                n.tokens_per_second = Some(tokens_per_second);
+            }
+        }
+        ConductorEvent::Artifact { run, node, hit } => {
+            if hit.kind == "conversation" {
+                c.conversation = Some(hit.id.clone());
+                c.conversations.retain(|h| h.id != hit.id);
+                c.conversations.insert(0, hit.clone());
+            }
+            if let Some(n) = c
+                .run_mut(run)
+                .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
+            {
+                n.artifacts.push(hit);
+            }
+        }
+        ConductorEvent::Proposal { run, proposal } => {
+            crate::review::on_proposal(state, run, proposal);
+        }
+        ConductorEvent::RunFinished {
+            run,
+            outcome,
+            answer,
+        } => {
+            if let Some(r) = c.run_mut(run) {
+                r.finished = Some(now);
+                r.outcome = Some(outcome.clone());
+            }
+            if let Some(answer) = answer {
+                // The final answer is what the run settled on: it replaces
+                // what streamed (several model nodes may have streamed).
+                let streamed = c
+                    .chat
+                    .iter()
+                    .rposition(|e| e.role == ChatRole::Assistant && e.run == Some(run));
+                match streamed {
+                    Some(i) => {
+                        c.chat[i].text = answer;
+                        c.chat[i].node = None;
+                    }
+                    None => c.chat.push(ChatEntry {
+                        role: ChatRole::Assistant,
+                        text: answer,
+                        run: Some(run),
+                        node: None,
+                    }),
+                }
+            }
+            let (role, text) = match outcome {
+                RunOutcome::Succeeded => return,
+                RunOutcome::Failed(msg) => {
+                    (ChatRole::Error, format!("Run #{} failed: {msg}", run.0))
+                }
+                RunOutcome::Cancelled => (ChatRole::Notice, format!("Run #{} cancelled", run.0)),
+            };
+            c.chat.push(ChatEntry {
+                role,
+                text,
+                run: Some(run),
+                node: None,
+            });
+        }
+        ConductorEvent::Candidates {
+            run,
+            node,
+            candidates,
+        } => {
+            let mut text = format!(
+                "{node} offers {} candidates: type the number of the one to keep and press Enter.",
+                candidates.len()
+            );
+            for (i, cand) in candidates.iter().enumerate() {
+                text.push_str(&format!("\n\n{}.\n{cand}", i + 1));
+            }
+            c.choice = Some((run, node.clone(), candidates.len()));
+            c.chat.push(ChatEntry {
+                role: ChatRole::Notice,
+                text,
+                run: Some(run),
+                node: Some(node),
+            });
+        }
+        ConductorEvent::Pool(pool) => c.pool = pool,
+        ConductorEvent::Notice(text) => {
+            // Into the AI pane's history; also a message once the user has
+            // used the AI (not at startup: "no instrument configured" would
+            // greet everyone who never asked for AI).
+            let used = !c.runs.is_empty() || c.pending.is_some();
+            c.chat.push(ChatEntry {
+                role: ChatRole::Notice,
+                text: text.clone(),
+                run: None,
+                node: None,
+            });
+            if used {
+                state.say(text.lines().next().unwrap_or_default().to_owned());
+            }
+        }
+    }
+}
+
+/// Each node's depth: the longest path from a node without dependencies
+/// (nodes come in topological order; unknown dependencies count as roots).
+fn depths(nodes: &[NodeInfo]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::with_capacity(nodes.len());
+    for n in nodes {
+        let d = n
+            .depends_on
+            .iter()
+            .filter_map(|dep| nodes.iter().position(|m| &m.id == dep))
+            .filter(|&i| i < out.len())
+            .map(|i| out[i] + 1)
+            .max()
+            .unwrap_or(0);
+        out.push(d);
+    }
+    out
+}

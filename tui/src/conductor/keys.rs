@@ -1,0 +1,328 @@
+//! Keys of the focused Conductor pane. Ctrl and Alt chords and function keys
+//! go through the keymap first (Ctrl-Q, Ctrl-P and the prefix still work);
+//! the rest is the pane's:
+//! - AI: type the prompt, Enter sends, Esc cancels the running run, Up/Down
+//!   scroll, Tab lists stored conversations (Enter reopens one).
+//! - DAG: Up/Down select, Esc or `c` cancels the selected run, `r` retries
+//!   the selected failed node, Enter or `o` opens its output in a tool pane.
+//! - Artifacts: type the query, Enter searches, Tab goes to the results:
+//!   Up/Down select, Enter or `o` opens in an editor pane, `p` pins/unpins,
+//!   `t` tags, `/` back to the search box.
+//! - Pool: Up/Down select.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use symphony_conductor::events::{NodeStatus, RunId};
+use symphony_protocol::xi::EditNotification as E;
+
+use super::commands::submit_prompt;
+use super::panes::ArtifactsFocus;
+use crate::action::Action;
+use crate::app::State;
+use crate::panes::{PaneKind, SplitDir, ToolPane};
+
+/// The action for a key when a Conductor pane has the focus (`None`: not one).
+pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
+    let conductor_pane = matches!(
+        state.windows.focused(),
+        Some(PaneKind::Ai(_) | PaneKind::Dag(_) | PaneKind::Artifacts(_) | PaneKind::Pool(_))
+    );
+    if !conductor_pane {
+        return None;
+    }
+    let chord = key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        || matches!(key.code, KeyCode::F(_));
+    if chord && let Some(a) = state.config.keymap.lookup(key) {
+        return Some(a.clone());
+    }
+    Some(Action::ConductorKey(*key))
+}
+
+/// Applies a key to the focused Conductor pane.
+pub fn pane_key(state: &mut State, key: KeyEvent) {
+    match state.windows.focused() {
+        Some(PaneKind::Ai(_)) => ai_key(state, key),
+        Some(PaneKind::Dag(_)) => dag_key(state, key),
+        Some(PaneKind::Artifacts(_)) => artifacts_key(state, key),
+        Some(PaneKind::Pool(_)) => {
+            let n = state.conductor.pool.len();
+            if let Some(PaneKind::Pool(p)) = state.windows.focused_mut() {
+                p.selected = step(p.selected, &key, n);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn step(selected: usize, key: &KeyEvent, len: usize) -> usize {
+    match key.code {
+        KeyCode::Up => selected.saturating_sub(1),
+        KeyCode::Down => (selected + 1).min(len.saturating_sub(1)),
+        KeyCode::Home => 0,
+        KeyCode::End => len.saturating_sub(1),
+        _ => selected,
+    }
+}
+
+fn ai_key(state: &mut State, key: KeyEvent) {
+    let Some(PaneKind::Ai(pane)) = state.windows.focused_mut() else {
+        return;
+    };
+    if pane.conversations {
+        let n = state.conductor.conversations.len();
+        match key.code {
+            KeyCode::Enter => {
+                let chosen = state.conductor.conversations.get(pane.selected).cloned();
+                pane.conversations = false;
+                if let Some(hit) = chosen {
+                    reopen_conversation(state, &hit.id, &hit.title);
+                }
+            }
+            KeyCode::Esc | KeyCode::Tab => pane.conversations = false,
+            _ => pane.selected = step(pane.selected, &key, n),
+        }
+        return;
+    }
+    match key.code {
+        KeyCode::Enter => {
+            pane.scroll = 0;
+            submit_prompt(state);
+        }
+        KeyCode::Esc => {
+            if state.conductor.pending.take().is_some() {
+                state.conductor.prompt = Default::default();
+                state.say("AI command dropped");
+            } else {
+                cancel(state, state.conductor.latest_running());
+            }
+        }
+        KeyCode::Up => pane.scroll += 1,
+        KeyCode::Down => pane.scroll = pane.scroll.saturating_sub(1),
+        KeyCode::PageUp => pane.scroll += 10,
+        KeyCode::PageDown => pane.scroll = pane.scroll.saturating_sub(10),
+        KeyCode::Tab => {
+            if let Some(port) = &state.conductor.port {
+                let list = port.conversations();
+                if !list.is_empty() {
+                    state.conductor.conversations = list;
+                }
+            }
+            pane.conversations = true;
+            pane.selected = 0;
+        }
+        _ => {
+            state.conductor.prompt.handle_key(&key);
+        }
+    }
+}
+
+/// Continues a stored conversation: its text goes into the history.
+fn reopen_conversation(state: &mut State, id: &str, title: &str) {
+    state.conductor.conversation = Some(id.to_owned());
+    let text = state
+        .conductor
+        .port
+        .as_ref()
+        .and_then(|p| p.artifact_text(id))
+        .unwrap_or_default();
+    super::commands::note(
+        state,
+        super::ChatRole::Notice,
+        format!("Reopened conversation: {title}"),
+    );
+    if !text.is_empty() {
+        super::commands::note(state, super::ChatRole::Assistant, text);
+    }
+}
+
+fn cancel(state: &mut State, run: Option<RunId>) {
+    let running = run
+        .and_then(|r| state.conductor.run(r))
+        .is_some_and(|r| r.running());
+    match (run, &state.conductor.port) {
+        (Some(run), Some(port)) if running => {
+            port.cancel(run);
+            state.say(format!("Cancelling run #{}", run.0));
+        }
+        _ => state.say("No AI run is running"),
+    }
+}
+
+/// The DAG pane's rows: (run, None) for a run's header, (run, Some(node index)).
+pub fn dag_rows(state: &State) -> Vec<(RunId, Option<usize>)> {
+    let mut rows = Vec::new();
+    for run in state.conductor.runs.iter().rev() {
+        rows.push((run.id, None));
+        rows.extend((0..run.nodes.len()).map(|i| (run.id, Some(i))));
+    }
+    rows
+}
+
+fn dag_key(state: &mut State, key: KeyEvent) {
+    let rows = dag_rows(state);
+    let Some(PaneKind::Dag(pane)) = state.windows.focused_mut() else {
+        return;
+    };
+    pane.selected = step(
+        pane.selected.min(rows.len().saturating_sub(1)),
+        &key,
+        rows.len(),
+    );
+    let Some(&(run, node)) = rows.get(pane.selected) else {
+        return;
+    };
+    let node_id = node.and_then(|i| {
+        state
+            .conductor
+            .run(run)
+            .and_then(|r| r.nodes.get(i))
+            .map(|n| (n.info.id.clone(), n.status.clone()))
+    });
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('c') => cancel(state, Some(run)),
+        KeyCode::Char('r') => match (node_id, &state.conductor.port) {
+            (Some((id, NodeStatus::Failed(_))), Some(port)) => {
+                port.retry_node(run, &id);
+                state.say(format!("Retrying {id}"));
+            }
+            _ => state.say("Select a failed node to retry it"),
+        },
+        KeyCode::Enter | KeyCode::Char('o') => {
+            let Some((id, _)) = node_id else {
+                state.say("Select a node to see its output");
+                return;
+            };
+            let output = state
+                .conductor
+                .port
+                .as_ref()
+                .and_then(|p| p.node_output(run, &id));
+            match output {
+                Some(text) => {
+                    let tool = ToolPane {
+                        title: format!("run #{} · {id} (output)", run.0),
+                        lines: text.lines().map(str::to_owned).collect(),
+                    };
+                    state
+                        .windows
+                        .split(SplitDir::Vertical, PaneKind::Tool(tool));
+                }
+                None => state.say(format!("{id} has no output yet")),
+            }
+        }
+        _ => {}
+    }
+}
+
+fn artifacts_key(state: &mut State, key: KeyEvent) {
+    let port = state.conductor.port.as_deref();
+    let focus = state.windows.focus();
+    let Some(PaneKind::Artifacts(pane)) = state.windows.panes.get_mut(&focus) else {
+        return;
+    };
+    let mut open_text: Option<String> = None;
+    let mut message: Option<String> = None;
+    match pane.focus {
+        ArtifactsFocus::Search => match key.code {
+            KeyCode::Enter => {
+                pane.results = port
+                    .map(|p| p.search_artifacts(&pane.query.text, 100))
+                    .unwrap_or_default();
+                pane.searched = true;
+                pane.selected = 0;
+                pane.preview = pane
+                    .results
+                    .first()
+                    .and_then(|h| port.and_then(|p| p.artifact_text(&h.id)));
+                if !pane.results.is_empty() {
+                    pane.focus = ArtifactsFocus::Results;
+                }
+            }
+            KeyCode::Tab | KeyCode::Down => pane.focus = ArtifactsFocus::Results,
+            _ => {
+                pane.query.handle_key(&key);
+            }
+        },
+        ArtifactsFocus::Results => {
+            let before = pane.selected;
+            pane.selected = step(pane.selected, &key, pane.results.len());
+            if pane.selected != before {
+                pane.preview = pane
+                    .results
+                    .get(pane.selected)
+                    .and_then(|h| port.and_then(|p| p.artifact_text(&h.id)));
+            }
+            let hit = pane.results.get_mut(pane.selected);
+            match (key.code, hit) {
+                (KeyCode::Tab | KeyCode::Char('/'), _) => pane.focus = ArtifactsFocus::Search,
+                (KeyCode::Enter | KeyCode::Char('o'), Some(hit)) => {
+                    open_text = port.and_then(|p| p.artifact_text(&hit.id));
+                    if open_text.is_none() {
+                        message = Some(format!("No text for {}", hit.title));
+                    }
+                }
+                (KeyCode::Char('p'), Some(hit)) => {
+                    hit.pinned = !hit.pinned;
+                    if let Some(p) = port {
+                        p.pin_artifact(&hit.id, hit.pinned);
+                    }
+                    message = Some(format!(
+                        "{} {}",
+                        if hit.pinned { "Pinned" } else { "Unpinned" },
+                        hit.title
+                    ));
+                }
+                (KeyCode::Char('t'), Some(_)) => {
+                    pane.tag = Default::default();
+                    pane.focus = ArtifactsFocus::Tag;
+                }
+                _ => {}
+            }
+        }
+        ArtifactsFocus::Tag => match key.code {
+            KeyCode::Enter => {
+                let tag = pane.tag.text.trim().to_owned();
+                if let (Some(hit), false) = (pane.results.get_mut(pane.selected), tag.is_empty()) {
+                    if let Some(p) = port {
+                        p.tag_artifact(&hit.id, &tag);
+                    }
+                    if !hit.tags.contains(&tag) {
+                        hit.tags.push(tag.clone());
+                    }
+                    message = Some(format!("Tagged {} with {tag}", hit.title));
+                }
+                pane.focus = ArtifactsFocus::Results;
+            }
+            KeyCode::Esc => pane.focus = ArtifactsFocus::Results,
+            _ => {
+                pane.tag.handle_key(&key);
+            }
+        },
+    }
+    if let Some(m) = message {
+        state.say(m);
+    }
+    if let Some(text) = open_text {
+        open_in_editor(state, &text);
+    }
+}
+
+/// Opens `text` in a new buffer in a new pane to the right.
+fn open_in_editor(state: &mut State, text: &str) {
+    let view = state.editor.open(None);
+    state.views.insert(view, crate::app::ViewData::new(None));
+    state.windows.split(
+        SplitDir::Horizontal,
+        PaneKind::Editor(crate::panes::EditorPane {
+            view,
+            ..Default::default()
+        }),
+    );
+    state.editor.edit(
+        view,
+        E::Insert {
+            chars: text.to_owned(),
+        },
+    );
+}

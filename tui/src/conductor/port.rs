@@ -1,0 +1,187 @@
+//! [`ConductorPort`]: what the client asks of the Conductor. The real one is
+//! [`Conductor`]; tests use [`RecordingConductor`] and feed events themselves.
+
+use std::sync::{Arc, Mutex};
+
+use symphony_conductor::command::{AiCommand, EditorContext};
+use symphony_conductor::conductor::Conductor;
+use symphony_conductor::events::{ArtifactHit, InstrumentStatus, RunId};
+
+/// The Conductor's calls the client makes; none of them waits on a model.
+pub trait ConductorPort {
+    /// Starts a run of `command` over `context`.
+    fn run(&self, command: AiCommand, context: EditorContext) -> RunId;
+    /// Cancels a run.
+    fn cancel(&self, run: RunId);
+    /// Retries a failed node.
+    fn retry_node(&self, run: RunId, node: &str);
+    /// Answers a pick node's [`Candidates`](symphony_conductor::events::ConductorEvent::Candidates).
+    fn choose(&self, run: RunId, node: &str, index: usize);
+    /// The output of a node.
+    fn node_output(&self, run: RunId, node: &str) -> Option<String>;
+    /// Searches the artifact store.
+    fn search_artifacts(&self, query: &str, limit: usize) -> Vec<ArtifactHit>;
+    /// The text of an artifact.
+    fn artifact_text(&self, id: &str) -> Option<String>;
+    /// Pins or unpins an artifact.
+    fn pin_artifact(&self, id: &str, pinned: bool);
+    /// Tags an artifact.
+    fn tag_artifact(&self, id: &str, tag: &str);
+    /// The pool now.
+    fn pool(&self) -> Vec<InstrumentStatus>;
+    /// Stored conversations, newest first.
+    fn conversations(&self) -> Vec<ArtifactHit>;
+}
+
+impl ConductorPort for Conductor {
+    fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
+        Conductor::run(self, command, context)
+    }
+    fn cancel(&self, run: RunId) {
+        Conductor::cancel(self, run);
+    }
+    fn retry_node(&self, run: RunId, node: &str) {
+        Conductor::retry_node(self, run, node);
+    }
+    fn choose(&self, run: RunId, node: &str, index: usize) {
+        Conductor::choose(self, run, node, index);
+    }
+    fn node_output(&self, run: RunId, node: &str) -> Option<String> {
+        Conductor::node_output(self, run, node)
+    }
+    fn search_artifacts(&self, query: &str, limit: usize) -> Vec<ArtifactHit> {
+        Conductor::search_artifacts(self, query, limit)
+    }
+    fn artifact_text(&self, id: &str) -> Option<String> {
+        Conductor::artifact_text(self, id)
+    }
+    fn pin_artifact(&self, id: &str, pinned: bool) {
+        Conductor::pin_artifact(self, id, pinned);
+    }
+    fn tag_artifact(&self, id: &str, tag: &str) {
+        Conductor::tag_artifact(self, id, tag);
+    }
+    fn pool(&self) -> Vec<InstrumentStatus> {
+        Conductor::pool(self)
+    }
+    fn conversations(&self) -> Vec<ArtifactHit> {
+        Conductor::conversations(self)
+    }
+}
+
+/// One call made on a [`RecordingConductor`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConductorCall {
+    /// `run` (returned the run id).
+    Run(AiCommand, Box<EditorContext>, RunId),
+    /// `cancel`.
+    Cancel(RunId),
+    /// `retry_node`.
+    Retry(RunId, String),
+    /// `node_output`.
+    NodeOutput(RunId, String),
+    /// `choose(run, node, index)`.
+    Choose(RunId, String, usize),
+    /// `search_artifacts`.
+    Search(String),
+    /// `pin_artifact`.
+    Pin(String, bool),
+    /// `tag_artifact`.
+    Tag(String, String),
+}
+
+/// Canned answers of a [`RecordingConductor`].
+#[derive(Debug, Clone, Default)]
+pub struct Canned {
+    /// What every search returns.
+    pub hits: Vec<ArtifactHit>,
+    /// Artifact texts by id.
+    pub texts: Vec<(String, String)>,
+    /// What `node_output` returns.
+    pub node_output: Option<String>,
+    /// What `pool` returns.
+    pub pool: Vec<InstrumentStatus>,
+    /// What `conversations` returns.
+    pub conversations: Vec<ArtifactHit>,
+}
+
+/// A Conductor that records calls and answers from [`Canned`] (tests, benches).
+#[derive(Debug, Clone, Default)]
+pub struct RecordingConductor {
+    /// The calls so far (shared: read them after handing the port over).
+    pub calls: Arc<Mutex<Vec<ConductorCall>>>,
+    /// The answers.
+    pub canned: Arc<Mutex<Canned>>,
+}
+
+impl RecordingConductor {
+    /// An empty recorder (runs are numbered from 1).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(&self, call: ConductorCall) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(call);
+        }
+    }
+
+    fn canned<T>(&self, f: impl FnOnce(&Canned) -> T) -> Option<T> {
+        self.canned.lock().ok().map(|c| f(&c))
+    }
+}
+
+impl ConductorPort for RecordingConductor {
+    fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
+        let n = self
+            .calls
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|c| matches!(c, ConductorCall::Run(..)))
+                    .count()
+            })
+            .unwrap_or(0);
+        let run = RunId(n as u64 + 1);
+        self.push(ConductorCall::Run(command, Box::new(context), run));
+        run
+    }
+    fn cancel(&self, run: RunId) {
+        self.push(ConductorCall::Cancel(run));
+    }
+    fn retry_node(&self, run: RunId, node: &str) {
+        self.push(ConductorCall::Retry(run, node.into()));
+    }
+    fn choose(&self, run: RunId, node: &str, index: usize) {
+        self.push(ConductorCall::Choose(run, node.into(), index));
+    }
+    fn node_output(&self, run: RunId, node: &str) -> Option<String> {
+        self.push(ConductorCall::NodeOutput(run, node.into()));
+        self.canned(|c| c.node_output.clone()).flatten()
+    }
+    fn search_artifacts(&self, query: &str, _limit: usize) -> Vec<ArtifactHit> {
+        self.push(ConductorCall::Search(query.into()));
+        self.canned(|c| c.hits.clone()).unwrap_or_default()
+    }
+    fn artifact_text(&self, id: &str) -> Option<String> {
+        self.canned(|c| {
+            c.texts
+                .iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, t)| t.clone())
+        })
+        .flatten()
+    }
+    fn pin_artifact(&self, id: &str, pinned: bool) {
+        self.push(ConductorCall::Pin(id.into(), pinned));
+    }
+    fn tag_artifact(&self, id: &str, tag: &str) {
+        self.push(ConductorCall::Tag(id.into(), tag.into()));
+    }
+    fn pool(&self) -> Vec<InstrumentStatus> {
+        self.canned(|c| c.pool.clone()).unwrap_or_default()
+    }
+    fn conversations(&self) -> Vec<ArtifactHit> {
+        self.canned(|c| c.conversations.clone()).unwrap_or_default()
+    }
+}

@@ -1,0 +1,186 @@
+//! The first-activation permission prompt: when the extension manager answers
+//! `NeedsGrant`, the client shows what the extension asks for; `y` allows it all and
+//! the answer is remembered in the extensions settings file (through
+//! [`Manager::grant`]), then the extension starts; `n` (or Esc) refuses: it does not
+//! start, nothing is saved, and the question comes back at the next activation.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use symphony_extensions::config::ConfigError;
+use symphony_extensions::{Manager, Manifest, Permissions, StartOutcome};
+
+/// The user's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantAnswer {
+    /// Allow what is asked, and remember it.
+    Allow,
+    /// Refuse (asked again next time).
+    Refuse,
+}
+
+/// The prompt for one extension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantPrompt {
+    /// The extension's id.
+    pub id: String,
+    /// Its display name.
+    pub name: String,
+    /// What its manifest asks for.
+    pub asked: Permissions,
+}
+
+impl GrantPrompt {
+    /// The prompt for `manifest`.
+    pub fn new(manifest: &Manifest) -> Self {
+        GrantPrompt {
+            id: manifest.id.clone(),
+            name: manifest.name.clone(),
+            asked: manifest.permissions.clone(),
+        }
+    }
+
+    /// The prompt for a `NeedsGrant` outcome of the manager (the name looked up in
+    /// its manifests).
+    pub fn for_outcome(manager: &Manager, outcome: &StartOutcome) -> Option<Self> {
+        let StartOutcome::NeedsGrant { id, asked } = outcome else {
+            return None;
+        };
+        let name = manager
+            .manifests()
+            .iter()
+            .find(|m| &m.id == id)
+            .map_or_else(|| id.clone(), |m| m.name.clone());
+        Some(GrantPrompt {
+            id: id.clone(),
+            name,
+            asked: asked.clone(),
+        })
+    }
+
+    /// What is asked, one permission a line, in words.
+    pub fn lines(&self) -> Vec<String> {
+        let a = &self.asked;
+        let mut out = Vec::new();
+        if !a.read.is_empty() {
+            out.push(format!("read files: {}", a.read.join(", ")));
+        }
+        if !a.write.is_empty() {
+            out.push(format!("write files: {}", a.write.join(", ")));
+        }
+        if !a.network.is_empty() {
+            out.push(format!("connect to: {}", a.network.join(", ")));
+        }
+        let flags = [
+            (a.spawn, "run programs"),
+            (a.buffer_read, "read editor buffers"),
+            (a.buffer_write, "edit editor buffers"),
+            (a.clipboard, "use the clipboard"),
+            (a.notifications, "show notifications"),
+        ];
+        out.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, s)| s.to_string()),
+        );
+        out
+    }
+
+    /// The answer a key gives: `y` allows, `n` or Esc refuses; other keys none.
+    pub fn handle_key(&self, key: &KeyEvent) -> Option<GrantAnswer> {
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return None;
+        }
+        match key.code {
+            KeyCode::Char('y' | 'Y') => Some(GrantAnswer::Allow),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(GrantAnswer::Refuse),
+            _ => None,
+        }
+    }
+
+    /// Carries out `answer`: allowing saves the grant and starts the extension (the
+    /// manager's outcome is returned); refusing changes nothing (`None`).
+    pub fn apply(
+        &self,
+        answer: GrantAnswer,
+        manager: &mut Manager,
+    ) -> Result<Option<StartOutcome>, ConfigError> {
+        match answer {
+            GrantAnswer::Refuse => {
+                tracing::info!(ext = %self.id, "permissions refused");
+                Ok(None)
+            }
+            GrantAnswer::Allow => {
+                manager.grant(&self.id, self.asked.clone())?;
+                tracing::info!(ext = %self.id, "permissions granted");
+                Ok(Some(manager.start(&self.id)))
+            }
+        }
+    }
+}
+
+/// Draws the prompt as a box centred in `area`.
+pub fn render(prompt: &GrantPrompt, area: Rect, buf: &mut Buffer) {
+    let items = prompt.lines();
+    let header = format!("Extension \"{}\" ({}) asks to:", prompt.name, prompt.id);
+    let footer = "y allow and remember · n refuse";
+    let widest = items
+        .iter()
+        .map(|l| l.chars().count() + 4)
+        .chain([header.chars().count(), footer.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let w = (widest as u16 + 4).min(area.width);
+    let h = (items.len() as u16 + 6).min(area.height);
+    if w < 4 || h < 3 {
+        return;
+    }
+    let x = area.x + (area.width - w) / 2;
+    let y = area.y + (area.height - h) / 2;
+    let rect = Rect::new(x, y, w, h);
+    let frame = Style::default().fg(Color::Yellow);
+    buf.set_style(rect, Style::default().bg(Color::Black).fg(Color::White));
+    for cx in rect.x..rect.right() {
+        buf.set_stringn(cx, rect.y, "─", 1, frame);
+        buf.set_stringn(cx, rect.bottom() - 1, "─", 1, frame);
+    }
+    for cy in rect.y..rect.bottom() {
+        buf.set_stringn(rect.x, cy, "│", 1, frame);
+        buf.set_stringn(rect.right() - 1, cy, "│", 1, frame);
+    }
+    for (cx, cy, c) in [
+        (rect.x, rect.y, "┌"),
+        (rect.right() - 1, rect.y, "┐"),
+        (rect.x, rect.bottom() - 1, "└"),
+        (rect.right() - 1, rect.bottom() - 1, "┘"),
+    ] {
+        buf.set_stringn(cx, cy, c, 1, frame);
+    }
+    buf.set_stringn(
+        rect.x + 2,
+        rect.y,
+        " Permissions ",
+        usize::from(w.saturating_sub(4)),
+        frame,
+    );
+    let inner = usize::from(w.saturating_sub(4));
+    let mut row = rect.y + 1;
+    let mut put = |text: &str, style: Style| {
+        if row < rect.bottom() - 1 {
+            buf.set_stringn(rect.x + 2, row, text, inner, style);
+            row += 1;
+        }
+    };
+    put(&header, Style::default().add_modifier(Modifier::BOLD));
+    put("", Style::default());
+    for l in &items {
+        put(&format!("  • {l}"), Style::default());
+    }
+    put("", Style::default());
+    put(footer, Style::default().fg(Color::Cyan));
+}

@@ -1,0 +1,332 @@
+//! [`apply`]: what each [`LspAction`] does — a `symphony.lsp.*` request for
+//! the focused view (answered in `replies.rs`), a picker, a jump, or a step
+//! of an open popup.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use serde_json::{Value, json};
+use symphony_protocol::xi::lsp::{self as wire, GotoKind};
+use symphony_protocol::xi::{EditNotification as E, GestureType, SelectionGranularity};
+
+use super::completion::is_word_char;
+use super::diagnostics::{describe, letter, next_from};
+use super::{LspAction, Pending, Target, view_path};
+use crate::action::Action;
+use crate::app::State;
+use crate::overlays::Overlay;
+use crate::overlays::input::LineInput;
+use crate::overlays::lsp::{LspOverlay, LspPicker, PickerRow, RenamePrompt};
+
+/// Applies one language action.
+pub fn apply(state: &mut State, action: LspAction) {
+    match action {
+        LspAction::Completion => request_completion(state, true),
+        LspAction::Hover => {
+            if let Some((view, at)) = focused_caret(state) {
+                send(
+                    state,
+                    view,
+                    wire::HOVER,
+                    json!({}),
+                    Pending::Hover { view, at },
+                );
+            }
+        }
+        LspAction::Goto(kind) => {
+            if let Some(view) = state.focused_view() {
+                send(
+                    state,
+                    view,
+                    wire::GOTO,
+                    json!({ "kind": kind }),
+                    Pending::Goto { kind },
+                );
+            }
+        }
+        LspAction::JumpBack | LspAction::JumpForward => {
+            let Some(here) = here(state) else { return };
+            let back = action == LspAction::JumpBack;
+            let to = if back {
+                state.lsp.jumps.back(here)
+            } else {
+                state.lsp.jumps.forward(here)
+            };
+            match to {
+                Some(t) => go(state, &t),
+                None if back => state.say("No earlier place to go back to"),
+                None => state.say("Nothing to go forward to"),
+            }
+        }
+        LspAction::Rename => {
+            let word = word_at_caret(state).unwrap_or_default();
+            state
+                .overlays
+                .push(Overlay::Lsp(LspOverlay::Rename(RenamePrompt {
+                    input: LineInput::with_text(&word),
+                })));
+        }
+        LspAction::RenameTo(new_name) => {
+            if let Some(view) = state.focused_view() {
+                send(
+                    state,
+                    view,
+                    wire::RENAME,
+                    json!({ "new_name": new_name }),
+                    Pending::Rename,
+                );
+            }
+        }
+        LspAction::CodeActions => {
+            if let Some(view) = state.focused_view() {
+                send(
+                    state,
+                    view,
+                    wire::CODE_ACTIONS,
+                    json!({}),
+                    Pending::CodeActions { view },
+                );
+            }
+        }
+        LspAction::ApplyCodeAction { view, index } => send(
+            state,
+            view,
+            wire::APPLY_CODE_ACTION,
+            json!({ "index": index }),
+            Pending::ApplyCodeAction,
+        ),
+        LspAction::Format(selection_only) => {
+            if let Some(view) = state.focused_view() {
+                send(
+                    state,
+                    view,
+                    wire::FORMAT,
+                    json!({ "selection_only": selection_only }),
+                    Pending::Format,
+                );
+            }
+        }
+        LspAction::Diagnostics => buffer_diagnostics_picker(state),
+        LspAction::WorkspaceDiagnostics => {
+            if let Some(view) = state.focused_view() {
+                send(
+                    state,
+                    view,
+                    wire::WORKSPACE_DIAGNOSTICS,
+                    json!({}),
+                    Pending::WorkspaceDiagnostics,
+                );
+            }
+        }
+        LspAction::NextDiagnostic(forward) => {
+            let Some(data) = state.focused_data() else {
+                return;
+            };
+            match next_from(&data.lsp.diagnostics, data.caret, forward) {
+                Some(d) => {
+                    let t = Target {
+                        path: None,
+                        line: d.line,
+                        col: d.col,
+                    };
+                    go(state, &t);
+                }
+                None => state.say("No diagnostics in this buffer"),
+            }
+        }
+        LspAction::Jump(target) => {
+            if let Some(h) = here(state) {
+                state.lsp.jumps.record(h);
+            }
+            go(state, &target);
+        }
+        LspAction::PopupKey(key) => popup_key(state, key),
+    }
+}
+
+/// Sends a request about `view` and remembers what its answer is for.
+fn send(state: &mut State, view: u64, method: &str, params: Value, pending: Pending) {
+    let id = state.request(view, method, params);
+    state.lsp.pending.insert(id, pending);
+}
+
+fn focused_caret(state: &State) -> Option<(u64, (usize, usize))> {
+    let view = state.focused_view()?;
+    Some((view, state.views.get(&view)?.caret))
+}
+
+/// Asks for completions at the focused caret (`explicit`: the user asked,
+/// so failures are worth a message).
+pub fn request_completion(state: &mut State, explicit: bool) {
+    if let Some(view) = state.focused_view() {
+        send(
+            state,
+            view,
+            wire::COMPLETION,
+            json!({}),
+            Pending::Completion { view, explicit },
+        );
+    }
+}
+
+/// Asks for the documentation of the selected completion item, once.
+pub fn resolve_selected(state: &mut State) {
+    let Some(c) = state.lsp.completion.as_mut() else {
+        return;
+    };
+    let Some(index) = c.selected_item() else {
+        return;
+    };
+    if c.docs.contains_key(&index) || c.asked.contains(&index) {
+        return;
+    }
+    c.asked.push(index);
+    let (view, completion) = (c.view, c.id);
+    send(
+        state,
+        view,
+        wire::RESOLVE_COMPLETION,
+        json!({ "index": index }),
+        Pending::Resolve { completion, index },
+    );
+}
+
+fn popup_key(state: &mut State, key: KeyEvent) {
+    if let Some(c) = state.lsp.completion.as_mut() {
+        match key.code {
+            KeyCode::Up => c.move_selection(-1),
+            KeyCode::Down => c.move_selection(1),
+            KeyCode::PageUp => c.move_selection(-10),
+            KeyCode::PageDown => c.move_selection(10),
+            KeyCode::Enter | KeyCode::Tab => {
+                let (view, index) = (c.view, c.selected_item());
+                state.lsp.completion = None;
+                if let Some(index) = index {
+                    send(
+                        state,
+                        view,
+                        wire::ACCEPT_COMPLETION,
+                        json!({ "index": index }),
+                        Pending::Accept,
+                    );
+                }
+                return;
+            }
+            _ => {
+                state.lsp.completion = None;
+                return;
+            }
+        }
+        resolve_selected(state);
+        return;
+    }
+    if key.code == KeyCode::Esc {
+        state.lsp.hover = None;
+    }
+}
+
+/// Where the focused caret is, as a jump target.
+fn here(state: &State) -> Option<Target> {
+    let view = state.focused_view()?;
+    let (line, col) = state.views.get(&view)?.caret;
+    Some(Target {
+        path: view_path(state, view),
+        line,
+        col,
+    })
+}
+
+/// Shows `target` in the focused pane (opening its file) with the caret there.
+pub fn go(state: &mut State, target: &Target) {
+    if let Some(path) = &target.path {
+        crate::app::update(state, Action::OpenPath(path.clone()));
+    }
+    if let Some(view) = state.focused_view() {
+        state.editor.edit(
+            view,
+            E::Gesture {
+                line: target.line,
+                col: target.col,
+                ty: GestureType::Select {
+                    granularity: SelectionGranularity::Point,
+                    multi: false,
+                },
+            },
+        );
+    }
+}
+
+/// The identifier around the focused caret (what rename starts from).
+fn word_at_caret(state: &State) -> Option<String> {
+    let data = state.focused_data()?;
+    let (line, col) = data.caret;
+    let text = &data.cache.get(line)?.text;
+    let col = col.min(text.len());
+    let start = text
+        .get(..col)?
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word_char(*c))
+        .last()
+        .map_or(col, |(i, _)| i);
+    let end = text
+        .get(col..)?
+        .char_indices()
+        .find(|(_, c)| !is_word_char(*c))
+        .map_or(text.len(), |(i, _)| col + i);
+    text.get(start..end).map(str::to_owned)
+}
+
+/// Opens a picker over the focused buffer's diagnostics.
+fn buffer_diagnostics_picker(state: &mut State) {
+    let Some(data) = state.focused_data() else {
+        return;
+    };
+    if data.lsp.diagnostics.is_empty() {
+        state.say("No diagnostics in this buffer");
+        return;
+    }
+    let rows = data
+        .lsp
+        .diagnostics
+        .iter()
+        .map(|d| PickerRow {
+            severity: Some(d.severity),
+            label: format!("{} {}", letter(d.severity), describe(d)),
+            detail: format!("{}:{}", d.line + 1, d.col + 1),
+            action: Action::Lsp(LspAction::Jump(Target {
+                path: data.path.clone(),
+                line: d.line,
+                col: d.col,
+            })),
+        })
+        .collect();
+    let shown = match &data.path {
+        Some(p) => p
+            .strip_prefix(&state.cwd)
+            .unwrap_or(p)
+            .display()
+            .to_string(),
+        None => data.title(),
+    };
+    let title = format!(" Diagnostics: {shown} ");
+    open_picker(state, title, rows);
+}
+
+/// Pushes a picker overlay.
+pub fn open_picker(state: &mut State, title: String, rows: Vec<PickerRow>) {
+    state
+        .overlays
+        .push(Overlay::Lsp(LspOverlay::Picker(LspPicker::new(
+            title, rows,
+        ))));
+}
+
+/// What a goto kind is called in messages.
+pub fn goto_name(kind: GotoKind) -> &'static str {
+    match kind {
+        GotoKind::Definition => "definition",
+        GotoKind::Declaration => "declaration",
+        GotoKind::TypeDefinition => "type definition",
+        GotoKind::Implementation => "implementation",
+        GotoKind::References => "references",
+    }
+}

@@ -1,0 +1,359 @@
+//! The client's extension runtime: the [`Manager`] (with [`ClientServices`] as the
+//! host services), the motif panes' clients, and the permission prompt.
+//!
+//! The loop calls [`start`] once and feeds what arrives on its receiver to
+//! [`on_event`]; input calls [`route_key`]; `update` calls [`apply`]; drawing calls
+//! [`draw_prompt`] last. "Extensions: open the motif panes" (`ext_open_motifs`)
+//! opens a pane for every enabled motif, asking for permissions first when needed.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use symphony_conductor::extension_bridge::ExtensionCatalog;
+use symphony_extensions::view::View;
+use symphony_extensions::{ExtensionType, Host, HostConfig, Manager, StartOutcome};
+use tokio::sync::mpsc;
+
+use super::services::{ClientServices, HostCall, answer};
+use super::{MotifClient, MotifPane, MotifRequest};
+use crate::action::Action;
+use crate::app::State;
+use crate::grant::{GrantAnswer, GrantPrompt};
+use crate::panes::{PaneKind, SplitDir};
+
+/// How long a motif may take to start before its pane shows the reason.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the runtime tells the loop.
+#[derive(Debug)]
+pub enum MotifEvent {
+    /// An extension's permission-checked request for the client.
+    Host(HostCall),
+    /// A motif's answer to `render` or `key`.
+    View {
+        /// The extension.
+        ext: String,
+        /// Its view, or why there is none.
+        answer: Result<View, String>,
+    },
+}
+
+/// The extensions part of the client state.
+#[derive(Default)]
+pub struct MotifState {
+    runtime: Option<Runtime>,
+    /// The permission prompt on screen, if any (it takes every key).
+    pub prompt: Option<GrantPrompt>,
+    /// Extensions waiting for their prompt.
+    waiting: Vec<String>,
+}
+
+impl std::fmt::Debug for MotifState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MotifState")
+            .field("running", &self.runtime.is_some())
+            .field("prompt", &self.prompt)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Runtime {
+    manager: Manager,
+    /// Instrument and operator extensions started with the client, for the Conductor.
+    catalog: ExtensionCatalog,
+    clients: BTreeMap<String, MotifClient>,
+    tx: mpsc::UnboundedSender<MotifEvent>,
+}
+
+/// Starts the runtime for the state's workspace (inside tokio): discovers the
+/// extensions, reads their settings; returns the events for [`on_event`]. On a bad
+/// settings file the runtime stays off and the user is told.
+pub fn start(state: &mut State) -> mpsc::UnboundedReceiver<MotifEvent> {
+    let found = crate::extensions::discover_all(Some(&state.cwd));
+    for p in &found.problems {
+        tracing::warn!("extension problem: {p}");
+    }
+    match crate::extensions::settings_path() {
+        Some(settings) => start_with(state, found.extensions, settings),
+        None => mpsc::unbounded_channel().1,
+    }
+}
+
+/// [`start`] with these manifests (in load order) and this settings file.
+pub fn start_with(
+    state: &mut State,
+    manifests: Vec<symphony_extensions::Manifest>,
+    settings: std::path::PathBuf,
+) -> mpsc::UnboundedReceiver<MotifEvent> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (services, mut calls) = ClientServices::new(state.cwd.clone());
+    let host = Host::with_services(
+        HostConfig::new(state.cwd.clone()),
+        std::sync::Arc::new(services),
+    );
+    let mut manager = match Manager::new(host, manifests, settings) {
+        Ok(m) => m,
+        Err(e) => {
+            state.error(format!("extensions are off: {e}"));
+            return rx;
+        }
+    };
+    let fwd = tx.clone();
+    tokio::spawn(async move {
+        while let Some(call) = calls.recv().await {
+            if fwd.send(MotifEvent::Host(call)).is_err() {
+                return;
+            }
+        }
+    });
+    // Instruments and operators the user granted start now (the Conductor's pool
+    // and workflows take them from the catalog); the others ask first.
+    let (catalog, notices) = ExtensionCatalog::start_all(&mut manager);
+    for n in &notices {
+        tracing::info!("{n}");
+    }
+    state
+        .motifs
+        .waiting
+        .extend(catalog.needs_grant().iter().cloned());
+    state.motifs.runtime = Some(Runtime {
+        manager,
+        catalog,
+        clients: BTreeMap::new(),
+        tx,
+    });
+    next_prompt(state);
+    rx
+}
+
+/// Starts the Conductor as `crate::conductor::start` does, with the catalog's
+/// instrument extensions in its pool (call after [`start`]).
+pub fn start_conductor(
+    state: &State,
+) -> Result<
+    (
+        symphony_conductor::conductor::Conductor,
+        mpsc::UnboundedReceiver<symphony_conductor::events::ConductorEvent>,
+    ),
+    symphony_conductor::conductor::ConductorError,
+> {
+    let (config, factory) = conductor_setup(state);
+    symphony_conductor::conductor::Conductor::start_with(config, factory)
+}
+
+/// What [`start_conductor`] starts the Conductor with, prepared on the caller's thread so
+/// the start itself (which opens the artifact store) can run on a blocking thread.
+pub fn conductor_setup(
+    state: &State,
+) -> (
+    symphony_conductor::conductor::ConductorConfig,
+    symphony_conductor::conductor::InstrumentFactory,
+) {
+    use symphony_conductor::conductor::default_factory;
+    let mut config = state.config.conductor.clone();
+    if let Some(dir) = crate::conductor::artifacts_dir() {
+        config.store_dir = dir;
+    }
+    let factory = match state.motifs.catalog() {
+        Some(catalog) => catalog.install(&mut config, default_factory()),
+        None => default_factory(),
+    };
+    (config, factory)
+}
+
+impl MotifState {
+    /// The instrument and operator extensions started with the client: give it to
+    /// the Conductor (`catalog.install(&mut config, default_factory())`, then
+    /// `Conductor::start_with`). `None` when extensions are off.
+    pub fn catalog(&self) -> Option<&ExtensionCatalog> {
+        self.runtime.as_ref().map(|r| &r.catalog)
+    }
+}
+
+/// Applies what the runtime reported.
+pub fn on_event(state: &mut State, event: MotifEvent) {
+    match event {
+        MotifEvent::Host(call) => answer(state, call),
+        MotifEvent::View { ext, answer } => {
+            for pane in state.windows.panes.values_mut() {
+                if let PaneKind::Motif(m) = pane
+                    && m.ext_id == ext
+                {
+                    m.apply(answer.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The action for a key when the prompt is up or a motif pane has the focus.
+pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
+    if state.motifs.prompt.is_some() {
+        return Some(Action::ExtensionKey(*key));
+    }
+    if !matches!(state.windows.focused(), Some(PaneKind::Motif(_))) || state.prefix_pending {
+        return None;
+    }
+    // Chords go through the keymap first (the prefix, Ctrl-Q still work).
+    let chord = key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        || matches!(key.code, KeyCode::F(_));
+    if chord && let Some(a) = state.config.keymap.lookup(key) {
+        return Some(a.clone());
+    }
+    Some(Action::ExtensionKey(*key))
+}
+
+/// Handles the extension actions; false for any other action.
+pub fn apply(state: &mut State, action: &Action) -> bool {
+    match action {
+        Action::ExtensionKey(key) => {
+            if state.motifs.prompt.is_some() {
+                prompt_key(state, key);
+            } else {
+                motif_key(state, key);
+            }
+            true
+        }
+        Action::ExtOpenMotifs => {
+            open_motifs(state);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Draws the permission prompt, if one is up, over `area`; true when it did (the
+/// terminal cursor is then hidden).
+pub fn draw_prompt(state: &State, area: Rect, buf: &mut Buffer) -> bool {
+    match &state.motifs.prompt {
+        Some(p) => {
+            crate::grant::render(p, area, buf);
+            true
+        }
+        None => false,
+    }
+}
+
+fn send(state: &State, ext: &str, request: MotifRequest) {
+    let Some(rt) = &state.motifs.runtime else {
+        return;
+    };
+    let Some(client) = rt.clients.get(ext).cloned() else {
+        return;
+    };
+    let tx = rt.tx.clone();
+    let ext = ext.to_string();
+    tokio::spawn(async move {
+        let answer = match client.ready(START_TIMEOUT).await {
+            Ok(()) => client.send(request).await,
+            Err(e) => Err(format!("{ext} did not start: {e}")),
+        };
+        let _ = tx.send(MotifEvent::View { ext, answer });
+    });
+}
+
+fn motif_key(state: &mut State, key: &KeyEvent) {
+    let Some(PaneKind::Motif(pane)) = state.windows.focused_mut() else {
+        return;
+    };
+    let ext = pane.ext_id.clone();
+    if let Some(req) = pane.key_request(key) {
+        send(state, &ext, req);
+    }
+}
+
+fn prompt_key(state: &mut State, key: &KeyEvent) {
+    let Some(prompt) = state.motifs.prompt.clone() else {
+        return;
+    };
+    let Some(answer) = prompt.handle_key(key) else {
+        return;
+    };
+    state.motifs.prompt = None;
+    if let Some(rt) = &mut state.motifs.runtime {
+        match prompt.apply(answer, &mut rt.manager) {
+            Ok(Some(outcome)) => started(state, &prompt.id, outcome),
+            Ok(None) => state.say(format!("{}: permissions refused; not started", prompt.id)),
+            Err(e) => state.error(format!("could not save the grant: {e}")),
+        }
+    }
+    if answer == GrantAnswer::Allow || !state.motifs.waiting.is_empty() {
+        next_prompt(state);
+    }
+}
+
+fn next_prompt(state: &mut State) {
+    while state.motifs.prompt.is_none() && !state.motifs.waiting.is_empty() {
+        let id = state.motifs.waiting.remove(0);
+        open_one(state, &id);
+    }
+}
+
+fn open_motifs(state: &mut State) {
+    let Some(rt) = &state.motifs.runtime else {
+        state.say("Extensions are not running");
+        return;
+    };
+    let ids: Vec<String> = rt
+        .manager
+        .of_type(ExtensionType::Motif)
+        .filter(|m| rt.manager.config().is_enabled(&m.id))
+        .map(|m| m.id.clone())
+        .collect();
+    if ids.is_empty() {
+        state.say("No motif extensions found");
+        return;
+    }
+    state.motifs.waiting.extend(ids);
+    next_prompt(state);
+}
+
+/// Starts `id`; asks for permissions first if needed.
+fn open_one(state: &mut State, id: &str) {
+    let Some(rt) = &mut state.motifs.runtime else {
+        return;
+    };
+    let outcome = rt.manager.start(id);
+    if let Some(prompt) = GrantPrompt::for_outcome(&rt.manager, &outcome) {
+        state.motifs.prompt = Some(prompt);
+        return;
+    }
+    started(state, id, outcome);
+}
+
+/// Opens (or focuses) the pane of a started motif and asks for its view.
+fn started(state: &mut State, id: &str, outcome: StartOutcome) {
+    let handle = match outcome {
+        StartOutcome::Started(h) | StartOutcome::AlreadyRunning(h) => h,
+        StartOutcome::Disabled => return state.say(format!("{id} is disabled")),
+        other => return state.error(format!("{id} did not start: {other:?}")),
+    };
+    if handle.manifest().kind != ExtensionType::Motif {
+        if let Some(rt) = &mut state.motifs.runtime {
+            rt.catalog.add(handle);
+        }
+        return state.say(format!(
+            "{id} started; AI commands can use it from the next start"
+        ));
+    }
+    if let Some(rt) = &mut state.motifs.runtime {
+        rt.clients.insert(id.to_string(), MotifClient::new(handle));
+    }
+    let open = state
+        .windows
+        .panes
+        .values()
+        .any(|p| matches!(p, PaneKind::Motif(m) if m.ext_id == id));
+    if !open {
+        state
+            .windows
+            .split(SplitDir::Horizontal, PaneKind::Motif(MotifPane::new(id)));
+    }
+    let pane = MotifPane::new(id);
+    send(state, id, pane.render_request());
+}

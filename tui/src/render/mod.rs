@@ -1,0 +1,8 @@
+//! Writing frames to the terminal: [`Output`], a ratatui backend that keeps
+//! the last frame to send fewer bytes (row shifts with ICH/DCH, SGR changes
+//! only, cursor moves only when needed), and [`sgr`], its colour encoder.
+
+pub mod output;
+pub mod sgr;
+
+pub use output::Output;

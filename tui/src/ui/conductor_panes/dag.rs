@@ -1,0 +1,120 @@
+//! The DAG pane: runs (newest first) as trees of nodes with state glyphs,
+//! a progress bar (finished / all nodes), the elapsed time, and tokens/s of
+//! running model nodes; the selected row is what Esc / r / Enter act on.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use symphony_conductor::events::{NodeStatus, RunOutcome};
+
+use super::{duration, title};
+use crate::app::State;
+use crate::conductor::keys::dag_rows;
+use crate::conductor::{DagPane, RunView};
+
+/// The glyph and colour of a node state.
+pub(crate) fn glyph(status: &NodeStatus) -> (&'static str, Color) {
+    match status {
+        NodeStatus::Pending => ("○", Color::DarkGray),
+        NodeStatus::Running { .. } => ("◐", Color::Yellow),
+        NodeStatus::Done => ("✓", Color::Green),
+        NodeStatus::Failed(_) => ("✗", Color::Red),
+        NodeStatus::Cancelled => ("⊘", Color::Magenta),
+        NodeStatus::Skipped => ("-", Color::DarkGray),
+    }
+}
+
+fn bar(done: usize, total: usize, cells: usize) -> String {
+    let full = (done * cells).checked_div(total).unwrap_or(0);
+    format!("{}{}", "█".repeat(full), "░".repeat(cells - full))
+}
+
+fn run_header(run: &RunView, now: std::time::Instant) -> (String, Color) {
+    let (done, total) = run.progress();
+    let (state, color) = match &run.outcome {
+        None => ("running".to_owned(), Color::Yellow),
+        Some(RunOutcome::Succeeded) => ("done".to_owned(), Color::Green),
+        Some(RunOutcome::Failed(m)) => (format!("failed: {m}"), Color::Red),
+        Some(RunOutcome::Cancelled) => ("cancelled".to_owned(), Color::Magenta),
+    };
+    (
+        format!(
+            "#{} {}  {} {done}/{total}  {}  {state}",
+            run.id.0,
+            run.title,
+            bar(done, total, 10),
+            duration(run.elapsed(now)),
+        ),
+        color,
+    )
+}
+
+pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, buf: &mut Buffer) {
+    let c = &state.conductor;
+    let head = format!(
+        " DAG · {} run{} · Esc cancel · r retry · Enter output ",
+        c.runs.len(),
+        if c.runs.len() == 1 { "" } else { "s" }
+    );
+    title(buf, rect, &head, focused);
+    let width = usize::from(rect.width);
+    let height = usize::from(rect.height.saturating_sub(1));
+    if c.runs.is_empty() {
+        buf.set_stringn(
+            rect.x,
+            rect.y + 1,
+            "No AI runs yet.",
+            width,
+            Style::default().fg(Color::DarkGray),
+        );
+        return;
+    }
+    let rows = dag_rows(state);
+    let selected = pane.selected.min(rows.len().saturating_sub(1));
+    let first = selected.saturating_sub(height.saturating_sub(1));
+    let now = c.now();
+    for (i, (run_id, node)) in rows.iter().enumerate().skip(first).take(height) {
+        let y = rect.y + 1 + (i - first) as u16;
+        let Some(run) = c.run(*run_id) else { continue };
+        let (text, color) = match node {
+            None => run_header(run, now),
+            Some(n) => {
+                let Some(node) = run.nodes.get(*n) else {
+                    continue;
+                };
+                let (g, color) = glyph(&node.status);
+                let mut s = format!(
+                    "{}{g} {} ({}",
+                    "  ".repeat(node.depth + 1),
+                    node.info.id,
+                    node.info.kind
+                );
+                if let Some(inst) = &node.info.instrument {
+                    s.push_str(&format!(", {inst}"));
+                }
+                s.push(')');
+                match &node.status {
+                    NodeStatus::Running { attempt } => {
+                        if *attempt > 1 {
+                            s.push_str(&format!("  attempt {attempt}"));
+                        }
+                        if let Some(tps) = node.tokens_per_second {
+                            s.push_str(&format!("  {tps:.1} tok/s"));
+                        }
+                    }
+                    NodeStatus::Failed(reason) => s.push_str(&format!("  {reason}")),
+                    _ => {}
+                }
+                (s, color)
+            }
+        };
+        let mut style = Style::default().fg(color);
+        if node.is_none() {
+            style = style.add_modifier(Modifier::BOLD);
+        }
+        if i == selected && focused {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        buf.set_stringn(rect.x, y, text, width, style);
+    }
+}
