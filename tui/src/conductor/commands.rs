@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use symphony_conductor::command::{AiCommand, EditorContext, SelectionContext};
+use symphony_conductor::command::{AiCommand, DiagnosticContext, EditorContext, SelectionContext};
 
 use super::panes::{AiPane, ArtifactsPane, DagPane, PoolPane};
 use super::{ChatEntry, ChatRole, EditorRequest, PendingCommand};
@@ -243,7 +243,7 @@ pub fn launch(state: &mut State) {
 
 /// The editor answered `symphony.review.snapshot`.
 pub fn on_snapshot(state: &mut State, view: u64, result: Result<Value, String>) {
-    let context = match result {
+    let mut context = match result {
         Ok(v) => context_from_snapshot(&v, state.cwd.clone()),
         Err(e) => {
             state.say(format!(
@@ -252,6 +252,9 @@ pub fn on_snapshot(state: &mut State, view: u64, result: Result<Value, String>) 
             context_from_cache(state, view)
         }
     };
+    if let Some(data) = state.views.get(&view) {
+        context.diagnostics = diagnostics_context(&data.lsp.diagnostics);
+    }
     if let Some(p) = state.conductor.pending.as_mut()
         && p.view == Some(view)
         && p.context.is_none()
@@ -259,6 +262,27 @@ pub fn on_snapshot(state: &mut State, view: u64, result: Result<Value, String>) 
         p.context = Some(context);
     }
     launch(state);
+}
+
+/// The language server's diagnostics of the view, as "fix the diagnostics" reads them.
+pub fn diagnostics_context(
+    diagnostics: &[symphony_protocol::xi::lsp::Diagnostic],
+) -> Vec<DiagnosticContext> {
+    use symphony_protocol::xi::lsp::Severity;
+    diagnostics
+        .iter()
+        .map(|d| DiagnosticContext {
+            line: d.line,
+            severity: match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Information => "information",
+                Severity::Hint => "hint",
+            }
+            .to_owned(),
+            message: d.message.clone(),
+        })
+        .collect()
 }
 
 /// An [`EditorContext`] from the snapshot reply (see the review contract).
@@ -361,4 +385,30 @@ pub fn note(state: &mut State, role: ChatRole, text: impl Into<String>) {
         run: None,
         node: None,
     });
+}
+
+#[cfg(test)]
+mod diagnostics_tests {
+    use symphony_protocol::xi::lsp::{Diagnostic, Severity};
+
+    use super::diagnostics_context;
+
+    #[test]
+    fn fix_diagnostics_reads_the_language_servers_diagnostics() {
+        let d = Diagnostic {
+            line: 3,
+            col: 4,
+            end_line: 3,
+            end_col: 9,
+            severity: Severity::Error,
+            message: "undefined name 'foo'".into(),
+            source: Some("pyflakes".into()),
+            code: None,
+        };
+        let got = diagnostics_context(&[d]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].line, 3);
+        assert_eq!(got[0].severity, "error");
+        assert_eq!(got[0].message, "undefined name 'foo'");
+    }
 }
