@@ -241,6 +241,8 @@ pub enum Action {
     AiCommitMessage,
     /// AI: chat about the current file (focuses the AI pane's prompt).
     AiChat,
+    /// AI: run a user workflow from config.toml (asks for its name and instruction).
+    AiWorkflow,
     /// AI: cancel the latest running run.
     AiCancelRun,
     /// Open (or focus) the AI pane.
@@ -492,6 +494,7 @@ bindable! {
     AiDocComments => "ai_doc_comments", "AI: add doc comments";
     AiCommitMessage => "ai_commit_message", "AI: write a commit message";
     AiChat => "ai_chat", "AI: chat about this file";
+    AiWorkflow => "ai_workflow", "AI: run a user workflow (NAME [instruction])";
     AiCancelRun => "ai_cancel_run", "AI: cancel the running command";
     OpenAiPane => "open_ai_pane", "Open the AI pane";
     OpenDagPane => "open_dag_pane", "Open the DAG pane (AI runs)";

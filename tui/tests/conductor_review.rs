@@ -308,3 +308,43 @@ fn without_the_snapshot_method_the_context_comes_from_the_line_cache() {
     assert_eq!(ctx.file_text, text());
     assert_eq!(ctx.revision, None);
 }
+
+/// A user workflow from config.toml runs from a key: the AI pane lists them, the prompt takes
+/// the name and an instruction, and the Conductor gets `AiCommand::Workflow` with the context.
+#[test]
+fn a_user_workflow_runs_by_name_with_its_instruction() {
+    let mut f = fixture(100, 30);
+    f.conductor.canned.lock().expect("canned").workflows =
+        vec![("tidy".into(), Some("shorten the selection".into()))];
+    update(&mut f.state, Action::AiWorkflow);
+    let sent = requests(&f.port);
+    let [(snap_id, method, _)] = sent.as_slice() else {
+        panic!("one snapshot request: {sent:?}");
+    };
+    assert_eq!(method, "symphony.review.snapshot");
+    let shown = screen(&f.state);
+    assert!(shown.contains("tidy: shorten the selection"), "{shown}");
+    assert!(
+        shown.contains("Workflow (name, then instruction)"),
+        "{shown}"
+    );
+    for c in "tidy keep it short".chars() {
+        press(&mut f.state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut f.state, KeyCode::Enter, KeyModifiers::NONE);
+    let snapshot = json!({"revision": 3, "text": text(), "path": null, "language": "Rust",
+        "selection": null, "cursor": 0});
+    reply(&mut f.state, *snap_id, Ok(snapshot));
+    let calls = std::mem::take(&mut *f.conductor.calls.lock().expect("calls"));
+    let [ConductorCall::Run(command, ctx, _)] = calls.as_slice() else {
+        panic!("one run: {calls:?}");
+    };
+    assert_eq!(
+        *command,
+        AiCommand::Workflow {
+            name: "tidy".into(),
+            instruction: Some("keep it short".into())
+        }
+    );
+    assert_eq!(ctx.revision, Some(3));
+}

@@ -31,18 +31,24 @@ pub enum CommandKind {
     CommitMessage,
     /// Chat.
     Chat,
+    /// A user workflow: the typed text is `NAME [instruction]`.
+    Workflow,
 }
 
 impl CommandKind {
     /// Whether the user types something first (instruction, message).
     pub fn needs_text(self) -> bool {
-        matches!(self, CommandKind::Refactor | CommandKind::Chat)
+        matches!(
+            self,
+            CommandKind::Refactor | CommandKind::Chat | CommandKind::Workflow
+        )
     }
 
     /// The prompt shown before the typed text.
     pub fn prompt(self) -> &'static str {
         match self {
             CommandKind::Refactor => "Refactor how? ",
+            CommandKind::Workflow => "Workflow (name, then instruction): ",
             _ => "> ",
         }
     }
@@ -59,6 +65,7 @@ impl CommandKind {
                 message: text,
                 conversation,
             },
+            CommandKind::Workflow => workflow_command(&text),
         }
     }
 }
@@ -74,6 +81,10 @@ pub fn apply(state: &mut State, action: &Action) -> bool {
         Action::AiDocComments => CommandKind::DocComments,
         Action::AiCommitMessage => CommandKind::CommitMessage,
         Action::AiChat => CommandKind::Chat,
+        Action::AiWorkflow => {
+            list_workflows(state);
+            CommandKind::Workflow
+        }
         Action::AiCancelRun => {
             cancel_latest(state);
             return true;
@@ -114,6 +125,41 @@ pub fn apply(state: &mut State, action: &Action) -> bool {
     };
     start(state, kind);
     true
+}
+
+/// `NAME [instruction]` typed at the workflow prompt.
+fn workflow_command(text: &str) -> AiCommand {
+    let text = text.trim();
+    let (name, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let rest = rest.trim();
+    AiCommand::Workflow {
+        name: name.to_owned(),
+        instruction: (!rest.is_empty()).then(|| rest.to_owned()),
+    }
+}
+
+/// Says in the AI pane which user workflows there are, before the prompt asks for one.
+fn list_workflows(state: &mut State) {
+    let Some(port) = &state.conductor.port else {
+        return;
+    };
+    let flows = port.workflows();
+    let text = if flows.is_empty() {
+        "No [[workflows]] in config.toml (symphony --print-default-config shows how).".to_owned()
+    } else {
+        let rows: Vec<String> = flows
+            .iter()
+            .map(|(name, about)| match about {
+                Some(a) => format!("  {name}: {a}"),
+                None => format!("  {name}"),
+            })
+            .collect();
+        format!(
+            "Workflows (type the name, then an instruction if it uses one):\n{}",
+            rows.join("\n")
+        )
+    };
+    note(state, ChatRole::Notice, text);
 }
 
 /// Keeps the last focused editor view (commands run from a Conductor pane read it).
@@ -392,6 +438,25 @@ mod diagnostics_tests {
     use symphony_protocol::xi::lsp::{Diagnostic, Severity};
 
     use super::diagnostics_context;
+
+    #[test]
+    fn the_workflow_prompt_takes_a_name_then_an_instruction() {
+        use symphony_conductor::command::AiCommand;
+        assert_eq!(
+            super::workflow_command("  tidy  make it shorter "),
+            AiCommand::Workflow {
+                name: "tidy".into(),
+                instruction: Some("make it shorter".into())
+            }
+        );
+        assert_eq!(
+            super::workflow_command("lint"),
+            AiCommand::Workflow {
+                name: "lint".into(),
+                instruction: None
+            }
+        );
+    }
 
     #[test]
     fn fix_diagnostics_reads_the_language_servers_diagnostics() {

@@ -31,9 +31,16 @@ pub trait ConductorPort {
     fn pool(&self) -> Vec<InstrumentStatus>;
     /// Stored conversations, newest first.
     fn conversations(&self) -> Vec<ArtifactHit>;
+    /// The user workflows from config.toml: name and description.
+    fn workflows(&self) -> Vec<(String, Option<String>)> {
+        Vec::new()
+    }
 }
 
 impl ConductorPort for Conductor {
+    fn workflows(&self) -> Vec<(String, Option<String>)> {
+        Conductor::workflows(self)
+    }
     fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
         Conductor::run(self, command, context)
     }
@@ -103,6 +110,8 @@ pub struct Canned {
     pub pool: Vec<InstrumentStatus>,
     /// What `conversations` returns.
     pub conversations: Vec<ArtifactHit>,
+    /// What `workflows` returns.
+    pub workflows: Vec<(String, Option<String>)>,
 }
 
 /// A Conductor that records calls and answers from [`Canned`] (tests, benches).
@@ -132,6 +141,9 @@ impl RecordingConductor {
 }
 
 impl ConductorPort for RecordingConductor {
+    fn workflows(&self) -> Vec<(String, Option<String>)> {
+        self.canned(|c| c.workflows.clone()).unwrap_or_default()
+    }
     fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
         let n = self
             .calls

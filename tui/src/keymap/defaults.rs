@@ -131,5 +131,6 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("D", "ai_doc_comments"),
     ("M", "ai_commit_message"),
     ("C", "ai_chat"),
+    ("W", "ai_workflow"),
     ("K", "ai_cancel_run"),
 ];
