@@ -4,7 +4,6 @@
 //! (stop_reason, usage), message_stop, ping, error.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
@@ -13,7 +12,7 @@ use tokio::sync::mpsc;
 use super::http::{HttpClient, join_url, json_error_message, merge_extra, secret_header};
 use super::secret::{ApiKey, key_from_config};
 use super::sse::{SseEvent, SseParser};
-use super::stream::{Collector, Decoded, Decoder, finish_reason, read_stream};
+use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
     CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
     InstrumentEvent, InstrumentKind, Result, Role,
@@ -124,23 +123,20 @@ impl Instrument for AnthropicInstrument {
     ) -> CallFuture {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let started = Instant::now();
             let body = inner.body(&request);
             let headers = inner.headers()?;
             tracing::debug!(instrument = %inner.name, url = %inner.url, "anthropic call");
-            let response = inner
+            inner
                 .http
-                .post_stream(&inner.url, &headers, &body, &events, &cancel)
-                .await?;
-            let collector = Collector::new(events, started);
-            read_stream(
-                response,
-                AnthropicDecoder::default(),
-                collector,
-                inner.http.idle_timeout,
-                &cancel,
-            )
-            .await
+                .stream_call(
+                    &inner.url,
+                    &headers,
+                    &body,
+                    AnthropicDecoder::default(),
+                    events,
+                    &cancel,
+                )
+                .await
         })
     }
 }

@@ -3,7 +3,7 @@
 //! connection, retries with exponential backoff on 429 / 5xx (honouring `Retry-After`),
 //! and error messages taken from the server's own JSON.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Response, StatusCode};
@@ -11,8 +11,9 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::secret::ApiKey;
+use super::stream::{Collector, Decoder, read_stream};
 use crate::instrument::{
-    CancellationToken, InstrumentConfig, InstrumentError, InstrumentEvent, Result,
+    CancellationToken, Completion, InstrumentConfig, InstrumentError, InstrumentEvent, Result,
 };
 
 /// First retry wait when the server gives no `Retry-After`; doubles each attempt.
@@ -59,6 +60,31 @@ impl HttpClient {
 
     /// POSTs `body` as JSON and returns the response once it has a success status,
     /// retrying 429 and 5xx answers. Cancelling drops the request at once.
+    /// One streamed call: POSTs `body` (with retries) and decodes the answer with
+    /// `decoder` into `events` until it ends, times out or `cancel` fires.
+    pub(crate) async fn stream_call<D: Decoder>(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        body: &Value,
+        decoder: D,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: &CancellationToken,
+    ) -> Result<Completion> {
+        let started = Instant::now();
+        let response = self
+            .post_stream(url, headers, body, &events, cancel)
+            .await?;
+        read_stream(
+            response,
+            decoder,
+            Collector::new(events, started),
+            self.idle_timeout,
+            cancel,
+        )
+        .await
+    }
+
     pub(crate) async fn post_stream(
         &self,
         url: &str,

@@ -4,7 +4,7 @@
 //! and unloads.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use super::http::{HttpClient, join_url, json_error_message, merge_extra};
 use super::ndjson::NdjsonParser;
-use super::stream::{Collector, Decoded, Decoder, finish_reason, read_stream};
+use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
     CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
     InstrumentError, InstrumentEvent, InstrumentKind, Result,
@@ -180,23 +180,14 @@ impl Instrument for OllamaInstrument {
     ) -> CallFuture {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let started = Instant::now();
             let url = join_url(&inner.base, "/api/chat");
             let body = inner.body(&request);
             tracing::debug!(instrument = %inner.name, %url, "ollama call");
-            let response = inner
+            let decoder = OllamaDecoder::default();
+            inner
                 .http
-                .post_stream(&url, &HeaderMap::new(), &body, &events, &cancel)
-                .await?;
-            let collector = Collector::new(events, started);
-            read_stream(
-                response,
-                OllamaDecoder::default(),
-                collector,
-                inner.http.idle_timeout,
-                &cancel,
-            )
-            .await
+                .stream_call(&url, &HeaderMap::new(), &body, decoder, events, &cancel)
+                .await
         })
     }
 }

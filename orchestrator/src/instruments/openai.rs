@@ -3,7 +3,6 @@
 //! the usage chunk (`stream_options.include_usage`), `data: [DONE]`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -12,7 +11,7 @@ use tokio::sync::mpsc;
 use super::http::{HttpClient, join_url, json_error_message, merge_extra, secret_header};
 use super::secret::{ApiKey, key_from_config};
 use super::sse::{SseEvent, SseParser};
-use super::stream::{Collector, Decoded, Decoder, finish_reason, read_stream};
+use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
     CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
     InstrumentEvent, InstrumentKind, Result,
@@ -103,23 +102,20 @@ impl Instrument for OpenAiInstrument {
     ) -> CallFuture {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let started = Instant::now();
             let body = inner.body(&request);
             let headers = inner.headers()?;
             tracing::debug!(instrument = %inner.name, url = %inner.url, "openai call");
-            let response = inner
+            inner
                 .http
-                .post_stream(&inner.url, &headers, &body, &events, &cancel)
-                .await?;
-            let collector = Collector::new(events, started);
-            read_stream(
-                response,
-                OpenAiDecoder::default(),
-                collector,
-                inner.http.idle_timeout,
-                &cancel,
-            )
-            .await
+                .stream_call(
+                    &inner.url,
+                    &headers,
+                    &body,
+                    OpenAiDecoder::default(),
+                    events,
+                    &cancel,
+                )
+                .await
         })
     }
 }
