@@ -189,7 +189,12 @@ impl Drop for Pty {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
             }
-            let _ = self.read(Duration::from_millis(50));
+            // The program may be gone already (its output closed): no panic here.
+            if let Err(RecvTimeoutError::Disconnected) =
+                self.output.recv_timeout(Duration::from_millis(50))
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -126,6 +126,9 @@ pub struct State {
     pub overlays: Vec<Overlay>,
     /// The prefix key was pressed; the next key is a pane/window command.
     pub prefix_pending: bool,
+    /// The loop drew the next action's keystroke ahead of `update` (which
+    /// then does not predict it again).
+    pub echo_predicted: bool,
     /// The message shown at the bottom.
     pub message: Option<Message>,
     /// The editor process's state, for the status line.
@@ -193,6 +196,7 @@ impl State {
             size: (80, 24),
             overlays: Vec::new(),
             prefix_pending: false,
+            echo_predicted: false,
             message: None,
             editor_status: "starting".into(),
             clipboard: None,

@@ -6,9 +6,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossterm::event::EventStream;
-use futures::StreamExt;
-use ratatui::Terminal;
+use ratatui::layout::Rect;
+
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -21,11 +20,11 @@ use crate::action::Action;
 use crate::config::{Config, ConfigError};
 use crate::overlays::pickers::list_files;
 use crate::panes::{EditorPane, PaneKind};
-use crate::render::Output;
+use crate::render::{Output, Screen};
 use crate::session::{EditorSession, EditorTarget};
-use crate::terminal::TerminalGuard;
+use crate::terminal::{TerminalGuard, TerminalInput};
 use crate::ui::colors::ColorMode;
-use crate::ui::draw_screen;
+use crate::ui::{draw_echo, draw_screen, echo_damage};
 
 /// The longest a change waits for its frame while events keep arriving.
 const MAX_FRAME_DELAY: Duration = Duration::from_millis(16);
@@ -78,55 +77,61 @@ pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> S
     state
 }
 
-/// Draws one frame and hands pending clipboard text to the terminal.
-///
-/// Like ratatui's `Terminal::draw`, but the cursor's show/hide sequence is
-/// only written when its visibility changes, and through [`Output`] (row
-/// shifts, short SGR): fewer bytes per keystroke.
-fn draw_frame(
-    terminal: &mut Terminal<Output<io::Stdout>>,
-    state: &mut State,
-    cursor_shown: &mut Option<bool>,
-) -> anyhow::Result<()> {
+/// Draws one whole frame and hands pending clipboard text to the terminal.
+fn draw_frame(screen: &mut Screen<io::Stdout>, state: &mut State) -> anyhow::Result<()> {
     let started = Instant::now();
-    let bytes_before = terminal.backend().bytes_written();
-    terminal.autoresize()?;
-    let mut frame = terminal.get_frame();
-    let cursor = draw_screen(state, &mut frame);
-    let drawn = started.elapsed();
-    terminal.flush()?;
-    let diffed = started.elapsed();
-    match cursor {
-        None => {
-            if *cursor_shown != Some(false) {
-                terminal.hide_cursor()?;
-                *cursor_shown = Some(false);
-            }
-        }
-        Some(pos) => {
-            if *cursor_shown != Some(true) {
-                terminal.show_cursor()?;
-                *cursor_shown = Some(true);
-            }
-            terminal.set_cursor_position(pos)?;
-        }
+    let bytes_before = screen.backend().bytes_written();
+    screen.draw(|area, buf| draw_screen(state, area, buf))?;
+    write_osc52(screen, state)?;
+    tracing::trace!(
+        us = started.elapsed().as_micros() as u64,
+        bytes = screen.backend().bytes_written() - bytes_before,
+        "frame drawn"
+    );
+    Ok(())
+}
+
+/// Draws a keystroke echoed ahead of the core: only the caret's row and the
+/// status line (`caret_row_only`: the caret's row, the first thing a key
+/// shows), when nothing else can be on them. Returns false when the whole
+/// frame must be drawn instead.
+fn draw_echo_rows(
+    screen: &mut Screen<io::Stdout>,
+    state: &mut State,
+    caret_row_only: bool,
+) -> anyhow::Result<bool> {
+    let started = Instant::now();
+    let Some([row, status]) = echo_damage(state, screen.area()) else {
+        return Ok(false);
+    };
+    let rows: &[Rect] = if caret_row_only {
+        &[row]
+    } else {
+        &[row, status]
+    };
+    let bytes_before = screen.backend().bytes_written();
+    if !screen.draw_rows(rows, |area, buf| draw_echo(state, area, rows, buf))? {
+        return Ok(false);
     }
-    terminal.swap_buffers();
-    ratatui::backend::Backend::flush(terminal.backend_mut())?;
+    write_osc52(screen, state)?;
+    tracing::trace!(
+        us = started.elapsed().as_micros() as u64,
+        bytes = screen.backend().bytes_written() - bytes_before,
+        caret_row_only,
+        "echo drawn"
+    );
+    Ok(true)
+}
+
+/// Hands clipboard text (OSC 52) to the terminal.
+fn write_osc52(screen: &mut Screen<io::Stdout>, state: &mut State) -> anyhow::Result<()> {
     if !state.osc52.is_empty() {
-        let out = terminal.backend_mut().writer_mut();
+        let out = screen.backend_mut().writer_mut();
         for seq in state.osc52.drain(..) {
             out.write_all(seq.as_bytes())?;
         }
         out.flush()?;
     }
-    tracing::trace!(
-        draw_us = drawn.as_micros() as u64,
-        diff_us = diffed.as_micros() as u64,
-        us = started.elapsed().as_micros() as u64,
-        bytes = terminal.backend().bytes_written() - bytes_before,
-        "frame drawn"
-    );
     Ok(())
 }
 
@@ -153,14 +158,13 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         symphony_conductor::conductor::Conductor::start_with(conductor_config, conductor_factory)
     }));
     let guard = TerminalGuard::enter(state.config.mouse)?;
-    let mut terminal = Terminal::new(Output::new(io::stdout()))?;
-    let size = terminal.size()?;
+    let mut screen = Screen::new(Output::new(io::stdout()))?;
+    let size = screen.area();
     update(&mut state, Action::TerminalResized(size.width, size.height));
-    let mut events = EventStream::new();
+    let mut events = TerminalInput::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let (task_tx, mut task_rx) = unbounded_channel::<Action>();
-    let mut cursor_shown = None;
     // When the screen last changed without being drawn yet.
     let mut dirty_since: Option<Instant> = Some(Instant::now());
     let result: anyhow::Result<()> = loop {
@@ -181,7 +185,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         // when the screen has waited too long behind a flood of events.
         let overdue = dirty_since.is_some_and(|t| t.elapsed() >= MAX_FRAME_DELAY);
         if overdue {
-            if let Err(e) = draw_frame(&mut terminal, &mut state, &mut cursor_shown) {
+            if let Err(e) = draw_frame(&mut screen, &mut state) {
                 break Err(e);
             }
             dirty_since = None;
@@ -204,11 +208,41 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     // until the core answers: no frame for them.
                     // A keystroke drawn ahead of the core (local echo) does.
                     let before = (state.message.is_some(), state.prefix_pending, echoed(&state));
-                    for action in event_to_actions(&state, ev) {
-                        changed |= !(state.overlays.is_empty() && simple_edit(&action).is_some());
+                    let actions = event_to_actions(&state, ev);
+                    // A plain keystroke on an up-to-date screen: its character
+                    // goes to the terminal first, the rest of its work after.
+                    if let [action] = actions.as_slice()
+                        && dirty_since.is_none()
+                        && !before.0
+                        && !before.1
+                        && super::echo::predict(&mut state, action)
+                    {
+                        state.echo_predicted = true;
+                        if let Err(e) = draw_echo_rows(&mut screen, &mut state, true) {
+                            break Err(e);
+                        }
+                        // The character is on its way: let whoever reads the
+                        // terminal (the emulator, sshd) run before the rest of
+                        // this key's work, should it share this CPU.
+                        std::thread::yield_now();
+                    }
+                    let mut other = false;
+                    for action in actions {
+                        other |= !(state.overlays.is_empty() && simple_edit(&action).is_some());
                         update(&mut state, action);
                     }
-                    changed |= before != (state.message.is_some(), state.prefix_pending, echoed(&state));
+                    state.echo_predicted = false;
+                    let after = (state.message.is_some(), state.prefix_pending, echoed(&state));
+                    // Only a keystroke echoed on an up-to-date screen: draw
+                    // its rows rather than the whole frame.
+                    let echo_only = !other && before.0 == after.0 && before.1 == after.1 && after.2 > before.2;
+                    let drawn = echo_only
+                        && dirty_since.is_none()
+                        && match draw_echo_rows(&mut screen, &mut state, false) {
+                            Ok(drawn) => drawn,
+                            Err(e) => break Err(e),
+                        };
+                    changed |= !drawn && (other || before != after);
                 }
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
@@ -256,7 +290,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 changed = true;
             }
             _ = std::future::ready(()), if dirty_since.is_some() => {
-                if let Err(e) = draw_frame(&mut terminal, &mut state, &mut cursor_shown) {
+                if let Err(e) = draw_frame(&mut screen, &mut state) {
                     break Err(e);
                 }
                 dirty_since = None;
@@ -266,7 +300,8 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
             dirty_since = Some(Instant::now());
         }
     };
-    drop(terminal);
+    let _ = screen.show_cursor();
+    drop(screen);
     drop(guard);
     let editor = std::mem::replace(&mut state.editor, Box::new(RecordingPort::new()));
     editor.shutdown();

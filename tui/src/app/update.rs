@@ -30,8 +30,11 @@ pub fn update(state: &mut State, action: Action) {
     if action != Action::Prefix {
         state.prefix_pending = false;
     }
-    // Local echo: draw a typed character before the core answers.
-    super::echo::predict(state, &action);
+    // Local echo: draw a typed character before the core answers (unless
+    // the loop already did, to put it on screen first).
+    if !std::mem::take(&mut state.echo_predicted) {
+        super::echo::predict(state, &action);
+    }
     let after = crate::lsp::before_action(state, &action);
     apply(state, action);
     crate::lsp::after_action(state, after);

@@ -3,6 +3,8 @@
 //! cursors, tabs and wide characters, horizontal scroll or soft wrap. Also
 //! the geometry the mouse and scrolling share with drawing.
 
+use std::ops::Range;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -211,12 +213,35 @@ fn ranges_on_line(ranges: &[[usize; 4]], line: usize) -> Vec<(usize, usize)> {
 
 /// Draws the view of `pane` in `rect`.
 pub fn render(state: &State, pane: &EditorPane, rect: Rect, focused: bool, buf: &mut Buffer) {
+    render_rows(state, pane, rect, focused, rect.y..rect.bottom(), buf);
+}
+
+/// Draws the screen rows `ys` of the view of `pane` in `rect`, touching no
+/// cell outside them: what [`render`] draws there, cell for cell.
+pub fn render_rows(
+    state: &State,
+    pane: &EditorPane,
+    rect: Rect,
+    focused: bool,
+    ys: Range<u16>,
+    buf: &mut Buffer,
+) {
     let Some(data) = state.views.get(&pane.view) else {
         return;
     };
     let pal = palette(state);
-    buf.set_style(rect, pal.base);
+    let ys = ys.start.max(rect.y)..ys.end.min(rect.bottom());
+    if ys.is_empty() {
+        return;
+    }
+    buf.set_style(
+        Rect::new(rect.x, ys.start, rect.width, ys.end - ys.start),
+        pal.base,
+    );
     if let Some(err) = &data.open_error {
+        if !ys.contains(&rect.y) {
+            return;
+        }
         buf.set_stringn(
             rect.x,
             rect.y,
@@ -231,6 +256,9 @@ pub fn render(state: &State, pane: &EditorPane, rect: Rect, focused: bool, buf: 
     let rows = layout_rows(&state.config, data, pane, text);
     for (i, row) in rows.iter().enumerate() {
         let y = text.y + i as u16;
+        if !ys.contains(&y) {
+            continue;
+        }
         if gutter > 1 && row.first {
             let n = data
                 .cache

@@ -2,6 +2,8 @@
 //! a sign in the gutter's first column and severity-coloured underlines under
 //! the ranges.
 
+use std::ops::Range;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -19,6 +21,17 @@ pub const SIGN: &str = "●";
 
 /// Draws the diagnostics of the view shown in `pane` (at `rect`).
 pub fn draw_decorations(state: &State, pane: &EditorPane, rect: Rect, buf: &mut Buffer) {
+    draw_decorations_rows(state, pane, rect, rect.y..rect.bottom(), buf);
+}
+
+/// [`draw_decorations`] on the screen rows `ys` only.
+pub fn draw_decorations_rows(
+    state: &State,
+    pane: &EditorPane,
+    rect: Rect,
+    ys: Range<u16>,
+    buf: &mut Buffer,
+) {
     let Some(data) = state.views.get(&pane.view) else {
         return;
     };
@@ -35,6 +48,9 @@ pub fn draw_decorations(state: &State, pane: &EditorPane, rect: Rect, buf: &mut 
     order.sort_by_key(|d| std::cmp::Reverse(d.severity));
     for (i, row) in rows.iter().enumerate() {
         let y = text.y + i as u16;
+        if !ys.contains(&y) {
+            continue;
+        }
         if row.first
             && has_sign_column
             && let Some(sev) = worst_on_line(diags, row.line)

@@ -18,8 +18,8 @@ use crate::lsp::diagnostics::{at_caret, counts, describe, letter};
 use crate::overlays::input::LineInput;
 use crate::overlays::lsp::{LspOverlay, LspPicker};
 
-pub use decorations::draw_decorations;
-pub use popups::draw_popups;
+pub use decorations::{draw_decorations, draw_decorations_rows};
+pub use popups::{draw_popups, popup_shown};
 
 /// The colour of a severity.
 pub fn severity_color(s: Severity) -> Color {

@@ -21,6 +21,27 @@ fn popup_style() -> Style {
     Style::default().fg(Color::White).bg(Color::Indexed(237))
 }
 
+/// Whether [`draw_popups`] draws anything for the focused view.
+pub fn popup_shown(state: &State) -> bool {
+    let Some(PaneKind::Editor(pane)) = state.windows.focused() else {
+        return false;
+    };
+    let Some(data) = state.views.get(&pane.view) else {
+        return false;
+    };
+    data.lsp.signature.is_some()
+        || state
+            .lsp
+            .completion
+            .as_ref()
+            .is_some_and(|c| c.view == pane.view)
+        || state
+            .lsp
+            .hover
+            .as_ref()
+            .is_some_and(|h| h.view == pane.view)
+}
+
 /// Draws the popups of the focused view (`focus`: its pane's rectangle;
 /// `area`: the panes' area they must stay inside).
 pub fn draw_popups(state: &State, focus: Option<Rect>, area: Rect, buf: &mut Buffer) {

@@ -2,6 +2,10 @@
 //! entry; always restored on exit, on panic (hook) and when dropped (guard).
 //! SIGTERM/SIGHUP end the loop, so the guard restores then too.
 
+mod input;
+
+pub use input::TerminalInput;
+
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
