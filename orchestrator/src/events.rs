@@ -80,6 +80,35 @@ pub struct InstrumentStatus {
     pub tokens_per_second: Vec<f64>,
     /// The last error, if any.
     pub last_error: Option<String>,
+    /// What the backend has loaded (for instruments that report it, e.g. Ollama's
+    /// `/api/ps`); `None` for the others.
+    #[serde(default)]
+    pub residency: Option<Residency>,
+}
+
+/// The models a backend has loaded in memory, as the pool pane shows them under
+/// their instrument.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Residency {
+    /// The backend answered at least once (before that the pane says "checking").
+    pub checked: bool,
+    /// The loaded models, as the backend lists them.
+    pub models: Vec<ResidentModel>,
+}
+
+/// One loaded model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResidentModel {
+    /// `name:tag`.
+    pub name: String,
+    /// Bytes in memory.
+    pub size: u64,
+    /// Bytes of it in GPU memory.
+    pub size_vram: u64,
+    /// Time left before the backend unloads it (as of this report); `None` when unknown.
+    pub expires_in: Option<Duration>,
+    /// It is the instrument's configured model.
+    pub configured: bool,
 }
 
 /// An artifact as search results show it.
@@ -139,6 +168,22 @@ pub enum ConductorEvent {
         node: String,
         /// Tokens per second so far.
         tokens_per_second: f64,
+    },
+    /// A model node's call is retried after a 429 or a 5xx (forwarded from
+    /// `InstrumentEvent::Retrying`): the panes show the wait, why, and the attempt.
+    Retrying {
+        /// The run.
+        run: RunId,
+        /// The model node.
+        node: String,
+        /// The instrument called.
+        instrument: String,
+        /// The attempt about to start (2 for the first retry).
+        attempt: u32,
+        /// How long the call waits first.
+        after: Duration,
+        /// Why (`HTTP 429: <the server's message>`).
+        reason: String,
     },
     /// A node stored an artifact.
     Artifact {

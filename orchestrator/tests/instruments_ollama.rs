@@ -225,14 +225,14 @@ async fn a_connection_dropped_mid_stream_keeps_the_partial_answer() {
 }
 
 /// The server stands in for Ollama's management API: /api/tags, /api/ps, and
-/// keep_alive requests for prewarming ("5m") and unloading (0).
+/// keep_alive requests on /api/generate for prewarming ("5m") and unloading (0).
 #[tokio::test]
 async fn lists_models_loaded_models_prewarms_and_unloads() {
     let server = serve(|_, req, conn| async move {
         match req.path.as_str() {
             "/api/tags" => conn.respond(200, "application/json", &[], r#"{"models":[{"name":"qwen2.5-coder:7b","model":"qwen2.5-coder:7b","modified_at":"2026-11-01T10:00:00Z","size":4683087332,"digest":"abc","details":{"family":"qwen2"}},{"name":"llama3.2:1b","size":1321098329}]}"#).await,
             "/api/ps" => conn.respond(200, "application/json", &[], r#"{"models":[{"name":"qwen2.5-coder:7b","model":"qwen2.5-coder:7b","size":5137025024,"digest":"abc","expires_at":"2026-11-24T08:05:00Z","size_vram":0}]}"#).await,
-            "/api/chat" => conn.respond(200, "application/json", &[], r#"{"model":"tiny","created_at":"2026-11-24T08:00:00Z","message":{"role":"assistant","content":""},"done_reason":"load","done":true}"#).await,
+            "/api/generate" => conn.respond(200, "application/json", &[], r#"{"model":"tiny","created_at":"2026-11-24T08:00:00Z","response":"","done":true}"#).await,
             _ => conn.respond(404, "text/plain", &[], "404 page not found").await,
         }
     })
@@ -269,12 +269,54 @@ async fn lists_models_loaded_models_prewarms_and_unloads() {
     let requests = server.requests();
     let keep_alive: Vec<serde_json::Value> = requests
         .iter()
-        .filter(|r| r.path == "/api/chat")
+        .filter(|r| r.path == "/api/generate")
         .map(|r| r.json())
         .collect();
     assert_eq!(keep_alive.len(), 2);
     assert_eq!(keep_alive[0]["keep_alive"], "5m");
-    assert_eq!(keep_alive[0]["messages"], serde_json::json!([]));
+    assert_eq!(keep_alive[0]["prompt"], "");
     assert_eq!(keep_alive[0]["model"], "tiny");
     assert_eq!(keep_alive[1]["keep_alive"], 0);
+}
+
+/// Through the `Instrument` trait (as the Pool Manager calls it): Ollama reports its
+/// loaded models and can prewarm and unload; the server stands in for Ollama. Other
+/// backends answer with the typed "not supported" error without touching the network.
+#[tokio::test]
+async fn residency_through_the_instrument_trait() {
+    use symphony_conductor::instrument::Instrument;
+    let server = serve(|_, req, conn| async move {
+        match req.path.as_str() {
+            "/api/ps" => conn.respond(200, "application/json", &[], r#"{"models":[{"name":"tiny:latest","model":"tiny:latest","size":1000,"digest":"d","expires_at":"2026-11-24T08:05:00.5+01:00","size_vram":400}]}"#).await,
+            "/api/generate" => conn.respond(200, "application/json", &[], r#"{"model":"tiny","created_at":"2026-11-24T08:00:00Z","response":"","done":true,"done_reason":"unload"}"#).await,
+            _ => conn.respond(404, "text/plain", &[], "404 page not found").await,
+        }
+    })
+    .await;
+    let ollama: Box<dyn Instrument> =
+        Box::new(OllamaInstrument::new(&config("ollama", &server.url())).unwrap());
+    assert!(ollama.supports_residency());
+    let loaded = ollama.loaded_models().await.unwrap();
+    assert_eq!(loaded[0].name, "tiny:latest");
+    assert_eq!((loaded[0].size, loaded[0].size_vram), (1000, 400));
+    ollama.prewarm().await.unwrap();
+    ollama.unload().await.unwrap();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/api/ps", "/api/generate", "/api/generate"]);
+
+    let openai = symphony_conductor::instruments::build(&config("openai", &server.url())).unwrap();
+    assert!(!openai.supports_residency());
+    assert_eq!(
+        openai.prewarm().await.unwrap_err(),
+        InstrumentError::Unsupported {
+            operation: "prewarm".into(),
+            kind: "openai".into()
+        }
+    );
+    assert_eq!(
+        openai.unload().await.unwrap_err().to_string(),
+        "unload is not supported by openai"
+    );
+    assert!(openai.loaded_models().await.is_err());
+    assert_eq!(server.requests().len(), 3, "nothing was sent for openai");
 }

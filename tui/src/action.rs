@@ -245,6 +245,8 @@ pub enum Action {
     AiWorkflow,
     /// AI: cancel the latest running run.
     AiCancelRun,
+    /// AI: choose among the candidates of a pick step waiting for you (reopens its picker).
+    AiChooseCandidate,
     /// Open (or focus) the AI pane.
     OpenAiPane,
     /// Open (or focus) the DAG pane (runs and their nodes).
@@ -356,6 +358,25 @@ pub enum Action {
     /// A key for the focused Conductor pane (AI, DAG, artifacts, pool).
     #[serde(skip)]
     ConductorKey(crossterm::event::KeyEvent),
+    /// Run this user workflow (picked in the workflows picker); without an
+    /// instruction, the AI pane asks for one when the workflow uses it.
+    #[serde(skip)]
+    AiRunWorkflow {
+        /// The workflow's name.
+        name: String,
+        /// The instruction typed after the name.
+        instruction: Option<String>,
+    },
+    /// Answer a pick step: keep candidate `index` of `node` in run `run`.
+    #[serde(skip)]
+    AiChoose {
+        /// The run's number.
+        run: u64,
+        /// The pick node.
+        node: String,
+        /// The candidate (0-based).
+        index: usize,
+    },
     /// A key for the extension permission prompt, or the focused motif pane.
     #[serde(skip)]
     ExtensionKey(crossterm::event::KeyEvent),
@@ -494,8 +515,9 @@ bindable! {
     AiDocComments => "ai_doc_comments", "AI: add doc comments";
     AiCommitMessage => "ai_commit_message", "AI: write a commit message";
     AiChat => "ai_chat", "AI: chat about this file";
-    AiWorkflow => "ai_workflow", "AI: run a user workflow (NAME [instruction])";
+    AiWorkflow => "ai_workflow", "AI: run a user workflow (picker)";
     AiCancelRun => "ai_cancel_run", "AI: cancel the running command";
+    AiChooseCandidate => "ai_choose_candidate", "AI: choose a candidate";
     OpenAiPane => "open_ai_pane", "Open the AI pane";
     OpenDagPane => "open_dag_pane", "Open the DAG pane (AI runs)";
     OpenArtifactsPane => "open_artifacts_pane", "Open the artifacts pane";

@@ -394,6 +394,7 @@ fn pool_pane_shows_each_instrument_with_slots_latency_and_a_sparkline() {
                 time_to_first_token: Some(Duration::from_millis(212)),
                 tokens_per_second: vec![10.0, 22.0, 35.0, 41.0, 38.0, 44.0, 12.0],
                 last_error: None,
+                residency: None,
             },
             InstrumentStatus {
                 name: "claude".into(),
@@ -407,6 +408,7 @@ fn pool_pane_shows_each_instrument_with_slots_latency_and_a_sparkline() {
                 time_to_first_token: None,
                 tokens_per_second: Vec::new(),
                 last_error: Some("HTTP 401: invalid x-api-key".into()),
+                residency: None,
             },
         ]),
     );

@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
 use serde_json::{Value, json};
 use symphony_conductor::command::AiCommand;
 use symphony_conductor::events::{ConductorEvent, RunId};
@@ -19,8 +22,11 @@ use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, State, update};
 use symphony_tui::conductor::{ConductorCall, RecordingConductor, install, on_conductor_event};
+use symphony_tui::config::Config;
 use symphony_tui::panes::PaneKind;
+use symphony_tui::review::widget::{Colors, caret_position};
 use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::ui::colors::ColorMode;
 
 const LINES: [&str; 8] = [
     "fn add(a: i32, b: i32) -> i32 {\n",
@@ -64,8 +70,23 @@ struct Fixture {
 }
 
 fn fixture(w: u16, h: u16) -> Fixture {
-    let (mut state, port) = state_with(Some("src/ops.rs"), w, h);
-    feed(&mut state, 1, plain_lines(&LINES));
+    fixture_with(&LINES, w, h)
+}
+
+/// A fixture showing `lines` (texts with their `\n`).
+fn fixture_with(lines: &[&str], w: u16, h: u16) -> Fixture {
+    fixture_config(lines, w, h, Config::default())
+}
+
+/// The same with a config.
+fn fixture_config(lines: &[&str], w: u16, h: u16, config: Config) -> Fixture {
+    fixture_update(plain_lines(lines), w, h, config)
+}
+
+/// A fixture whose buffer comes from `update` (the wire JSON).
+fn fixture_update(update: Value, w: u16, h: u16, config: Config) -> Fixture {
+    let (mut state, port) = state_with_config(Some("src/ops.rs"), w, h, config);
+    feed(&mut state, 1, update);
     let conductor = RecordingConductor::new();
     install(&mut state, Box::new(conductor.clone()));
     state.conductor.instruments = 1;
@@ -122,7 +143,11 @@ fn proposal() -> Proposal {
 
 /// The editor's rebase answer when nothing changed since `revision`.
 fn mapped(revision: u64, params: &Value, touched: &[bool]) -> Value {
-    let t = text();
+    mapped_in(&text(), revision, params, touched)
+}
+
+/// The same for a buffer holding `t`.
+fn mapped_in(t: &str, revision: u64, params: &Value, touched: &[bool]) -> Value {
     let hunks: Vec<Value> = params["hunks"]
         .as_array()
         .expect("hunks")
@@ -347,4 +372,306 @@ fn a_user_workflow_runs_by_name_with_its_instruction() {
         }
     );
     assert_eq!(ctx.revision, Some(3));
+}
+
+/// Shows `hunks` (`(start, end, new_text)` in `t`, base revision 7) for review: the
+/// proposal arrives and the editor maps it onto an unchanged buffer.
+fn review_hunks(f: &mut Fixture, t: &str, hunks: &[(usize, usize, &str)]) {
+    let hunks = hunks
+        .iter()
+        .enumerate()
+        .map(|(index, (start, end, new))| Hunk {
+            index,
+            start: *start,
+            end: *end,
+            old_text: t[*start..*end].into(),
+            new_text: (*new).into(),
+            state: HunkState::Pending,
+        })
+        .collect();
+    let proposal = Proposal {
+        id: "p".into(),
+        buffer: Some("1".into()),
+        path: None,
+        base_revision: Some(7),
+        hunks,
+    };
+    on_conductor_event(
+        &mut f.state,
+        ConductorEvent::Proposal {
+            run: RunId(1),
+            proposal,
+        },
+    );
+    let sent = requests(&f.port);
+    let [(id, method, params)] = sent.as_slice() else {
+        panic!("one rebase: {sent:?}");
+    };
+    assert_eq!(method, "symphony.review.rebase");
+    let answer = mapped_in(t, 7, params, &[]);
+    reply(&mut f.state, *id, Ok(answer));
+}
+
+/// The first screen row whose text starts with `prefix`.
+fn row_starting(buf: &Buffer, prefix: &str) -> u16 {
+    let text = text_of(buf);
+    let y = text
+        .lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row starts with {prefix:?}:\n{text}"));
+    y as u16
+}
+
+/// The columns of row `y` whose background is `bg`.
+fn cols_with_bg(buf: &Buffer, y: u16, bg: Option<Color>) -> Vec<u16> {
+    (0..buf.area.width)
+        .filter(|x| buf[(*x, y)].bg == bg.unwrap_or(Color::Reset))
+        .collect()
+}
+
+/// The symbols of row `y` from column `x`, `n` cells.
+fn symbols(buf: &Buffer, x: u16, y: u16, n: u16) -> Vec<String> {
+    (x..x + n)
+        .map(|x| buf[(x, y)].symbol().to_owned())
+        .collect()
+}
+
+/// Renaming one word of a line: the removed and the added line keep their soft colour and
+/// only the renamed word stands out (stronger background, bold) on both; a hunk rewriting a
+/// line completely stays whole lines.
+#[test]
+fn a_one_word_change_is_emphasised_inside_the_line() {
+    let mut f = fixture(64, 14);
+    let t = text();
+    review_hunks(
+        &mut f,
+        &t,
+        &[
+            (at(0), at(1), "fn sum(a: i32, b: i32) -> i32 {\n"),
+            (at(5), at(6), "    a.checked_sub(b).expect(\"underflow\")\n"),
+        ],
+    );
+    let buf = render(&f.state);
+    insta::assert_snapshot!(format!("{}\n{}", text_of(&buf), styles_of(&buf, 1..3)));
+    let c = Colors::new(ColorMode::TrueColor);
+    let removed = row_starting(&buf, "  1 -fn add(");
+    let added = removed + 1;
+    assert!(text_of(&buf).contains("    +fn sum(a: i32, b: i32) -> i32 {"));
+    // Gutter (4) and marker (1): the text starts at x = 5; `add` / `sum` are columns 3..6.
+    assert_eq!(cols_with_bg(&buf, removed, c.removed_words.bg), [8, 9, 10]);
+    assert_eq!(cols_with_bg(&buf, added, c.added_words.bg), [8, 9, 10]);
+    for y in [removed, added] {
+        let cell = &buf[(9, y)];
+        assert!(
+            cell.modifier.contains(Modifier::BOLD),
+            "changed words are bold"
+        );
+    }
+    let soft: Vec<u16> = (4..64).filter(|x| !(8..11).contains(x)).collect();
+    assert_eq!(cols_with_bg(&buf, removed, c.removed.bg), soft);
+    assert_eq!(cols_with_bg(&buf, added, c.added.bg), soft);
+    assert!(!buf[(5, removed)].modifier.contains(Modifier::BOLD));
+    // The rewritten line of `sub`: whole soft lines, nothing emphasised.
+    let removed = row_starting(&buf, "  6 -    a - b");
+    for y in [removed, removed + 1] {
+        assert!(cols_with_bg(&buf, y, c.removed_words.bg).is_empty());
+        assert!(cols_with_bg(&buf, y, c.added_words.bg).is_empty());
+    }
+    assert_eq!(cols_with_bg(&buf, removed, c.removed.bg).len(), 60);
+    assert_eq!(cols_with_bg(&buf, removed + 1, c.added.bg).len(), 60);
+}
+
+/// A hunk covering part of a line (the AI rewrote a selection inside it) shows the whole
+/// line it leaves, with the changed words emphasised; accepting applies only that part.
+#[test]
+fn a_hunk_inside_a_line_shows_the_whole_new_line() {
+    let mut f = fixture(64, 14);
+    let t = text();
+    let start = at(1) + "    ".len();
+    review_hunks(&mut f, &t, &[(start, start + "a + b".len(), "a.add(b)")]);
+    let buf = render(&f.state);
+    let shown = text_of(&buf);
+    let removed = row_starting(&buf, "  2 -    a + b");
+    assert!(shown.contains("    +    a.add(b)\n"), "{shown}");
+    let c = Colors::new(ColorMode::TrueColor);
+    // ` + ` on the removed line; `.add(` and `)` on the added one.
+    assert_eq!(
+        cols_with_bg(&buf, removed, c.removed_words.bg),
+        [10, 11, 12]
+    );
+    assert_eq!(
+        cols_with_bg(&buf, removed + 1, c.added_words.bg),
+        [10, 11, 12, 13, 14, 16]
+    );
+    scroll_to(&mut f.state, 1, 1, 4);
+    alt(&mut f.state, 'a');
+    let sent = requests(&f.port);
+    let [(id, _, params)] = sent.as_slice() else {
+        panic!("rebase first: {sent:?}");
+    };
+    let answer = mapped(7, params, &[]);
+    reply(&mut f.state, *id, Ok(answer));
+    let sent = requests(&f.port);
+    let [(_, method, params)] = sent.as_slice() else {
+        panic!("then apply: {sent:?}");
+    };
+    assert_eq!(method, "symphony.review.apply");
+    assert_eq!(
+        params["edits"],
+        json!([{"start": start, "end": start + 5, "text": "a.add(b)"}])
+    );
+}
+
+/// With a tab, wide characters and the view scrolled sideways, the review draws a line
+/// cell for cell as the editor view does (one column further right, after the `-`/`+`
+/// marker), and the emphasis covers exactly the cells of the changed word, including a
+/// wide character cut by the left edge (drawn as a space in the word's style).
+#[test]
+fn emphasis_follows_tabs_wide_characters_and_horizontal_scroll() {
+    let lines = [
+        "\tlet 名前 = \"東京\"; // where the first warehouse is\n",
+        "\tlet n = 1;\n",
+        "",
+    ];
+    let t = lines.concat();
+    let mut f = fixture_with(&lines, 30, 8);
+    // The caret on `first`: the editor scrolls 17 columns, which cuts `東` in two.
+    let caret = lines[0].find("first").expect("in line");
+    scroll_to(&mut f.state, 1, 0, caret);
+    let left = match f.state.windows.focused() {
+        Some(PaneKind::Editor(e)) => e.left,
+        other => panic!("an editor: {other:?}"),
+    };
+    assert_eq!(left, 17);
+    let editor = render(&f.state);
+    let new_line = lines[0].replace("東京", "大阪");
+    review_hunks(&mut f, &t, &[(0, lines[0].len(), &new_line)]);
+    let buf = render(&f.state);
+    insta::assert_snapshot!(format!("{}\n{}", text_of(&buf), styles_of(&buf, 1..3)));
+    // Same cells as the editor view (text at x = 4 there, x = 5 here).
+    let removed = row_starting(&buf, "  1 -");
+    assert_eq!(symbols(&buf, 5, removed, 25), symbols(&editor, 4, 0, 25));
+    assert_eq!(symbols(&buf, 5, removed, 3), [" ", "京", " "]);
+    assert_eq!(symbols(&buf, 5, removed + 1, 3), [" ", "阪", " "]);
+    let c = Colors::new(ColorMode::TrueColor);
+    // (The cell a wide character covers is drawn by the character: the terminal keeps
+    // it as it is, so it has no style of its own.)
+    assert_eq!(cols_with_bg(&buf, removed, c.removed_words.bg), [5, 6]);
+    assert_eq!(cols_with_bg(&buf, removed + 1, c.added_words.bg), [5, 6]);
+    let soft: Vec<u16> = std::iter::once(4).chain(8..30).collect();
+    assert_eq!(
+        cols_with_bg(&buf, removed, c.removed.bg),
+        soft,
+        "marker and the rest"
+    );
+    // The terminal cursor stays on the caret (column 36 - 17, after gutter and marker).
+    let Some(PaneKind::Editor(pane)) = f.state.windows.focused() else {
+        panic!("an editor");
+    };
+    let review = f.state.conductor.reviews.get(&1).expect("under review");
+    let at = caret_position(&f.state, pane, review, Rect::new(0, 0, 30, 7));
+    assert_eq!(at, Some((5 + 36 - 17, removed)));
+}
+
+/// With soft wrap on, a long line wraps in the review as in the editor view: its number and
+/// `-`/`+` marker on its first row, the changed word emphasised on the row it wrapped to,
+/// the terminal cursor on the caret's row.
+#[test]
+fn with_soft_wrap_the_changed_word_is_emphasised_on_its_wrapped_row() {
+    let lines = [
+        "let message = \"the quick brown fox jumps over the lazy dog\";\n",
+        "x\n",
+        "",
+    ];
+    let t = lines.concat();
+    let config = Config {
+        soft_wrap: true,
+        ..Config::default()
+    };
+    let mut f = fixture_config(&lines, 30, 12, config);
+    let dog = lines[0].find("dog").expect("in line");
+    scroll_to(&mut f.state, 1, 0, dog);
+    review_hunks(
+        &mut f,
+        &t,
+        &[(0, lines[0].len(), &lines[0].replace("jumps", "leaps"))],
+    );
+    let buf = render(&f.state);
+    insta::assert_snapshot!(format!("{}\n{}", text_of(&buf), styles_of(&buf, 1..7)));
+    // 25 columns of text: rows of the line start at bytes 0, 25 and 50.
+    let removed = row_starting(&buf, "  1 -let message = \"the qu");
+    let added = row_starting(&buf, "    +let message = \"the qu");
+    assert_eq!(added, removed + 3);
+    let c = Colors::new(ColorMode::TrueColor);
+    // `jumps` / `leaps` are bytes 35..40: columns 10..15 of the second row.
+    assert_eq!(
+        cols_with_bg(&buf, removed + 1, c.removed_words.bg),
+        [15, 16, 17, 18, 19]
+    );
+    assert_eq!(
+        cols_with_bg(&buf, added + 1, c.added_words.bg),
+        [15, 16, 17, 18, 19]
+    );
+    for y in [removed, removed + 2, added, added + 2] {
+        assert!(cols_with_bg(&buf, y, c.removed_words.bg).is_empty());
+        assert!(cols_with_bg(&buf, y, c.added_words.bg).is_empty());
+    }
+    // Continuation rows: no number, no marker, the line's colour.
+    assert_eq!(symbols(&buf, 0, removed + 1, 5).concat(), "     ");
+    assert_eq!(buf[(4, removed + 1)].bg, c.removed.bg.expect("a colour"));
+    assert_eq!(buf[(4, added + 2)].bg, c.added.bg.expect("a colour"));
+    // The caret (on `dog`, byte 55) is on the removed line's third row.
+    let Some(PaneKind::Editor(pane)) = f.state.windows.focused() else {
+        panic!("an editor");
+    };
+    let review = f.state.conductor.reviews.get(&1).expect("under review");
+    let at = caret_position(&f.state, pane, review, Rect::new(0, 0, 30, 11));
+    assert_eq!(at, Some((5 + 5, removed + 2)));
+}
+
+/// The lines around a hunk keep the syntax colours the editor view gives them; the hunk's
+/// own lines are in the review's red and green.
+#[test]
+fn context_lines_keep_their_syntax_colours() {
+    // `fn` keywords in style 2 (purple), as the core's syntax highlighting sends them.
+    let lines: Vec<Value> = LINES
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let styles = if t.starts_with("fn ") {
+                vec![0, 2, 2]
+            } else {
+                vec![]
+            };
+            json!({"text": t, "ln": i + 1, "styles": styles})
+        })
+        .collect();
+    let update =
+        json!({"ops": [{"op": "ins", "n": lines.len(), "lines": lines}], "pristine": true});
+    let mut f = fixture_update(update, 64, 14, Config::default());
+    def_style(&mut f.state, 2, 0xFFC678DD, None, None);
+    let t = text();
+    review_hunks(
+        &mut f,
+        &t,
+        &[(at(4), at(5), "fn sub(a: i64, b: i32) -> i32 {\n")],
+    );
+    let buf = render(&f.state);
+    let purple = Color::Rgb(0xc6, 0x78, 0xdd);
+    let context = row_starting(&buf, "  1  fn add(");
+    assert_eq!(buf[(5, context)].fg, purple, "`fn` of a context line");
+    assert_eq!(buf[(6, context)].fg, purple);
+    assert_eq!(buf[(7, context)].fg, Color::Reset);
+    let removed = row_starting(&buf, "  5 -fn sub(");
+    let c = Colors::new(ColorMode::TrueColor);
+    assert_eq!(
+        Some(buf[(5, removed)].fg),
+        c.removed.fg,
+        "hunk lines: the review's colours"
+    );
+    // `i32` -> `i64`: the only emphasis.
+    let i32_at = 5 + u16::try_from(LINES[4].find("i32").expect("in line")).expect("small");
+    let strong: Vec<u16> = (i32_at..i32_at + 3).collect();
+    assert_eq!(cols_with_bg(&buf, removed, c.removed_words.bg), strong);
+    assert_eq!(cols_with_bg(&buf, removed + 1, c.added_words.bg), strong);
 }

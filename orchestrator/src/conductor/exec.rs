@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::journal::{NODE_OUTPUT_KIND, NodeOutput, RunJournal};
 use super::pool::Instruments;
 use super::store::{Artifacts, Put};
 use crate::command::EditorContext;
@@ -56,6 +57,8 @@ pub(crate) struct RunEnv {
     pub pending: Mutex<Vec<JoinHandle<()>>>,
     /// Operator extensions for `extension` nodes.
     pub extensions: Option<Arc<crate::extension_bridge::ExtensionCatalog>>,
+    /// The run's journal (its node states and outputs survive a restart).
+    pub journal: Arc<RunJournal>,
 }
 
 /// Template variables of an editor context.
@@ -176,12 +179,15 @@ fn finish(env: &RunEnv, node: &str, r: Result<Json, String>) -> Result<Vec<Value
     match r {
         Ok(v) => {
             // A node may have set a better text itself (a diff node: the unified diff).
-            env.outputs
+            let text = env
+                .outputs
                 .lock()
                 .entry(node.to_owned())
-                .or_insert_with(|| value_text(&v));
+                .or_insert_with(|| value_text(&v))
+                .clone();
             env.errors.lock().remove(node);
             env.values.lock().insert(node.to_owned(), v.clone());
+            env.store_output(node, &v, text);
             Ok(vec![v])
         }
         Err(e) => {
@@ -221,6 +227,45 @@ impl RunEnv {
             );
             if let Some(hit) = hit {
                 let _ = tx.send(ConductorEvent::Artifact { run, node, hit });
+            }
+        });
+        self.pending.lock().push(h);
+    }
+
+    /// Stores a finished node's output (value and text) as a node-output artifact in the
+    /// background, and records it in the run's journal (a retry after a restart hands it on).
+    fn store_output(&self, node: &str, value: &Value, text: String) {
+        let journal = self.journal.clone();
+        let output = NodeOutput {
+            run: self.run,
+            node: node.to_owned(),
+            text: (text != value_text(value)).then_some(text),
+            value: value.clone(),
+        };
+        let artifacts = self.artifacts.clone();
+        let command = self.command.clone();
+        let h = tokio::task::spawn_blocking(move || {
+            let json = match serde_json::to_string(&output) {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(error = %e, node = output.node, "node output not stored");
+                    return;
+                }
+            };
+            let hit = artifacts.put(
+                &json,
+                Put {
+                    kind: NODE_OUTPUT_KIND,
+                    media_type: "application/json",
+                    run: output.run,
+                    node: &output.node,
+                    command: &command,
+                    instrument: None,
+                    extra_tags: Vec::new(),
+                },
+            );
+            if let Some(hit) = hit {
+                journal.output(&output.node, hit.id);
             }
         });
         self.pending.lock().push(h);

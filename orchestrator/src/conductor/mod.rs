@@ -5,6 +5,9 @@
 //! runs it again with the nodes that succeeded handing on their kept outputs); model nodes take
 //! a slot of their instrument's entry in the Pit's [`Pool`](symphony_pit::pool::Pool);
 //! prompts, responses, diffs, logs and conversations go to the Pit's Artifact Store.
+//! Each run also keeps a journal beside the store (`journal.rs`: its manifest, node states,
+//! the artifacts of its node outputs), so the runs of an earlier session are listed by
+//! [`Conductor::recent_runs`] and can be retried and opened after a restart.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,10 +35,14 @@
 //! ```
 
 mod exec;
+mod journal;
 mod model;
 mod pool;
+mod resume;
 mod run;
 mod store;
+
+pub use self::journal::{NodeSummary, RunSummary};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -152,6 +159,8 @@ struct Inner {
     runs: Mutex<HashMap<RunId, Arc<RunEntry>>>,
     next_run: AtomicU64,
     counter_file: PathBuf,
+    /// Run journals: recent runs, also those of earlier sessions (`journal.rs`).
+    journals: journal::Journals,
 }
 
 /// The Conductor. Cheap to clone; every method returns at once (work runs on tokio).
@@ -245,9 +254,12 @@ impl Conductor {
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
             .unwrap_or(0);
+        let journals = journal::Journals::open(conductor_dir.join("runs"), names.clone(), default);
+        let last = last.max(journals.last_id());
 
         let (tx, rx) = mpsc::unbounded_channel();
         instruments.spawn_reporter(tx.clone());
+        instruments.spawn_poller();
         if names.is_empty() {
             let _ = tx.send(ConductorEvent::Notice(HOW_TO_CONFIGURE.to_owned()));
             let tx = tx.clone();
@@ -275,6 +287,7 @@ impl Conductor {
             runs: Mutex::new(HashMap::new()),
             next_run: AtomicU64::new(last + 1),
             counter_file,
+            journals,
         };
         Ok((
             Conductor {
@@ -344,6 +357,13 @@ impl Conductor {
         }
         let vars = context_vars(&context, builtin::instruction(&command));
         let (tx, rx) = mpsc::unbounded_channel();
+        let journal = inner.journals.create(
+            id,
+            &command,
+            builtin::command_name(&command),
+            &plan,
+            &context,
+        );
         let env = Arc::new(RunEnv {
             run: id,
             command: builtin::command_name(&command).to_owned(),
@@ -364,6 +384,7 @@ impl Conductor {
             errors: Mutex::new(HashMap::new()),
             choices: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
+            journal,
         });
         let entry = Arc::new(RunEntry {
             env,
@@ -416,13 +437,17 @@ impl Conductor {
     }
 
     /// Retries a failed node of a finished run (and what depends on it): the run starts
-    /// again with every node that succeeded handing on its kept output.
+    /// again with every node that succeeded handing on its kept output. A run of an
+    /// earlier session (see [`Conductor::recent_runs`]) is rebuilt from its journal first,
+    /// its finished nodes' outputs read back from the artifact store.
     pub fn retry_node(&self, run: RunId, node: &str) {
         let notice = |m: String| {
             let _ = self.inner.events.send(ConductorEvent::Notice(m));
         };
-        let Some(entry) = self.entry(run) else {
-            return notice(format!("run {} is unknown", run.0));
+        // A run of an earlier session is rebuilt from its journal.
+        let entry = match self.entry(run).map_or_else(|| self.resume(run), Ok) {
+            Ok(e) => e,
+            Err(why) => return notice(why),
         };
         if entry.running.load(Ordering::SeqCst) {
             return notice(format!("run {} is still running", run.0));
@@ -442,7 +467,7 @@ impl Conductor {
         entry.env.errors.lock().clear();
         let _ = self.inner.events.send(ConductorEvent::RunStarted {
             run,
-            title: format!("retry {node}"),
+            title: format!("retry {node}: {}", entry.env.journal.manifest().title),
             nodes: node_infos(&entry.env.plan),
         });
         run::launch(
@@ -462,9 +487,14 @@ impl Conductor {
         }
     }
 
-    /// The output of a node (its artifact's text), if it has one.
+    /// The output of a node (its artifact's text), if it has one; for a run of an earlier
+    /// session, from the node output it stored.
     pub fn node_output(&self, run: RunId, node: &str) -> Option<String> {
-        self.entry(run)?.env.outputs.lock().get(node).cloned()
+        match self.entry(run) {
+            Some(e) => e.env.outputs.lock().get(node).cloned(),
+            // A run of an earlier session: from its stored node output.
+            None => self.stored_output(run, node),
+        }
     }
 
     /// Searches the artifact store (tantivy query syntax; `kind:diff`, `tag:x` filters).
@@ -490,6 +520,33 @@ impl Conductor {
     /// The pool as the pool pane shows it.
     pub fn pool(&self) -> Vec<InstrumentStatus> {
         self.inner.instruments.statuses()
+    }
+
+    /// The pool pane is open (`true`) or closed. While it is open (or a call is in
+    /// flight) instruments that report their loaded models (Ollama's `/api/ps`) are
+    /// polled every few seconds; opening it polls at once. Cheap: call it freely.
+    pub fn watch_pool(&self, open: bool) {
+        self.inner.instruments.watch(open);
+    }
+
+    /// Polls the loaded models now; the answer arrives as a `ConductorEvent::Pool`.
+    pub fn refresh_pool(&self) {
+        self.inner.instruments.refresh();
+    }
+
+    /// Loads the instrument's model ahead of its first call (Ollama: keep_alive with an
+    /// empty prompt): its state goes Warming, then Hot. Instruments that cannot say
+    /// "prewarm is not supported by <kind>" on their error line. Returns at once.
+    pub fn prewarm(&self, instrument: &str) {
+        let _rt = self.inner.rt.enter();
+        self.inner.instruments.prewarm(instrument);
+    }
+
+    /// Unloads the instrument's model now (Ollama: keep_alive 0): Cooling, then Cold.
+    /// Returns at once; refusals and errors show on the instrument's error line.
+    pub fn unload(&self, instrument: &str) {
+        let _rt = self.inner.rt.enter();
+        self.inner.instruments.unload(instrument);
     }
 
     /// Stored conversations (chat runs), newest first, for reopening.

@@ -72,9 +72,19 @@ pub(crate) async fn call(
         }
         InstrumentEvent::Usage(u) => *usage = Some(u.completion_tokens),
         InstrumentEvent::Retrying {
-            attempt, reason, ..
+            attempt,
+            after,
+            reason,
         } => {
             tracing::info!(instrument, attempt, reason, "instrument retrying");
+            let _ = env.tx.send(ConductorEvent::Retrying {
+                run: env.run,
+                node: node.to_owned(),
+                instrument: instrument.to_owned(),
+                attempt,
+                after,
+                reason,
+            });
         }
     };
     let mut open = true;

@@ -1,22 +1,72 @@
 //! The instruments as the Pit's Pool Manager sees them: one pool entry per instrument
 //! (slots = max concurrency), a status list for the pool pane, and the reporter task
 //! that sends `ConductorEvent::Pool` on every change, at most ten times a second.
+//!
+//! Residency (instruments that report their loaded models, e.g. Ollama's `/api/ps`):
+//! a poller task asks every few seconds while the pool pane is watched or a call is in
+//! flight (and once more after), never on the caller's thread, each poll bounded by a
+//! timeout. The entry's state follows what it reports: configured model loaded → Hot,
+//! not loaded → Cold; a prewarm in flight keeps it Warming, an unload Cooling. A server
+//! that does not answer marks the entry Failed with the reason (the pane's error line)
+//! until a poll succeeds again.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 use symphony_pit::pool::{self, HealthThresholds, Pool, PoolConfig, State, TransitionReason};
 use tokio::sync::{Notify, broadcast, mpsc};
 
-use crate::events::{ConductorEvent, InstrumentStatus};
-use crate::instrument::{Instrument, InstrumentConfig, InstrumentKind};
+use crate::events::{ConductorEvent, InstrumentStatus, Residency, ResidentModel};
+use crate::instrument::{
+    Instrument, InstrumentConfig, InstrumentError, InstrumentKind, LoadedModel,
+};
+use crate::instruments::ollama::parse_rfc3339;
 
 /// Tokens/s samples kept per instrument for the sparkline.
 const SPARKLINE: usize = 32;
 /// Shortest gap between two pool events.
 const THROTTLE: Duration = Duration::from_millis(100);
+/// Gap between two residency polls while the pool is watched or busy.
+pub(crate) const POLL_EVERY: Duration = Duration::from_secs(3);
+/// How often an idle poller looks whether a call started (calls also wake it).
+const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// Longest wait for one residency poll.
+const POLL_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// A residency operation in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Prewarm,
+    Unload,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Prewarm => "a prewarm",
+            Op::Unload => "an unload",
+        }
+    }
+}
+
+/// What the pool knows of one instrument's loaded models and pending operation.
+#[derive(Debug, Default)]
+struct Resident {
+    /// The backend answered a poll (and has not failed one since).
+    checked: bool,
+    /// Its loaded models with their parsed expiry.
+    models: Vec<(LoadedModel, Option<SystemTime>)>,
+    /// A prewarm or unload in flight.
+    op: Option<Op>,
+    /// The entry is Failed because a poll failed (a good poll recovers it).
+    failed_by_poll: bool,
+    /// The latest message about an action that did not fail the entry ("prewarm is
+    /// not supported by anthropic", "an unload is in progress").
+    note: Option<String>,
+}
 
 /// One configured instrument.
 struct Slot {
@@ -33,17 +83,31 @@ pub(crate) struct Instruments {
     tps: Mutex<HashMap<String, VecDeque<f64>>>,
     dirty: Arc<Notify>,
     lifecycle: Mutex<()>,
+    resident: Mutex<HashMap<String, Resident>>,
+    watched: AtomicBool,
+    refresh_now: AtomicBool,
+    /// A call started or ended since the poller last looked.
+    activity: AtomicBool,
+    kick: Arc<Notify>,
+}
+
+/// Whether the backend's model `listed` is the configured `configured` (`llama3.2`
+/// is `llama3.2:latest`).
+fn same_model(listed: &str, configured: &str) -> bool {
+    !configured.is_empty()
+        && (listed == configured
+            || (!configured.contains(':') && listed.strip_suffix(":latest") == Some(configured)))
+}
+
+/// A listed model counts as loaded until its expiry has passed (Ollama lists a model
+/// it is unloading with an expiry in the past).
+fn still_loaded(expiry: Option<SystemTime>, now: SystemTime) -> bool {
+    expiry.is_none_or(|at| at > now)
 }
 
 /// The backend kind as the pool pane shows it.
 pub(crate) fn kind_name(kind: InstrumentKind) -> &'static str {
-    match kind {
-        InstrumentKind::Openai => "openai",
-        InstrumentKind::Ollama => "ollama",
-        InstrumentKind::Anthropic => "anthropic",
-        InstrumentKind::Command => "command",
-        InstrumentKind::Extension => "extension",
-    }
+    kind.as_str()
 }
 
 impl Instruments {
@@ -98,6 +162,11 @@ impl Instruments {
                 tps: Mutex::new(HashMap::new()),
                 dirty: Arc::new(Notify::new()),
                 lifecycle: Mutex::new(()),
+                resident: Mutex::new(HashMap::new()),
+                watched: AtomicBool::new(false),
+                refresh_now: AtomicBool::new(false),
+                activity: AtomicBool::new(false),
+                kick: Arc::new(Notify::new()),
             },
             problems,
         )
@@ -122,8 +191,16 @@ impl Instruments {
         }
     }
 
-    /// Something changed: the reporter sends a pool event soon.
+    /// Something changed (a call took or released a slot): the reporter sends a pool
+    /// event soon, and the residency poller looks at the backends again.
     pub fn touch(&self) {
+        self.activity.store(true, Ordering::SeqCst);
+        self.kick.notify_one();
+        self.report();
+    }
+
+    /// The reporter sends a pool event soon.
+    fn report(&self) {
         self.dirty.notify_one();
     }
 
@@ -152,8 +229,12 @@ impl Instruments {
         }
     }
 
-    /// Warming -> Hot after a successful call.
+    /// Warming -> Hot after a successful call (which also clears a refused action's
+    /// message).
     pub fn mark_hot(&self, name: &str) {
+        if let Some(r) = self.resident.lock().get_mut(name) {
+            r.note = None;
+        }
         if let Ok(e) = self.pool.entry(name)
             && e.state() == State::Warming
         {
@@ -163,14 +244,402 @@ impl Instruments {
 
     /// Marks the entry Failed with `reason`.
     pub fn fail(&self, name: &str, reason: &str) {
+        if let Some(r) = self.resident.lock().get_mut(name) {
+            r.note = None;
+            r.failed_by_poll = false;
+        }
         if let Err(e) = self.pool.fail(name, reason) {
             tracing::warn!(instrument = name, error = %e, "pool fail refused");
         }
     }
 
+    /// The instruments that report their loaded models.
+    fn residency_capable(&self) -> Vec<(String, Arc<dyn Instrument>)> {
+        self.names
+            .iter()
+            .filter_map(|n| {
+                let i = self.slots.get(n)?.instrument.clone()?;
+                i.supports_residency().then(|| (n.clone(), i))
+            })
+            .collect()
+    }
+
+    /// Whether a call holds or waits for a slot of a residency-capable instrument.
+    fn busy(&self, names: &[(String, Arc<dyn Instrument>)]) -> bool {
+        names
+            .iter()
+            .any(|(n, _)| self.pool.entry(n).is_ok_and(|e| e.in_use()))
+    }
+
+    /// The pool pane is open (`true`) or closed: loaded models are polled every few
+    /// seconds while it is open. Opening it polls at once.
+    pub fn watch(&self, watching: bool) {
+        let was = self.watched.swap(watching, Ordering::SeqCst);
+        if watching && !was {
+            self.refresh();
+        }
+    }
+
+    /// Polls the loaded models now (the pane's `r`); messages about refused actions
+    /// are cleared.
+    pub fn refresh(&self) {
+        for r in self.resident.lock().values_mut() {
+            r.note = None;
+        }
+        self.refresh_now.store(true, Ordering::SeqCst);
+        self.kick.notify_one();
+        self.report();
+    }
+
+    /// Shows `message` on the instrument's error line without failing it.
+    fn note(&self, name: &str, message: String) {
+        tracing::info!(instrument = name, %message, "pool action refused");
+        self.resident
+            .lock()
+            .entry(name.to_owned())
+            .or_default()
+            .note = Some(message);
+        self.report();
+    }
+
+    /// The instrument for a residency action, or the note saying why there is none.
+    fn residency_instrument(&self, name: &str, operation: &str) -> Option<Arc<dyn Instrument>> {
+        let inst = match self.get(name) {
+            Ok(i) => i,
+            Err(e) => {
+                self.note(name, e);
+                return None;
+            }
+        };
+        if !inst.supports_residency() {
+            let e = InstrumentError::Unsupported {
+                operation: operation.to_owned(),
+                kind: inst.kind().as_str().to_owned(),
+            };
+            self.note(name, e.to_string());
+            return None;
+        }
+        Some(inst)
+    }
+
+    /// Loads the instrument's model ahead of the first call (Ollama: a keep_alive
+    /// request with an empty prompt). Cold → Warming now, → Hot when it is loaded;
+    /// a failure marks it Failed with the reason. Returns at once.
+    pub fn prewarm(self: &Arc<Self>, name: &str) {
+        let Some(inst) = self.residency_instrument(name, "prewarm") else {
+            return;
+        };
+        {
+            let _serial = self.lifecycle.lock();
+            let Ok(entry) = self.pool.entry(name) else {
+                return;
+            };
+            let mut map = self.resident.lock();
+            let r = map.entry(name.to_owned()).or_default();
+            if let Some(op) = r.op {
+                r.note = Some(format!("{} is in progress", op.name()));
+                drop(map);
+                self.report();
+                return;
+            }
+            if entry.state() == State::Failed && self.pool.recover(name).is_ok() {
+                r.failed_by_poll = false;
+            }
+            match entry.state() {
+                State::Cooling => {
+                    r.note = Some("it is unloading: prewarm when that is done".into());
+                    drop(map);
+                    self.report();
+                    return;
+                }
+                State::Cold => {
+                    if let Err(e) = self.pool.warm(name, TransitionReason::Prewarm) {
+                        r.note = Some(format!("prewarm refused: {e}"));
+                        drop(map);
+                        self.report();
+                        return;
+                    }
+                }
+                // Warming (a call is loading it) or Hot: the request renews its keep_alive.
+                _ => {}
+            }
+            r.op = Some(Op::Prewarm);
+            r.note = None;
+        }
+        self.report();
+        tracing::info!(instrument = name, "prewarm");
+        let me = self.clone();
+        let name = name.to_owned();
+        tokio::spawn(async move {
+            let result = inst.prewarm().await;
+            {
+                let _serial = me.lifecycle.lock();
+                if let Some(r) = me.resident.lock().get_mut(&name) {
+                    r.op = None;
+                }
+                match result {
+                    Ok(()) => {
+                        if me
+                            .pool
+                            .entry(&name)
+                            .is_ok_and(|e| e.state() == State::Warming)
+                        {
+                            let _ = me.pool.mark_hot(&name);
+                        }
+                    }
+                    Err(e) => me.fail(&name, &format!("prewarm: {e}")),
+                }
+            }
+            me.report();
+            me.poll_one(&name, &inst).await;
+        });
+    }
+
+    /// Unloads the instrument's model now (Ollama: keep_alive 0). Hot → Cooling now,
+    /// → Cold when it is unloaded; refused while a call uses it. Returns at once.
+    pub fn unload(self: &Arc<Self>, name: &str) {
+        let Some(inst) = self.residency_instrument(name, "unload") else {
+            return;
+        };
+        {
+            let _serial = self.lifecycle.lock();
+            let Ok(entry) = self.pool.entry(name) else {
+                return;
+            };
+            let mut map = self.resident.lock();
+            let r = map.entry(name.to_owned()).or_default();
+            let refused = if let Some(op) = r.op {
+                Some(format!("{} is in progress", op.name()))
+            } else if entry.in_use() {
+                Some("a call is using it: unload when it is done".to_owned())
+            } else {
+                None
+            };
+            if let Some(why) = refused {
+                r.note = Some(why);
+                drop(map);
+                self.report();
+                return;
+            }
+            if entry.state() == State::Failed && self.pool.recover(name).is_ok() {
+                r.failed_by_poll = false;
+            }
+            match entry.state() {
+                State::Hot => {
+                    if let Err(e) = self.pool.cool(name, TransitionReason::UserRequest) {
+                        r.note = Some(format!("unload refused: {e}"));
+                        drop(map);
+                        self.report();
+                        return;
+                    }
+                }
+                State::Warming => {
+                    r.note = Some("it is loading: unload when it is ready".into());
+                    drop(map);
+                    self.report();
+                    return;
+                }
+                // Cold: the backend may still hold it (loaded outside Symphony).
+                _ => {}
+            }
+            r.op = Some(Op::Unload);
+            r.note = None;
+        }
+        self.report();
+        tracing::info!(instrument = name, "unload");
+        let me = self.clone();
+        let name = name.to_owned();
+        tokio::spawn(async move {
+            let result = inst.unload().await;
+            {
+                let _serial = me.lifecycle.lock();
+                if let Some(r) = me.resident.lock().get_mut(&name) {
+                    r.op = None;
+                }
+                match result {
+                    Ok(()) => {
+                        if me
+                            .pool
+                            .entry(&name)
+                            .is_ok_and(|e| e.state() == State::Cooling)
+                        {
+                            let _ = me.pool.mark_cold(&name);
+                        }
+                    }
+                    Err(e) => me.fail(&name, &format!("unload: {e}")),
+                }
+            }
+            me.report();
+            me.poll_one(&name, &inst).await;
+        });
+    }
+
+    /// Asks one instrument for its loaded models (bounded) and applies the answer.
+    async fn poll_one(&self, name: &str, inst: &Arc<dyn Instrument>) {
+        let result = match tokio::time::timeout(POLL_TIMEOUT, inst.loaded_models()).await {
+            Ok(r) => r,
+            Err(_) => Err(InstrumentError::Timeout {
+                after: POLL_TIMEOUT,
+                partial: String::new(),
+            }),
+        };
+        self.apply_poll(name, result);
+        self.report();
+    }
+
+    /// Records a poll's answer and moves the entry's state to follow it (unless a
+    /// prewarm or unload is in flight: its own answer decides).
+    fn apply_poll(&self, name: &str, result: crate::instrument::Result<Vec<LoadedModel>>) {
+        let _serial = self.lifecycle.lock();
+        let (Ok(entry), Some(slot)) = (self.pool.entry(name), self.slots.get(name)) else {
+            return;
+        };
+        let mut map = self.resident.lock();
+        let r = map.entry(name.to_owned()).or_default();
+        let in_flight = r.op.is_some();
+        match result {
+            Ok(models) => {
+                let now = SystemTime::now();
+                r.checked = true;
+                r.models = models
+                    .into_iter()
+                    .map(|m| {
+                        let at = m.expires_at.as_deref().and_then(parse_rfc3339);
+                        (m, at)
+                    })
+                    .collect();
+                let loaded = r
+                    .models
+                    .iter()
+                    .any(|(m, at)| same_model(&m.name, &slot.model) && still_loaded(*at, now));
+                if in_flight {
+                    return;
+                }
+                r.note = None;
+                // A failed poll is over; any other failure is over once its model is
+                // evidently loaded and serving.
+                if entry.state() == State::Failed
+                    && (r.failed_by_poll || loaded)
+                    && self.pool.recover(name).is_ok()
+                {
+                    r.failed_by_poll = false;
+                }
+                let state = entry.state();
+                if loaded && state == State::Cold {
+                    // Loaded outside a call (another client, an earlier session).
+                    if self.pool.warm(name, TransitionReason::UserRequest).is_ok() {
+                        let _ = self.pool.mark_hot(name);
+                    }
+                } else if loaded && state == State::Warming {
+                    let _ = self.pool.mark_hot(name);
+                } else if !loaded
+                    && state == State::Hot
+                    && !entry.in_use()
+                    && self.pool.cool(name, TransitionReason::IdleTimeout).is_ok()
+                {
+                    // The backend let it expire.
+                    let _ = self.pool.mark_cold(name);
+                }
+            }
+            Err(e) => {
+                r.checked = false;
+                r.models.clear();
+                let message = e.to_string();
+                tracing::debug!(instrument = name, error = %message, "residency poll failed");
+                if in_flight {
+                    return;
+                }
+                match entry.state() {
+                    // A failure of its own (a call, a prewarm) keeps its reason.
+                    State::Failed if !r.failed_by_poll => {}
+                    State::Failed => {
+                        let _ = self.pool.fail(name, message);
+                    }
+                    _ if entry.in_use() => r.note = Some(message),
+                    _ => {
+                        r.note = None;
+                        r.failed_by_poll = true;
+                        let _ = self.pool.fail(name, message);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts the residency poller (nothing to do when no instrument reports its
+    /// loaded models). It ends when the Conductor is dropped.
+    pub fn spawn_poller(self: &Arc<Self>) {
+        let capable = self.residency_capable();
+        if capable.is_empty() {
+            return;
+        }
+        let this = Arc::downgrade(self);
+        let kick = self.kick.clone();
+        tokio::spawn(async move {
+            let mut was_busy = false;
+            loop {
+                let Some(me) = this.upgrade() else { break };
+                let busy = me.busy(&capable);
+                // One more poll after the last call ends shows the new expiry.
+                let active = me.watched.load(Ordering::SeqCst)
+                    || busy
+                    || was_busy
+                    || me.activity.swap(false, Ordering::SeqCst);
+                was_busy = busy;
+                let forced = me.refresh_now.swap(false, Ordering::SeqCst);
+                if active || forced {
+                    let polls = capable.iter().map(|(n, i)| me.poll_one(n, i));
+                    futures::future::join_all(polls).await;
+                }
+                drop(me);
+                let wait = if active { POLL_EVERY } else { IDLE_CHECK };
+                tokio::select! {
+                    _ = kick.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        });
+    }
+
+    /// The residency of `name` as the pane shows it (`None`: it does not report one).
+    fn residency(&self, name: &str, slot: &Slot, now: SystemTime) -> Option<Residency> {
+        if !slot
+            .instrument
+            .as_ref()
+            .is_some_and(|i| i.supports_residency())
+        {
+            return None;
+        }
+        let map = self.resident.lock();
+        let Some(r) = map.get(name) else {
+            return Some(Residency::default());
+        };
+        Some(Residency {
+            checked: r.checked,
+            models: r
+                .models
+                .iter()
+                .map(|(m, at)| ResidentModel {
+                    name: m.name.clone(),
+                    size: m.size,
+                    size_vram: m.size_vram,
+                    expires_in: at.map(|at| at.duration_since(now).unwrap_or_default()),
+                    configured: same_model(&m.name, &slot.model),
+                })
+                .collect(),
+        })
+    }
+
     /// The pool pane's rows, in config order.
     pub fn statuses(&self) -> Vec<InstrumentStatus> {
         let snap = self.pool.snapshot();
+        let now = SystemTime::now();
+        let notes: HashMap<String, String> = self
+            .resident
+            .lock()
+            .iter()
+            .filter_map(|(n, r)| Some((n.clone(), r.note.clone()?)))
+            .collect();
         let tps = self.tps.lock();
         self.names
             .iter()
@@ -192,7 +661,8 @@ impl Instruments {
                         .get(name)
                         .map(|q| q.iter().copied().collect())
                         .unwrap_or_default(),
-                    last_error: e.last_error.clone(),
+                    last_error: notes.get(name).cloned().or_else(|| e.last_error.clone()),
+                    residency: self.residency(name, slot, now),
                 })
             })
             .collect()

@@ -1,7 +1,8 @@
 //! One run's life on the Pit: started on the DAG Tracker (a retry starts the same graph
 //! with the nodes that succeeded replaced by their kept outputs), and driven to its end by
 //! a task that turns the tracker's events and the nodes' own events into
-//! `ConductorEvent`s, in order.
+//! `ConductorEvent`s, in order, each node state and the end also written to the run's
+//! journal first (so it survives a restart).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -64,6 +65,16 @@ pub(crate) fn launch(
             }
         }
     };
+    // Kept nodes do not run again: they are Done from the start (the panes show it).
+    for node in entry.env.plan.dag.topological_order() {
+        if restored.contains_key(&*node.id) {
+            let _ = events.send(ConductorEvent::Node {
+                run: entry.env.run,
+                node: node.id.to_string(),
+                status: NodeStatus::Done,
+            });
+        }
+    }
     let restored = Arc::new(restored);
     let exec = Arc::new(RunExec {
         env: entry.env.clone(),
@@ -105,6 +116,8 @@ async fn drive(
 ) {
     let env = entry.env.clone();
     let run = env.run;
+    // The journal's first write (a new run's manifest) is here, not on the caller's thread.
+    env.journal.started();
     loop {
         tokio::select! {
             biased;
@@ -120,6 +133,7 @@ async fn drive(
                             continue;
                         }
                         if let Some(status) = status(&env, &node, state, attempt) {
+                            env.journal.node(&node, &status);
                             let _ = events.send(ConductorEvent::Node {
                                 run,
                                 node: node.to_string(),
@@ -177,6 +191,7 @@ async fn drive(
     }
     let artifacts = env.artifacts.clone();
     let _ = tokio::task::spawn_blocking(move || artifacts.commit()).await;
+    env.journal.finished(&outcome, answer.as_deref());
     *entry.internal.lock() = Some(internal);
     entry.running.store(false, Ordering::SeqCst);
     let _ = events.send(ConductorEvent::RunFinished {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use symphony_pit::artifacts::{ArtifactId, ArtifactStore, Metadata, NewArtifact, SearchQuery};
 
+use super::journal::NODE_OUTPUT_KIND;
 use crate::events::{ArtifactHit, RunId};
 use crate::instrument::ChatMessage;
 
@@ -88,12 +89,17 @@ impl Artifacts {
         }
     }
 
-    /// Full-text search; `kind:x` and `tag:x` words become filters.
+    /// Full-text search; `kind:x` and `tag:x` words become filters. Node outputs (kept
+    /// for retries after a restart) are left out unless `kind:node-output` asks for them.
     pub fn search(&self, query: &str, limit: usize) -> Vec<ArtifactHit> {
         let mut text = Vec::new();
-        let mut q = SearchQuery::text("").limit(limit.max(1));
+        let limit = limit.max(1);
+        // Room for the node outputs left out below.
+        let mut q = SearchQuery::text("").limit(limit.saturating_mul(3));
+        let mut kind_asked = false;
         for word in query.split_whitespace() {
             if let Some(k) = word.strip_prefix("kind:") {
+                kind_asked = true;
                 q = q.kind(k.trim_matches('"'));
             } else if let Some(t) = word.strip_prefix("tag:") {
                 q = q.tag(t.trim_matches('"'));
@@ -109,6 +115,8 @@ impl Artifacts {
                     let meta = self.store.metadata(&h.id)?;
                     Some(hit(&meta, h.snippet))
                 })
+                .filter(|h| kind_asked || h.kind != NODE_OUTPUT_KIND)
+                .take(limit)
                 .collect(),
             Err(e) => {
                 tracing::warn!(error = %e, query, "artifact search failed");

@@ -163,6 +163,14 @@ pub enum InstrumentError {
     /// The instrument is misconfigured (missing key variable, bad URL...).
     #[error("configuration: {0}")]
     Config(String),
+    /// The backend cannot do this (prewarm, unload, list loaded models...).
+    #[error("{operation} is not supported by {kind}")]
+    Unsupported {
+        /// What was asked ("prewarm", "unload", "listing loaded models").
+        operation: String,
+        /// The backend kind ("openai", "anthropic", "command"...).
+        kind: String,
+    },
 }
 
 impl InstrumentError {
@@ -184,6 +192,33 @@ pub type Result<T> = std::result::Result<T, InstrumentError>;
 /// A boxed call future.
 pub type CallFuture = Pin<Box<dyn Future<Output = Result<Completion>> + Send + 'static>>;
 
+/// A boxed future of a residency operation (loaded models, prewarm, unload).
+pub type ResidencyFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
+
+/// A model loaded in the backend's memory (Ollama's `/api/ps` entries), for the pool pane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedModel {
+    /// `name:tag`.
+    pub name: String,
+    /// Bytes in memory.
+    #[serde(default)]
+    pub size: u64,
+    /// Bytes of it in GPU memory.
+    #[serde(default)]
+    pub size_vram: u64,
+    /// When the backend unloads it (RFC 3339).
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+fn unsupported<T: Send + 'static>(operation: &str, kind: InstrumentKind) -> ResidencyFuture<T> {
+    let err = InstrumentError::Unsupported {
+        operation: operation.to_owned(),
+        kind: kind.as_str().to_owned(),
+    };
+    Box::pin(async move { Err(err) })
+}
+
 /// The kinds of built-in backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -198,6 +233,19 @@ pub enum InstrumentKind {
     Command,
     /// An out-of-process extension instrument.
     Extension,
+}
+
+impl InstrumentKind {
+    /// The kind as config.toml spells it ("openai", "ollama"...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstrumentKind::Openai => "openai",
+            InstrumentKind::Ollama => "ollama",
+            InstrumentKind::Anthropic => "anthropic",
+            InstrumentKind::Command => "command",
+            InstrumentKind::Extension => "extension",
+        }
+    }
 }
 
 /// A model backend.
@@ -221,4 +269,23 @@ pub trait Instrument: Send + Sync {
         events: mpsc::Sender<InstrumentEvent>,
         cancel: CancellationToken,
     ) -> CallFuture;
+
+    /// Whether the backend reports which models are loaded and can load (prewarm) and
+    /// unload them on request. The Pool Manager polls [`Instrument::loaded_models`] only
+    /// for these. Backends opt in by overriding this and the three methods below.
+    fn supports_residency(&self) -> bool {
+        false
+    }
+    /// The models loaded in memory now (bounded by a short timeout).
+    fn loaded_models(&self) -> ResidencyFuture<Vec<LoadedModel>> {
+        unsupported("listing loaded models", self.kind())
+    }
+    /// Loads the configured model ahead of the first call.
+    fn prewarm(&self) -> ResidencyFuture<()> {
+        unsupported("prewarm", self.kind())
+    }
+    /// Unloads the configured model now.
+    fn unload(&self) -> ResidencyFuture<()> {
+        unsupported("unload", self.kind())
+    }
 }

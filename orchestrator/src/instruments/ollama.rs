@@ -4,7 +4,7 @@
 //! and unloads.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -17,13 +17,18 @@ use super::ndjson::NdjsonParser;
 use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
     CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
-    InstrumentError, InstrumentEvent, InstrumentKind, Result,
+    InstrumentError, InstrumentEvent, InstrumentKind, ResidencyFuture, Result,
 };
 
 /// Where `ollama` instruments go when no base URL is configured.
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:11434";
-/// How long the small management calls (tags, ps, keep_alive) may take.
-const MANAGEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a keep_alive request (prewarm, unload) may take: loading a big model can
+/// take a while.
+const MANAGEMENT_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long `/api/tags` may take.
+const LIST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `/api/ps` may take (polled every few seconds by the pool).
+const PS_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a prewarmed model stays loaded.
 pub const PREWARM_KEEP_ALIVE: &str = "5m";
 
@@ -40,21 +45,8 @@ pub struct OllamaModel {
     pub modified_at: Option<String>,
 }
 
-/// A model loaded in memory (`/api/ps`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoadedModel {
-    /// `name:tag`.
-    pub name: String,
-    /// Bytes in memory.
-    #[serde(default)]
-    pub size: u64,
-    /// Bytes of it in GPU memory.
-    #[serde(default)]
-    pub size_vram: u64,
-    /// When Ollama unloads it (RFC 3339).
-    #[serde(default)]
-    pub expires_at: Option<String>,
-}
+/// A model loaded in memory (`/api/ps`): the trait's type, which Ollama's entries fill.
+pub use crate::instrument::LoadedModel;
 
 /// An Ollama backend.
 #[derive(Debug, Clone)]
@@ -90,12 +82,12 @@ impl OllamaInstrument {
 
     /// The models Ollama has pulled (`GET /api/tags`).
     pub async fn list_models(&self) -> Result<Vec<OllamaModel>> {
-        self.models("/api/tags").await
+        self.models("/api/tags", LIST_TIMEOUT).await
     }
 
     /// The models loaded in memory now (`GET /api/ps`), for the pool pane.
     pub async fn loaded_models(&self) -> Result<Vec<LoadedModel>> {
-        self.models("/api/ps").await
+        self.models("/api/ps", PS_TIMEOUT).await
     }
 
     /// Loads the configured model and keeps it for [`PREWARM_KEEP_ALIVE`].
@@ -108,11 +100,13 @@ impl OllamaInstrument {
         self.keep_alive(json!(0)).await
     }
 
+    /// `POST /api/generate` with an empty prompt: Ollama loads (or, with `keep_alive`
+    /// 0, unloads) the model and answers at once without generating.
     async fn keep_alive(&self, keep_alive: Value) -> Result<()> {
-        let url = join_url(&self.inner.base, "/api/chat");
+        let url = join_url(&self.inner.base, "/api/generate");
         let body = json!({
             "model": self.inner.model,
-            "messages": [],
+            "prompt": "",
             "keep_alive": keep_alive,
             "stream": false,
         });
@@ -123,12 +117,16 @@ impl OllamaInstrument {
         Ok(())
     }
 
-    async fn models<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<Vec<T>> {
+    async fn models<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &str,
+        timeout: Duration,
+    ) -> Result<Vec<T>> {
         let url = join_url(&self.inner.base, path);
         let v = self
             .inner
             .http
-            .request_json(Method::GET, &url, None, MANAGEMENT_TIMEOUT)
+            .request_json(Method::GET, &url, None, timeout)
             .await?;
         let models = v.get("models").cloned().unwrap_or(Value::Array(Vec::new()));
         serde_json::from_value(models)
@@ -190,6 +188,92 @@ impl Instrument for OllamaInstrument {
                 .await
         })
     }
+
+    fn supports_residency(&self) -> bool {
+        true
+    }
+
+    fn loaded_models(&self) -> ResidencyFuture<Vec<LoadedModel>> {
+        let me = self.clone();
+        Box::pin(async move { OllamaInstrument::loaded_models(&me).await })
+    }
+
+    fn prewarm(&self) -> ResidencyFuture<()> {
+        let me = self.clone();
+        Box::pin(async move { OllamaInstrument::prewarm(&me).await })
+    }
+
+    fn unload(&self) -> ResidencyFuture<()> {
+        let me = self.clone();
+        Box::pin(async move { OllamaInstrument::unload(&me).await })
+    }
+}
+
+/// Parses an RFC 3339 timestamp as Ollama writes `expires_at`
+/// (`2026-11-24T08:05:00Z`, `2024-06-04T14:38:31.83753-07:00`).
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let b = text.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = std::str::from_utf8(b.get(r)?).ok()?;
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || min > 59
+        || sec > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos: u32 = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let digits = std::str::from_utf8(b.get(start..i)?).ok()?;
+        let mut padded: String = digits.chars().take(9).collect();
+        while padded.len() < 9 {
+            padded.push('0');
+        }
+        nanos = padded.parse().ok()?;
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b.get(i + 3) == Some(&b':') => {
+            let o = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
+            if *sign == b'+' { o } else { -o }
+        }
+        _ => return None,
+    };
+    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset;
+    let base = if secs >= 0 {
+        UNIX_EPOCH.checked_add(Duration::from_secs(secs as u64))?
+    } else {
+        UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs()))?
+    };
+    base.checked_add(Duration::from_nanos(u64::from(nanos)))
 }
 
 /// Decodes Ollama's `/api/chat` NDJSON lines.

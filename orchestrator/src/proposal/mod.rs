@@ -7,6 +7,8 @@
 //! - [`Review`]: one proposal under review: rebase replies from the editor
 //!   (`symphony.review.rebase`), conflicts with the user's own edits decided by the
 //!   Arbitration Engine, accept / reject, the edits to send with `symphony.review.apply`.
+//! - [`hunk_words`] / [`word_diff`]: which words changed inside a hunk's paired lines, for
+//!   drawing the review with the changed words emphasised.
 //!
 //! ```
 //! use symphony_conductor::command::EditorContext;
@@ -24,12 +26,16 @@
 mod diff;
 mod review;
 mod unified;
+mod words;
 
 use serde::{Deserialize, Serialize};
 
 pub use diff::{apply_hunks, from_replacement};
 pub use review::Review;
 pub use unified::from_unified_diff;
+pub use words::{
+    HunkWords, LineChanges, MAX_CHANGED, MAX_LINE_BYTES, hunk_words, tokens, word_diff,
+};
 
 /// One change of a proposal, in byte offsets of `Proposal::base_revision`'s text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

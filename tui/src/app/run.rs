@@ -280,6 +280,10 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 }
                 changed = true;
             }
+            () = crate::conductor::highlight::LOADED_NOTIFY.notified() => {
+                // The AI pane's code can be drawn in colour now.
+                changed = true;
+            }
             Some(ev) = conductor_rx.recv() => {
                 // A token changes the state; it is drawn with the next frame.
                 crate::conductor::on_conductor_event(&mut state, ev);

@@ -39,6 +39,7 @@ pub fn update(state: &mut State, action: Action) {
     apply(state, action);
     crate::lsp::after_action(state, after);
     sync_views(state);
+    crate::conductor::keys::sync_pool_watch(state);
 }
 
 fn focused_edit(state: &mut State, cmd: E) {

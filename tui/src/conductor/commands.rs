@@ -7,11 +7,13 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use symphony_conductor::command::{AiCommand, DiagnosticContext, EditorContext, SelectionContext};
+use symphony_conductor::events::RunId;
 
 use super::panes::{AiPane, ArtifactsPane, DagPane, PoolPane};
 use super::{ChatEntry, ChatRole, EditorRequest, PendingCommand};
 use crate::action::Action;
 use crate::app::State;
+use crate::overlays::Overlay;
 use crate::panes::{PaneKind, SplitDir};
 
 /// The built-in AI commands.
@@ -82,8 +84,20 @@ pub fn apply(state: &mut State, action: &Action) -> bool {
         Action::AiCommitMessage => CommandKind::CommitMessage,
         Action::AiChat => CommandKind::Chat,
         Action::AiWorkflow => {
-            list_workflows(state);
-            CommandKind::Workflow
+            open_workflows_picker(state);
+            return true;
+        }
+        Action::AiRunWorkflow { name, instruction } => {
+            start_workflow(state, name, instruction.clone());
+            return true;
+        }
+        Action::AiChoose { run, node, index } => {
+            choose(state, RunId(*run), node, *index);
+            return true;
+        }
+        Action::AiChooseCandidate => {
+            reopen_choice(state);
+            return true;
         }
         Action::AiCancelRun => {
             cancel_latest(state);
@@ -138,28 +152,118 @@ fn workflow_command(text: &str) -> AiCommand {
     }
 }
 
-/// Says in the AI pane which user workflows there are, before the prompt asks for one.
-fn list_workflows(state: &mut State) {
+/// Ctrl-b W: the workflows picker (name and description, a preview of
+/// each) over the AI pane; the context is read meanwhile, and typing
+/// `NAME instruction` at the AI pane's prompt still works. With none
+/// configured, the AI pane says how to add one.
+fn open_workflows_picker(state: &mut State) {
     let Some(port) = &state.conductor.port else {
+        state.error("The Conductor is not running (see the log)");
         return;
     };
     let flows = port.workflows();
-    let text = if flows.is_empty() {
-        "No [[workflows]] in config.toml (symphony --print-default-config shows how).".to_owned()
-    } else {
-        let rows: Vec<String> = flows
-            .iter()
-            .map(|(name, about)| match about {
-                Some(a) => format!("  {name}: {a}"),
-                None => format!("  {name}"),
-            })
-            .collect();
-        format!(
-            "Workflows (type the name, then an instruction if it uses one):\n{}",
-            rows.join("\n")
-        )
+    if flows.is_empty() {
+        note(
+            state,
+            ChatRole::Notice,
+            "No [[workflows]] in config.toml (symphony --print-default-config shows how).",
+        );
+        open_pane(state, PaneKind::Ai(AiPane::default()));
+        return;
+    }
+    start(state, CommandKind::Workflow);
+    let picker = super::picker::workflows_picker(&flows, &state.config.conductor.workflows);
+    state
+        .overlays
+        .retain(|o| !matches!(o, Overlay::Ai(p) if p.kind == picker.kind));
+    state.overlays.push(Overlay::Ai(picker));
+}
+
+/// Runs user workflow `name` (picked): with its instruction, or asking for
+/// one in the AI pane when the workflow uses `{{instruction}}`. The context
+/// read when the picker opened is kept.
+fn start_workflow(state: &mut State, name: &str, instruction: Option<String>) {
+    let needs = state
+        .config
+        .conductor
+        .workflows
+        .iter()
+        .find(|w| w.name == name)
+        .is_some_and(super::picker::uses_instruction);
+    let instruction = match instruction {
+        Some(i) => Some(i),
+        None if needs => None,
+        None => Some(String::new()),
     };
-    note(state, ChatRole::Notice, text);
+    let asks = instruction.is_none();
+    let reuse = state
+        .conductor
+        .pending
+        .as_ref()
+        .is_some_and(|p| p.kind == CommandKind::Workflow && p.workflow.is_none());
+    if reuse {
+        if let Some(p) = state.conductor.pending.as_mut() {
+            p.workflow = Some(name.to_owned());
+            p.instruction = instruction;
+        }
+        state.conductor.prompt = Default::default();
+        if asks {
+            open_pane(state, PaneKind::Ai(AiPane::default()));
+        } else {
+            launch(state);
+        }
+    } else {
+        start_with(
+            state,
+            CommandKind::Workflow,
+            Some(name.to_owned()),
+            instruction,
+        );
+    }
+    if asks {
+        state.say(format!(
+            "{name}: type the instruction in the AI pane, then Enter"
+        ));
+    }
+}
+
+/// Answers the waiting pick node with candidate `index`.
+fn choose(state: &mut State, run: RunId, node: &str, index: usize) {
+    let waiting = state
+        .conductor
+        .choice
+        .as_ref()
+        .is_some_and(|c| c.run == run && c.node == node && index < c.candidates.len());
+    if !waiting {
+        state.say("That pick step is no longer waiting");
+        return;
+    }
+    if let Some(port) = &state.conductor.port {
+        port.choose(run, node, index);
+    }
+    let who = super::picker::candidate_instruments(&state.conductor, run, node)
+        .get(index)
+        .cloned()
+        .flatten();
+    state.conductor.choice = None;
+    let text = match who {
+        Some(w) => format!("chose candidate {} ({w})", index + 1),
+        None => format!("chose candidate {}", index + 1),
+    };
+    note(state, ChatRole::User, text);
+}
+
+/// Reopens the candidates picker of the pick node waiting for the user.
+pub fn reopen_choice(state: &mut State) {
+    let Some(choice) = state.conductor.choice.clone() else {
+        state.say("No pick step is waiting for a choice");
+        return;
+    };
+    let picker = super::picker::candidates_picker(&state.conductor, &choice);
+    state
+        .overlays
+        .retain(|o| !matches!(o, Overlay::Ai(p) if p.kind == picker.kind));
+    state.overlays.push(Overlay::Ai(picker));
 }
 
 /// Keeps the last focused editor view (commands run from a Conductor pane read it).
@@ -183,20 +287,35 @@ fn origin_view(state: &State) -> Option<u64> {
 /// Starts `kind`: asks the editor for the context; commands that need text
 /// open the AI pane's prompt first.
 pub fn start(state: &mut State, kind: CommandKind) {
+    let instruction = if kind.needs_text() {
+        None
+    } else {
+        Some(String::new())
+    };
+    start_with(state, kind, None, instruction);
+}
+
+/// Starts `kind` (a picked `workflow`), with its text when known.
+fn start_with(
+    state: &mut State,
+    kind: CommandKind,
+    workflow: Option<String>,
+    instruction: Option<String>,
+) {
     if state.conductor.port.is_none() {
         state.error("The Conductor is not running (see the log)");
         return;
     }
+    // The reply's code blocks are highlighted: load the syntaxes while the
+    // model thinks (on a thread of their own).
+    super::highlight::start_loading();
     let view = origin_view(state);
     state.conductor.pending = Some(PendingCommand {
         kind,
         view,
         context: None,
-        instruction: if kind.needs_text() {
-            None
-        } else {
-            Some(String::new())
-        },
+        instruction: instruction.clone(),
+        workflow,
     });
     match view {
         Some(v) => {
@@ -212,7 +331,7 @@ pub fn start(state: &mut State, kind: CommandKind) {
             }
         }
     }
-    if kind.needs_text() {
+    if instruction.is_none() {
         state.conductor.prompt = Default::default();
         open_pane(state, PaneKind::Ai(AiPane::default()));
     } else {
@@ -225,18 +344,21 @@ pub fn start(state: &mut State, kind: CommandKind) {
 pub fn submit_prompt(state: &mut State) {
     let text = std::mem::take(&mut state.conductor.prompt).text;
     if text.trim().is_empty() {
+        // Enter on an empty prompt while a pick step waits: its picker again.
+        if state.conductor.choice.is_some() {
+            reopen_choice(state);
+        }
         return;
     }
     // A pick node waiting for the user's choice takes a number.
-    if let Some((run, node, count)) = state.conductor.choice.clone()
+    if let Some(choice) = state.conductor.choice.clone()
         && let Ok(n) = text.trim().parse::<usize>()
-        && (1..=count).contains(&n)
+        && (1..=choice.candidates.len()).contains(&n)
     {
-        if let Some(port) = &state.conductor.port {
-            port.choose(run, &node, n - 1);
-        }
-        state.conductor.choice = None;
-        note(state, ChatRole::User, format!("chose candidate {n}"));
+        choose(state, choice.run, &choice.node, n - 1);
+        state.overlays.retain(|o| {
+            !matches!(o, Overlay::Ai(p) if matches!(p.kind, super::picker::PickerKind::Candidates { .. }))
+        });
         return;
     }
     match state.conductor.pending.as_mut() {
@@ -276,11 +398,28 @@ pub fn launch(state: &mut State) {
         return;
     };
     context.buffer = p.view.map(|v| v.to_string());
-    let command = p.kind.command(text, state.conductor.conversation.clone());
+    let language = context.language.clone();
+    let read = context
+        .selection
+        .as_ref()
+        .map_or_else(|| context.file_text.clone(), |s| s.text.clone());
+    let command = match &p.workflow {
+        Some(name) => AiCommand::Workflow {
+            name: name.clone(),
+            instruction: Some(text.trim().to_owned()).filter(|t| !t.is_empty()),
+        },
+        None => p.kind.command(text, state.conductor.conversation.clone()),
+    };
     let Some(port) = &state.conductor.port else {
         return;
     };
     let run = port.run(command, context);
+    if let Some(language) = language {
+        state.conductor.run_languages.insert(run, language);
+    }
+    if !read.is_empty() {
+        state.conductor.run_selections.insert(run, read);
+    }
     if let Some(v) = p.view {
         state.conductor.run_views.insert(run, v);
     }
@@ -393,6 +532,10 @@ fn cancel_latest(state: &mut State) {
 /// Focuses a pane of the same kind in this window, or splits the focused
 /// pane to show `kind` (AI and artifacts to the right, DAG and pool below).
 pub fn open_pane(state: &mut State, kind: PaneKind) {
+    if matches!(kind, PaneKind::Ai(_)) {
+        // Replies' code blocks are highlighted: load the syntaxes (on a thread).
+        super::highlight::start_loading();
+    }
     let same = |k: &PaneKind| std::mem::discriminant(k) == std::mem::discriminant(&kind);
     let window = state.windows.current();
     let existing = window

@@ -3,13 +3,61 @@
 //! proposals (handed to the review). Nothing here waits: a token changes the
 //! state and the loop draws it on its next frame.
 
-use symphony_conductor::events::{ConductorEvent, NodeInfo, RunOutcome};
+use symphony_conductor::conductor::RunSummary;
+use symphony_conductor::events::{ConductorEvent, NodeInfo, NodeStatus, RunOutcome};
 
-use super::{ChatEntry, ChatRole, NodeView, RunView};
+use super::picker::PickerKind;
+use super::{ChatEntry, ChatRole, ChoiceView, NodeView, RetryView, RunView};
 use crate::app::State;
+use crate::overlays::Overlay;
 
 /// Runs kept in the DAG pane (oldest are dropped).
 const MAX_RUNS: usize = 50;
+
+/// The runs of earlier sessions (newest first, as the Conductor lists them)
+/// for the DAG pane, oldest first; `now` and `now_ms` (the same moment, as an
+/// `Instant` and as milliseconds since the Unix epoch) place their times.
+pub fn runs_from_journal(
+    summaries: Vec<RunSummary>,
+    now: std::time::Instant,
+    now_ms: i64,
+) -> Vec<RunView> {
+    let at = |ms: i64| {
+        let ago = std::time::Duration::from_millis(u64::try_from(now_ms - ms).unwrap_or(0));
+        now.checked_sub(ago).unwrap_or(now)
+    };
+    let mut runs: Vec<RunView> = summaries
+        .into_iter()
+        .take(MAX_RUNS)
+        .map(|s| {
+            let infos: Vec<NodeInfo> = s.nodes.iter().map(|n| n.info.clone()).collect();
+            let nodes = s
+                .nodes
+                .into_iter()
+                .zip(depths(&infos))
+                .map(|(n, depth)| NodeView {
+                    info: n.info,
+                    status: n.status,
+                    depth,
+                    tokens_per_second: None,
+                    streamed: 0,
+                    artifacts: Vec::new(),
+                    retry: None,
+                })
+                .collect();
+            RunView {
+                id: s.run,
+                title: s.title,
+                nodes,
+                started: at(s.started_ms),
+                finished: s.finished_ms.map(at),
+                outcome: s.outcome,
+            }
+        })
+        .collect();
+    runs.reverse();
+    runs
+}
 
 /// Applies one event from the Conductor.
 pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
@@ -18,6 +66,9 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
     match event {
         ConductorEvent::RunStarted { run, title, nodes } => {
             let depths = depths(&nodes);
+            // A retry of a run from an earlier session starts it again under
+            // its own id: it replaces the run listed from the journal.
+            c.runs.retain(|r| r.id != run);
             c.runs.push(RunView {
                 id: run,
                 title: title.clone(),
@@ -26,11 +77,12 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                     .zip(depths)
                     .map(|(info, depth)| NodeView {
                         info,
-                        status: symphony_conductor::events::NodeStatus::Pending,
+                        status: NodeStatus::Pending,
                         depth,
                         tokens_per_second: None,
                         streamed: 0,
                         artifacts: Vec::new(),
+                        retry: None,
                     })
                     .collect(),
                 started: now,
@@ -38,7 +90,9 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                 outcome: None,
             });
             if c.runs.len() > MAX_RUNS {
-                c.runs.remove(0);
+                let old = c.runs.remove(0);
+                c.run_languages.remove(&old.id);
+                c.run_selections.remove(&old.id);
             }
             c.chat.push(ChatEntry {
                 role: ChatRole::User,
@@ -52,7 +106,37 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                 .run_mut(run)
                 .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
             {
+                if !matches!(status, NodeStatus::Running { .. }) {
+                    n.retry = None;
+                }
                 n.status = status;
+            }
+        }
+        ConductorEvent::Retrying {
+            run,
+            node,
+            instrument,
+            attempt,
+            after,
+            reason,
+        } => {
+            let max_attempts = state
+                .config
+                .conductor
+                .instruments
+                .iter()
+                .find(|i| i.name == instrument)
+                .map(|i| i.max_retries.saturating_add(1));
+            if let Some(n) = c
+                .run_mut(run)
+                .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
+            {
+                n.retry = Some(RetryView {
+                    attempt,
+                    max_attempts,
+                    after,
+                    reason,
+                });
             }
         }
         ConductorEvent::Token { run, node, text } => {
@@ -61,6 +145,7 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                 .and_then(|r| r.nodes.iter_mut().find(|n| n.info.id == node))
             {
                 n.streamed += text.len();
+                n.retry = None;
             }
             let existing = c.chat.iter_mut().rev().find(|e| {
                 e.role == ChatRole::Assistant
@@ -113,6 +198,16 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
             if let Some(r) = c.run_mut(run) {
                 r.finished = Some(now);
                 r.outcome = Some(outcome.clone());
+                for n in &mut r.nodes {
+                    n.retry = None;
+                }
+            }
+            if c.choice.as_ref().is_some_and(|ch| ch.run == run) {
+                c.choice = None;
+                state.overlays.retain(|o| {
+                    !matches!(o, Overlay::Ai(p)
+                        if matches!(&p.kind, PickerKind::Candidates { run: r, .. } if *r == run))
+                });
             }
             if let Some(answer) = answer {
                 // The final answer is what the run settled on: it replaces
@@ -153,20 +248,29 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
             node,
             candidates,
         } => {
-            let mut text = format!(
-                "{node} offers {} candidates: type the number of the one to keep and press Enter.",
+            let text = format!(
+                "{node} offers {} candidates: choose one in the picker (Enter keeps it). \
+                 Esc decides later: Enter on {node} in the DAG pane or \"AI: choose a candidate\" \
+                 reopens it; typing its number here works too.",
                 candidates.len()
             );
-            for (i, cand) in candidates.iter().enumerate() {
-                text.push_str(&format!("\n\n{}.\n{cand}", i + 1));
-            }
-            c.choice = Some((run, node.clone(), candidates.len()));
+            let choice = ChoiceView {
+                run,
+                node: node.clone(),
+                candidates,
+            };
             c.chat.push(ChatEntry {
                 role: ChatRole::Notice,
                 text,
                 run: Some(run),
                 node: Some(node),
             });
+            let picker = super::picker::candidates_picker(c, &choice);
+            c.choice = Some(choice);
+            state.overlays.retain(
+                |o| !matches!(o, Overlay::Ai(p) if matches!(p.kind, PickerKind::Candidates { .. })),
+            );
+            state.overlays.push(Overlay::Ai(picker));
         }
         ConductorEvent::Pool(pool) => c.pool = pool,
         ConductorEvent::Notice(text) => {

@@ -2,13 +2,16 @@
 //! go through the keymap first (Ctrl-Q, Ctrl-P and the prefix still work);
 //! the rest is the pane's:
 //! - AI: type the prompt, Enter sends, Esc cancels the running run, Up/Down
-//!   scroll, Tab lists stored conversations (Enter reopens one).
+//!   scroll, Tab lists stored conversations (Enter reopens one); Enter on an
+//!   empty prompt reopens the candidates picker of a pick step waiting.
 //! - DAG: Up/Down select, Esc or `c` cancels the selected run, `r` retries
-//!   the selected failed node, Enter or `o` opens its output in a tool pane.
+//!   the selected failed node, Enter or `o` opens its output in a tool pane
+//!   (Enter on a pick step waiting for the user reopens its candidates picker).
 //! - Artifacts: type the query, Enter searches, Tab goes to the results:
 //!   Up/Down select, Enter or `o` opens in an editor pane, `p` pins/unpins,
 //!   `t` tags, `/` back to the search box.
-//! - Pool: Up/Down select.
+//! - Pool: Up/Down (or j/k) select, `w` prewarms the selected instrument, `u`
+//!   unloads it, `r` polls the loaded models now.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use symphony_conductor::events::{NodeStatus, RunId};
@@ -45,14 +48,61 @@ pub fn pane_key(state: &mut State, key: KeyEvent) {
         Some(PaneKind::Ai(_)) => ai_key(state, key),
         Some(PaneKind::Dag(_)) => dag_key(state, key),
         Some(PaneKind::Artifacts(_)) => artifacts_key(state, key),
-        Some(PaneKind::Pool(_)) => {
-            let n = state.conductor.pool.len();
-            if let Some(PaneKind::Pool(p)) = state.windows.focused_mut() {
-                p.selected = step(p.selected, &key, n);
-            }
-        }
+        Some(PaneKind::Pool(_)) => pool_key(state, key),
         _ => {}
     }
+}
+
+/// The pool pane's keys: Up/Down or j/k select; `w` prewarm, `u` unload, `r`
+/// refresh (answers and errors arrive as pool events: the pane's state and
+/// error lines).
+fn pool_key(state: &mut State, key: KeyEvent) {
+    let n = state.conductor.pool.len();
+    let Some(PaneKind::Pool(p)) = state.windows.focused_mut() else {
+        return;
+    };
+    let nav = match key.code {
+        KeyCode::Char('j') => KeyEvent::new(KeyCode::Down, key.modifiers),
+        KeyCode::Char('k') => KeyEvent::new(KeyCode::Up, key.modifiers),
+        _ => key,
+    };
+    p.selected = step(p.selected.min(n.saturating_sub(1)), &nav, n);
+    let name = state.conductor.pool.get(p.selected).map(|s| s.name.clone());
+    let message = match (key.code, name, state.conductor.port.as_deref()) {
+        (KeyCode::Char('w' | 'u' | 'r'), _, None) => "The Conductor is not running".to_owned(),
+        (KeyCode::Char('w' | 'u'), None, _) => "No instrument to select".to_owned(),
+        (KeyCode::Char('w'), Some(name), Some(port)) => {
+            port.prewarm(&name);
+            format!("Prewarming {name}")
+        }
+        (KeyCode::Char('u'), Some(name), Some(port)) => {
+            port.unload(&name);
+            format!("Unloading {name}")
+        }
+        (KeyCode::Char('r'), _, Some(port)) => {
+            port.refresh_pool();
+            "Asking the instruments what they have loaded".to_owned()
+        }
+        _ => return,
+    };
+    state.say(message);
+}
+
+/// Tells the Conductor whether a pool pane is on screen (its loaded models are
+/// polled while it is). Called after every action.
+pub fn sync_pool_watch(state: &State) {
+    let Some(port) = &state.conductor.port else {
+        return;
+    };
+    let window = state.windows.current();
+    let is_pool =
+        |id: &crate::panes::PaneId| matches!(state.windows.panes.get(id), Some(PaneKind::Pool(_)));
+    let open = if window.zoomed {
+        is_pool(&window.focus)
+    } else {
+        window.tree.leaves().iter().any(is_pool)
+    };
+    port.watch_pool(open);
 }
 
 fn step(selected: usize, key: &KeyEvent, len: usize) -> usize {
@@ -193,6 +243,16 @@ fn dag_key(state: &mut State, key: KeyEvent) {
                 state.say("Select a node to see its output");
                 return;
             };
+            // A pick step waiting for the user: Enter reopens its picker.
+            let waiting = state
+                .conductor
+                .choice
+                .as_ref()
+                .is_some_and(|c| c.run == run && c.node == id);
+            if waiting && key.code == KeyCode::Enter {
+                super::commands::reopen_choice(state);
+                return;
+            }
             let output = state
                 .conductor
                 .port

@@ -1,7 +1,9 @@
 //! The Conductor in the client: its state as the panes show it, built only
 //! from [`ConductorEvent`]s ([`events`]), the AI commands and their editor
-//! context ([`commands`]), keys of the Conductor panes ([`keys`]) and the
-//! port to the Conductor itself ([`port`]).
+//! context ([`commands`]), keys of the Conductor panes ([`keys`]), the AI
+//! pickers for workflows and a pick step's candidates ([`picker`]), the
+//! chat's highlighted rows ([`highlight`]) and the port to the Conductor
+//! itself ([`port`]).
 //!
 //! Reading the editor context: `symphony.review.snapshot` is asked of the
 //! editor for the view the command starts from; the run starts when it
@@ -10,8 +12,10 @@
 
 pub mod commands;
 pub mod events;
+pub mod highlight;
 pub mod keys;
 pub mod panes;
+pub mod picker;
 pub mod port;
 
 use std::collections::{BTreeMap, HashMap};
@@ -71,6 +75,81 @@ pub struct NodeView {
     pub streamed: usize,
     /// Artifacts it stored.
     pub artifacts: Vec<ArtifactHit>,
+    /// Its model call waits to retry (after a 429 or a 5xx).
+    pub retry: Option<RetryView>,
+}
+
+/// A model call waiting to retry, as the AI and DAG panes show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryView {
+    /// The attempt about to start (2 for the first retry).
+    pub attempt: u32,
+    /// All attempts the instrument makes (`max_retries + 1`), when known.
+    pub max_attempts: Option<u32>,
+    /// The wait before it.
+    pub after: Duration,
+    /// Why, as the Conductor said it (`HTTP 429: slow down`).
+    pub reason: String,
+}
+
+impl RetryView {
+    /// `retrying in 2.0 s (429 Too Many Requests, attempt 2/4)`.
+    pub fn label(&self) -> String {
+        let attempt = match self.max_attempts {
+            Some(max) => format!("attempt {}/{max}", self.attempt),
+            None => format!("attempt {}", self.attempt),
+        };
+        format!(
+            "retrying in {:.1} s ({}, {attempt})",
+            self.after.as_secs_f64(),
+            short_reason(&self.reason)
+        )
+    }
+}
+
+/// `HTTP 429: Too Many Requests` as `429 Too Many Requests`; a server's own
+/// message after the status's name (`503 Service Unavailable: overloaded`),
+/// on one line and cut short.
+fn short_reason(reason: &str) -> String {
+    let first = reason.lines().next().unwrap_or_default().trim();
+    let Some(rest) = first.strip_prefix("HTTP ") else {
+        return cut(first, 60);
+    };
+    let (code, message) = rest.split_once(':').unwrap_or((rest, ""));
+    let code = code.trim();
+    let message = message.trim();
+    let name = match code {
+        "408" => "Request Timeout",
+        "429" => "Too Many Requests",
+        "500" => "Internal Server Error",
+        "502" => "Bad Gateway",
+        "503" => "Service Unavailable",
+        "504" => "Gateway Timeout",
+        "529" => "Overloaded",
+        _ => "",
+    };
+    let head = if name.is_empty() {
+        code.to_owned()
+    } else {
+        format!("{code} {name}")
+    };
+    if message.is_empty() || message.eq_ignore_ascii_case(name) {
+        head
+    } else if name.is_empty() {
+        cut(&format!("{code} {message}"), 60)
+    } else {
+        cut(&format!("{head}: {message}"), 60)
+    }
+}
+
+/// At most `max` characters, with `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// A run as the DAG pane shows it.
@@ -125,6 +204,19 @@ pub struct PendingCommand {
     pub context: Option<symphony_conductor::command::EditorContext>,
     /// The typed instruction / message (`Some("")` when none is needed).
     pub instruction: Option<String>,
+    /// The user workflow picked (its name): the typed text is its instruction.
+    pub workflow: Option<String>,
+}
+
+/// A pick node waiting for the user's choice among its candidates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceView {
+    /// The run.
+    pub run: RunId,
+    /// The pick node.
+    pub node: String,
+    /// The candidates' texts, in the node's dependency order.
+    pub candidates: Vec<String>,
 }
 
 /// What an outstanding editor request (by id) was for.
@@ -177,10 +269,17 @@ pub struct ConductorState {
     pub last_view: Option<u64>,
     /// Instruments configured.
     pub instruments: usize,
-    /// A pick node waiting for the user's choice: (run, node, candidates).
-    pub choice: Option<(RunId, String, usize)>,
+    /// A pick node waiting for the user's choice.
+    pub choice: Option<ChoiceView>,
     /// A fixed clock (tests and snapshots); `None`: the real one.
     pub frozen_now: Option<Instant>,
+    /// The language of the context each run read (code blocks without a tag).
+    pub run_languages: HashMap<RunId, String>,
+    /// The text each run read (its selection, else the file): the candidates
+    /// picker's diff preview.
+    pub run_selections: HashMap<RunId, String>,
+    /// The AI pane's drawn rows per message (highlighted code blocks).
+    pub chat_rows: highlight::ChatCache,
 }
 
 impl std::fmt::Debug for ConductorState {
@@ -263,6 +362,16 @@ pub fn start(
 pub fn install(state: &mut crate::app::State, port: Box<dyn ConductorPort>) {
     state.conductor.pool = port.pool();
     state.conductor.conversations = port.conversations();
+    // Earlier sessions' runs, for the DAG pane (a failed or interrupted node
+    // there can be retried); runs of this session stay after them.
+    let now = state.conductor.now();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut runs = events::runs_from_journal(port.recent_runs(), now, now_ms);
+    runs.retain(|r| !state.conductor.runs.iter().any(|o| o.id == r.id));
+    runs.append(&mut state.conductor.runs);
+    state.conductor.runs = runs;
     state.conductor.instruments = state.config.conductor.instruments.len();
     state.conductor.port = Some(port);
 }

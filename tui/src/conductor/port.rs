@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use symphony_conductor::command::{AiCommand, EditorContext};
-use symphony_conductor::conductor::Conductor;
+use symphony_conductor::conductor::{Conductor, RunSummary};
 use symphony_conductor::events::{ArtifactHit, InstrumentStatus, RunId};
 
 /// The Conductor's calls the client makes; none of them waits on a model.
@@ -33,6 +33,19 @@ pub trait ConductorPort {
     fn conversations(&self) -> Vec<ArtifactHit>;
     /// The user workflows from config.toml: name and description.
     fn workflows(&self) -> Vec<(String, Option<String>)> {
+        Vec::new()
+    }
+    /// Loads an instrument's model ahead of its first call (the pool pane's `w`).
+    fn prewarm(&self, _instrument: &str) {}
+    /// Unloads an instrument's model (the pool pane's `u`).
+    fn unload(&self, _instrument: &str) {}
+    /// Polls the instruments' loaded models now (the pool pane's `r`).
+    fn refresh_pool(&self) {}
+    /// Whether a pool pane is on screen (loaded models are polled while it is).
+    /// Called after every action: it must be cheap.
+    fn watch_pool(&self, _open: bool) {}
+    /// The runs of this and earlier sessions (newest first), from their journals.
+    fn recent_runs(&self) -> Vec<RunSummary> {
         Vec::new()
     }
 }
@@ -74,6 +87,21 @@ impl ConductorPort for Conductor {
     fn conversations(&self) -> Vec<ArtifactHit> {
         Conductor::conversations(self)
     }
+    fn prewarm(&self, instrument: &str) {
+        Conductor::prewarm(self, instrument);
+    }
+    fn unload(&self, instrument: &str) {
+        Conductor::unload(self, instrument);
+    }
+    fn refresh_pool(&self) {
+        Conductor::refresh_pool(self);
+    }
+    fn watch_pool(&self, open: bool) {
+        Conductor::watch_pool(self, open);
+    }
+    fn recent_runs(&self) -> Vec<RunSummary> {
+        Conductor::recent_runs(self)
+    }
 }
 
 /// One call made on a [`RecordingConductor`].
@@ -95,6 +123,12 @@ pub enum ConductorCall {
     Pin(String, bool),
     /// `tag_artifact`.
     Tag(String, String),
+    /// `prewarm(instrument)`.
+    Prewarm(String),
+    /// `unload(instrument)`.
+    Unload(String),
+    /// `refresh_pool`.
+    RefreshPool,
 }
 
 /// Canned answers of a [`RecordingConductor`].
@@ -112,6 +146,8 @@ pub struct Canned {
     pub conversations: Vec<ArtifactHit>,
     /// What `workflows` returns.
     pub workflows: Vec<(String, Option<String>)>,
+    /// What `recent_runs` returns.
+    pub recent_runs: Vec<RunSummary>,
 }
 
 /// A Conductor that records calls and answers from [`Canned`] (tests, benches).
@@ -121,6 +157,8 @@ pub struct RecordingConductor {
     pub calls: Arc<Mutex<Vec<ConductorCall>>>,
     /// The answers.
     pub canned: Arc<Mutex<Canned>>,
+    /// The last `watch_pool` value (not a call: it comes after every action).
+    pub pool_watched: Arc<Mutex<Option<bool>>>,
 }
 
 impl RecordingConductor {
@@ -143,6 +181,9 @@ impl RecordingConductor {
 impl ConductorPort for RecordingConductor {
     fn workflows(&self) -> Vec<(String, Option<String>)> {
         self.canned(|c| c.workflows.clone()).unwrap_or_default()
+    }
+    fn recent_runs(&self) -> Vec<RunSummary> {
+        self.canned(|c| c.recent_runs.clone()).unwrap_or_default()
     }
     fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
         let n = self
@@ -195,5 +236,19 @@ impl ConductorPort for RecordingConductor {
     }
     fn conversations(&self) -> Vec<ArtifactHit> {
         self.canned(|c| c.conversations.clone()).unwrap_or_default()
+    }
+    fn prewarm(&self, instrument: &str) {
+        self.push(ConductorCall::Prewarm(instrument.into()));
+    }
+    fn unload(&self, instrument: &str) {
+        self.push(ConductorCall::Unload(instrument.into()));
+    }
+    fn refresh_pool(&self) {
+        self.push(ConductorCall::RefreshPool);
+    }
+    fn watch_pool(&self, open: bool) {
+        if let Ok(mut w) = self.pool_watched.lock() {
+            *w = Some(open);
+        }
     }
 }

@@ -133,4 +133,5 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("C", "ai_chat"),
     ("W", "ai_workflow"),
     ("K", "ai_cancel_run"),
+    ("V", "ai_choose_candidate"),
 ];

@@ -34,6 +34,8 @@ pub enum Overlay {
     PaneNumbers,
     /// A language picker (locations, code actions, diagnostics) or the rename prompt.
     Lsp(lsp::LspOverlay),
+    /// An AI picker (user workflows, a pick step's candidates) with a preview.
+    Ai(crate::conductor::picker::AiPicker),
 }
 
 /// What an overlay did with a key.
@@ -100,6 +102,7 @@ impl Overlay {
             Overlay::Confirm(c) => c.handle_key(key),
             Overlay::PaneNumbers => prompt::pane_numbers_key(key),
             Overlay::Lsp(l) => l.handle_key(key),
+            Overlay::Ai(p) => p.handle_key(key),
         }
     }
 
@@ -116,6 +119,10 @@ impl Overlay {
             Overlay::Confirm(_) | Overlay::PaneNumbers => return true,
             Overlay::Lsp(l) => {
                 l.paste(text);
+                return true;
+            }
+            Overlay::Ai(p) => {
+                p.paste(text);
                 return true;
             }
         };

@@ -14,6 +14,8 @@
 //! Keys (rebindable, `review_*` actions): alt-a / alt-r accept / reject the
 //! hunk at the cursor, alt-A / alt-R all, alt-. / alt-, next / previous.
 
+pub mod lines;
+mod paint;
 pub mod widget;
 
 use serde_json::Value;
@@ -36,6 +38,8 @@ pub struct LiveHunk {
     pub index: usize,
     /// First buffer line of the hunk (as the editor last mapped it).
     pub first_line: usize,
+    /// Byte offset of the hunk in the buffer (as the editor last mapped it).
+    pub start: usize,
     /// The text it replaces (at the last rebase).
     pub old_text: String,
     /// The replacement.
@@ -45,21 +49,11 @@ pub struct LiveHunk {
 }
 
 impl LiveHunk {
-    /// The buffer lines it removes (empty for a pure insertion).
+    /// The buffer lines it removes or changes (empty for a pure insertion).
     pub fn removed_lines(&self) -> std::ops::Range<usize> {
-        if self.old_text.is_empty() {
-            return self.first_line..self.first_line;
-        }
-        let n = self.old_text.trim_end_matches('\n').matches('\n').count() + 1;
+        let old = self.old_text.as_str();
+        let n = old.matches('\n').count() + usize::from(!old.is_empty() && !old.ends_with('\n'));
         self.first_line..self.first_line + n
-    }
-
-    /// The lines it adds (without their line breaks).
-    pub fn added_lines(&self) -> Vec<&str> {
-        if self.new_text.is_empty() {
-            return Vec::new();
-        }
-        self.new_text.trim_end_matches('\n').split('\n').collect()
     }
 }
 
@@ -84,6 +78,8 @@ pub struct Review {
     pub applying: bool,
     /// Apply attempts of the current accept.
     pub tries: u32,
+    /// The hunks' word diffs, kept between frames.
+    pub words: lines::WordCache,
 }
 
 impl Review {
@@ -97,6 +93,7 @@ impl Review {
             .map(|(i, h)| LiveHunk {
                 index: i,
                 first_line: self.core.lines(i).map(|l| l.0).unwrap_or(0),
+                start: h.start,
                 old_text: h.old_text.clone(),
                 new_text: h.new_text.clone(),
                 state: h.state.clone(),
@@ -168,6 +165,7 @@ pub fn on_proposal(state: &mut State, run: RunId, proposal: Proposal) {
         to_accept: Vec::new(),
         applying: false,
         tries: 0,
+        words: Default::default(),
     };
     state.conductor.reviews.insert(view, review);
     rebase(state, view);

@@ -65,6 +65,7 @@ pub fn draw_overlay(
         }
         Overlay::PaneNumbers => None,
         Overlay::Lsp(l) => super::lsp::draw_overlay(l, area, buf),
+        Overlay::Ai(p) => super::conductor_panes::draw_picker(state, p, area, buf),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The AI pane: the chat history (streamed replies grow in place; fenced
-//! code blocks drawn monospace on a darker background, not highlighted),
+//! code blocks highlighted on a darker background, see
+//! [`crate::conductor::highlight`]), a line per model call waiting to retry,
 //! the attached context above the prompt line, the stored conversations.
 
 use ratatui::buffer::Buffer;
@@ -8,94 +9,79 @@ use ratatui::style::{Color, Modifier, Style};
 
 use super::{title, wrap};
 use crate::app::State;
-use crate::conductor::{AiPane, ChatRole};
+use crate::conductor::AiPane;
+use crate::conductor::highlight::{self, ChatRow, RowStyle};
 
-/// The last `need` rows (at least) of the history: only the entries that
-/// show are wrapped, so a long history costs nothing per token.
-fn rows(state: &State, width: usize, need: usize) -> Vec<(String, Style)> {
-    let mut per_entry: Vec<Vec<(String, Style)>> = Vec::new();
+/// The rows of the chat's last `need` rows (the messages that show only:
+/// each message's rows are cached, so a token costs its own lines).
+fn rows(state: &State, width: usize, need: usize) -> Vec<ChatRow> {
+    let c = &state.conductor;
+    let theme = if state.config.theme.is_empty() {
+        highlight::FALLBACK_THEME.to_owned()
+    } else {
+        state.config.theme.clone()
+    };
+    let view_language = c
+        .last_view
+        .or_else(|| state.focused_view())
+        .and_then(|v| state.views.get(&v))
+        .map(|d| d.language.clone())
+        .filter(|l| !l.is_empty());
+    let mut per_entry: Vec<Vec<ChatRow>> = Vec::new();
     let mut total = 0;
-    for entry in state.conductor.chat.iter().rev() {
-        let r = entry_rows(state, entry, width);
+    for (i, entry) in c.chat.iter().enumerate().rev() {
+        if highlight::loaded().is_none() && entry.text.contains("```") {
+            highlight::start_loading();
+        }
+        let language = entry
+            .run
+            .and_then(|r| c.run_languages.get(&r).cloned())
+            .or_else(|| view_language.clone());
+        let style = RowStyle {
+            width,
+            mode: state.color_mode,
+            theme: theme.clone(),
+            language,
+        };
+        let (r, _) = c.chat_rows.rows(i, entry, &style, need - total);
         total += r.len();
         per_entry.push(r);
         if total >= need {
             break;
         }
     }
-    per_entry.into_iter().rev().flatten().collect()
-}
-
-fn entry_rows(
-    state: &State,
-    entry: &crate::conductor::ChatEntry,
-    width: usize,
-) -> Vec<(String, Style)> {
-    let mode = state.color_mode;
-    let code = Style::default()
-        .fg(mode.rgb(0xe0, 0xe0, 0xe0))
-        .bg(mode.rgb(0x26, 0x2a, 0x33));
-    let fence = Style::default()
-        .fg(Color::DarkGray)
-        .bg(mode.rgb(0x26, 0x2a, 0x33));
-    let mut out: Vec<(String, Style)> = Vec::new();
-    {
-        let (label, style) = match entry.role {
-            ChatRole::User => (
-                "you: ",
-                Style::default()
-                    .fg(Color::Cyan)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            ChatRole::Assistant => ("", Style::default()),
-            ChatRole::Notice => ("· ", Style::default().fg(Color::DarkGray)),
-            ChatRole::Error => ("✗ ", Style::default().fg(Color::Red)),
-        };
-        let mut in_code = false;
-        for (i, line) in entry.text.trim_end_matches('\n').split('\n').enumerate() {
-            if entry.role == ChatRole::Assistant && line.trim_start().starts_with("```") {
-                let lang = line.trim_start().trim_start_matches('`').trim();
-                in_code = !in_code;
-                let label = if in_code && !lang.is_empty() {
-                    format!("┌─ {lang} ")
-                } else if in_code {
-                    "┌─".to_owned()
-                } else {
-                    "└─".to_owned()
-                };
-                out.push((pad(&label, width), fence));
-                continue;
-            }
-            if in_code {
-                for r in wrap(line, width.saturating_sub(1)) {
-                    out.push((pad(&format!(" {r}"), width), code));
-                }
-                continue;
-            }
-            let text = if i == 0 {
-                format!("{label}{line}")
-            } else {
-                line.to_owned()
-            };
-            for r in wrap(&text, width) {
-                out.push((r, style));
-            }
+    // A model call waiting to retry says so under the reply.
+    let retries: Vec<String> = c
+        .runs
+        .iter()
+        .filter(|r| r.running())
+        .flat_map(|r| r.nodes.iter())
+        .filter_map(|n| {
+            n.retry
+                .as_ref()
+                .map(|rv| format!("↻ {} · {}", n.info.id, rv.label()))
+        })
+        .collect();
+    let mut out: Vec<ChatRow> = per_entry.into_iter().rev().flatten().collect();
+    for line in retries {
+        for r in wrap(&line, width) {
+            out.push(ChatRow {
+                spans: vec![(r, Style::default().fg(Color::Yellow))],
+                fill: None,
+            });
         }
-        out.push((String::new(), Style::default()));
     }
     out
 }
 
-fn pad(s: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
-}
-
 /// The prompt label (pending command's question or `> `).
-fn prompt_label(state: &State) -> &'static str {
+fn prompt_label(state: &State) -> String {
     match &state.conductor.pending {
-        Some(p) if p.instruction.is_none() => p.kind.prompt(),
-        _ => "> ",
+        Some(p) if p.instruction.is_none() => match &p.workflow {
+            Some(name) => format!("{name}: instruction? "),
+            None => p.kind.prompt().to_owned(),
+        },
+        _ => "> ".to_owned(),
     }
 }
 
@@ -171,12 +157,20 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
             .len()
             .saturating_sub(pane.scroll.min(all.len().saturating_sub(h)));
         let start = end.saturating_sub(h);
-        for (i, (text, style)) in all[start..end].iter().enumerate() {
+        for (i, row) in all[start..end].iter().enumerate() {
             let y = body.y + i as u16;
-            if style.bg.is_some() {
-                buf.set_style(Rect::new(body.x, y, body.width, 1), *style);
+            if let Some(fill) = row.fill {
+                buf.set_style(Rect::new(body.x, y, body.width, 1), fill);
             }
-            buf.set_stringn(body.x, y, text, width, *style);
+            let mut x = body.x;
+            for (text, style) in &row.spans {
+                let room = usize::from(body.right().saturating_sub(x));
+                if room == 0 {
+                    break;
+                }
+                let (nx, _) = buf.set_stringn(x, y, text, room, *style);
+                x = nx;
+            }
         }
     }
     // Context and prompt.
@@ -207,8 +201,8 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
     );
     let label = prompt_label(state);
     let prompt_style = Style::default().add_modifier(Modifier::BOLD);
-    buf.set_stringn(rect.x, ctx_y + 1, label, width, prompt_style);
-    let lw = unicode_width::UnicodeWidthStr::width(label);
+    buf.set_stringn(rect.x, ctx_y + 1, &label, width, prompt_style);
+    let lw = unicode_width::UnicodeWidthStr::width(label.as_str());
     buf.set_stringn(
         rect.x + lw as u16,
         ctx_y + 1,
@@ -222,7 +216,7 @@ pub(super) fn cursor(state: &State, pane: &AiPane, rect: Rect) -> Option<(u16, u
     if pane.conversations || rect.height < 4 {
         return None;
     }
-    let lw = unicode_width::UnicodeWidthStr::width(prompt_label(state));
+    let lw = unicode_width::UnicodeWidthStr::width(prompt_label(state).as_str());
     let x = rect.x as usize + lw + state.conductor.prompt.cursor_col();
     let x = u16::try_from(x).ok()?.min(rect.right().saturating_sub(1));
     Some((x, rect.bottom() - 1))

@@ -93,6 +93,13 @@ pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, b
                     s.push_str(&format!(", {inst}"));
                 }
                 s.push(')');
+                let waiting = c
+                    .choice
+                    .as_ref()
+                    .is_some_and(|ch| ch.run == run.id && ch.node == node.info.id);
+                if waiting {
+                    s.push_str("  waiting for your choice (Enter)");
+                }
                 match &node.status {
                     NodeStatus::Running { attempt } => {
                         if *attempt > 1 {
@@ -100,6 +107,9 @@ pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, b
                         }
                         if let Some(tps) = node.tokens_per_second {
                             s.push_str(&format!("  {tps:.1} tok/s"));
+                        }
+                        if let Some(retry) = &node.retry {
+                            s.push_str(&format!("  ↻ {}", retry.label()));
                         }
                     }
                     NodeStatus::Failed(reason) => s.push_str(&format!("  {reason}")),

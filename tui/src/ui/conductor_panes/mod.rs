@@ -1,10 +1,14 @@
-//! Rendering of the Conductor panes (AI, DAG, artifacts, pool) from the
-//! client's [`crate::conductor::ConductorState`]; pure functions of the state.
+//! Rendering of the Conductor panes (AI, DAG, artifacts, pool) and the AI
+//! pickers from the client's [`crate::conductor::ConductorState`]; pure
+//! functions of the state.
 
 mod ai;
 mod artifacts;
 mod dag;
+mod picker;
 mod pool;
+
+pub(crate) use picker::draw as draw_picker;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
