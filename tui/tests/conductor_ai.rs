@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -22,9 +22,7 @@ use symphony_tui::action::Action;
 use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::{State, update};
 use symphony_tui::conductor::highlight;
-use symphony_tui::conductor::{
-    Canned, ConductorCall, RecordingConductor, install, on_conductor_event,
-};
+use symphony_tui::conductor::{Canned, ConductorCall, RecordingConductor, on_conductor_event};
 use symphony_tui::overlays::Overlay;
 use symphony_tui::panes::PaneKind;
 use symphony_tui::ui::colors::ColorMode;
@@ -44,27 +42,6 @@ fn typed(state: &mut State, text: &str) {
 fn prefix(state: &mut State, c: char) {
     press(state, KeyCode::Char('b'), KeyModifiers::CONTROL);
     press(state, KeyCode::Char(c), KeyModifiers::NONE);
-}
-
-/// A `w` x `h` state with a Rust file and a recording Conductor.
-fn conductor_state(canned: Canned, w: u16, h: u16) -> (State, RecordingConductor) {
-    let (mut state, _) = state_with(Some("src/lib.rs"), w, h);
-    feed(
-        &mut state,
-        1,
-        plain_lines(&[
-            "fn add(a: i32, b: i32) -> i32 {\n",
-            "    a + b\n",
-            "}\n",
-            "",
-        ]),
-    );
-    let rec = RecordingConductor::new();
-    *rec.canned.lock().expect("canned") = canned;
-    install(&mut state, Box::new(rec.clone()));
-    state.conductor.instruments = 1;
-    state.conductor.frozen_now = Some(Instant::now());
-    (state, rec)
 }
 
 fn ev(state: &mut State, e: ConductorEvent) {

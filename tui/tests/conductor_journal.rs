@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::Instant;
-
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use symphony_conductor::command::AiCommand;
@@ -17,9 +15,7 @@ use symphony_conductor::events::{ConductorEvent, NodeInfo, NodeStatus, RunId, Ru
 use symphony_tui::action::Action;
 use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::{State, update};
-use symphony_tui::conductor::{
-    Canned, ConductorCall, RecordingConductor, install, on_conductor_event,
-};
+use symphony_tui::conductor::{Canned, ConductorCall, on_conductor_event};
 
 fn press(state: &mut State, code: KeyCode) {
     for a in event_to_actions(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE))) {
@@ -81,25 +77,14 @@ fn now_ms() -> i64 {
 
 #[test]
 fn an_earlier_sessions_interrupted_run_is_listed_and_its_node_retried() {
-    let (mut state, _) = state_with(Some("src/lib.rs"), 80, 16);
-    feed(
-        &mut state,
-        1,
-        plain_lines(&[
-            "fn add(a: i32, b: i32) -> i32 {\n",
-            "    a + b\n",
-            "}\n",
-            "",
-        ]),
+    let (mut state, rec) = conductor_state(
+        Canned {
+            recent_runs: vec![interrupted_run(now_ms())],
+            ..Default::default()
+        },
+        80,
+        16,
     );
-    let rec = RecordingConductor::new();
-    *rec.canned.lock().expect("canned") = Canned {
-        recent_runs: vec![interrupted_run(now_ms())],
-        ..Default::default()
-    };
-    state.conductor.frozen_now = Some(Instant::now());
-    install(&mut state, Box::new(rec.clone()));
-    state.conductor.instruments = 1;
     assert_eq!(state.conductor.runs.len(), 1);
     update(&mut state, Action::OpenDagPane);
     let shown = screen(&state);

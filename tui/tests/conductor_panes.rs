@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -33,23 +33,7 @@ fn typed(state: &mut State, text: &str) {
 
 /// A 70x18 state with a Rust file in the first pane and a recording Conductor.
 fn conductor_state(canned: Canned) -> (State, RecordingConductor) {
-    let (mut state, _) = state_with(Some("src/lib.rs"), 70, 18);
-    feed(
-        &mut state,
-        1,
-        plain_lines(&[
-            "fn add(a: i32, b: i32) -> i32 {\n",
-            "    a + b\n",
-            "}\n",
-            "",
-        ]),
-    );
-    let rec = RecordingConductor::new();
-    *rec.canned.lock().expect("canned") = canned;
-    install(&mut state, Box::new(rec.clone()));
-    state.conductor.instruments = 1;
-    state.conductor.frozen_now = Some(Instant::now());
-    (state, rec)
+    common::conductor_state(canned, 70, 18)
 }
 
 fn ev(state: &mut State, e: ConductorEvent) {

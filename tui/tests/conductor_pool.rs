@@ -15,7 +15,7 @@ use symphony_conductor::events::{ConductorEvent, InstrumentStatus, Residency, Re
 use symphony_tui::action::Action;
 use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::{State, update};
-use symphony_tui::conductor::{ConductorCall, RecordingConductor, install, on_conductor_event};
+use symphony_tui::conductor::{Canned, ConductorCall, RecordingConductor, on_conductor_event};
 use symphony_tui::panes::PaneKind;
 
 fn press(state: &mut State, code: KeyCode) {
@@ -82,19 +82,7 @@ fn two_models() -> Vec<ResidentModel> {
 
 /// A `w`x`h` screen with a file on top and the pool pane below, focused.
 fn pool_state(w: u16, h: u16) -> (State, RecordingConductor) {
-    let (mut state, _) = state_with(Some("src/lib.rs"), w, h);
-    feed(
-        &mut state,
-        1,
-        plain_lines(&[
-            "fn add(a: i32, b: i32) -> i32 {\n",
-            "    a + b\n",
-            "}\n",
-            "",
-        ]),
-    );
-    let rec = RecordingConductor::new();
-    install(&mut state, Box::new(rec.clone()));
+    let (mut state, rec) = conductor_state(Canned::default(), w, h);
     state.conductor.instruments = 2;
     state.conductor.frozen_now = Some(Instant::now());
     update(&mut state, Action::OpenPoolPane);

@@ -368,26 +368,39 @@ impl Instruments {
         }
         self.report();
         tracing::info!(instrument = name, "prewarm");
+        self.spawn_op(name, inst, Op::Prewarm);
+    }
+
+    /// Runs the backend's side of `op` on a task, then settles the state it
+    /// started (Warming → Hot, Cooling → Cold; an error fails the instrument) and
+    /// polls what is loaded.
+    fn spawn_op(self: &Arc<Self>, name: &str, inst: Arc<dyn Instrument>, op: Op) {
         let me = self.clone();
         let name = name.to_owned();
         tokio::spawn(async move {
-            let result = inst.prewarm().await;
+            let result = match op {
+                Op::Prewarm => inst.prewarm().await,
+                Op::Unload => inst.unload().await,
+            };
             {
                 let _serial = me.lifecycle.lock();
                 if let Some(r) = me.resident.lock().get_mut(&name) {
                     r.op = None;
                 }
+                let (started, verb) = match op {
+                    Op::Prewarm => (State::Warming, "prewarm"),
+                    Op::Unload => (State::Cooling, "unload"),
+                };
                 match result {
                     Ok(()) => {
-                        if me
-                            .pool
-                            .entry(&name)
-                            .is_ok_and(|e| e.state() == State::Warming)
-                        {
-                            let _ = me.pool.mark_hot(&name);
+                        if me.pool.entry(&name).is_ok_and(|e| e.state() == started) {
+                            let _ = match op {
+                                Op::Prewarm => me.pool.mark_hot(&name),
+                                Op::Unload => me.pool.mark_cold(&name),
+                            };
                         }
                     }
-                    Err(e) => me.fail(&name, &format!("prewarm: {e}")),
+                    Err(e) => me.fail(&name, &format!("{verb}: {e}")),
                 }
             }
             me.report();
@@ -447,31 +460,7 @@ impl Instruments {
         }
         self.report();
         tracing::info!(instrument = name, "unload");
-        let me = self.clone();
-        let name = name.to_owned();
-        tokio::spawn(async move {
-            let result = inst.unload().await;
-            {
-                let _serial = me.lifecycle.lock();
-                if let Some(r) = me.resident.lock().get_mut(&name) {
-                    r.op = None;
-                }
-                match result {
-                    Ok(()) => {
-                        if me
-                            .pool
-                            .entry(&name)
-                            .is_ok_and(|e| e.state() == State::Cooling)
-                        {
-                            let _ = me.pool.mark_cold(&name);
-                        }
-                    }
-                    Err(e) => me.fail(&name, &format!("unload: {e}")),
-                }
-            }
-            me.report();
-            me.poll_one(&name, &inst).await;
-        });
+        self.spawn_op(name, inst, Op::Unload);
     }
 
     /// Asks one instrument for its loaded models (bounded) and applies the answer.

@@ -12,7 +12,7 @@ use super::{ChoiceView, ConductorState};
 use crate::action::Action;
 use crate::overlays::Outcome;
 use crate::overlays::input::LineInput;
-use crate::overlays::pickers::fuzzy_filter;
+use crate::overlays::pickers::{fuzzy_filter, move_selection};
 
 /// What an [`AiPicker`] picks.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +146,6 @@ impl AiPicker {
 
     /// Handles a key.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        let last = self.filtered.len().saturating_sub(1);
         let candidates = matches!(self.kind, PickerKind::Candidates { .. });
         if matches!(key.code, KeyCode::Up | KeyCode::Down) {
             self.preview_scroll = 0;
@@ -172,20 +171,7 @@ impl AiPicker {
             }
             KeyCode::Esc => Outcome::close(),
             KeyCode::Enter => self.enter(),
-            KeyCode::Up => {
-                self.selected = self.selected.saturating_sub(1);
-                Outcome::consumed()
-            }
-            KeyCode::Down => {
-                self.selected = (self.selected + 1).min(last);
-                Outcome::consumed()
-            }
-            KeyCode::PageUp => {
-                self.selected = self.selected.saturating_sub(10);
-                Outcome::consumed()
-            }
-            KeyCode::PageDown => {
-                self.selected = (self.selected + 10).min(last);
+            _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
             _ if self.input.handle_key(key) => {

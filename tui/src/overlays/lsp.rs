@@ -6,7 +6,7 @@ use symphony_protocol::xi::lsp::Severity;
 
 use super::Outcome;
 use super::input::LineInput;
-use super::pickers::fuzzy_filter;
+use super::pickers::{fuzzy_filter, move_selection};
 use crate::action::Action;
 use crate::lsp::LspAction;
 
@@ -63,27 +63,13 @@ impl LspPicker {
 
     /// Handles a key.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        let last = self.filtered.len().saturating_sub(1);
         match key.code {
             KeyCode::Esc => Outcome::close(),
             KeyCode::Enter => match self.filtered.get(self.selected) {
                 Some(&i) => Outcome::run(vec![self.rows[i].action.clone()]),
                 None => Outcome::close(),
             },
-            KeyCode::Up => {
-                self.selected = self.selected.saturating_sub(1);
-                Outcome::consumed()
-            }
-            KeyCode::Down => {
-                self.selected = (self.selected + 1).min(last);
-                Outcome::consumed()
-            }
-            KeyCode::PageUp => {
-                self.selected = self.selected.saturating_sub(10);
-                Outcome::consumed()
-            }
-            KeyCode::PageDown => {
-                self.selected = (self.selected + 10).min(last);
+            _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
             _ if self.input.handle_key(key) => {

@@ -41,7 +41,7 @@ pub fn fuzzy_filter(query: &str, items: &[String], paths: bool) -> Vec<usize> {
 }
 
 /// Selection movement shared by the lists; returns true when handled.
-fn move_selection(selected: &mut usize, len: usize, key: &KeyEvent) -> bool {
+pub(crate) fn move_selection(selected: &mut usize, len: usize, key: &KeyEvent) -> bool {
     let last = len.saturating_sub(1);
     match key.code {
         KeyCode::Up => *selected = selected.saturating_sub(1),

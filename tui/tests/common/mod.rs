@@ -15,6 +15,7 @@ use symphony_protocol::xi::{StyleDef, Update};
 use symphony_tui::action::Action;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, RecordingPort, State, update};
+use symphony_tui::conductor::{Canned, RecordingConductor, install};
 use symphony_tui::config::Config;
 use symphony_tui::session::{SessionEvent, ViewHandle};
 use symphony_tui::ui::colors::ColorMode;
@@ -177,4 +178,26 @@ fn describe(s: Style) -> String {
 /// The calls made on the port since the last `take`.
 pub fn take(calls: &Arc<Mutex<Vec<PortCall>>>) -> Vec<PortCall> {
     std::mem::take(&mut *calls.lock().expect("calls"))
+}
+
+/// A `w` x `h` state with a small Rust file (`src/lib.rs`) in the first pane
+/// and a recording Conductor answering from `canned`, on a frozen clock.
+pub fn conductor_state(canned: Canned, w: u16, h: u16) -> (State, RecordingConductor) {
+    let (mut state, _) = state_with(Some("src/lib.rs"), w, h);
+    feed(
+        &mut state,
+        1,
+        plain_lines(&[
+            "fn add(a: i32, b: i32) -> i32 {\n",
+            "    a + b\n",
+            "}\n",
+            "",
+        ]),
+    );
+    let rec = RecordingConductor::new();
+    *rec.canned.lock().expect("canned") = canned;
+    state.conductor.frozen_now = Some(std::time::Instant::now());
+    install(&mut state, Box::new(rec.clone()));
+    state.conductor.instruments = 1;
+    (state, rec)
 }
