@@ -166,6 +166,12 @@ impl Manager {
         self.start_matching(|m| m.activation.on_language(language))
     }
 
+    /// Forgets `id` and hands back its handle, to stop it elsewhere (a caller
+    /// that cannot wait here unloads it on a task).
+    pub fn take(&mut self, id: &str) -> Option<ExtensionHandle> {
+        self.running.remove(id)
+    }
+
     /// Stops and forgets `id`.
     pub async fn stop(&mut self, id: &str, timeout: std::time::Duration) {
         if let Some(h) = self.running.remove(id) {

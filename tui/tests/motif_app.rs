@@ -106,6 +106,50 @@ async fn a_motif_pane_opens_after_the_grant_renders_and_takes_keys() {
     let text = screen(&state);
     assert!(text.contains("clean"), "{text}");
     assert!(!text.contains("new.txt"), "{text}");
+
+    // Closing its pane stops the motif's process.
+    assert_eq!(motif_processes("git-status/main.py"), 1);
+    update(&mut state, Action::ClosePane);
+    assert!(!matches!(state.windows.focused(), Some(PaneKind::Motif(_))));
+    let mut left = motif_processes("git-status/main.py");
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left = motif_processes("git-status/main.py");
+    }
+    assert_eq!(left, 0, "the motif still runs after its pane closed");
+}
+
+/// Live (not zombie) child processes of this test whose command line contains `needle`.
+fn motif_processes(needle: &str) -> usize {
+    let me = std::process::id().to_string();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            // "pid (comm) state ppid ...": after the last ')'.
+            let rest: Vec<&str> = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            rest.first().is_some_and(|s| *s != "Z")
+                && rest.get(1) == Some(&me.as_str())
+                && String::from_utf8_lossy(&cmdline).contains(needle)
+        })
+        .count()
 }
 
 #[tokio::test]

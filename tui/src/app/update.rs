@@ -260,6 +260,7 @@ fn apply(state: &mut State, action: Action) {
         Action::ZoomPane => state.windows.toggle_zoom(),
         Action::ClosePane => match state.windows.close_focused() {
             Some(PaneKind::Editor(e)) => retire_view(state, e.view),
+            Some(PaneKind::Motif(m)) => crate::motif::pane_closed(state, &m.ext_id),
             Some(_) => {}
             None => apply(state, Action::Quit),
         },

@@ -27,6 +27,9 @@ use crate::panes::{PaneKind, SplitDir};
 /// How long a motif may take to start before its pane shows the reason.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long a motif whose pane closed may take to shut down before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// What the runtime tells the loop.
 #[derive(Debug)]
 pub enum MotifEvent {
@@ -224,6 +227,31 @@ pub fn apply(state: &mut State, action: &Action) -> bool {
             true
         }
         _ => false,
+    }
+}
+
+/// A motif pane was closed: when no other pane shows `ext`, its process is
+/// stopped (on a task: the motif is asked to shut down, killed if it lingers)
+/// and forgotten; opening its pane again starts it anew.
+pub fn pane_closed(state: &mut State, ext: &str) {
+    let still_shown = state
+        .windows
+        .panes
+        .values()
+        .any(|p| matches!(p, PaneKind::Motif(m) if m.ext_id == ext));
+    if still_shown {
+        return;
+    }
+    let Some(rt) = &mut state.motifs.runtime else {
+        return;
+    };
+    rt.clients.remove(ext);
+    if let Some(handle) = rt.manager.take(ext) {
+        let ext = ext.to_owned();
+        tokio::spawn(async move {
+            let end = handle.unload(STOP_TIMEOUT).await;
+            tracing::info!(ext, state = ?end, "motif stopped: its pane was closed");
+        });
     }
 }
 
