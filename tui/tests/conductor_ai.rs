@@ -10,55 +10,25 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use symphony_conductor::command::AiCommand;
 use symphony_conductor::conductor::WorkflowConfig;
-use symphony_conductor::events::{ConductorEvent, NodeInfo, NodeStatus, RunId, RunOutcome};
+use symphony_conductor::events::{ConductorEvent, NodeStatus, RunId, RunOutcome};
 use symphony_conductor::instrument::InstrumentConfig;
 use symphony_conductor::workflow::{NodeConfig, NodeKind};
 use symphony_tui::action::Action;
-use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::{State, update};
 use symphony_tui::conductor::highlight;
-use symphony_tui::conductor::{Canned, ConductorCall, RecordingConductor, on_conductor_event};
+use symphony_tui::conductor::{Canned, ConductorCall, RecordingConductor};
 use symphony_tui::overlays::Overlay;
 use symphony_tui::panes::PaneKind;
 use symphony_tui::ui::colors::ColorMode;
 
-fn press(state: &mut State, code: KeyCode, mods: KeyModifiers) {
-    for a in event_to_actions(state, Event::Key(KeyEvent::new(code, mods))) {
-        update(state, a);
-    }
-}
-
-fn typed(state: &mut State, text: &str) {
-    for c in text.chars() {
-        press(state, KeyCode::Char(c), KeyModifiers::NONE);
-    }
-}
-
 fn prefix(state: &mut State, c: char) {
     press(state, KeyCode::Char('b'), KeyModifiers::CONTROL);
     press(state, KeyCode::Char(c), KeyModifiers::NONE);
-}
-
-fn ev(state: &mut State, e: ConductorEvent) {
-    on_conductor_event(state, e);
-}
-
-fn node(id: &str, kind: &str, deps: &[&str], instrument: Option<&str>) -> NodeInfo {
-    NodeInfo {
-        id: id.into(),
-        kind: kind.into(),
-        depends_on: deps.iter().map(|d| (*d).into()).collect(),
-        instrument: instrument.map(Into::into),
-    }
-}
-
-fn calls(rec: &RecordingConductor) -> Vec<ConductorCall> {
-    std::mem::take(&mut *rec.calls.lock().expect("calls"))
 }
 
 /// The (x, y) of the first cell where `needle` starts on screen.

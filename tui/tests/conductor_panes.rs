@@ -7,46 +7,18 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use symphony_conductor::events::{
     ArtifactHit, ConductorEvent, InstrumentStatus, NodeInfo, NodeStatus, RunId, RunOutcome,
 };
 use symphony_tui::action::Action;
-use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::{PortCall, State, update};
-use symphony_tui::conductor::{
-    Canned, ConductorCall, RecordingConductor, install, on_conductor_event,
-};
+use symphony_tui::conductor::{Canned, ConductorCall, RecordingConductor, install};
 use symphony_tui::panes::PaneKind;
-
-fn press(state: &mut State, code: KeyCode, mods: KeyModifiers) {
-    for a in event_to_actions(state, Event::Key(KeyEvent::new(code, mods))) {
-        update(state, a);
-    }
-}
-
-fn typed(state: &mut State, text: &str) {
-    for c in text.chars() {
-        press(state, KeyCode::Char(c), KeyModifiers::NONE);
-    }
-}
 
 /// A 70x18 state with a Rust file in the first pane and a recording Conductor.
 fn conductor_state(canned: Canned) -> (State, RecordingConductor) {
     common::conductor_state(canned, 70, 18)
-}
-
-fn ev(state: &mut State, e: ConductorEvent) {
-    on_conductor_event(state, e);
-}
-
-fn node(id: &str, kind: &str, deps: &[&str], instrument: Option<&str>) -> NodeInfo {
-    NodeInfo {
-        id: id.into(),
-        kind: kind.into(),
-        depends_on: deps.iter().map(|d| (*d).into()).collect(),
-        instrument: instrument.map(Into::into),
-    }
 }
 
 fn refactor_nodes() -> Vec<NodeInfo> {
@@ -57,10 +29,6 @@ fn refactor_nodes() -> Vec<NodeInfo> {
         node("extract", "extract", &["model"], None),
         node("diff", "diff", &["extract"], None),
     ]
-}
-
-fn calls(rec: &RecordingConductor) -> Vec<ConductorCall> {
-    std::mem::take(&mut *rec.calls.lock().expect("calls"))
 }
 
 #[test]

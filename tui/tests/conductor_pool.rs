@@ -90,10 +90,6 @@ fn pool_state(w: u16, h: u16) -> (State, RecordingConductor) {
     (state, rec)
 }
 
-fn calls(rec: &RecordingConductor) -> Vec<ConductorCall> {
-    std::mem::take(&mut *rec.calls.lock().expect("calls"))
-}
-
 #[test]
 fn pool_pane_shows_the_models_ollama_has_loaded_under_its_instrument() {
     let (mut state, _rec) = pool_state(80, 24);

@@ -9,7 +9,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
@@ -18,7 +18,6 @@ use symphony_conductor::command::AiCommand;
 use symphony_conductor::events::{ConductorEvent, RunId};
 use symphony_conductor::proposal::{Hunk, HunkState, Proposal};
 use symphony_tui::action::Action;
-use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, State, update};
 use symphony_tui::conductor::{ConductorCall, RecordingConductor, install, on_conductor_event};
@@ -46,12 +45,6 @@ fn text() -> String {
 /// Byte offset of the start of `line`.
 fn at(line: usize) -> usize {
     LINES[..line].iter().map(|l| l.len()).sum()
-}
-
-fn press(state: &mut State, code: KeyCode, mods: KeyModifiers) {
-    for a in event_to_actions(state, Event::Key(KeyEvent::new(code, mods))) {
-        update(state, a);
-    }
 }
 
 fn alt(state: &mut State, c: char) {

@@ -47,7 +47,7 @@ pub use self::journal::{NodeSummary, RunSummary};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -55,9 +55,9 @@ use symphony_pit::artifacts::ArtifactStore;
 use symphony_pit::dag::DagTracker;
 use tokio::sync::mpsc;
 
-use self::exec::{RunEnv, context_vars};
+use self::exec::context_vars;
 use self::pool::Instruments;
-use self::run::RunEntry;
+use self::run::{RunEntry, RunParts};
 use self::store::Artifacts;
 use crate::command::{AiCommand, EditorContext};
 use crate::events::{ArtifactHit, ConductorEvent, InstrumentStatus, NodeInfo, RunId, RunOutcome};
@@ -356,7 +356,6 @@ impl Conductor {
             }
         }
         let vars = context_vars(&context, builtin::instruction(&command));
-        let (tx, rx) = mpsc::unbounded_channel();
         let journal = inner.journals.create(
             id,
             &command,
@@ -364,35 +363,22 @@ impl Conductor {
             &plan,
             &context,
         );
-        let env = Arc::new(RunEnv {
-            run: id,
-            command: builtin::command_name(&command).to_owned(),
-            plan,
-            ctx: context,
-            vars,
-            history: conversation
-                .as_ref()
-                .map(|c| c.messages.clone())
-                .unwrap_or_default(),
-            instruments: inner.instruments.clone(),
-            extensions: inner.extensions.clone(),
-            artifacts: inner.artifacts.clone(),
-            tx,
-            cancel: Mutex::new(Default::default()),
-            outputs: Mutex::new(HashMap::new()),
-            values: Mutex::new(HashMap::new()),
-            errors: Mutex::new(HashMap::new()),
-            choices: Mutex::new(HashMap::new()),
-            pending: Mutex::new(Vec::new()),
-            journal,
-        });
-        let entry = Arc::new(RunEntry {
-            env,
-            internal: Mutex::new(Some(rx)),
-            handle: Mutex::new(None),
-            running: AtomicBool::new(false),
-            conversation,
-        });
+        let entry = RunEntry::new(
+            RunParts {
+                run: id,
+                command: builtin::command_name(&command).to_owned(),
+                plan,
+                ctx: context,
+                vars,
+                conversation,
+                journal,
+                outputs: HashMap::new(),
+                values: HashMap::new(),
+            },
+            inner.instruments.clone(),
+            inner.artifacts.clone(),
+            inner.extensions.clone(),
+        );
         {
             let mut runs = inner.runs.lock();
             if runs.len() >= MAX_RUNS {

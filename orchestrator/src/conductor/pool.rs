@@ -44,6 +44,14 @@ enum Op {
 }
 
 impl Op {
+    /// The operation's verb ("prewarm", "unload").
+    fn verb(self) -> &'static str {
+        match self {
+            Op::Prewarm => "prewarm",
+            Op::Unload => "unload",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Op::Prewarm => "a prewarm",
@@ -326,49 +334,79 @@ impl Instruments {
     /// request with an empty prompt). Cold → Warming now, → Hot when it is loaded;
     /// a failure marks it Failed with the reason. Returns at once.
     pub fn prewarm(self: &Arc<Self>, name: &str) {
-        let Some(inst) = self.residency_instrument(name, "prewarm") else {
+        self.start_op(name, Op::Prewarm);
+    }
+
+    /// Unloads the instrument's model now (Ollama: keep_alive 0). Hot → Cooling now,
+    /// → Cold when it is unloaded; refused while a call uses it. Returns at once.
+    pub fn unload(self: &Arc<Self>, name: &str) {
+        self.start_op(name, Op::Unload);
+    }
+
+    /// Starts `op` on the instrument, or notes on its pane line why it cannot now.
+    fn start_op(self: &Arc<Self>, name: &str, op: Op) {
+        let Some(inst) = self.residency_instrument(name, op.verb()) else {
             return;
         };
-        {
+        let started = {
             let _serial = self.lifecycle.lock();
             let Ok(entry) = self.pool.entry(name) else {
                 return;
             };
             let mut map = self.resident.lock();
             let r = map.entry(name.to_owned()).or_default();
-            if let Some(op) = r.op {
-                r.note = Some(format!("{} is in progress", op.name()));
-                drop(map);
-                self.report();
-                return;
-            }
-            if entry.state() == State::Failed && self.pool.recover(name).is_ok() {
-                r.failed_by_poll = false;
-            }
-            match entry.state() {
-                State::Cooling => {
-                    r.note = Some("it is unloading: prewarm when that is done".into());
-                    drop(map);
-                    self.report();
-                    return;
+            match self.refusal(name, &entry, r, op) {
+                Some(why) => {
+                    r.note = Some(why);
+                    false
                 }
-                State::Cold => {
-                    if let Err(e) = self.pool.warm(name, TransitionReason::Prewarm) {
-                        r.note = Some(format!("prewarm refused: {e}"));
-                        drop(map);
-                        self.report();
-                        return;
-                    }
+                None => {
+                    r.op = Some(op);
+                    r.note = None;
+                    true
                 }
-                // Warming (a call is loading it) or Hot: the request renews its keep_alive.
-                _ => {}
             }
-            r.op = Some(Op::Prewarm);
-            r.note = None;
-        }
+        };
         self.report();
-        tracing::info!(instrument = name, "prewarm");
-        self.spawn_op(name, inst, Op::Prewarm);
+        if started {
+            tracing::info!(instrument = name, "{}", op.verb());
+            self.spawn_op(name, inst, op);
+        }
+    }
+
+    /// Moves the pool's state for `op` (Cold → Warming for a prewarm, Hot → Cooling
+    /// for an unload), or says why `op` cannot start now.
+    fn refusal(&self, name: &str, entry: &pool::Entry, r: &mut Resident, op: Op) -> Option<String> {
+        if let Some(running) = r.op {
+            return Some(format!("{} is in progress", running.name()));
+        }
+        if op == Op::Unload && entry.in_use() {
+            return Some("a call is using it: unload when it is done".to_owned());
+        }
+        if entry.state() == State::Failed && self.pool.recover(name).is_ok() {
+            r.failed_by_poll = false;
+        }
+        match (op, entry.state()) {
+            (Op::Prewarm, State::Cooling) => {
+                Some("it is unloading: prewarm when that is done".to_owned())
+            }
+            (Op::Prewarm, State::Cold) => self
+                .pool
+                .warm(name, TransitionReason::Prewarm)
+                .err()
+                .map(|e| format!("prewarm refused: {e}")),
+            (Op::Unload, State::Warming) => {
+                Some("it is loading: unload when it is ready".to_owned())
+            }
+            (Op::Unload, State::Hot) => self
+                .pool
+                .cool(name, TransitionReason::UserRequest)
+                .err()
+                .map(|e| format!("unload refused: {e}")),
+            // A prewarm of a Warming or Hot model renews its keep_alive; an unload of a
+            // Cold one still asks the backend (it may hold it, loaded outside Symphony).
+            _ => None,
+        }
     }
 
     /// Runs the backend's side of `op` on a task, then settles the state it
@@ -387,9 +425,9 @@ impl Instruments {
                 if let Some(r) = me.resident.lock().get_mut(&name) {
                     r.op = None;
                 }
-                let (started, verb) = match op {
-                    Op::Prewarm => (State::Warming, "prewarm"),
-                    Op::Unload => (State::Cooling, "unload"),
+                let started = match op {
+                    Op::Prewarm => State::Warming,
+                    Op::Unload => State::Cooling,
                 };
                 match result {
                     Ok(()) => {
@@ -400,67 +438,12 @@ impl Instruments {
                             };
                         }
                     }
-                    Err(e) => me.fail(&name, &format!("{verb}: {e}")),
+                    Err(e) => me.fail(&name, &format!("{}: {e}", op.verb())),
                 }
             }
             me.report();
             me.poll_one(&name, &inst).await;
         });
-    }
-
-    /// Unloads the instrument's model now (Ollama: keep_alive 0). Hot → Cooling now,
-    /// → Cold when it is unloaded; refused while a call uses it. Returns at once.
-    pub fn unload(self: &Arc<Self>, name: &str) {
-        let Some(inst) = self.residency_instrument(name, "unload") else {
-            return;
-        };
-        {
-            let _serial = self.lifecycle.lock();
-            let Ok(entry) = self.pool.entry(name) else {
-                return;
-            };
-            let mut map = self.resident.lock();
-            let r = map.entry(name.to_owned()).or_default();
-            let refused = if let Some(op) = r.op {
-                Some(format!("{} is in progress", op.name()))
-            } else if entry.in_use() {
-                Some("a call is using it: unload when it is done".to_owned())
-            } else {
-                None
-            };
-            if let Some(why) = refused {
-                r.note = Some(why);
-                drop(map);
-                self.report();
-                return;
-            }
-            if entry.state() == State::Failed && self.pool.recover(name).is_ok() {
-                r.failed_by_poll = false;
-            }
-            match entry.state() {
-                State::Hot => {
-                    if let Err(e) = self.pool.cool(name, TransitionReason::UserRequest) {
-                        r.note = Some(format!("unload refused: {e}"));
-                        drop(map);
-                        self.report();
-                        return;
-                    }
-                }
-                State::Warming => {
-                    r.note = Some("it is loading: unload when it is ready".into());
-                    drop(map);
-                    self.report();
-                    return;
-                }
-                // Cold: the backend may still hold it (loaded outside Symphony).
-                _ => {}
-            }
-            r.op = Some(Op::Unload);
-            r.note = None;
-        }
-        self.report();
-        tracing::info!(instrument = name, "unload");
-        self.spawn_op(name, inst, Op::Unload);
     }
 
     /// Asks one instrument for its loaded models (bounded) and applies the answer.

@@ -4,15 +4,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
-use parking_lot::Mutex;
-use tokio::sync::mpsc;
 
 use super::Conductor;
-use super::exec::{RunEnv, context_vars};
+use super::exec::context_vars;
 use super::journal::{NodeOutput, RECENT_RUNS, RunSummary};
-use super::run::RunEntry;
+use super::run::{RunEntry, RunParts};
 use crate::events::RunId;
 use crate::workflow::builtin;
 
@@ -83,36 +79,22 @@ impl Conductor {
             }
         }
         let vars = context_vars(&m.context, builtin::instruction(&m.command));
-        let (tx, rx) = mpsc::unbounded_channel();
-        let env = Arc::new(RunEnv {
-            run,
-            command: m.command_name.clone(),
-            plan: Arc::new(plan),
-            ctx: m.context.clone(),
-            vars,
-            history: conversation
-                .as_ref()
-                .map(|c| c.messages.clone())
-                .unwrap_or_default(),
-            instruments: inner.instruments.clone(),
-            extensions: inner.extensions.clone(),
-            artifacts: inner.artifacts.clone(),
-            tx,
-            cancel: Mutex::new(Default::default()),
-            outputs: Mutex::new(outputs),
-            values: Mutex::new(values),
-            errors: Mutex::new(HashMap::new()),
-            choices: Mutex::new(HashMap::new()),
-            pending: Mutex::new(Vec::new()),
-            journal,
-        });
-        let entry = Arc::new(RunEntry {
-            env,
-            internal: Mutex::new(Some(rx)),
-            handle: Mutex::new(None),
-            running: AtomicBool::new(false),
-            conversation,
-        });
+        let entry = RunEntry::new(
+            RunParts {
+                run,
+                command: m.command_name.clone(),
+                plan: Arc::new(plan),
+                ctx: m.context.clone(),
+                vars,
+                conversation,
+                journal,
+                outputs,
+                values,
+            },
+            inner.instruments.clone(),
+            inner.artifacts.clone(),
+            inner.extensions.clone(),
+        );
         // Two retries at once: the first one rebuilt wins.
         Ok(inner.runs.lock().entry(run).or_insert(entry).clone())
     }

@@ -10,14 +10,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 use symphony_pit::dag::{
-    self, DagTracker, EventFilter, EventKind, NodeSpec, NodeState, RunHandle, RunOptions, Workflow,
+    self, DagTracker, EventFilter, EventKind, NodeSpec, NodeState, RunHandle, RunOptions, Value,
+    Workflow,
 };
 use tokio::sync::mpsc;
 
 use super::exec::{RunEnv, RunExec};
-use super::store::Conversation;
-use crate::events::{ConductorEvent, NodeStatus, RunOutcome};
+use super::journal::RunJournal;
+use super::pool::Instruments;
+use super::store::{Artifacts, Conversation};
+use crate::command::EditorContext;
+use crate::events::{ConductorEvent, NodeStatus, RunId, RunOutcome};
+use crate::extension_bridge::ExtensionCatalog;
 use crate::instrument::{ChatMessage, Role};
+use crate::workflow::Plan;
 
 /// A run the Conductor knows.
 pub(crate) struct RunEntry {
@@ -30,6 +36,66 @@ pub(crate) struct RunEntry {
     pub running: AtomicBool,
     /// The conversation continued by a chat run.
     pub conversation: Option<Conversation>,
+}
+
+/// A run's own parts before it starts: a new run's, or those of a run rebuilt from
+/// its journal ([`RunEntry::new`] adds what every run shares).
+pub(crate) struct RunParts {
+    pub run: RunId,
+    /// The command's name.
+    pub command: String,
+    pub plan: Arc<Plan>,
+    pub ctx: EditorContext,
+    pub vars: HashMap<String, String>,
+    pub conversation: Option<Conversation>,
+    pub journal: Arc<RunJournal>,
+    /// Text outputs of nodes that finished before (a rebuilt run), by node.
+    pub outputs: HashMap<String, String>,
+    /// Their output values.
+    pub values: HashMap<String, Value>,
+}
+
+impl RunEntry {
+    /// A run ready to launch, with the Conductor's instruments, artifacts and
+    /// extensions.
+    pub(crate) fn new(
+        parts: RunParts,
+        instruments: Arc<Instruments>,
+        artifacts: Arc<Artifacts>,
+        extensions: Option<Arc<ExtensionCatalog>>,
+    ) -> Arc<RunEntry> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let env = Arc::new(RunEnv {
+            run: parts.run,
+            command: parts.command,
+            plan: parts.plan,
+            ctx: parts.ctx,
+            vars: parts.vars,
+            history: parts
+                .conversation
+                .as_ref()
+                .map(|c| c.messages.clone())
+                .unwrap_or_default(),
+            instruments,
+            extensions,
+            artifacts,
+            tx,
+            cancel: Mutex::new(Default::default()),
+            outputs: Mutex::new(parts.outputs),
+            values: Mutex::new(parts.values),
+            errors: Mutex::new(HashMap::new()),
+            choices: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Vec::new()),
+            journal: parts.journal,
+        });
+        Arc::new(RunEntry {
+            env,
+            internal: Mutex::new(Some(rx)),
+            handle: Mutex::new(None),
+            running: AtomicBool::new(false),
+            conversation: parts.conversation,
+        })
+    }
 }
 
 /// Starts the run of `entry`; with `restored` (a retry), those nodes are not run again:

@@ -91,23 +91,34 @@ fn draw_frame(screen: &mut Screen<io::Stdout>, state: &mut State) -> anyhow::Res
     Ok(())
 }
 
-/// Draws a keystroke echoed ahead of the core: only the caret's row and the
-/// status line (`caret_row_only`: the caret's row, the first thing a key
-/// shows), when nothing else can be on them. Returns false when the whole
-/// frame must be drawn instead.
+/// Which of a keystroke's rows to draw (see [`draw_echo_rows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EchoRows {
+    /// The caret's row: the first thing a key shows.
+    Caret,
+    /// The status line, after the key's other work (its row is drawn).
+    Status,
+    /// Both.
+    Both,
+}
+
+/// Draws a keystroke echoed ahead of the core: only the caret's row and/or
+/// the status line, when nothing else can be on them. Returns false when the
+/// whole frame must be drawn instead.
 fn draw_echo_rows(
     screen: &mut Screen<io::Stdout>,
     state: &mut State,
-    caret_row_only: bool,
+    which: EchoRows,
 ) -> anyhow::Result<bool> {
     let started = Instant::now();
     let Some([row, status]) = echo_damage(state, screen.area()) else {
         return Ok(false);
     };
-    let rows: &[Rect] = if caret_row_only {
-        &[row]
-    } else {
-        &[row, status]
+    let both = [row, status];
+    let rows: &[Rect] = match which {
+        EchoRows::Caret => &both[..1],
+        EchoRows::Status => &both[1..],
+        EchoRows::Both => &both,
     };
     let bytes_before = screen.backend().bytes_written();
     if !screen.draw_rows(rows, |area, buf| draw_echo(state, area, rows, buf))? {
@@ -117,7 +128,7 @@ fn draw_echo_rows(
     tracing::trace!(
         us = started.elapsed().as_micros() as u64,
         bytes = screen.backend().bytes_written() - bytes_before,
-        caret_row_only,
+        ?which,
         "echo drawn"
     );
     Ok(true)
@@ -211,6 +222,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     let actions = event_to_actions(&state, ev);
                     // A plain keystroke on an up-to-date screen: its character
                     // goes to the terminal first, the rest of its work after.
+                    let mut caret_drawn = false;
                     if let [action] = actions.as_slice()
                         && dirty_since.is_none()
                         && !before.0
@@ -218,8 +230,9 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         && super::echo::predict(&mut state, action)
                     {
                         state.echo_predicted = true;
-                        if let Err(e) = draw_echo_rows(&mut screen, &mut state, true) {
-                            break Err(e);
+                        match draw_echo_rows(&mut screen, &mut state, EchoRows::Caret) {
+                            Ok(drawn) => caret_drawn = drawn,
+                            Err(e) => break Err(e),
                         }
                         // The character is on its way: let whoever reads the
                         // terminal (the emulator, sshd) run before the rest of
@@ -236,9 +249,10 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     // Only a keystroke echoed on an up-to-date screen: draw
                     // its rows rather than the whole frame.
                     let echo_only = !other && before.0 == after.0 && before.1 == after.1 && after.2 > before.2;
+                    let rest = if caret_drawn { EchoRows::Status } else { EchoRows::Both };
                     let drawn = echo_only
                         && dirty_since.is_none()
-                        && match draw_echo_rows(&mut screen, &mut state, false) {
+                        && match draw_echo_rows(&mut screen, &mut state, rest) {
                             Ok(drawn) => drawn,
                             Err(e) => break Err(e),
                         };

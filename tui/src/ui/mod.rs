@@ -6,7 +6,7 @@ pub mod colors;
 pub mod conductor_panes;
 pub mod editor_view;
 pub mod lsp;
-mod overlay_view;
+pub(crate) mod overlay_view;
 mod status;
 pub mod text;
 

@@ -69,7 +69,7 @@ pub fn draw_overlay(
     }
 }
 
-fn input_style() -> Style {
+pub(crate) fn input_style() -> Style {
     Style::default().fg(Color::White).bg(Color::Indexed(236))
 }
 
@@ -83,7 +83,9 @@ fn bottom_input(
     draw_input_row(label, input, Rect::new(area.x, y, area.width, 1), buf)
 }
 
-fn draw_input_row(
+/// A labelled one-line input in `row` (the cursor kept in view); returns the
+/// cursor's position.
+pub(crate) fn draw_input_row(
     label: &str,
     input: &LineInput,
     row: Rect,
@@ -168,17 +170,18 @@ fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<
     cursor
 }
 
-fn list_box(
+/// A bordered box near the top of `area`, centred, at most `max` (width,
+/// height) and cleared; `None` when `area` cannot hold `min`. Returns its inside.
+pub(crate) fn centered_box(
     title: &str,
-    input: &LineInput,
-    rows: &[(String, String)],
-    selected: usize,
+    max: (u16, u16),
+    min: (u16, u16),
     area: Rect,
     buf: &mut Buffer,
-) -> Option<(u16, u16)> {
-    let w = area.width.saturating_sub(4).min(90);
-    let h = area.height.saturating_sub(2).min(22);
-    if w < 10 || h < 4 {
+) -> Option<Rect> {
+    let w = area.width.saturating_sub(4).min(max.0);
+    let h = area.height.saturating_sub(2).min(max.1);
+    if w < min.0 || h < min.1 {
         return None;
     }
     let r = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
@@ -189,6 +192,18 @@ fn list_box(
         .border_style(Style::default().fg(Color::Cyan));
     let inner = block.inner(r);
     block.render(r, buf);
+    Some(inner)
+}
+
+fn list_box(
+    title: &str,
+    input: &LineInput,
+    rows: &[(String, String)],
+    selected: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let inner = centered_box(title, (90, 22), (10, 4), area, buf)?;
     let cursor = draw_input_row(
         "> ",
         input,

@@ -6,16 +6,21 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 use serde_json::Value;
+use symphony_conductor::events::{ConductorEvent, NodeInfo};
 use symphony_protocol::xi::{StyleDef, Update};
 use symphony_tui::action::Action;
+use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, RecordingPort, State, update};
-use symphony_tui::conductor::{Canned, RecordingConductor, install};
+use symphony_tui::conductor::{
+    Canned, ConductorCall, RecordingConductor, install, on_conductor_event,
+};
 use symphony_tui::config::Config;
 use symphony_tui::session::{SessionEvent, ViewHandle};
 use symphony_tui::ui::colors::ColorMode;
@@ -200,4 +205,38 @@ pub fn conductor_state(canned: Canned, w: u16, h: u16) -> (State, RecordingCondu
     install(&mut state, Box::new(rec.clone()));
     state.conductor.instruments = 1;
     (state, rec)
+}
+
+/// A key pressed, through the real input path.
+pub fn press(state: &mut State, code: KeyCode, mods: KeyModifiers) {
+    for a in event_to_actions(state, Event::Key(KeyEvent::new(code, mods))) {
+        update(state, a);
+    }
+}
+
+/// Text typed key by key.
+pub fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        press(state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+/// The calls made on a recording Conductor since the last `calls`.
+pub fn calls(rec: &RecordingConductor) -> Vec<ConductorCall> {
+    std::mem::take(&mut *rec.calls.lock().expect("calls"))
+}
+
+/// A Conductor event applied to the state.
+pub fn ev(state: &mut State, e: ConductorEvent) {
+    on_conductor_event(state, e);
+}
+
+/// A node as a run announces it.
+pub fn node(id: &str, kind: &str, deps: &[&str], instrument: Option<&str>) -> NodeInfo {
+    NodeInfo {
+        id: id.into(),
+        kind: kind.into(),
+        depends_on: deps.iter().map(|d| (*d).into()).collect(),
+        instrument: instrument.map(Into::into),
+    }
 }

@@ -6,48 +6,23 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use super::wrap;
 use crate::app::State;
 use crate::conductor::highlight::{self, ChatRow, RowStyle};
 use crate::conductor::picker::{AiPicker, PickerKind};
+use crate::ui::overlay_view::{centered_box, draw_input_row};
 
 /// Draws the picker over `area`; returns where the terminal cursor goes.
 pub fn draw(state: &State, p: &AiPicker, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let w = area.width.saturating_sub(4).min(120);
-    let h = area.height.saturating_sub(2).min(26);
-    if w < 20 || h < 7 {
-        return None;
-    }
-    let r = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
-    Clear.render(r, buf);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(p.title.as_str())
-        .border_style(Style::default().fg(Color::Cyan));
-    let inner = block.inner(r);
-    block.render(r, buf);
+    let inner = centered_box(p.title.as_str(), (120, 26), (20, 7), area, buf)?;
     // The filter.
-    let input_style = Style::default().fg(Color::White).bg(Color::Indexed(236));
-    let input_row = Rect::new(inner.x, inner.y, inner.width, 1);
-    buf.set_style(input_row, input_style);
-    buf.set_stringn(
-        inner.x,
-        inner.y,
+    let cursor = draw_input_row(
         "> ",
-        2,
-        input_style.add_modifier(Modifier::BOLD),
-    );
-    let room = usize::from(inner.width.saturating_sub(3));
-    let cur = p.input.cursor_col();
-    let skip = cur.saturating_sub(room);
-    let shown: String = p.input.text.chars().skip(skip).collect();
-    buf.set_stringn(inner.x + 2, inner.y, &shown, room, input_style);
-    let cursor = (
-        (inner.x + 2 + (cur - skip) as u16).min(inner.right().saturating_sub(1)),
-        inner.y,
+        &p.input,
+        Rect::new(inner.x, inner.y, inner.width, 1),
+        buf,
     );
     // The hints.
     let hints = match p.kind {
@@ -80,7 +55,7 @@ pub fn draw(state: &State, p: &AiPicker, area: Rect, buf: &mut Buffer) -> Option
         inner.height.saturating_sub(2),
     );
     if body.height == 0 {
-        return Some(cursor);
+        return cursor;
     }
     let (list, preview) = if body.width >= 70 {
         let longest = p
@@ -122,7 +97,7 @@ pub fn draw(state: &State, p: &AiPicker, area: Rect, buf: &mut Buffer) -> Option
     };
     draw_rows(p, list, buf);
     draw_preview(state, p, preview, buf);
-    Some(cursor)
+    cursor
 }
 
 fn draw_rows(p: &AiPicker, list: Rect, buf: &mut Buffer) {

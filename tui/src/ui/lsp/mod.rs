@@ -9,14 +9,13 @@ mod popups;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
 use symphony_protocol::xi::lsp::{ServerState, Severity};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::State;
 use crate::lsp::diagnostics::{at_caret, counts, describe, letter};
-use crate::overlays::input::LineInput;
 use crate::overlays::lsp::{LspOverlay, LspPicker};
+use crate::ui::overlay_view::{centered_box, draw_input_row};
 
 pub use decorations::{draw_decorations, draw_decorations_rows};
 pub use popups::{draw_popups, popup_shown};
@@ -72,7 +71,7 @@ pub fn draw_overlay(overlay: &LspOverlay, area: Rect, buf: &mut Buffer) -> Optio
         LspOverlay::Picker(p) => draw_picker(p, area, buf),
         LspOverlay::Rename(r) => {
             let y = area.bottom().checked_sub(1)?;
-            input_row(
+            draw_input_row(
                 "Rename to: ",
                 &r.input,
                 Rect::new(area.x, y, area.width, 1),
@@ -82,58 +81,9 @@ pub fn draw_overlay(overlay: &LspOverlay, area: Rect, buf: &mut Buffer) -> Optio
     }
 }
 
-fn input_style() -> Style {
-    Style::default().fg(Color::White).bg(Color::Indexed(236))
-}
-
-/// A labelled one-line input; returns the cursor position.
-fn input_row(label: &str, input: &LineInput, row: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let style = input_style();
-    Clear.render(row, buf);
-    buf.set_style(row, style);
-    let lw = label.width() as u16;
-    buf.set_stringn(
-        row.x,
-        row.y,
-        label,
-        usize::from(row.width),
-        style.add_modifier(Modifier::BOLD),
-    );
-    let room = usize::from(row.width.saturating_sub(lw + 1));
-    let cur = input.cursor_col();
-    let skip = cur.saturating_sub(room);
-    let mut w = 0;
-    let shown: String = input
-        .text
-        .chars()
-        .skip_while(|c| {
-            let before = w;
-            w += c.width().unwrap_or(0);
-            before < skip
-        })
-        .collect();
-    buf.set_stringn(row.x + lw, row.y, &shown, room, style);
-    Some((
-        (row.x + lw + (cur - skip) as u16).min(row.right().saturating_sub(1)),
-        row.y,
-    ))
-}
-
 fn draw_picker(p: &LspPicker, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let w = area.width.saturating_sub(4).min(100);
-    let h = area.height.saturating_sub(2).min(22);
-    if w < 10 || h < 4 {
-        return None;
-    }
-    let r = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
-    Clear.render(r, buf);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(p.title.as_str())
-        .border_style(Style::default().fg(Color::Cyan));
-    let inner = block.inner(r);
-    block.render(r, buf);
-    let cursor = input_row(
+    let inner = centered_box(p.title.as_str(), (100, 22), (10, 4), area, buf)?;
+    let cursor = draw_input_row(
         "> ",
         &p.input,
         Rect::new(inner.x, inner.y, inner.width, 1),
