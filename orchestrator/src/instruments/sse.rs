@@ -34,10 +34,13 @@ impl SseParser {
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<SseEvent>) {
         let mut rest = bytes;
         if self.after_cr {
-            self.after_cr = false;
-            if let Some(b'\n') = rest.first() {
-                rest = &rest[1..];
+            match rest.first() {
+                // An empty chunk says nothing about the `\n` that may follow the `\r`.
+                None => return,
+                Some(b'\n') => rest = &rest[1..],
+                Some(_) => {}
             }
+            self.after_cr = false;
         }
         while let Some(pos) = rest.iter().position(|b| *b == b'\n' || *b == b'\r') {
             self.line.extend_from_slice(&rest[..pos]);
@@ -163,6 +166,13 @@ mod tests {
         let s = "data: héllo ✓\n\n".as_bytes();
         let (a, b) = s.split_at(8); // inside 'é'
         assert_eq!(parse_all(&[a, b]), vec![ev("message", "héllo ✓")]);
+    }
+
+    #[test]
+    fn crlf_split_around_an_empty_chunk_is_one_line_end() {
+        let s = b"data: a\r\ndata: b\r\n\r\n";
+        let (a, b) = s.split_at(8); // between the first `\r` and its `\n`
+        assert_eq!(parse_all(&[a, b"", b"", b]), vec![ev("message", "a\nb")]);
     }
 
     fn arb_event() -> impl Strategy<Value = (Option<String>, Vec<String>)> {
