@@ -4,6 +4,7 @@
 
 pub mod echo;
 pub mod edits;
+pub mod frame;
 pub mod input;
 mod mouse;
 pub mod port;

@@ -2,16 +2,15 @@
 //! events, background tasks, signals and a redraw deadline that collapses
 //! bursts into one frame. Nothing in it waits on I/O except `select!` itself.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-use ratatui::layout::Rect;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::unbounded_channel;
 
 use super::edits::simple_edit;
+use super::frame::{EchoRows, changes_rows_only, draw_changes, draw_echo_rows};
 use super::input::event_to_actions;
 use super::session_events::on_session_event;
 use super::views::open_view;
@@ -23,8 +22,8 @@ use crate::panes::{EditorPane, PaneKind};
 use crate::render::{Output, Screen};
 use crate::session::{EditorSession, EditorTarget};
 use crate::terminal::{TerminalGuard, TerminalInput};
+use crate::ui::RowPrints;
 use crate::ui::colors::ColorMode;
-use crate::ui::{draw_echo, draw_screen, echo_damage};
 
 /// The longest a change waits for its frame while events keep arriving.
 const MAX_FRAME_DELAY: Duration = Duration::from_millis(16);
@@ -77,75 +76,6 @@ pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> S
     state
 }
 
-/// Draws one whole frame and hands pending clipboard text to the terminal.
-fn draw_frame(screen: &mut Screen<io::Stdout>, state: &mut State) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let bytes_before = screen.backend().bytes_written();
-    screen.draw(|area, buf| draw_screen(state, area, buf))?;
-    write_osc52(screen, state)?;
-    tracing::trace!(
-        us = started.elapsed().as_micros() as u64,
-        bytes = screen.backend().bytes_written() - bytes_before,
-        "frame drawn"
-    );
-    Ok(())
-}
-
-/// Which of a keystroke's rows to draw (see [`draw_echo_rows`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EchoRows {
-    /// The caret's row: the first thing a key shows.
-    Caret,
-    /// The status line, after the key's other work (its row is drawn).
-    Status,
-    /// Both.
-    Both,
-}
-
-/// Draws a keystroke echoed ahead of the core: only the caret's row and/or
-/// the status line, when nothing else can be on them. Returns false when the
-/// whole frame must be drawn instead.
-fn draw_echo_rows(
-    screen: &mut Screen<io::Stdout>,
-    state: &mut State,
-    which: EchoRows,
-) -> anyhow::Result<bool> {
-    let started = Instant::now();
-    let Some([row, status]) = echo_damage(state, screen.area()) else {
-        return Ok(false);
-    };
-    let both = [row, status];
-    let rows: &[Rect] = match which {
-        EchoRows::Caret => &both[..1],
-        EchoRows::Status => &both[1..],
-        EchoRows::Both => &both,
-    };
-    let bytes_before = screen.backend().bytes_written();
-    if !screen.draw_rows(rows, |area, buf| draw_echo(state, area, rows, buf))? {
-        return Ok(false);
-    }
-    write_osc52(screen, state)?;
-    tracing::trace!(
-        us = started.elapsed().as_micros() as u64,
-        bytes = screen.backend().bytes_written() - bytes_before,
-        ?which,
-        "echo drawn"
-    );
-    Ok(true)
-}
-
-/// Hands clipboard text (OSC 52) to the terminal.
-fn write_osc52(screen: &mut Screen<io::Stdout>, state: &mut State) -> anyhow::Result<()> {
-    if !state.osc52.is_empty() {
-        let out = screen.backend_mut().writer_mut();
-        for seq in state.osc52.drain(..) {
-            out.write_all(seq.as_bytes())?;
-        }
-        out.flush()?;
-    }
-    Ok(())
-}
-
 /// Keystrokes of the focused view drawn ahead of the core.
 fn echoed(state: &State) -> usize {
     state
@@ -178,6 +108,10 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let (task_tx, mut task_rx) = unbounded_channel::<Action>();
     // When the screen last changed without being drawn yet.
     let mut dirty_since: Option<Instant> = Some(Instant::now());
+    // The focused pane's rows as the terminal shows them, while only the
+    // core's updates of that view came since: the next frame draws just the
+    // rows they changed.
+    let mut rows_before: Option<RowPrints> = None;
     let result: anyhow::Result<()> = loop {
         for task in state.tasks.drain(..) {
             match task {
@@ -196,12 +130,14 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         // when the screen has waited too long behind a flood of events.
         let overdue = dirty_since.is_some_and(|t| t.elapsed() >= MAX_FRAME_DELAY);
         if overdue {
-            if let Err(e) = draw_frame(&mut screen, &mut state) {
-                break Err(e);
+            if let Err(e) = draw_changes(&mut screen, &mut state, rows_before.take()) {
+                break Err(e.into());
             }
             dirty_since = None;
         }
         let mut changed = false;
+        // The change only moved the focused pane's rows (see `rows_before`).
+        let mut rows_only = false;
         tokio::select! {
             biased;
             _ = sigterm.recv() => {
@@ -232,7 +168,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         state.echo_predicted = true;
                         match draw_echo_rows(&mut screen, &mut state, EchoRows::Caret) {
                             Ok(drawn) => caret_drawn = drawn,
-                            Err(e) => break Err(e),
+                            Err(e) => break Err(e.into()),
                         }
                         // The character is on its way: let whoever reads the
                         // terminal (the emulator, sshd) run before the rest of
@@ -254,7 +190,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         && dirty_since.is_none()
                         && match draw_echo_rows(&mut screen, &mut state, rest) {
                             Ok(drawn) => drawn,
-                            Err(e) => break Err(e),
+                            Err(e) => break Err(e.into()),
                         };
                     changed |= !drawn && (other || before != after);
                 }
@@ -263,6 +199,12 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
             },
             Some(ev) = session_rx.recv() => {
                 let started = Instant::now();
+                if changes_rows_only(&state, &ev) {
+                    rows_only = true;
+                    if dirty_since.is_none() {
+                        rows_before = RowPrints::take(&state, screen.area());
+                    }
+                }
                 on_session_event(&mut state, ev);
                 tracing::trace!(us = started.elapsed().as_micros() as u64, "session event applied");
                 changed = true;
@@ -308,11 +250,14 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 changed = true;
             }
             _ = std::future::ready(()), if dirty_since.is_some() => {
-                if let Err(e) = draw_frame(&mut screen, &mut state) {
-                    break Err(e);
+                if let Err(e) = draw_changes(&mut screen, &mut state, rows_before.take()) {
+                    break Err(e.into());
                 }
                 dirty_since = None;
             }
+        }
+        if changed && !rows_only {
+            rows_before = None;
         }
         if changed && dirty_since.is_none() {
             dirty_since = Some(Instant::now());

@@ -7,6 +7,7 @@ pub mod conductor_panes;
 pub mod editor_view;
 pub mod lsp;
 pub(crate) mod overlay_view;
+mod rows;
 mod status;
 pub mod text;
 
@@ -18,6 +19,8 @@ use ratatui::style::{Color, Modifier, Style};
 use crate::app::State;
 use crate::overlays::Overlay;
 use crate::panes::{PaneKind, SplitDir};
+
+pub use rows::{RowPrints, draw_echo, echo_damage};
 
 /// Draws the whole screen.
 pub fn draw(state: &State, frame: &mut Frame) {
@@ -114,65 +117,6 @@ pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, 
         status::draw_message(msg, panes_area, buf);
     }
     cursor
-}
-
-/// What a keystroke drawn ahead of the core (local echo) changes on a screen
-/// of `area` that shows the previous frame: the caret's row in the focused
-/// editor pane and the status line. `None` when something else could be
-/// drawn over them (an overlay, a popup, a message, a review, the view in
-/// another pane too): then the whole frame is drawn.
-pub fn echo_damage(state: &State, area: Rect) -> Option<[Rect; 2]> {
-    if !state.overlays.is_empty()
-        || state.message.is_some()
-        || state.motifs.prompt.is_some()
-        || lsp::popup_shown(state)
-    {
-        return None;
-    }
-    let panes_area = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
-    let window = state.windows.current();
-    let layout = window.layout(panes_area);
-    let Some(PaneKind::Editor(pane)) = state.windows.panes.get(&window.focus) else {
-        return None;
-    };
-    if crate::review::active(state, pane.view).is_some() {
-        return None;
-    }
-    let shown_twice = layout.panes.iter().any(|(id, _)| {
-        *id != window.focus
-            && matches!(state.windows.panes.get(id), Some(PaneKind::Editor(e)) if e.view == pane.view)
-    });
-    if shown_twice {
-        return None;
-    }
-    let rect = layout.rect_of(window.focus)?;
-    let data = state.views.get(&pane.view)?;
-    let (_, y) = editor_view::caret_position(&state.config, data, pane, rect)?;
-    let status = Rect::new(area.x, area.bottom().checked_sub(1)?, area.width, 1);
-    Some([Rect::new(rect.x, y, rect.width, 1), status])
-}
-
-/// Draws `rows`, some of what [`echo_damage`] named (into a `buf` where
-/// those cells are blank and the rest shows the previous frame), exactly as
-/// [`draw_screen`] would; returns where the cursor goes.
-pub fn draw_echo(state: &State, area: Rect, rows: &[Rect], buf: &mut Buffer) -> Option<(u16, u16)> {
-    let panes_area = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
-    let window = state.windows.current();
-    let rect = window.layout(panes_area).rect_of(window.focus)?;
-    let Some(PaneKind::Editor(pane)) = state.windows.panes.get(&window.focus) else {
-        return None;
-    };
-    for row in rows {
-        if row.y >= panes_area.bottom() {
-            status::draw_status(state, *row, buf);
-        } else {
-            let ys = row.y..row.y + 1;
-            editor_view::render_rows(state, pane, rect, true, ys.clone(), buf);
-            lsp::draw_decorations_rows(state, pane, rect, ys, buf);
-        }
-    }
-    let data = state.views.get(&pane.view)?;
-    editor_view::caret_position(&state.config, data, pane, rect)
 }
 
 fn draw_border(buf: &mut Buffer, rect: Rect, dir: SplitDir, focus: Option<Rect>) {
