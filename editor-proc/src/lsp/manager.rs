@@ -309,6 +309,8 @@ impl Lsp {
         s.ready = false;
         s.queue.clear();
         s.caps = Value::Null;
+        // Until it answers `initialize`, requests are built in the default encoding.
+        s.encoding = Encoding::default();
         match ServerProcess::spawn(&program, &s.cfg.args, &s.root, events, idx, s.generation) {
             Ok(p) => {
                 tracing::info!(

@@ -126,6 +126,39 @@ pub fn byte_col(line_str: &str, ch: usize, enc: Encoding) -> usize {
     enc.byte_of(line_str, ch)
 }
 
+/// Rewrites every position (`{line, character}`) inside `v` (nested in objects and
+/// arrays: a request's `position`, a `range`, its context's diagnostics) from columns in
+/// `from` to columns in `to`, reading the lines of `text`. A request built before the
+/// server said which encoding it speaks is fixed with this when it goes out.
+pub fn reencode_positions(v: &mut Value, text: &Rope, from: Encoding, to: Encoding) {
+    if from == to {
+        return;
+    }
+    match v {
+        Value::Object(map) => {
+            let line = map.get("line").and_then(Value::as_u64);
+            let ch = map.get("character").and_then(Value::as_u64);
+            if let (Some(line), Some(ch), 2) = (line, ch, map.len()) {
+                let (line, ch) = (line as usize, ch as usize);
+                let lt = line_text(text, line);
+                let byte = from.byte_of(&lt, ch);
+                let col = to.len_of(lt.get(..byte).unwrap_or(&lt));
+                map.insert("character".into(), json!(col));
+                return;
+            }
+            for child in map.values_mut() {
+                reencode_positions(child, text, from, to);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                reencode_positions(child, text, from, to);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The byte range in `text` of an LSP `{start, end}` range.
 pub fn range_offsets(text: &Rope, range: &Value, enc: Encoding) -> Option<(usize, usize)> {
     let s = offset_of(text, range.get("start")?, enc)?;
@@ -175,6 +208,33 @@ pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_nested_in_a_request_are_reencoded() {
+        let text = Rope::from("x = \"é✓\"; foo\n𝄞ab\n");
+        // UTF-16 columns: `foo` at 10 on line 0, `b` at 3 on line 1.
+        let mut params = json!({
+            "textDocument": {"uri": "file:///a.py"},
+            "range": {"start": {"line": 0, "character": 10}, "end": {"line": 1, "character": 3}},
+            "context": {"diagnostics": [{"range": {"start": {"line": 1, "character": 2},
+                                                  "end": {"line": 1, "character": 3}},
+                                        "message": "m"}]}
+        });
+        reencode_positions(&mut params, &text, Encoding::Utf16, Encoding::Utf8);
+        assert_eq!(
+            params["range"]["start"],
+            json!({"line": 0, "character": 13})
+        );
+        assert_eq!(params["range"]["end"], json!({"line": 1, "character": 5}));
+        assert_eq!(
+            params["context"]["diagnostics"][0]["range"]["start"],
+            json!({"line": 1, "character": 4})
+        );
+        assert_eq!(params["context"]["diagnostics"][0]["message"], "m");
+        let mut back = params.clone();
+        reencode_positions(&mut back, &text, Encoding::Utf8, Encoding::Utf16);
+        assert_eq!(back["range"]["start"], json!({"line": 0, "character": 10}));
+    }
 
     #[test]
     fn columns_convert_between_encodings() {

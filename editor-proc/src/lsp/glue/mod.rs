@@ -19,7 +19,7 @@ use super::Core;
 use crate::lsp::features;
 use crate::lsp::jsonrpc::{self, Incoming};
 use crate::lsp::manager::{Doc, PendingKind, PendingRequest};
-use crate::lsp::position::{self, path_to_uri};
+use crate::lsp::position::{self, Encoding, path_to_uri};
 use crate::lsp::process::{LspEvent, LspEventKind};
 use crate::lsp::sync;
 
@@ -338,6 +338,7 @@ impl Core {
                     lsp.initialized(idx, result);
                     if lsp.is_ready(idx) {
                         self.lsp_reopen(idx);
+                        self.lsp_reencode_queue(idx);
                     }
                     if let Some(lsp) = self.services.lsp.as_mut() {
                         lsp.flush_queue(idx);
@@ -384,6 +385,38 @@ impl Core {
                 );
             }
         }
+    }
+
+    /// Requests queued while server `idx` was starting were built with columns in the
+    /// default encoding (UTF-16): rewrites them into the one it chose (UTF-8 for clangd).
+    fn lsp_reencode_queue(&mut self, idx: usize) {
+        let Some(lsp) = self.services.lsp.as_mut() else {
+            return;
+        };
+        let Some(server) = lsp.servers.get_mut(idx) else {
+            return;
+        };
+        let to = server.encoding;
+        if to == Encoding::default() {
+            return;
+        }
+        let mut queue = std::mem::take(&mut server.queue);
+        for msg in &mut queue {
+            let Some(uri) = msg
+                .pointer("/params/textDocument/uri")
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let bid = lsp.docs.iter().find(|(_, d)| d.uri == uri).map(|(b, _)| *b);
+            let Some(b) = bid.and_then(|bid| self.buffers.get(&bid)) else {
+                continue;
+            };
+            if let Some(params) = msg.get_mut("params") {
+                position::reencode_positions(params, b.buffer.text(), Encoding::default(), to);
+            }
+        }
+        lsp.servers[idx].queue = queue;
     }
 
     /// A request from the server; returns the answer to send.
