@@ -166,6 +166,29 @@ impl Manager {
         self.start_matching(|m| m.activation.on_language(language))
     }
 
+    /// Replaces the manifests (a new discovery: extensions installed or removed
+    /// while the client runs). Running extensions keep running; a removed one is
+    /// `Unknown` to later starts (stop it with [`Manager::take`]).
+    pub fn set_manifests(&mut self, manifests: Vec<Manifest>) {
+        self.manifests = manifests;
+    }
+
+    /// Reads the settings file again (extensions enabled or disabled elsewhere, e.g.
+    /// by `symphony ext enable`); on error the settings in memory are kept.
+    pub fn reload_config(&mut self) -> config::Result<()> {
+        self.config = ExtensionsConfig::load(&self.config_path)?;
+        Ok(())
+    }
+
+    /// Whether `id` is known, enabled and may start without asking (granted, or it
+    /// asks for no permission).
+    pub fn can_start(&self, id: &str) -> bool {
+        self.manifests.iter().find(|m| m.id == id).is_some_and(|m| {
+            self.config.is_enabled(id)
+                && (m.permissions.is_empty() || self.config.grant_for(m).is_some())
+        })
+    }
+
     /// Forgets `id` and hands back its handle, to stop it elsewhere (a caller
     /// that cannot wait here unloads it on a task).
     pub fn take(&mut self, id: &str) -> Option<ExtensionHandle> {

@@ -29,6 +29,9 @@ pub enum NodeStatus {
     Cancelled,
     /// Skipped (an upstream node failed).
     Skipped,
+    /// It was running when Symphony stopped (found unfinished in the run's journal after a
+    /// restart). Not a failure of its own: it can be retried like a failed node.
+    Interrupted,
 }
 
 /// A node of a run, as shown in the DAG pane.
@@ -53,6 +56,9 @@ pub enum RunOutcome {
     Failed(String),
     /// The user cancelled.
     Cancelled,
+    /// Symphony stopped before the run finished (found unfinished in its journal after a
+    /// restart); its interrupted nodes can be retried.
+    Interrupted,
 }
 
 /// An instrument as the pool pane shows it.
@@ -219,6 +225,15 @@ pub enum ConductorEvent {
         node: String,
         /// The candidates' texts, in the node's dependency order.
         candidates: Vec<String>,
+    },
+    /// The text a run read (its selection, else the whole file), asked for with
+    /// `Conductor::fetch_run_source`: read off the caller's thread, from memory or from the
+    /// journal's content-addressed store; `Err` says why it cannot be had (e.g. deleted).
+    RunSource {
+        /// The run.
+        run: RunId,
+        /// The text, shared (it may be large).
+        text: Result<std::sync::Arc<str>, String>,
     },
     /// The pool changed (state, slots, latency).
     Pool(Vec<InstrumentStatus>),

@@ -207,6 +207,8 @@ pub(crate) struct Shared {
     pub(crate) pending: Mutex<HashMap<Uuid, (String, oneshot::Sender<Reply>)>>,
     /// Outgoing messages of the running process, if any.
     pub(crate) out: Mutex<Option<mpsc::UnboundedSender<Message<Value>>>>,
+    /// The running process's id (0: none).
+    pub(crate) pid: std::sync::atomic::AtomicU32,
 }
 
 impl Shared {
@@ -389,6 +391,7 @@ impl Host {
             reason: Mutex::new(None),
             pending: Mutex::new(HashMap::new()),
             out: Mutex::new(None),
+            pid: std::sync::atomic::AtomicU32::new(0),
         });
         let _ = shared.set_state(State::Loaded);
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -432,6 +435,11 @@ impl ExtensionHandle {
     /// Why it failed (or was last restarted).
     pub fn reason(&self) -> Option<String> {
         self.shared.reason.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// The id of its running process, if one runs.
+    pub fn pid(&self) -> Option<u32> {
+        Some(self.shared.pid.load(Ordering::Relaxed)).filter(|p| *p != 0)
     }
 
     /// Its counters.

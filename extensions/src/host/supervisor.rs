@@ -138,6 +138,10 @@ async fn run_once(shared: &Arc<Shared>, cmds: &mut mpsc::UnboundedReceiver<Comma
         let _ = child.start_kill();
         return Exit::Died("no stdio pipes".into());
     };
+    shared.pid.store(
+        child.id().unwrap_or(0),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let (tx, rx) = mpsc::unbounded_channel();
     if let Ok(mut out) = shared.out.lock() {
         *out = Some(tx);
@@ -162,6 +166,7 @@ async fn run_once(shared: &Arc<Shared>, cmds: &mut mpsc::UnboundedReceiver<Comma
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
+    shared.pid.store(0, std::sync::atomic::Ordering::Relaxed);
     shared.bus.unsubscribe_extension(shared);
     writer.abort();
     reader.abort();

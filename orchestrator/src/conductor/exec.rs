@@ -236,14 +236,10 @@ impl RunEnv {
     /// background, and records it in the run's journal (a retry after a restart hands it on).
     fn store_output(&self, node: &str, value: &Value, text: String) {
         let journal = self.journal.clone();
-        let output = NodeOutput {
-            run: self.run,
-            node: node.to_owned(),
-            text: (text != value_text(value)).then_some(text),
-            value: value.clone(),
-        };
+        let output = NodeOutput::new(node, value, text, &self.vars);
         let artifacts = self.artifacts.clone();
         let command = self.command.clone();
+        let run = self.run;
         let h = tokio::task::spawn_blocking(move || {
             let json = match serde_json::to_string(&output) {
                 Ok(j) => j,
@@ -257,7 +253,7 @@ impl RunEnv {
                 Put {
                     kind: NODE_OUTPUT_KIND,
                     media_type: "application/json",
-                    run: output.run,
+                    run,
                     node: &output.node,
                     command: &command,
                     instrument: None,

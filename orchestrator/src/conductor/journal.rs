@@ -2,7 +2,10 @@
 //! `<store_dir>/conductor/runs/<run id>.jsonl`.
 //!
 //! The first line is the run's manifest (the command, the workflow as it was planned, the
-//! editor context it read, the conversation it continued); then, appended as they happen,
+//! editor context it read, the conversation it continued). The text the run read is not in
+//! it: it is stored once, content-addressed, in `<store_dir>/conductor/sources/`
+//! (`sources.rs`), and the manifest names it by id (format 2; format 1 manifests, with the
+//! text inline, still load). Then, appended as they happen,
 //! `started` (an attempt: the first run or a retry), `node` (a node changed state),
 //! `output` (the artifact id of a finished node's output, kind `node-output`) and
 //! `finished`. The file is written from the run's tasks, never on the caller's thread; each
@@ -10,17 +13,20 @@
 //! the machine), so a crash leaves at worst a torn last line (skipped with a warning); a
 //! file whose manifest cannot be read is skipped with a warning. On start the
 //! Conductor loads the newest [`RECENT_RUNS`] runs; one that has no `finished` after its
-//! last `started` was running when the process died and is marked interrupted.
+//! last `started` was running when the process died: it and its running nodes are
+//! [`RunOutcome::Interrupted`] / [`NodeStatus::Interrupted`]. Journals beyond the newest
+//! [`KEEP_FILES`] are deleted on start, and then the texts no kept journal refers to.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
+use super::sources::{SourceGone, SourceRef, Sources};
 use crate::command::{AiCommand, EditorContext};
 use crate::events::{NodeInfo, NodeStatus, RunId, RunOutcome};
 use crate::workflow::{Plan, WorkflowConfig};
@@ -31,13 +37,10 @@ pub const RECENT_RUNS: usize = 50;
 const KEEP_FILES: usize = 500;
 /// Runs whose journal stays in memory.
 const IN_MEMORY: usize = 256;
-/// Version of the journal format.
-const VERSION: u32 = 1;
-
-/// Why an interrupted run failed, as its outcome says.
-pub(crate) const INTERRUPTED_RUN: &str = "interrupted: Symphony stopped before the run finished";
-/// Why a node that was running when the process died failed.
-pub(crate) const INTERRUPTED_NODE: &str = "interrupted: Symphony stopped while this node ran";
+/// Version of the journal format written (2: the text read is in `sources/`, by id).
+const VERSION: u32 = 2;
+/// Oldest format still read (1: the text read inline in the manifest).
+const OLDEST_VERSION: u32 = 1;
 
 /// A run as the DAG pane lists it (see `Conductor::recent_runs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,9 +55,10 @@ pub struct RunSummary {
     pub nodes: Vec<NodeSummary>,
     /// How the run ended; `None` while it runs.
     pub outcome: Option<RunOutcome>,
-    /// The run was running when Symphony stopped (its outcome is then a `Failed` saying
-    /// "interrupted", and the nodes that were running are `Failed` too, so they can be
-    /// retried).
+    /// The run was running when Symphony stopped: its outcome is then
+    /// [`RunOutcome::Interrupted`], the nodes that were running are
+    /// [`NodeStatus::Interrupted`] (they can be retried) and those that had not started
+    /// are `Skipped`.
     pub interrupted: bool,
     /// The final answer, if the run finished with one.
     pub answer: Option<String>,
@@ -94,6 +98,9 @@ pub(crate) struct Manifest {
     /// The conversation a chat run continued.
     pub conversation: Option<String>,
     pub started_ms: i64,
+    /// Where the text read is stored (format 2; `None`: inline in `context`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
 
 /// Kind of the artifacts holding node outputs ([`NodeOutput`] as JSON).
@@ -101,16 +108,64 @@ pub(crate) const NODE_OUTPUT_KIND: &str = "node-output";
 
 /// A finished node's output as stored (artifact kind [`NODE_OUTPUT_KIND`]): what it hands
 /// on to the nodes after it, and its text when that differs (a diff node's unified diff).
+/// It names no run, so the same output of many runs (a prompt over an unchanged file) is
+/// stored once; a context node's copy of the text read is left out (`omitted`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct NodeOutput {
-    pub run: RunId,
     pub node: String,
     pub value: serde_json::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Keys of an object value left out because they equal the run's context variables
+    /// of that name (the file and selection it read): [`NodeOutput::restore_vars`] puts
+    /// them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<String>,
 }
 
+/// Context variables a stored node output leaves out (they hold the text read).
+const OMITTED_VARS: [&str; 2] = ["file", "selection"];
+
 impl NodeOutput {
+    /// The output of `node` as stored: the text read (`file`, `selection`) left out of
+    /// an object value when it equals the run's variables `vars`.
+    pub fn new(
+        node: &str,
+        value: &serde_json::Value,
+        text: String,
+        vars: &HashMap<String, String>,
+    ) -> Self {
+        let full_text = crate::workflow::text::value_text(value);
+        let mut value = value.clone();
+        let mut omitted = Vec::new();
+        if let serde_json::Value::Object(map) = &mut value {
+            for key in OMITTED_VARS {
+                let same = matches!((map.get(key), vars.get(key)),
+                    (Some(serde_json::Value::String(v)), Some(var)) if v == var && !v.is_empty());
+                if same {
+                    map.remove(key);
+                    omitted.push(key.to_owned());
+                }
+            }
+        }
+        Self {
+            node: node.to_owned(),
+            text: (text != full_text).then_some(text),
+            value,
+            omitted,
+        }
+    }
+
+    /// Puts back what [`NodeOutput::new`] left out, from the run's variables.
+    pub fn restore_vars(&mut self, vars: &HashMap<String, String>) {
+        if let serde_json::Value::Object(map) = &mut self.value {
+            for key in self.omitted.drain(..) {
+                let v = vars.get(&key).cloned().unwrap_or_default();
+                map.insert(key, serde_json::Value::String(v));
+            }
+        }
+    }
+
     /// The text `node_output` shows.
     pub fn text(&self) -> String {
         self.text
@@ -218,10 +273,10 @@ impl RunState {
             return;
         }
         self.interrupted = true;
-        self.outcome = Some(RunOutcome::Failed(INTERRUPTED_RUN.to_owned()));
+        self.outcome = Some(RunOutcome::Interrupted);
         for s in self.statuses.values_mut() {
             match s {
-                NodeStatus::Running { .. } => *s = NodeStatus::Failed(INTERRUPTED_NODE.to_owned()),
+                NodeStatus::Running { .. } => *s = NodeStatus::Interrupted,
                 NodeStatus::Pending => *s = NodeStatus::Skipped,
                 _ => {}
             }
@@ -245,6 +300,8 @@ enum JournalFile {
 /// One run's journal: its state in memory and its file.
 pub(crate) struct RunJournal {
     path: PathBuf,
+    /// Where the text the run read is stored.
+    sources: Arc<Sources>,
     file: Mutex<JournalFile>,
     state: Mutex<RunState>,
 }
@@ -255,8 +312,11 @@ impl RunJournal {
         let mut file = self.file.lock();
         let mut text = String::new();
         if matches!(*file, JournalFile::New) {
-            let manifest = (*self.manifest()).clone();
-            text = line(&Record::Manifest(Box::new(manifest)));
+            // The text read goes to the sources store; the journal in memory keeps the
+            // manifest as written (the run's own context still holds the text).
+            let manifest = self.manifest().externalized(&self.sources);
+            text = line(&Record::Manifest(Box::new(manifest.clone())));
+            self.state.lock().manifest = Arc::new(manifest);
             let created = self
                 .path
                 .parent()
@@ -319,9 +379,19 @@ impl RunJournal {
         });
     }
 
-    /// The manifest.
+    /// The manifest (once written, without the text read: see [`RunJournal::context`]).
     pub fn manifest(&self) -> Arc<Manifest> {
         self.state.lock().manifest.clone()
+    }
+
+    /// The editor context the run read, with its text (read from the sources store).
+    pub fn context(&self) -> Result<EditorContext, SourceGone> {
+        self.manifest().context(&self.sources)
+    }
+
+    /// The text the run read: its selection, else the whole file.
+    pub fn read_text(&self) -> Result<String, SourceGone> {
+        self.manifest().read_text(&self.sources)
     }
 
     /// The node-output artifact of `node`, if it finished.
@@ -375,6 +445,7 @@ impl RunJournal {
 /// Every run journal of a Conductor: the directory, and the recent runs in memory.
 pub(crate) struct Journals {
     dir: PathBuf,
+    sources: Arc<Sources>,
     runs: Mutex<BTreeMap<RunId, Arc<RunJournal>>>,
     last: u64,
     /// Configured instrument names and the default (to plan a loaded run again).
@@ -383,12 +454,16 @@ pub(crate) struct Journals {
 }
 
 impl Journals {
-    /// Opens `dir` (created on the first run) and loads the newest runs.
+    /// Opens `dir` (created on the first run) and loads the newest runs; journals beyond
+    /// the newest [`KEEP_FILES`] are deleted, then the texts in `sources` that no kept
+    /// journal refers to.
     pub fn open(
         dir: PathBuf,
+        sources: Sources,
         instruments: Vec<String>,
         default_instrument: Option<String>,
     ) -> Self {
+        let sources = Arc::new(sources);
         let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
             .map(|rd| {
                 rd.flatten()
@@ -411,32 +486,42 @@ impl Journals {
             }
         }
         let mut runs = BTreeMap::new();
+        let mut referenced = HashSet::new();
         for (id, path) in files.iter().take(KEEP_FILES) {
             if runs.len() >= RECENT_RUNS {
-                break;
+                // Only its texts matter (it is kept on disk, not listed).
+                referenced.extend(source_of(path));
+                continue;
             }
             match load(path) {
                 Ok(mut state) if state.manifest.run.0 == *id => {
                     state.interrupt();
+                    referenced.extend(state.manifest.source.as_ref().map(|s| s.file.clone()));
                     runs.insert(
                         RunId(*id),
                         Arc::new(RunJournal {
                             path: path.clone(),
+                            sources: sources.clone(),
                             file: Mutex::new(JournalFile::Closed),
                             state: Mutex::new(state),
                         }),
                     );
                 }
                 Ok(_) => {
+                    referenced.extend(source_of(path));
                     tracing::warn!(path = %path.display(), "run journal names another run; skipped")
                 }
                 Err(e) => {
+                    // A journal of a newer format still keeps the text it names.
+                    referenced.extend(source_of(path));
                     tracing::warn!(path = %path.display(), error = %e, "unreadable run journal skipped")
                 }
             }
         }
+        sources.collect(&referenced);
         Self {
             dir,
+            sources,
             runs: Mutex::new(runs),
             last,
             instruments,
@@ -474,9 +559,11 @@ impl Journals {
             context: context.clone(),
             conversation,
             started_ms: now_ms(),
+            source: None,
         };
         let journal = Arc::new(RunJournal {
             path: self.dir.join(format!("{}.jsonl", run.0)),
+            sources: self.sources.clone(),
             file: Mutex::new(JournalFile::New),
             state: Mutex::new(RunState::new(manifest)),
         });
@@ -545,7 +632,7 @@ fn load(path: &Path) -> Result<RunState, String> {
         Ok(_) => return Err("the first line is not a manifest".into()),
         Err(e) => return Err(format!("manifest: {e}")),
     };
-    if manifest.version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&manifest.version) {
         return Err(format!("journal version {} unknown", manifest.version));
     }
     let mut state = RunState::new(manifest);
@@ -563,6 +650,17 @@ fn load(path: &Path) -> Result<RunState, String> {
     Ok(state)
 }
 
+/// The text id a journal's manifest names, read from its first line only (any version
+/// that names one; an unreadable line names none).
+fn source_of(path: &Path) -> Option<String> {
+    let mut first = String::new();
+    BufReader::new(File::open(path).ok()?)
+        .read_line(&mut first)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_str(&first).ok()?;
+    v.get("source")?.get("file")?.as_str().map(str::to_owned)
+}
+
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -572,6 +670,49 @@ fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A context node's output is stored without the text read and comes back
+        /// whole (value and text) once the run's variables put it back.
+        #[test]
+        fn a_stored_node_output_comes_back_whole_from_the_runs_variables(
+            file in "(?s).{0,60}",
+            selection in "(?s).{0,30}",
+            stale in proptest::option::of("(?s).{0,10}"),
+            extra in proptest::option::of("(?s).{0,10}"),
+        ) {
+            let vars = HashMap::from([
+                ("file".to_owned(), file.clone()),
+                ("selection".to_owned(), selection.clone()),
+                ("language".to_owned(), "Rust".to_owned()),
+            ]);
+            let mut map = serde_json::Map::new();
+            for (k, v) in &vars {
+                map.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+            // A value that differs from the variables is kept as it is.
+            if let Some(s) = stale {
+                map.insert("file".into(), serde_json::Value::String(s));
+            }
+            if let Some(x) = extra {
+                map.insert("diff".into(), serde_json::Value::String(x));
+            }
+            let value = serde_json::Value::Object(map);
+            let text = crate::workflow::text::value_text(&value);
+            let out = NodeOutput::new("context", &value, text.clone(), &vars);
+            let stored = serde_json::to_string(&out).expect("json");
+            if !selection.is_empty() {
+                prop_assert!(!out.value.as_object().is_some_and(|m| m.contains_key("selection")));
+            }
+            let mut back: NodeOutput = serde_json::from_str(&stored).expect("read back");
+            back.restore_vars(&vars);
+            prop_assert_eq!(&back.value, &value);
+            prop_assert_eq!(back.text(), text);
+        }
+    }
 
     fn plan() -> Plan {
         crate::workflow::builtin::builtin(&AiCommand::Explain)
@@ -584,7 +725,8 @@ mod tests {
     fn a_restart_lists_the_newest_runs_first_bounded_and_numbers_after_them() {
         let dir = tempfile::tempdir().expect("tempdir");
         let runs = dir.path().join("runs");
-        let journals = Journals::open(runs.clone(), vec!["local".into()], None);
+        let sources = || Sources::new(dir.path().join("sources"));
+        let journals = Journals::open(runs.clone(), sources(), vec!["local".into()], None);
         let plan = plan();
         let ctx = EditorContext {
             file_text: "x".into(),
@@ -600,7 +742,7 @@ mod tests {
             }
         }
         drop(journals);
-        let journals = Journals::open(runs, vec!["local".into()], None);
+        let journals = Journals::open(runs, sources(), vec!["local".into()], None);
         assert_eq!(journals.last_id(), 60);
         let recent = journals.recent(100);
         assert_eq!(recent.len(), RECENT_RUNS);
@@ -608,11 +750,16 @@ mod tests {
         assert_eq!(ids, (11..=60).rev().collect::<Vec<_>>());
         // Even runs never finished: interrupted in their model node.
         assert!(recent[0].interrupted);
+        assert_eq!(recent[0].outcome, Some(RunOutcome::Interrupted));
         let model = recent[0].nodes.iter().find(|n| n.info.id == "model");
         assert_eq!(
             model.map(|n| n.status.clone()),
-            Some(NodeStatus::Failed(INTERRUPTED_NODE.into()))
+            Some(NodeStatus::Interrupted)
         );
+        // One text for all sixty runs, read back by each.
+        let j = journals.get(RunId(60)).expect("run 60");
+        assert_eq!(j.read_text().expect("text"), "x");
+        assert!(j.manifest().context.file_text.is_empty());
         assert!(!recent[1].interrupted);
         assert_eq!(recent[1].outcome, Some(RunOutcome::Succeeded));
         assert_eq!(recent[1].answer.as_deref(), Some("ok"));

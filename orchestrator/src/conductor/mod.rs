@@ -6,7 +6,8 @@
 //! a slot of their instrument's entry in the Pit's [`Pool`](symphony_pit::pool::Pool);
 //! prompts, responses, diffs, logs and conversations go to the Pit's Artifact Store.
 //! Each run also keeps a journal beside the store (`journal.rs`: its manifest, node states,
-//! the artifacts of its node outputs), so the runs of an earlier session are listed by
+//! the artifacts of its node outputs; the text it read is stored once per content in
+//! `sources.rs`), so the runs of an earlier session are listed by
 //! [`Conductor::recent_runs`] and can be retried and opened after a restart.
 //!
 //! ```no_run
@@ -40,6 +41,7 @@ mod model;
 mod pool;
 mod resume;
 mod run;
+mod sources;
 mod store;
 
 pub use self::journal::{NodeSummary, RunSummary};
@@ -203,9 +205,18 @@ impl Conductor {
         }
         let mut user = HashMap::new();
         let mut user_order = Vec::new();
+        // Workflows may name an instrument extension granted later in the session.
+        let mut plan_names = names.clone();
+        if let Some(cat) = &config.extensions {
+            for id in cat.declared_instruments() {
+                if !plan_names.contains(&id) {
+                    plan_names.push(id);
+                }
+            }
+        }
         for wf in &config.workflows {
             let plan = wf
-                .plan(&names, default.as_deref())
+                .plan(&plan_names, default.as_deref())
                 .map_err(|e| ConductorError::Config(e.to_string()))?;
             if user.insert(wf.name.clone(), Arc::new(plan)).is_some() {
                 return Err(ConductorError::Config(format!(
@@ -247,6 +258,10 @@ impl Conductor {
             .collect();
         let (instruments, problems) = Instruments::new(&config.instruments, built);
         let instruments = Arc::new(instruments);
+        // Extensions granted, enabled or gone while it runs join or leave the pool.
+        if let Some(cat) = &config.extensions {
+            instruments.follow(cat);
+        }
 
         let conductor_dir = config.store_dir.join("conductor");
         let counter_file = conductor_dir.join("last-run");
@@ -254,7 +269,12 @@ impl Conductor {
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
             .unwrap_or(0);
-        let journals = journal::Journals::open(conductor_dir.join("runs"), names.clone(), default);
+        let journals = journal::Journals::open(
+            conductor_dir.join("runs"),
+            sources::Sources::new(conductor_dir.join("sources")),
+            names.clone(),
+            default,
+        );
         let last = last.max(journals.last_id());
 
         let (tx, rx) = mpsc::unbounded_channel();
@@ -314,11 +334,12 @@ impl Conductor {
                 .get(name)
                 .cloned()
                 .ok_or_else(|| format!("no workflow named \"{name}\" in config.toml")),
-            other => inner
-                .builtins
-                .get(builtin::command_name(other))
-                .cloned()
-                .unwrap_or_else(|| Err("unknown command".into())),
+            other => match inner.builtins.get(builtin::command_name(other)).cloned() {
+                // No instrument at start, one since (an extension granted mid-session).
+                Some(Err(e)) if e == HOW_TO_CONFIGURE => inner.instruments.plan_builtin(other),
+                Some(p) => p,
+                None => Err("unknown command".into()),
+            },
         };
         let plan = match plan {
             Ok(p) => p,
@@ -530,14 +551,49 @@ impl Conductor {
 
     /// Unloads the instrument's model now (Ollama: keep_alive 0): Cooling, then Cold.
     /// Returns at once; refusals and errors show on the instrument's error line.
+    /// An extension's process is stopped; the runs using it are cancelled first, as
+    /// Esc would.
     pub fn unload(&self, instrument: &str) {
         let _rt = self.inner.rt.enter();
+        if self.inner.instruments.cancels_on_unload(instrument) {
+            let using: Vec<RunId> = self
+                .inner
+                .runs
+                .lock()
+                .iter()
+                .filter(|(_, e)| {
+                    e.running.load(Ordering::SeqCst)
+                        && e.env
+                            .plan
+                            .nodes
+                            .values()
+                            .any(|n| n.instrument.as_deref() == Some(instrument))
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            for run in using {
+                self.cancel(run);
+            }
+        }
         self.inner.instruments.unload(instrument);
     }
 
     /// Stored conversations (chat runs), newest first, for reopening.
     pub fn conversations(&self) -> Vec<ArtifactHit> {
         self.inner.artifacts.conversations()
+    }
+
+    /// Adds an instrument to the running pool (`config.max_concurrency` slots): the
+    /// pool pane lists it and workflows naming it can call it at once. Extensions from a catalog given at
+    /// start join by themselves (`ExtensionCatalog::install`).
+    pub fn add_instrument(&self, config: &InstrumentConfig, instrument: Arc<dyn Instrument>) {
+        let _rt = self.inner.rt.enter();
+        self.inner.instruments.add(config, instrument);
+    }
+
+    /// Takes an instrument out of the pool; later calls on it fail with `reason`.
+    pub fn remove_instrument(&self, name: &str, reason: &str) {
+        self.inner.instruments.remove(name, reason);
     }
 }
 

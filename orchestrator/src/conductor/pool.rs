@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use symphony_pit::pool::{self, HealthThresholds, Pool, PoolConfig, State, TransitionReason};
 use tokio::sync::{Notify, broadcast, mpsc};
 
@@ -24,6 +24,8 @@ use crate::instrument::{
     Instrument, InstrumentConfig, InstrumentError, InstrumentKind, LoadedModel,
 };
 use crate::instruments::ollama::parse_rfc3339;
+
+mod live;
 
 /// Tokens/s samples kept per instrument for the sparkline.
 const SPARKLINE: usize = 32;
@@ -83,11 +85,16 @@ struct Slot {
     instrument: Option<Arc<dyn Instrument>>,
 }
 
-/// The instruments, their pool entries and figures.
+/// The instruments, their pool entries and figures. Instruments may join
+/// ([`Instruments::add`]) and leave ([`Instruments::remove`]) while it runs.
 pub(crate) struct Instruments {
     pub pool: Arc<Pool>,
-    slots: HashMap<String, Slot>,
-    names: Vec<String>,
+    slots: RwLock<HashMap<String, Slot>>,
+    names: RwLock<Vec<String>>,
+    /// Instruments that left, with why (a later call says so).
+    gone: Mutex<HashMap<String, String>>,
+    /// Where notices go (set with the reporter): an instrument leaving says why.
+    notices: Mutex<Option<mpsc::UnboundedSender<ConductorEvent>>>,
     tps: Mutex<HashMap<String, VecDeque<f64>>>,
     dirty: Arc<Notify>,
     lifecycle: Mutex<()>,
@@ -113,6 +120,15 @@ fn still_loaded(expiry: Option<SystemTime>, now: SystemTime) -> bool {
     expiry.is_none_or(|at| at > now)
 }
 
+/// Local models can be slow: latency alone never makes an instrument unusable.
+fn thresholds() -> HealthThresholds {
+    HealthThresholds {
+        degraded_p95: Duration::from_secs(300),
+        unhealthy_p95: Duration::from_secs(24 * 3600),
+        ..HealthThresholds::default()
+    }
+}
+
 /// The backend kind as the pool pane shows it.
 pub(crate) fn kind_name(kind: InstrumentKind) -> &'static str {
     kind.as_str()
@@ -129,12 +145,7 @@ impl Instruments {
         let mut slots = HashMap::new();
         let mut names = Vec::new();
         let mut problems = Vec::new();
-        // Local models can be slow: latency alone never makes an instrument unusable.
-        let thresholds = HealthThresholds {
-            degraded_p95: Duration::from_secs(300),
-            unhealthy_p95: Duration::from_secs(24 * 3600),
-            ..HealthThresholds::default()
-        };
+        let thresholds = thresholds();
         for (cfg, inst) in configs.iter().zip(built) {
             let slots_n = cfg.max_concurrency.clamp(1, 1024) as u32;
             let entry = pool::InstrumentConfig::new(cfg.name.clone())
@@ -165,8 +176,10 @@ impl Instruments {
         (
             Self {
                 pool,
-                slots,
-                names,
+                slots: RwLock::new(slots),
+                names: RwLock::new(names),
+                gone: Mutex::new(HashMap::new()),
+                notices: Mutex::new(None),
                 tps: Mutex::new(HashMap::new()),
                 dirty: Arc::new(Notify::new()),
                 lifecycle: Mutex::new(()),
@@ -182,8 +195,14 @@ impl Instruments {
 
     /// The instrument called `name`, or why it cannot be called.
     pub fn get(&self, name: &str) -> Result<Arc<dyn Instrument>, String> {
-        match self.slots.get(name) {
-            None => Err(format!("no instrument named `{name}`")),
+        let slots = self.slots.read();
+        match slots.get(name) {
+            None => match self.gone.lock().get(name) {
+                Some(reason) => Err(format!(
+                    "instrument `{name}` is no longer available: {reason}"
+                )),
+                None => Err(format!("no instrument named `{name}`")),
+            },
             Some(Slot {
                 instrument: Some(i),
                 ..
@@ -263,10 +282,12 @@ impl Instruments {
 
     /// The instruments that report their loaded models.
     fn residency_capable(&self) -> Vec<(String, Arc<dyn Instrument>)> {
+        let slots = self.slots.read();
         self.names
+            .read()
             .iter()
             .filter_map(|n| {
-                let i = self.slots.get(n)?.instrument.clone()?;
+                let i = slots.get(n)?.instrument.clone()?;
                 i.supports_residency().then(|| (n.clone(), i))
             })
             .collect()
@@ -380,7 +401,10 @@ impl Instruments {
         if let Some(running) = r.op {
             return Some(format!("{} is in progress", running.name()));
         }
-        if op == Op::Unload && entry.in_use() {
+        // An extension's unload cancels the calls running on it first (as Esc
+        // would); other backends wait for them.
+        let cancels = self.cancels_on_unload(name);
+        if op == Op::Unload && entry.in_use() && !cancels {
             return Some("a call is using it: unload when it is done".to_owned());
         }
         if entry.state() == State::Failed && self.pool.recover(name).is_ok() {
@@ -398,6 +422,8 @@ impl Instruments {
             (Op::Unload, State::Warming) => {
                 Some("it is loading: unload when it is ready".to_owned())
             }
+            // Cooled once its calls are cancelled (`spawn_op`).
+            (Op::Unload, State::Hot) if entry.in_use() => None,
             (Op::Unload, State::Hot) => self
                 .pool
                 .cool(name, TransitionReason::UserRequest)
@@ -420,7 +446,7 @@ impl Instruments {
                 Op::Prewarm => inst.prewarm().await,
                 Op::Unload => inst.unload().await,
             };
-            {
+            let cool_later = {
                 let _serial = me.lifecycle.lock();
                 if let Some(r) = me.resident.lock().get_mut(&name) {
                     r.op = None;
@@ -430,6 +456,8 @@ impl Instruments {
                     Op::Unload => State::Cooling,
                 };
                 match result {
+                    // Its calls were cancelled: it cools once they let go of it.
+                    Ok(()) if op == Op::Unload && me.state_of(&name) == Some(State::Hot) => true,
                     Ok(()) => {
                         if me.pool.entry(&name).is_ok_and(|e| e.state() == started) {
                             let _ = match op {
@@ -437,13 +465,53 @@ impl Instruments {
                                 Op::Unload => me.pool.mark_cold(&name),
                             };
                         }
+                        false
                     }
-                    Err(e) => me.fail(&name, &format!("{}: {e}", op.verb())),
+                    Err(e) => {
+                        me.fail(&name, &format!("{}: {e}", op.verb()));
+                        false
+                    }
                 }
+            };
+            if cool_later {
+                me.cool_when_idle(&name).await;
             }
             me.report();
             me.poll_one(&name, &inst).await;
         });
+    }
+
+    /// Whether unloading `name` stops calls running on it (an extension's process)
+    /// rather than waiting for them.
+    pub fn cancels_on_unload(&self, name: &str) -> bool {
+        self.kind_of(name) == Some(InstrumentKind::Extension)
+    }
+
+    /// The configured kind of `name`.
+    fn kind_of(&self, name: &str) -> Option<InstrumentKind> {
+        self.slots.read().get(name).map(|s| s.kind)
+    }
+
+    /// The pool state of `name`.
+    fn state_of(&self, name: &str) -> Option<State> {
+        self.pool.entry(name).ok().map(|e| e.state())
+    }
+
+    /// Hot → Cooling → Cold once no call holds a slot (bounded: a call that does
+    /// not let go leaves it Hot, and the next poll decides).
+    async fn cool_when_idle(&self, name: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.pool.entry(name).is_ok_and(|e| e.in_use())
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _serial = self.lifecycle.lock();
+        if self.state_of(name) == Some(State::Hot)
+            && self.pool.cool(name, TransitionReason::UserRequest).is_ok()
+        {
+            let _ = self.pool.mark_cold(name);
+        }
     }
 
     /// Asks one instrument for its loaded models (bounded) and applies the answer.
@@ -463,7 +531,8 @@ impl Instruments {
     /// prewarm or unload is in flight: its own answer decides).
     fn apply_poll(&self, name: &str, result: crate::instrument::Result<Vec<LoadedModel>>) {
         let _serial = self.lifecycle.lock();
-        let (Ok(entry), Some(slot)) = (self.pool.entry(name), self.slots.get(name)) else {
+        let slots = self.slots.read();
+        let (Ok(entry), Some(slot)) = (self.pool.entry(name), slots.get(name)) else {
             return;
         };
         let mut map = self.resident.lock();
@@ -538,19 +607,17 @@ impl Instruments {
         }
     }
 
-    /// Starts the residency poller (nothing to do when no instrument reports its
-    /// loaded models). It ends when the Conductor is dropped.
+    /// Starts the residency poller (it idles while no instrument reports its loaded
+    /// models; instruments may join later). It ends when the Conductor is dropped.
     pub fn spawn_poller(self: &Arc<Self>) {
-        let capable = self.residency_capable();
-        if capable.is_empty() {
-            return;
-        }
         let this = Arc::downgrade(self);
         let kick = self.kick.clone();
         tokio::spawn(async move {
             let mut was_busy = false;
             loop {
                 let Some(me) = this.upgrade() else { break };
+                // Instruments may join while it runs.
+                let capable = me.residency_capable();
                 let busy = me.busy(&capable);
                 // One more poll after the last call ends shows the new expiry.
                 let active = me.watched.load(Ordering::SeqCst)
@@ -613,11 +680,13 @@ impl Instruments {
             .filter_map(|(n, r)| Some((n.clone(), r.note.clone()?)))
             .collect();
         let tps = self.tps.lock();
+        let slots = self.slots.read();
         self.names
+            .read()
             .iter()
             .filter_map(|name| {
                 let e = snap.entries.iter().find(|e| &e.name == name)?;
-                let slot = self.slots.get(name)?;
+                let slot = slots.get(name)?;
                 let sampled = e.health.samples > 0;
                 Some(InstrumentStatus {
                     name: name.clone(),
@@ -643,6 +712,7 @@ impl Instruments {
     /// Sends `ConductorEvent::Pool` after every change (pool transitions, health, slots
     /// taken or released), throttled; ends when the receiver is gone.
     pub fn spawn_reporter(self: &Arc<Self>, events: mpsc::UnboundedSender<ConductorEvent>) {
+        *self.notices.lock() = Some(events.clone());
         let this = Arc::downgrade(self);
         let dirty = self.dirty.clone();
         let mut changes = self.pool.subscribe();

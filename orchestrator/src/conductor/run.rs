@@ -182,7 +182,10 @@ async fn drive(
 ) {
     let env = entry.env.clone();
     let run = env.run;
-    // The journal's first write (a new run's manifest) is here, not on the caller's thread.
+    // The journal's first write (a new run's manifest, and the text it read into the
+    // sources store: hashed, written only if new) is here, not on the caller's thread.
+    // It is not awaited on a blocking thread: the nodes' events would queue meanwhile,
+    // and the loop below could no longer forward them in the order they came.
     env.journal.started();
     loop {
         tokio::select! {

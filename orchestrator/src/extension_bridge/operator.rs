@@ -8,11 +8,14 @@
 //! pretty JSON).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use symphony_extensions::{ExtensionHandle, HostError};
+use symphony_extensions::{ExtensionHandle, HostError, Manifest};
 use symphony_protocol::envelope::Priority;
+
+use super::process::{Launcher, Process};
 
 /// Why an operator node failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -57,15 +60,31 @@ pub struct OperatorOutput {
 /// Runs nodes on one operator extension.
 #[derive(Debug, Clone)]
 pub struct OperatorRunner {
-    handle: ExtensionHandle,
+    process: Arc<Process>,
     timeout: Duration,
 }
 
 impl OperatorRunner {
     /// A runner for a started operator extension; each node may take 60 s.
     pub fn new(handle: ExtensionHandle) -> Self {
+        Self::of(Process::started(handle, None))
+    }
+
+    /// A runner for an operator extension that `launcher` starts when a node first
+    /// needs it.
+    pub fn lazy(manifest: Manifest, launcher: Arc<dyn Launcher>) -> Self {
+        Self::of(Process::lazy(manifest, launcher))
+    }
+
+    /// A started operator extension that `launcher` starts again should it be
+    /// unloaded.
+    pub fn started(handle: ExtensionHandle, launcher: Arc<dyn Launcher>) -> Self {
+        Self::of(Process::started(handle, Some(launcher)))
+    }
+
+    fn of(process: Process) -> Self {
         OperatorRunner {
-            handle,
+            process: Arc::new(process),
             timeout: Duration::from_secs(60),
         }
     }
@@ -78,17 +97,26 @@ impl OperatorRunner {
 
     /// The extension's id.
     pub fn id(&self) -> &str {
-        self.handle.id()
+        self.process.id()
     }
 
     /// The methods it offers (its manifest's capabilities).
     pub fn capabilities(&self) -> &[String] {
-        &self.handle.manifest().capabilities
+        &self.process.manifest().capabilities
     }
 
-    /// The extension behind it.
-    pub fn handle(&self) -> &ExtensionHandle {
-        &self.handle
+    /// The extension behind it, once started.
+    pub fn handle(&self) -> Option<ExtensionHandle> {
+        self.process.handle()
+    }
+
+    /// Whether its process runs now.
+    pub fn is_running(&self) -> bool {
+        self.process.is_active()
+    }
+
+    pub(crate) fn process(&self) -> &Arc<Process> {
+        &self.process
     }
 
     /// Runs `method` (the first capability when `None`) with the node's `inputs` and
@@ -126,8 +154,8 @@ impl OperatorRunner {
         if let Value::Object(own) = params {
             p.extend(own.clone());
         }
-        let reply = self
-            .handle
+        let handle = self.process.ensure().await.map_err(OperatorError::Host)?;
+        let reply = handle
             .request_with(method, Value::Object(p), Priority::Normal, self.timeout)
             .await
             .map_err(|e| match e {

@@ -260,6 +260,7 @@ pub fn reopen_choice(state: &mut State) {
         return;
     };
     let picker = super::picker::candidates_picker(&state.conductor, &choice);
+    super::picker::want_source(&mut state.conductor, choice.run);
     state
         .overlays
         .retain(|o| !matches!(o, Overlay::Ai(p) if p.kind == picker.kind));

@@ -235,6 +235,14 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                     (ChatRole::Error, format!("Run #{} failed: {msg}", run.0))
                 }
                 RunOutcome::Cancelled => (ChatRole::Notice, format!("Run #{} cancelled", run.0)),
+                RunOutcome::Interrupted => (
+                    ChatRole::Notice,
+                    format!(
+                        "Run #{} was interrupted: Symphony stopped before it finished \
+                         (r on an interrupted node in the DAG pane retries it)",
+                        run.0
+                    ),
+                ),
             };
             c.chat.push(ChatEntry {
                 role,
@@ -266,11 +274,41 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                 node: Some(node),
             });
             let picker = super::picker::candidates_picker(c, &choice);
+            // A run reloaded from its journal: its text comes from the Conductor.
+            super::picker::want_source(c, run);
             c.choice = Some(choice);
             state.overlays.retain(
                 |o| !matches!(o, Overlay::Ai(p) if matches!(p.kind, PickerKind::Candidates { .. })),
             );
             state.overlays.push(Overlay::Ai(picker));
+        }
+        ConductorEvent::RunSource { run, text } => {
+            c.source_requests.remove(&run);
+            match text {
+                Ok(text) => {
+                    let read = text.to_string();
+                    for o in &mut state.overlays {
+                        if let Overlay::Ai(p) = o
+                            && matches!(&p.kind, PickerKind::Candidates { run: r, .. } if *r == run)
+                        {
+                            super::picker::add_diffs(p, &read);
+                        }
+                    }
+                    if !read.is_empty() {
+                        c.run_selections.insert(run, read);
+                    }
+                }
+                Err(why) => {
+                    let text = format!("Run #{}: no diff preview: {why}", run.0);
+                    c.chat.push(ChatEntry {
+                        role: ChatRole::Notice,
+                        text: text.clone(),
+                        run: Some(run),
+                        node: None,
+                    });
+                    state.say(text);
+                }
+            }
         }
         ConductorEvent::Pool(pool) => c.pool = pool,
         ConductorEvent::Notice(text) => {

@@ -5,8 +5,10 @@
 //!   scroll, Tab lists stored conversations (Enter reopens one); Enter on an
 //!   empty prompt reopens the candidates picker of a pick step waiting.
 //! - DAG: Up/Down select, Esc or `c` cancels the selected run, `r` retries
-//!   the selected failed node, Enter or `o` opens its output in a tool pane
-//!   (Enter on a pick step waiting for the user reopens its candidates picker).
+//!   the selected failed or interrupted node, Enter or `o` opens its output in
+//!   a tool pane (Enter on a pick step waiting for the user reopens its
+//!   candidates picker; on a pick step interrupted by a restart, it offers the
+//!   candidates again: the pick runs again on its kept inputs).
 //! - Artifacts: type the query, Enter searches, Tab goes to the results:
 //!   Up/Down select, Enter or `o` opens in an editor pane, `p` pins/unpins,
 //!   `t` tags, `/` back to the search box.
@@ -232,11 +234,11 @@ fn dag_key(state: &mut State, key: KeyEvent) {
     match key.code {
         KeyCode::Esc | KeyCode::Char('c') => cancel(state, Some(run)),
         KeyCode::Char('r') => match (node_id, &state.conductor.port) {
-            (Some((id, NodeStatus::Failed(_))), Some(port)) => {
+            (Some((id, NodeStatus::Failed(_) | NodeStatus::Interrupted)), Some(port)) => {
                 port.retry_node(run, &id);
                 state.say(format!("Retrying {id}"));
             }
-            _ => state.say("Select a failed node to retry it"),
+            _ => state.say("Select a failed or interrupted node to retry it"),
         },
         KeyCode::Enter | KeyCode::Char('o') => {
             let Some((id, _)) = node_id else {
@@ -251,6 +253,21 @@ fn dag_key(state: &mut State, key: KeyEvent) {
                 .is_some_and(|c| c.run == run && c.node == id);
             if waiting && key.code == KeyCode::Enter {
                 super::commands::reopen_choice(state);
+                return;
+            }
+            // A pick step a restart interrupted: it runs again on its kept
+            // inputs, and its candidates come back in the picker.
+            let interrupted_pick = state.conductor.run(run).is_some_and(|r| {
+                r.nodes.iter().any(|n| {
+                    n.info.id == id && n.info.kind == "pick" && n.status == NodeStatus::Interrupted
+                })
+            });
+            if interrupted_pick
+                && key.code == KeyCode::Enter
+                && let Some(port) = &state.conductor.port
+            {
+                port.retry_node(run, &id);
+                state.say(format!("{id}: offering its candidates again"));
                 return;
             }
             let output = state

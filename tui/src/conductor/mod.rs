@@ -18,7 +18,7 @@ pub mod panes;
 pub mod picker;
 pub mod port;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -276,8 +276,14 @@ pub struct ConductorState {
     /// The language of the context each run read (code blocks without a tag).
     pub run_languages: HashMap<RunId, String>,
     /// The text each run read (its selection, else the file): the candidates
-    /// picker's diff preview.
+    /// picker's diff preview. Runs of this session have it from the start; a
+    /// run reloaded from its journal gets it from the Conductor on request.
     pub run_selections: HashMap<RunId, String>,
+    /// Runs whose text was asked of the Conductor and has not arrived yet.
+    pub source_requests: HashSet<RunId>,
+    /// Runs listed from the journal at start (runs of an earlier session): the
+    /// client has not got the text they read until it asks for it.
+    pub journal_runs: HashSet<RunId>,
     /// The AI pane's drawn rows per message (highlighted code blocks).
     pub chat_rows: highlight::ChatCache,
 }
@@ -370,6 +376,7 @@ pub fn install(state: &mut crate::app::State, port: Box<dyn ConductorPort>) {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let mut runs = events::runs_from_journal(port.recent_runs(), now, now_ms);
     runs.retain(|r| !state.conductor.runs.iter().any(|o| o.id == r.id));
+    state.conductor.journal_runs = runs.iter().map(|r| r.id).collect();
     runs.append(&mut state.conductor.runs);
     state.conductor.runs = runs;
     state.conductor.instruments = state.config.conductor.instruments.len();

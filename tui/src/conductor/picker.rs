@@ -341,6 +341,32 @@ pub fn diff_lines(old: &str, new: &str) -> String {
     out
 }
 
+/// Asks the Conductor for the text `run` read when the client does not have
+/// it (a run reloaded from its journal after a restart), once: it arrives as a
+/// `RunSource` event and [`add_diffs`] gives the open picker its diffs.
+pub fn want_source(state: &mut ConductorState, run: RunId) {
+    if !state.journal_runs.contains(&run)
+        || state.run_selections.contains_key(&run)
+        || state.source_requests.contains(&run)
+    {
+        return;
+    }
+    if let Some(port) = &state.port {
+        port.fetch_run_source(run);
+        state.source_requests.insert(run);
+    }
+}
+
+/// Gives each candidate of `picker` its diff against `read` (the text the run
+/// read, arrived after the picker opened); the selection and filter stay.
+pub fn add_diffs(picker: &mut AiPicker, read: &str) {
+    for row in &mut picker.rows {
+        if row.diff.is_none() {
+            row.diff = Some(diff_lines(read, &row.preview));
+        }
+    }
+}
+
 /// The picker over a pick node's candidates.
 pub fn candidates_picker(state: &ConductorState, choice: &ChoiceView) -> AiPicker {
     let instruments = candidate_instruments(state, choice.run, &choice.node);

@@ -48,6 +48,10 @@ pub trait ConductorPort {
     fn recent_runs(&self) -> Vec<RunSummary> {
         Vec::new()
     }
+    /// Asks for the text a run read (a candidate's diff preview of a run reloaded from
+    /// its journal); it is read off the loop thread and arrives as a
+    /// [`RunSource`](symphony_conductor::events::ConductorEvent::RunSource) event.
+    fn fetch_run_source(&self, _run: RunId) {}
 }
 
 impl ConductorPort for Conductor {
@@ -102,6 +106,9 @@ impl ConductorPort for Conductor {
     fn recent_runs(&self) -> Vec<RunSummary> {
         Conductor::recent_runs(self)
     }
+    fn fetch_run_source(&self, run: RunId) {
+        Conductor::fetch_run_source(self, run);
+    }
 }
 
 /// One call made on a [`RecordingConductor`].
@@ -129,6 +136,8 @@ pub enum ConductorCall {
     Unload(String),
     /// `refresh_pool`.
     RefreshPool,
+    /// `fetch_run_source(run)`.
+    FetchRunSource(RunId),
 }
 
 /// Canned answers of a [`RecordingConductor`].
@@ -245,6 +254,9 @@ impl ConductorPort for RecordingConductor {
     }
     fn refresh_pool(&self) {
         self.push(ConductorCall::RefreshPool);
+    }
+    fn fetch_run_source(&self, run: RunId) {
+        self.push(ConductorCall::FetchRunSource(run));
     }
     fn watch_pool(&self, open: bool) {
         if let Ok(mut w) = self.pool_watched.lock() {

@@ -116,11 +116,18 @@ impl GrantPrompt {
                 Ok(None)
             }
             GrantAnswer::Allow => {
-                manager.grant(&self.id, self.asked.clone())?;
-                tracing::info!(ext = %self.id, "permissions granted");
+                self.grant(manager)?;
                 Ok(Some(manager.start(&self.id)))
             }
         }
+    }
+
+    /// Remembers that the user allowed what is asked, without starting the
+    /// extension (an instrument or operator that starts on first use).
+    pub fn grant(&self, manager: &mut Manager) -> Result<(), ConfigError> {
+        manager.grant(&self.id, self.asked.clone())?;
+        tracing::info!(ext = %self.id, "permissions granted");
+        Ok(())
     }
 }
 

@@ -20,8 +20,8 @@ pub use client::MotifClient;
 pub use keys::key_name;
 pub use render::render;
 pub use runtime::{
-    MotifEvent, MotifState, apply, conductor_setup, draw_prompt, on_event, pane_closed, route_key,
-    start, start_conductor, start_with,
+    MotifEvent, MotifState, apply, conductor_setup, discover_in, draw_prompt, fingerprint,
+    on_event, pane_closed, rescan, route_key, start, start_conductor, start_with,
 };
 
 use crossterm::event::KeyEvent;

@@ -5,14 +5,22 @@
 //! [`on_event`]; input calls [`route_key`]; `update` calls [`apply`]; drawing calls
 //! [`draw_prompt`] last. "Extensions: open the motif panes" (`ext_open_motifs`)
 //! opens a pane for every enabled motif, asking for permissions first when needed.
+//!
+//! Instrument and operator extensions live in the session's
+//! [`ExtensionCatalog`], which the Conductor follows: those whose activation is
+//! `on_startup` start with the client, the others on first use (a call, a workflow
+//! node, `w` in the pool pane). One granted at its prompt, or installed, enabled or
+//! disabled while the client runs (the extension folders and the settings file are
+//! watched, see [`rescan`]), joins or leaves the pool at once.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use symphony_conductor::extension_bridge::ExtensionCatalog;
+use symphony_conductor::extension_bridge::{ExtensionCatalog, SharedManager, SyncReport, share};
 use symphony_extensions::view::View;
 use symphony_extensions::{ExtensionType, Host, HostConfig, Manager, StartOutcome};
 use tokio::sync::mpsc;
@@ -30,6 +38,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a motif whose pane closed may take to shut down before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How often the extension folders and the settings file are looked at.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
 /// What the runtime tells the loop.
 #[derive(Debug)]
 pub enum MotifEvent {
@@ -42,6 +53,8 @@ pub enum MotifEvent {
         /// Its view, or why there is none.
         answer: Result<View, String>,
     },
+    /// The extension folders or the settings file changed: discover again.
+    Rescan,
 }
 
 /// The extensions part of the client state.
@@ -64,9 +77,14 @@ impl std::fmt::Debug for MotifState {
 }
 
 struct Runtime {
-    manager: Manager,
-    /// Instrument and operator extensions started with the client, for the Conductor.
+    manager: SharedManager,
+    /// Instrument and operator extensions (started or to start on first use), for
+    /// the Conductor, which follows it.
     catalog: ExtensionCatalog,
+    /// The folders a rescan discovers extensions in, lowest precedence first
+    /// (`None`: the manifests given at start are kept, only the settings are read
+    /// again).
+    discover: Option<Vec<PathBuf>>,
     clients: BTreeMap<String, MotifClient>,
     tx: mpsc::UnboundedSender<MotifEvent>,
 }
@@ -79,10 +97,89 @@ pub fn start(state: &mut State) -> mpsc::UnboundedReceiver<MotifEvent> {
     for p in &found.problems {
         tracing::warn!("extension problem: {p}");
     }
-    match crate::extensions::settings_path() {
-        Some(settings) => start_with(state, found.extensions, settings),
-        None => mpsc::unbounded_channel().1,
+    let Some(settings) = crate::extensions::settings_path() else {
+        return mpsc::unbounded_channel().1;
+    };
+    let rx = start_with(state, found.extensions, settings.clone());
+    let dirs = symphony_extensions::discovery::standard_dirs(
+        &crate::extensions::builtin_dir(),
+        Some(&state.cwd),
+    );
+    if discover_in(state, dirs.clone()) {
+        spawn_watcher(rt_tx(state), dirs, settings);
     }
+    rx
+}
+
+/// Makes [`rescan`] discover the extensions again in `dirs` (lowest precedence
+/// first; [`start`] gives the standard folders and the workspace's
+/// `.symphony/extensions`) rather than keep the manifests given to [`start_with`];
+/// false when extensions are off.
+pub fn discover_in(state: &mut State, dirs: Vec<PathBuf>) -> bool {
+    match &mut state.motifs.runtime {
+        Some(rt) => {
+            rt.discover = Some(dirs);
+            true
+        }
+        None => false,
+    }
+}
+
+fn rt_tx(state: &State) -> mpsc::UnboundedSender<MotifEvent> {
+    match &state.motifs.runtime {
+        Some(rt) => rt.tx.clone(),
+        None => mpsc::unbounded_channel().0,
+    }
+}
+
+/// One file as the watcher sees it: its path, time and length (none if missing).
+pub type FileStamp = (PathBuf, Option<(SystemTime, u64)>);
+
+/// What the watcher compares: each extension folder's manifest and the settings
+/// file, with their times and lengths.
+pub fn fingerprint(dirs: &[PathBuf], settings: &std::path::Path) -> Vec<FileStamp> {
+    let stamp = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .ok()
+            .and_then(|m| Some((m.modified().ok()?, m.len())))
+    };
+    let mut out = vec![(settings.to_path_buf(), stamp(settings))];
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let manifest = e.path().join(symphony_extensions::manifest::MANIFEST_FILE);
+            let s = stamp(&manifest);
+            out.push((manifest, s));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Watches the extension folders and the settings file (a look every
+/// [`WATCH_EVERY`], off the loop's thread); a change sends [`MotifEvent::Rescan`].
+/// Ends with the loop.
+fn spawn_watcher(tx: mpsc::UnboundedSender<MotifEvent>, dirs: Vec<PathBuf>, settings: PathBuf) {
+    tokio::spawn(async move {
+        let look = move || fingerprint(&dirs, &settings);
+        let Ok(mut last) = tokio::task::spawn_blocking(look.clone()).await else {
+            return;
+        };
+        loop {
+            tokio::time::sleep(WATCH_EVERY).await;
+            let Ok(now) = tokio::task::spawn_blocking(look.clone()).await else {
+                return;
+            };
+            if now != last {
+                last = now;
+                if tx.send(MotifEvent::Rescan).is_err() {
+                    return;
+                }
+            }
+        }
+    });
 }
 
 /// [`start`] with these manifests (in load order) and this settings file.
@@ -97,8 +194,8 @@ pub fn start_with(
         HostConfig::new(state.cwd.clone()),
         std::sync::Arc::new(services),
     );
-    let mut manager = match Manager::new(host, manifests, settings) {
-        Ok(m) => m,
+    let manager = match Manager::new(host, manifests, settings) {
+        Ok(m) => share(m),
         Err(e) => {
             state.error(format!("extensions are off: {e}"));
             return rx;
@@ -112,19 +209,18 @@ pub fn start_with(
             }
         }
     });
-    // Instruments and operators the user granted start now (the Conductor's pool
-    // and workflows take them from the catalog); the others ask first.
-    let (catalog, notices) = ExtensionCatalog::start_all(&mut manager);
+    // Instruments and operators the user granted join the catalog (the Conductor's
+    // pool and workflows take them from it): those activated at start-up start now,
+    // the others on first use; those not granted ask first.
+    let (catalog, notices) = ExtensionCatalog::activate(&manager);
     for n in &notices {
         tracing::info!("{n}");
     }
-    state
-        .motifs
-        .waiting
-        .extend(catalog.needs_grant().iter().cloned());
+    state.motifs.waiting.extend(catalog.needs_grant());
     state.motifs.runtime = Some(Runtime {
         manager,
         catalog,
+        discover: None,
         clients: BTreeMap::new(),
         tx,
     });
@@ -168,9 +264,10 @@ pub fn conductor_setup(
 }
 
 impl MotifState {
-    /// The instrument and operator extensions started with the client: give it to
-    /// the Conductor (`catalog.install(&mut config, default_factory())`, then
-    /// `Conductor::start_with`). `None` when extensions are off.
+    /// The instrument and operator extensions of the session (started, or to start
+    /// on first use): give it to the Conductor (`catalog.install(&mut config,
+    /// default_factory())`, then `Conductor::start_with`), which then follows what
+    /// joins or leaves it. `None` when extensions are off.
     pub fn catalog(&self) -> Option<&ExtensionCatalog> {
         self.runtime.as_ref().map(|r| &r.catalog)
     }
@@ -189,7 +286,68 @@ pub fn on_event(state: &mut State, event: MotifEvent) {
                 }
             }
         }
+        MotifEvent::Rescan => rescan(state),
     }
+}
+
+/// Discovers the extensions again and reads their settings (the watcher calls it
+/// when the extension folders or the settings file change): instruments and
+/// operators now installed, enabled and granted join the catalog (and the
+/// Conductor's pool), those disabled or uninstalled leave it (their processes
+/// stop), new ones asking for permissions get their prompt.
+pub fn rescan(state: &mut State) {
+    let Some(rt) = &state.motifs.runtime else {
+        return;
+    };
+    if let Some(dirs) = &rt.discover {
+        let found = symphony_extensions::discovery::discover(dirs);
+        for p in &found.problems {
+            tracing::warn!("extension problem: {p}");
+        }
+        rt.manager.lock().set_manifests(found.extensions);
+    }
+    let reloaded = rt.manager.lock().reload_config();
+    if let Err(e) = reloaded {
+        state.error(format!("extensions settings: {e}"));
+        return;
+    }
+    sync_catalog(state);
+    next_prompt(state);
+}
+
+/// Brings the catalog in line with the manager and tells the user what joined or
+/// left; the pool pane shows the Conductor's pool as it is now.
+fn sync_catalog(state: &mut State) -> SyncReport {
+    let Some(rt) = &state.motifs.runtime else {
+        return SyncReport::default();
+    };
+    let report = rt.catalog.sync(&rt.manager);
+    for id in &report.needs_grant {
+        if !state.motifs.waiting.contains(id) {
+            state.motifs.waiting.push(id.clone());
+        }
+    }
+    let mut said = Vec::new();
+    if !report.added.is_empty() {
+        said.push(format!(
+            "{} ready: AI commands and workflows can use it now",
+            report.added.join(", ")
+        ));
+    }
+    if !report.removed.is_empty() {
+        said.push(format!(
+            "{} left the AI pool (disabled or uninstalled)",
+            report.removed.join(", ")
+        ));
+    }
+    if !said.is_empty() {
+        state.say(format!("Extensions: {}", said.join("; ")));
+    }
+    if let Some(port) = &state.conductor.port {
+        state.conductor.pool = port.pool();
+        state.conductor.instruments = state.conductor.pool.len();
+    }
+    report
 }
 
 /// The action for a key when the prompt is up or a motif pane has the focus.
@@ -246,7 +404,8 @@ pub fn pane_closed(state: &mut State, ext: &str) {
         return;
     };
     rt.clients.remove(ext);
-    if let Some(handle) = rt.manager.take(ext) {
+    let taken = rt.manager.lock().take(ext);
+    if let Some(handle) = taken {
         let ext = ext.to_owned();
         tokio::spawn(async move {
             let end = handle.unload(STOP_TIMEOUT).await;
@@ -303,11 +462,25 @@ fn prompt_key(state: &mut State, key: &KeyEvent) {
         return;
     };
     state.motifs.prompt = None;
-    if let Some(rt) = &mut state.motifs.runtime {
-        match prompt.apply(answer, &mut rt.manager) {
-            Ok(Some(outcome)) => started(state, &prompt.id, outcome),
-            Ok(None) => state.say(format!("{}: permissions refused; not started", prompt.id)),
-            Err(e) => state.error(format!("could not save the grant: {e}")),
+    if let Some(rt) = &state.motifs.runtime {
+        let manager = rt.manager.clone();
+        if answer == GrantAnswer::Allow && is_conductors(&manager, &prompt.id) {
+            // Instruments and operators join the catalog (and the running pool);
+            // they start on first use unless activated at start-up.
+            let granted = prompt.grant(&mut manager.lock());
+            match granted {
+                Ok(()) => {
+                    sync_catalog(state);
+                }
+                Err(e) => state.error(format!("could not save the grant: {e}")),
+            }
+        } else {
+            let applied = prompt.apply(answer, &mut manager.lock());
+            match applied {
+                Ok(Some(outcome)) => started(state, &prompt.id, outcome),
+                Ok(None) => state.say(format!("{}: permissions refused; not started", prompt.id)),
+                Err(e) => state.error(format!("could not save the grant: {e}")),
+            }
         }
     }
     if answer == GrantAnswer::Allow || !state.motifs.waiting.is_empty() {
@@ -327,12 +500,14 @@ fn open_motifs(state: &mut State) {
         state.say("Extensions are not running");
         return;
     };
-    let ids: Vec<String> = rt
-        .manager
-        .of_type(ExtensionType::Motif)
-        .filter(|m| rt.manager.config().is_enabled(&m.id))
-        .map(|m| m.id.clone())
-        .collect();
+    let ids: Vec<String> = {
+        let manager = rt.manager.lock();
+        manager
+            .of_type(ExtensionType::Motif)
+            .filter(|m| manager.config().is_enabled(&m.id))
+            .map(|m| m.id.clone())
+            .collect()
+    };
     if ids.is_empty() {
         state.say("No motif extensions found");
         return;
@@ -341,13 +516,43 @@ fn open_motifs(state: &mut State) {
     next_prompt(state);
 }
 
-/// Starts `id`; asks for permissions first if needed.
+/// Whether `id` is an instrument or operator extension (the Conductor's).
+fn is_conductors(manager: &SharedManager, id: &str) -> bool {
+    manager.lock().manifests().iter().any(|m| {
+        m.id == id && matches!(m.kind, ExtensionType::Instrument | ExtensionType::Operator)
+    })
+}
+
+/// Starts `id` (a motif) or catalogs it (an instrument or operator); asks for
+/// permissions first if needed.
 fn open_one(state: &mut State, id: &str) {
-    let Some(rt) = &mut state.motifs.runtime else {
+    let Some(rt) = &state.motifs.runtime else {
         return;
     };
-    let outcome = rt.manager.start(id);
-    if let Some(prompt) = GrantPrompt::for_outcome(&rt.manager, &outcome) {
+    let manager = rt.manager.clone();
+    if is_conductors(&manager, id) {
+        let prompt = {
+            let m = manager.lock();
+            if m.can_start(id) {
+                None
+            } else {
+                m.manifests()
+                    .iter()
+                    .find(|x| x.id == id && m.config().is_enabled(id))
+                    .map(GrantPrompt::new)
+            }
+        };
+        match prompt {
+            Some(p) => state.motifs.prompt = Some(p),
+            None => {
+                sync_catalog(state);
+            }
+        }
+        return;
+    }
+    let outcome = manager.lock().start(id);
+    let prompt = GrantPrompt::for_outcome(&manager.lock(), &outcome);
+    if let Some(prompt) = prompt {
         state.motifs.prompt = Some(prompt);
         return;
     }
@@ -362,11 +567,11 @@ fn started(state: &mut State, id: &str, outcome: StartOutcome) {
         other => return state.error(format!("{id} did not start: {other:?}")),
     };
     if handle.manifest().kind != ExtensionType::Motif {
-        if let Some(rt) = &mut state.motifs.runtime {
-            rt.catalog.add(handle);
+        if let Some(rt) = &state.motifs.runtime {
+            rt.catalog.add_started(handle, rt.manager.clone());
         }
         return state.say(format!(
-            "{id} started; AI commands can use it from the next start"
+            "{id} started; AI commands and workflows can use it now"
         ));
     }
     if let Some(rt) = &mut state.motifs.runtime {

@@ -21,7 +21,33 @@ pub(crate) fn glyph(status: &NodeStatus) -> (&'static str, Color) {
         NodeStatus::Failed(_) => ("✗", Color::Red),
         NodeStatus::Cancelled => ("⊘", Color::Magenta),
         NodeStatus::Skipped => ("-", Color::DarkGray),
+        NodeStatus::Interrupted => ("↯", Color::Cyan),
     }
+}
+
+/// How many nodes ended in each state, for a run that did not succeed:
+/// `2 done, 1 interrupted, 2 skipped` (states in a fixed order; none for an
+/// empty run).
+fn tally(run: &RunView) -> String {
+    let mut counts = [0usize; 5];
+    for n in &run.nodes {
+        let i = match n.status {
+            NodeStatus::Done => 0,
+            NodeStatus::Failed(_) => 1,
+            NodeStatus::Interrupted => 2,
+            NodeStatus::Cancelled => 3,
+            NodeStatus::Skipped => 4,
+            NodeStatus::Pending | NodeStatus::Running { .. } => continue,
+        };
+        counts[i] += 1;
+    }
+    ["done", "failed", "interrupted", "cancelled", "skipped"]
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn bar(done: usize, total: usize, cells: usize) -> String {
@@ -36,17 +62,26 @@ fn run_header(run: &RunView, now: std::time::Instant) -> (String, Color) {
         Some(RunOutcome::Succeeded) => ("done".to_owned(), Color::Green),
         Some(RunOutcome::Failed(m)) => (format!("failed: {m}"), Color::Red),
         Some(RunOutcome::Cancelled) => ("cancelled".to_owned(), Color::Magenta),
+        Some(RunOutcome::Interrupted) => ("interrupted".to_owned(), Color::Cyan),
     };
-    (
-        format!(
-            "#{} {}  {} {done}/{total}  {}  {state}",
-            run.id.0,
-            run.title,
-            bar(done, total, 10),
-            duration(run.elapsed(now)),
-        ),
-        color,
-    )
+    let mut text = format!(
+        "#{} {}  {} {done}/{total}  {}  {state}",
+        run.id.0,
+        run.title,
+        bar(done, total, 10),
+        duration(run.elapsed(now)),
+    );
+    // A run that did not succeed counts its nodes by how they ended.
+    if matches!(
+        run.outcome,
+        Some(RunOutcome::Failed(_) | RunOutcome::Cancelled | RunOutcome::Interrupted)
+    ) {
+        let t = tally(run);
+        if !t.is_empty() {
+            text.push_str(&format!(" ({t})"));
+        }
+    }
+    (text, color)
 }
 
 pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, buf: &mut Buffer) {
@@ -113,6 +148,12 @@ pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, b
                         }
                     }
                     NodeStatus::Failed(reason) => s.push_str(&format!("  {reason}")),
+                    NodeStatus::Interrupted if node.info.kind == "pick" && !waiting => {
+                        s.push_str("  interrupted · Enter offers its candidates again");
+                    }
+                    NodeStatus::Interrupted => {
+                        s.push_str("  interrupted by a restart · r retries");
+                    }
                     _ => {}
                 }
                 (s, color)
