@@ -99,6 +99,12 @@ impl Buffer {
         self.last_kind = None;
     }
 
+    /// Marks the text as not matching any file (its file was deleted): no undo or redo
+    /// makes it pristine until the next save.
+    pub fn mark_unsaved(&mut self) {
+        self.pristine_group = None;
+    }
+
     /// Ends the current undo group (called after commands that do not edit).
     pub fn break_group(&mut self) {
         self.last_kind = None;

@@ -6,10 +6,12 @@
 //! - [`save`] writes the rope chunk by chunk to a temporary file in the same
 //!   directory, fsyncs it, gives it the original permissions, renames it over the
 //!   target and fsyncs the directory: a failed save leaves the original untouched.
+//! - [`trash`] moves what a workspace edit deletes or overwrites into the editor's trash.
 
 mod error;
 mod load;
 mod save;
+pub mod trash;
 
 use std::path::Path;
 use std::time::SystemTime;

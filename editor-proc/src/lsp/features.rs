@@ -324,35 +324,142 @@ pub fn code_action(raw: &Value) -> CodeAction {
 /// One file's edits in a workspace edit: `(range, new text)` pairs.
 pub type FileEdits = (String, Vec<(Value, String)>);
 
-/// The text edits of a `WorkspaceEdit`, per file URI (`changes` or `documentChanges`;
-/// file create/rename/delete operations are logged and skipped).
-pub fn workspace_edit(edit: &Value) -> Vec<FileEdits> {
-    let mut out: Vec<FileEdits> = Vec::new();
-    let text_edits = |arr: Option<&Value>| -> Vec<(Value, String)> {
-        arr.and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| {
-                let range = e.get("range")?.clone();
-                let text = str_of(e, "newText")?.to_string();
-                Some((range, text))
-            })
-            .collect()
-    };
+/// One step of a `WorkspaceEdit`, in the order the server gave them (`documentChanges`
+/// mixes text edits and file operations; the LSP spec applies them in that order).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocChange {
+    /// Text edits of one file.
+    Edit {
+        /// The file.
+        uri: String,
+        /// `(range, new text)` pairs.
+        edits: Vec<(Value, String)>,
+    },
+    /// `CreateFile`: an empty file.
+    Create {
+        /// The file.
+        uri: String,
+        /// Replace an existing file (it goes to the trash).
+        overwrite: bool,
+        /// Leave an existing file alone (and carry on).
+        ignore_if_exists: bool,
+    },
+    /// `RenameFile`: a file or a directory.
+    Rename {
+        /// What is renamed.
+        old_uri: String,
+        /// Its new name.
+        new_uri: String,
+        /// Replace an existing target (it goes to the trash).
+        overwrite: bool,
+        /// Leave an existing target alone (and skip the rename).
+        ignore_if_exists: bool,
+    },
+    /// `DeleteFile`: a file or a directory (moved to the trash).
+    Delete {
+        /// What is deleted.
+        uri: String,
+        /// A directory with content may be deleted.
+        recursive: bool,
+        /// A missing file is not an error.
+        ignore_if_not_exists: bool,
+    },
+}
+
+impl DocChange {
+    /// The file the step is about (the old name for a rename), for messages.
+    pub fn uri(&self) -> &str {
+        match self {
+            DocChange::Edit { uri, .. }
+            | DocChange::Create { uri, .. }
+            | DocChange::Delete { uri, .. } => uri,
+            DocChange::Rename { old_uri, .. } => old_uri,
+        }
+    }
+}
+
+/// `(range, new text)` pairs of a `TextEdit[]` (annotated edits too).
+fn text_edits(arr: Option<&Value>) -> Vec<(Value, String)> {
+    arr.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let range = e.get("range")?.clone();
+            let text = str_of(e, "newText")?.to_string();
+            Some((range, text))
+        })
+        .collect()
+}
+
+/// The option `key` of a file operation (false when absent).
+fn option(op: &Value, key: &str) -> bool {
+    op.pointer(&format!("/options/{key}"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// One entry of `documentChanges` (None: malformed, skipped with a warning).
+fn doc_change(c: &Value) -> Option<DocChange> {
+    if let Some(uri) = c.get("textDocument").and_then(|d| str_of(d, "uri")) {
+        return Some(DocChange::Edit {
+            uri: uri.to_string(),
+            edits: text_edits(c.get("edits")),
+        });
+    }
+    match str_of(c, "kind")? {
+        "create" => Some(DocChange::Create {
+            uri: str_of(c, "uri")?.to_string(),
+            overwrite: option(c, "overwrite"),
+            ignore_if_exists: option(c, "ignoreIfExists"),
+        }),
+        "rename" => Some(DocChange::Rename {
+            old_uri: str_of(c, "oldUri")?.to_string(),
+            new_uri: str_of(c, "newUri")?.to_string(),
+            overwrite: option(c, "overwrite"),
+            ignore_if_exists: option(c, "ignoreIfExists"),
+        }),
+        "delete" => Some(DocChange::Delete {
+            uri: str_of(c, "uri")?.to_string(),
+            recursive: option(c, "recursive"),
+            ignore_if_not_exists: option(c, "ignoreIfNotExists"),
+        }),
+        _ => None,
+    }
+}
+
+/// The steps of a `WorkspaceEdit` in order: `documentChanges` when present (text edits
+/// and create/rename/delete mixed), else `changes` (text edits per file). Text edits
+/// that change nothing are dropped; malformed entries are logged and skipped.
+pub fn document_changes(edit: &Value) -> Vec<DocChange> {
+    let mut out = Vec::new();
     if let Some(dc) = edit.get("documentChanges").and_then(Value::as_array) {
         for c in dc {
-            match c.get("textDocument").and_then(|d| str_of(d, "uri")) {
-                Some(uri) => out.push((uri.to_string(), text_edits(c.get("edits")))),
-                None => tracing::warn!("lsp: skipping a file operation in a workspace edit: {c}"),
+            match doc_change(c) {
+                Some(d) => out.push(d),
+                None => tracing::warn!("lsp: skipping a malformed workspace edit entry: {c}"),
             }
         }
     } else if let Some(ch) = edit.get("changes").and_then(Value::as_object) {
         for (uri, edits) in ch {
-            out.push((uri.clone(), text_edits(Some(edits))));
+            out.push(DocChange::Edit {
+                uri: uri.clone(),
+                edits: text_edits(Some(edits)),
+            });
         }
     }
-    out.retain(|(_, e)| !e.is_empty());
+    out.retain(|d| !matches!(d, DocChange::Edit { edits, .. } if edits.is_empty()));
     out
+}
+
+/// The text edits of a `WorkspaceEdit`, per file URI, without its file operations.
+pub fn workspace_edit(edit: &Value) -> Vec<FileEdits> {
+    document_changes(edit)
+        .into_iter()
+        .filter_map(|d| match d {
+            DocChange::Edit { uri, edits } => Some((uri, edits)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -420,5 +527,69 @@ mod tests {
              "edits": [{"range": {}, "newText": "x"}]},
             {"kind": "create", "uri": "file:///b"}]}));
         assert_eq!(we.len(), 1);
+    }
+
+    #[test]
+    fn document_changes_keep_the_servers_order_with_file_operations_mixed_in() {
+        let edit = json!({"documentChanges": [
+            {"kind": "rename", "oldUri": "file:///p/a.rs", "newUri": "file:///p/b.rs",
+             "options": {"overwrite": false, "ignoreIfExists": true}},
+            {"textDocument": {"uri": "file:///p/b.rs", "version": null},
+             "edits": [{"range": {}, "newText": "x"}]},
+            {"kind": "create", "uri": "file:///p/c.rs", "options": {"overwrite": true}},
+            {"kind": "delete", "uri": "file:///p/d", "options": {"recursive": true,
+             "ignoreIfNotExists": true}},
+            {"kind": "unknown", "uri": "file:///p/e"},
+            {"textDocument": {"uri": "file:///p/empty.rs"}, "edits": []},
+            {"kind": "create", "uri": "file:///p/f.rs"}
+        ]});
+        let got = document_changes(&edit);
+        assert_eq!(
+            got,
+            vec![
+                DocChange::Rename {
+                    old_uri: "file:///p/a.rs".into(),
+                    new_uri: "file:///p/b.rs".into(),
+                    overwrite: false,
+                    ignore_if_exists: true,
+                },
+                DocChange::Edit {
+                    uri: "file:///p/b.rs".into(),
+                    edits: vec![(json!({}), "x".into())],
+                },
+                DocChange::Create {
+                    uri: "file:///p/c.rs".into(),
+                    overwrite: true,
+                    ignore_if_exists: false,
+                },
+                DocChange::Delete {
+                    uri: "file:///p/d".into(),
+                    recursive: true,
+                    ignore_if_not_exists: true,
+                },
+                DocChange::Create {
+                    uri: "file:///p/f.rs".into(),
+                    overwrite: false,
+                    ignore_if_exists: false,
+                },
+            ]
+        );
+        assert_eq!(got[0].uri(), "file:///p/a.rs");
+        // `changes` (no documentChanges) gives text edits only
+        let old_style = json!({"changes": {"file:///p/a.rs": [{"range": {}, "newText": "y"}]}});
+        assert_eq!(
+            document_changes(&old_style),
+            vec![DocChange::Edit {
+                uri: "file:///p/a.rs".into(),
+                edits: vec![(json!({}), "y".into())],
+            }]
+        );
+        // documentChanges wins over changes when a server sends both
+        let both = json!({"changes": {"file:///x": [{"range": {}, "newText": "z"}]},
+            "documentChanges": [{"kind": "delete", "uri": "file:///y"}]});
+        assert!(matches!(
+            document_changes(&both).as_slice(),
+            [DocChange::Delete { .. }]
+        ));
     }
 }

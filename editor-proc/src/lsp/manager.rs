@@ -179,6 +179,9 @@ pub struct Lsp {
     pub actions: HashMap<String, (usize, Vec<Value>)>,
     /// Edits applied through `workspace/applyEdit` since the last `executeCommand`.
     pub command_edits: EditSummary,
+    /// Alerts of applied workspace edits (a failed step, files moved to the trash), sent
+    /// after the answer reporting the edit so that the client shows them last.
+    pub edit_alerts: Vec<String>,
     /// Client notifications (`{method, params}`) to send.
     pub outbox: Vec<Value>,
     next_timer: u64,
@@ -197,6 +200,7 @@ impl Lsp {
             completions: HashMap::new(),
             actions: HashMap::new(),
             command_edits: EditSummary::default(),
+            edit_alerts: Vec::new(),
             outbox: Vec::new(),
             next_timer: 0,
         }
@@ -594,7 +598,9 @@ fn initialize_params(s: &Server) -> Value {
             "offsetEncoding": ["utf-8", "utf-16"],
             "workspace": {
                 "applyEdit": true,
-                "workspaceEdit": {"documentChanges": true},
+                "workspaceEdit": {"documentChanges": true,
+                    "resourceOperations": ["create", "rename", "delete"],
+                    "failureHandling": "abort"},
                 "configuration": true,
                 "workspaceFolders": true,
                 "didChangeConfiguration": {"dynamicRegistration": false},

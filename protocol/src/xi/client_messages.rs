@@ -169,7 +169,20 @@ pub enum ClientNotification {
         /// Length in bytes of the recovered text.
         recovered_len: usize,
     },
+    /// Symphony: the view's file was renamed or moved (a language server's workspace edit
+    /// renamed it or a directory holding it): the buffer, its unsaved edits and undo now
+    /// belong to `file_path`, where later saves go. One per view of the buffer.
+    #[serde(rename = "symphony.file_moved")]
+    SymphonyFileMoved {
+        /// A view of the moved buffer.
+        view_id: ViewId,
+        /// The file's new path.
+        file_path: String,
+    },
 }
+
+/// Method name of [`ClientNotification::SymphonyFileMoved`].
+pub const FILE_MOVED: &str = "symphony.file_moved";
 
 /// A plugin entry of `available_plugins`: `{"name","running"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,6 +261,7 @@ pub const CLIENT_NOTIFICATION_METHODS: &[&str] = &[
     "update_status_item",
     "remove_status_item",
     symphony::RECOVERY_AVAILABLE,
+    FILE_MOVED,
 ];
 
 impl ClientNotification {
@@ -285,4 +299,26 @@ pub fn parse_client_notification(
 /// Parses a core -> front end request.
 pub fn parse_client_request(method: &str, params: Value) -> Result<ClientRequest, XiError> {
     parse_tagged(method, params, &["measure_width"], None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn file_moved_round_trips_under_its_symphony_name() {
+        let n = ClientNotification::SymphonyFileMoved {
+            view_id: "view-id-1".into(),
+            file_path: "/p/b.rs".into(),
+        };
+        let v = n.to_value();
+        assert_eq!(
+            v,
+            json!({"method": "symphony.file_moved",
+                   "params": {"view_id": "view-id-1", "file_path": "/p/b.rs"}})
+        );
+        let back = parse_client_notification(FILE_MOVED, v["params"].clone()).expect("parse");
+        assert_eq!(back, n);
+    }
 }

@@ -310,6 +310,20 @@ pub struct EditSummary {
     pub files_changed: usize,
     /// Text edits applied in all.
     pub edits: usize,
+    /// Files (or directories) created by the edit's file operations.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub files_created: usize,
+    /// Files (or directories) renamed or moved.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub files_renamed: usize,
+    /// Files (or directories) deleted (moved to the editor's trash).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub files_deleted: usize,
+}
+
+/// Whether a count is zero (such counts are left out of the wire).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One code action.

@@ -1,6 +1,6 @@
 //! What the editor process says, applied to the state: line updates, caret
 //! moves, styles, theme, languages, find results, alerts, saves, copies,
-//! recovery offers and the process's own state.
+//! recovery offers, files moved by a language server and the process's own state.
 
 use base64::Engine as _;
 
@@ -119,6 +119,12 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 no: vec![Action::AcceptRecovery(view.0, false)],
             }));
         }
+        SessionEvent::FileMoved { view, path } => {
+            if let Some(d) = state.views.get_mut(&view.0) {
+                // the status line and the window title follow the new name
+                d.path = Some(path);
+            }
+        }
         SessionEvent::State(s) => {
             state.editor_status = match s {
                 EditorState::Starting => "starting".into(),
@@ -212,5 +218,46 @@ mod tests {
     #[test]
     fn osc52_encodes_the_text() {
         assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+
+    #[test]
+    fn a_file_moved_by_the_editor_renames_the_view_on_screen() {
+        use crate::app::{RecordingPort, update};
+        use crate::config::Config;
+        use crate::session::ViewHandle;
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        use std::path::PathBuf;
+
+        let old = PathBuf::from("/home/demo/project/src/old_mod.rs");
+        let new = PathBuf::from("/home/demo/project/src/new_mod.rs");
+        let mut state = State::new(
+            Config::default(),
+            Box::new(RecordingPort::new()),
+            Some(old.clone()),
+        );
+        update(&mut state, Action::TerminalResized(80, 10));
+        on_session_event(&mut state, SessionEvent::State(EditorState::Running));
+        let view = state.focused_view().expect("a view");
+        let screen = |state: &State| {
+            let mut t = Terminal::new(TestBackend::new(80, 10)).expect("terminal");
+            t.draw(|f| crate::ui::draw(state, f)).expect("draw");
+            let buf = t.backend().buffer().clone();
+            buf.content().iter().map(|c| c.symbol()).collect::<String>()
+        };
+        assert!(screen(&state).contains("old_mod.rs"));
+        on_session_event(
+            &mut state,
+            SessionEvent::FileMoved {
+                view: ViewHandle(view),
+                path: new.clone(),
+            },
+        );
+        let d = state.views.get(&view).expect("view data");
+        assert_eq!(d.path.as_ref(), Some(&new));
+        assert_eq!(d.title(), new.display().to_string());
+        let shown = screen(&state);
+        assert!(shown.contains("new_mod.rs"), "{shown}");
+        assert!(!shown.contains("old_mod.rs"), "{shown}");
     }
 }

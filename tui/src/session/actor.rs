@@ -974,6 +974,17 @@ impl Actor {
                 };
                 SessionEvent::ReplaceStatus { view, status }
             }
+            ClientNotification::SymphonyFileMoved { view_id, file_path } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                let path = PathBuf::from(file_path);
+                // A restart reopens the view from where its file is now.
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.path = Some(path.clone());
+                }
+                SessionEvent::FileMoved { view, path }
+            }
             ClientNotification::Alert { msg } => {
                 for pending in self.save_alerts.values_mut() {
                     if pending.is_none() {

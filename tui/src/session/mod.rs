@@ -133,6 +133,15 @@ pub enum SessionEvent {
         /// The file.
         file_path: String,
     },
+    /// The view's file was renamed or moved (a language server's workspace edit): the
+    /// buffer, its unsaved edits and undo now belong to `path`, where saves go; the
+    /// session reopens it from there after an editor restart.
+    FileMoved {
+        /// The view.
+        view: ViewHandle,
+        /// The new path.
+        path: PathBuf,
+    },
     /// The editor process changed state.
     State(EditorState),
     /// The answer to [`EditorSession::open`].

@@ -24,6 +24,11 @@ struct FakeShared {
     keep_views: bool,
     /// Process an insert of these chars, then drop the connection.
     drop_after: Option<String>,
+    /// An insert of these chars renames the view's file to this path instead (as a
+    /// language server's workspace edit does), with `symphony.file_moved`.
+    move_on: Option<(String, String)>,
+    /// The `file_path` of every `new_view`, in order.
+    opened: Vec<Option<String>>,
     /// How many connections were accepted.
     connections: usize,
     /// Open views: id -> (path, text).
@@ -68,6 +73,7 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
         }
         "new_view" => {
             let path = params["file_path"].as_str().map(str::to_owned);
+            s.opened.push(path.clone());
             if path.as_deref().is_some_and(|p| p.contains("missing")) {
                 out.push(json!({"id": id, "error": {"code": 1, "message": "no such file"}}));
                 return Some(out);
@@ -103,6 +109,21 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
                 _ => String::new(),
             };
             if chars.is_empty() {
+                return Some(out);
+            }
+            if let Some((on, new_path)) = s.move_on.clone()
+                && on == chars
+                && let Some((path, _)) = s.views.get_mut(&vid)
+            {
+                s.move_on = None;
+                if let Some(old) = path.replace(new_path.clone()) {
+                    std::fs::rename(&old, &new_path).expect("rename");
+                    if let Some(j) = s.journal.remove(&old) {
+                        s.journal.insert(new_path.clone(), j);
+                    }
+                }
+                out.push(json!({"method": "symphony.file_moved",
+                    "params": {"view_id": vid, "file_path": new_path}}));
                 return Some(out);
             }
             if s.crash_on.as_deref() == Some(chars.as_str()) {
@@ -538,4 +559,59 @@ async fn a_failed_save_reports_the_editors_message() {
     })
     .await;
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "text");
+}
+
+#[tokio::test]
+async fn a_file_moved_by_the_editor_is_reopened_from_its_new_path_after_a_crash() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old_mod.rs");
+    let new = dir.path().join("new_mod.rs");
+    std::fs::write(&old, "fn f() {}\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(old.clone()));
+    c.session.edit(v, insert("// unsaved "));
+    c.until("typed", |c| c.text(v).ends_with("// unsaved "))
+        .await;
+    // a language server's rename moves the file (the fake does it on this insert)
+    core.shared.lock().unwrap().move_on = Some(("MOVE".into(), new.display().to_string()));
+    c.session.edit(v, insert("MOVE"));
+    c.until_seen("file moved", |e| {
+        *e == SessionEvent::FileMoved {
+            view: v,
+            path: new.clone(),
+        }
+    })
+    .await;
+    // the editor crashes: the view comes back from the new path, unsaved text and all
+    core.shared.lock().unwrap().crash_on = Some("!".into());
+    c.session.edit(v, insert("!"));
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    c.session.edit(v, insert("more"));
+    // no keystroke lost: the "!" the crash swallowed is replayed
+    c.until("reopened", |c| c.text(v).ends_with("// unsaved !more"))
+        .await;
+    let new_s = new.display().to_string();
+    assert_eq!(
+        core.shared.lock().unwrap().opened.last(),
+        Some(&Some(new_s.clone())),
+        "reopened from the new path"
+    );
+    assert!(
+        !c.saw(|e| matches!(e, SessionEvent::Opened { result: Err(_), .. })),
+        "no failed reopen of the old path"
+    );
+    c.session.save(v, new.clone());
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
+    })
+    .await;
+    assert_eq!(
+        std::fs::read_to_string(&new).unwrap(),
+        "fn f() {}\n// unsaved !more"
+    );
+    assert!(!old.exists());
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use symphony_protocol::xi::lsp::{
-    self as wire, CodeActionsResult, CompletionResult, EditSummary, FormatResult, GotoResult,
-    HoverResult, Location,
+    self as wire, CodeActionsResult, CompletionResult, FormatResult, GotoResult, HoverResult,
+    Location,
 };
 
 use super::Core;
@@ -161,10 +161,7 @@ impl Core {
                     .as_mut()
                     .map(|l| std::mem::take(&mut l.command_edits))
                     .unwrap_or_default();
-                let out = EditSummary {
-                    files_changed: base.files_changed + extra.files_changed,
-                    edits: base.edits + extra.edits,
-                };
+                let out = super::edits::add_summaries(base, extra);
                 self.lsp_reply(p.client_id, out);
             }
             PendingKind::Format { then_save } => {

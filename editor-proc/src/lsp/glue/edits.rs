@@ -1,5 +1,7 @@
 //! Applying servers' edits: text edits to an open buffer as one undo group, workspace edits
-//! across open buffers and files on disk (written atomically through `files::save`).
+//! across open buffers and files on disk (written atomically through `files::save`), their
+//! steps in order with file operations (`resource_ops`) mixed in, aborting at the first
+//! failure.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,9 +12,10 @@ use symphony_protocol::xi::lsp::EditSummary;
 use xi_rope::{DeltaBuilder, Interval, Rope, RopeDelta};
 
 use super::Core;
+use super::resource_ops::OpsReport;
 use crate::buffer::EditKind;
 use crate::files;
-use crate::lsp::features;
+use crate::lsp::features::{self, DocChange};
 use crate::lsp::position::{self, Encoding, uri_to_path};
 use crate::selection::InsertDrift;
 
@@ -87,9 +90,22 @@ impl Core {
             .map(|(k, _)| *k)
     }
 
-    /// Applies a `WorkspaceEdit` from server `idx`: open buffers get one undo group each,
-    /// other files are rewritten atomically.
+    /// Applies a `WorkspaceEdit` from server `idx` (see [`Self::lsp_apply_workspace_edit_ex`]).
     pub(super) fn lsp_apply_workspace_edit(&mut self, idx: usize, edit: &Value) -> EditSummary {
+        self.lsp_apply_workspace_edit_ex(idx, edit).0
+    }
+
+    /// Applies a `WorkspaceEdit` from server `idx`, its steps in order: open buffers get
+    /// one undo group each, other files are rewritten atomically, files are created,
+    /// renamed and deleted (deleted or overwritten ones go to the trash). The first step
+    /// that fails stops the rest (`failureHandling: "abort"`): the user gets an alert
+    /// naming the file and why, and the steps before it stay applied. Returns the summary
+    /// and, on failure, the index of the failed step and the reason.
+    pub(super) fn lsp_apply_workspace_edit_ex(
+        &mut self,
+        idx: usize,
+        edit: &Value,
+    ) -> (EditSummary, Option<(usize, String)>) {
         let enc = self
             .services
             .lsp
@@ -98,29 +114,109 @@ impl Core {
             .map(|s| s.encoding)
             .unwrap_or_default();
         let mut sum = EditSummary::default();
-        for (uri, edits) in features::workspace_edit(edit) {
-            let Some(path) = uri_to_path(&uri) else {
-                tracing::warn!("lsp: skipping edits to {uri}: not a file");
-                continue;
-            };
-            let n = match self.lsp_buffer_of_path(&path) {
-                Some(bid) => self.lsp_apply_text_edits(bid, &edits, enc),
-                None => match edit_file(&path, &edits, enc) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        self.notify(ClientNotification::Alert {
-                            msg: format!("Could not apply the edit to {}: {e}", path.display()),
-                        });
-                        0
-                    }
-                },
-            };
-            if n > 0 {
-                sum.files_changed += 1;
-                sum.edits += n;
+        let mut report = OpsReport::default();
+        let steps = features::document_changes(edit);
+        let total = steps.len();
+        let mut failed = None;
+        for (i, step) in steps.into_iter().enumerate() {
+            if let Err(why) = self.lsp_apply_step(&step, enc, &mut sum, &mut report) {
+                failed = Some((i, why));
+                break;
             }
         }
-        sum
+        let note = report.trash_note();
+        let alert = match &failed {
+            Some((i, why)) => {
+                let later = total - i - 1;
+                let msg = format!(
+                    "The language server's edit stopped at step {} of {total}: {why}. \
+                     The {i} step(s) before it were applied and stay applied; \
+                     the {later} after it were not. {note}",
+                    i + 1
+                );
+                Some(msg.trim_end().to_string())
+            }
+            None => (!note.is_empty()).then_some(note),
+        };
+        if let Some(msg) = alert {
+            match self.services.lsp.as_mut() {
+                Some(l) => l.edit_alerts.push(msg),
+                None => self.notify(ClientNotification::Alert { msg }),
+            }
+        }
+        (sum, failed)
+    }
+
+    /// Sends the alerts of the workspace edits applied so far (after the answer that
+    /// reported them, so the client shows them last).
+    pub(super) fn lsp_flush_edit_alerts(&mut self) {
+        let alerts = match self.services.lsp.as_mut() {
+            Some(l) => std::mem::take(&mut l.edit_alerts),
+            None => return,
+        };
+        for msg in alerts {
+            self.notify(ClientNotification::Alert { msg });
+        }
+    }
+
+    /// One step of a workspace edit; `Err` is why it failed, for the user.
+    fn lsp_apply_step(
+        &mut self,
+        step: &DocChange,
+        enc: Encoding,
+        sum: &mut EditSummary,
+        report: &mut OpsReport,
+    ) -> Result<(), String> {
+        let path_of = |uri: &str| {
+            uri_to_path(uri).ok_or_else(|| format!("{uri} is not a file on this machine"))
+        };
+        match step {
+            DocChange::Edit { uri, edits } => {
+                let path = path_of(uri)?;
+                let n = match self.lsp_buffer_of_path(&path) {
+                    Some(bid) => self.lsp_apply_text_edits(bid, edits, enc),
+                    None => edit_file(&path, edits, enc).map_err(|e| {
+                        format!("could not apply the edit to {}: {e}", path.display())
+                    })?,
+                };
+                if n > 0 {
+                    sum.files_changed += 1;
+                    sum.edits += n;
+                }
+            }
+            DocChange::Create {
+                uri,
+                overwrite,
+                ignore_if_exists,
+            } => {
+                let path = path_of(uri)?;
+                if self.lsp_create_file(&path, *overwrite, *ignore_if_exists, report)? {
+                    sum.files_created += 1;
+                }
+            }
+            DocChange::Rename {
+                old_uri,
+                new_uri,
+                overwrite,
+                ignore_if_exists,
+            } => {
+                let (from, to) = (path_of(old_uri)?, path_of(new_uri)?);
+                if self.lsp_rename_file(&from, &to, *overwrite, *ignore_if_exists, report)? {
+                    sum.files_renamed += 1;
+                }
+            }
+            DocChange::Delete {
+                uri,
+                recursive,
+                ignore_if_not_exists,
+            } => {
+                let path = path_of(uri)?;
+                if self.lsp_delete_file(&path, *recursive, *ignore_if_not_exists, report)? {
+                    sum.files_deleted += 1;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Line `line` of `path`: from its open buffer, else from disk (cached in `cache`).
@@ -158,4 +254,15 @@ fn edit_file(path: &Path, edits: &[(Value, String)], enc: Encoding) -> files::Re
     let new = delta.apply(&text);
     files::save(path, &new, ending)?;
     Ok(n)
+}
+
+/// `a` plus `b`, field by field.
+pub(super) fn add_summaries(a: EditSummary, b: EditSummary) -> EditSummary {
+    EditSummary {
+        files_changed: a.files_changed + b.files_changed,
+        edits: a.edits + b.edits,
+        files_created: a.files_created + b.files_created,
+        files_renamed: a.files_renamed + b.files_renamed,
+        files_deleted: a.files_deleted + b.files_deleted,
+    }
 }

@@ -3,11 +3,13 @@
 //! (open, change, save, close), server messages become client messages (diagnostics,
 //! status, signature help, answers to requests), and server restarts reopen documents.
 //! `requests` handles the `symphony.lsp.*` requests, `answers` the servers' answers to
-//! them, `edits` applies servers' edits.
+//! them, `edits` applies servers' edits and `resource_ops` their file operations
+//! (create, rename, delete).
 
 mod answers;
 mod edits;
 mod requests;
+mod resource_ops;
 
 use std::path::Path;
 
@@ -345,6 +347,7 @@ impl Core {
                     }
                 } else if let Some(p) = lsp.pending.remove(&(idx, id)) {
                     self.lsp_answer(idx, p, result);
+                    self.lsp_flush_edit_alerts();
                 } else {
                     tracing::debug!("lsp: answer {id} to nothing pending");
                 }
@@ -359,8 +362,18 @@ impl Core {
             },
             Incoming::Request { id, method, params } => {
                 let reply = self.lsp_server_request(idx, id, &method, params);
-                if let Some(lsp) = self.services.lsp.as_mut() {
-                    lsp.send_now(idx, reply);
+                let in_command = match self.services.lsp.as_mut() {
+                    Some(lsp) => {
+                        lsp.send_now(idx, reply);
+                        lsp.pending
+                            .values()
+                            .any(|p| matches!(p.kind, PendingKind::ExecuteCommand { .. }))
+                    }
+                    None => false,
+                };
+                // a command's edits are told after its answer; a server's own edits now
+                if !in_command {
+                    self.lsp_flush_edit_alerts();
                 }
             }
         }
@@ -448,12 +461,17 @@ impl Core {
             }
             "workspace/applyEdit" => {
                 let edit = params.get("edit").cloned().unwrap_or(Value::Null);
-                let s = self.lsp_apply_workspace_edit(idx, &edit);
+                let (s, failed) = self.lsp_apply_workspace_edit_ex(idx, &edit);
                 if let Some(l) = self.services.lsp.as_mut() {
-                    l.command_edits.files_changed += s.files_changed;
-                    l.command_edits.edits += s.edits;
+                    l.command_edits = edits::add_summaries(l.command_edits, s);
                 }
-                jsonrpc::response(id, json!({"applied": true}))
+                match failed {
+                    None => jsonrpc::response(id, json!({"applied": true})),
+                    Some((step, why)) => jsonrpc::response(
+                        id,
+                        json!({"applied": false, "failureReason": why, "failedChange": step}),
+                    ),
+                }
             }
             "workspace/workspaceFolders" => {
                 let root = self

@@ -534,6 +534,7 @@ impl Core {
                 if let Some(id) = id {
                     self.lsp_ok(id, base);
                 }
+                self.lsp_flush_edit_alerts();
             }
         }
     }
