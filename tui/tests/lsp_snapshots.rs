@@ -429,6 +429,26 @@ fn rename_prompt_starts_with_the_word_and_sends_the_new_name() {
         state.message.as_ref().map(|m| m.text.as_str()),
         Some("Renamed: 3 edits in 2 files")
     );
+    // A rename that also moved the module's file and deleted another.
+    press(&mut state, key(KeyCode::F(2)));
+    for _ in 0..5 {
+        press(&mut state, key(KeyCode::Backspace));
+    }
+    for c in "sum".chars() {
+        press(&mut state, key(KeyCode::Char(c)));
+    }
+    press(&mut state, key(KeyCode::Enter));
+    let reqs = requests(&calls);
+    reply(
+        &mut state,
+        1,
+        reqs[0].0,
+        json!({"files_changed": 2, "edits": 3, "files_renamed": 1, "files_deleted": 1}),
+    );
+    assert_eq!(
+        state.message.as_ref().map(|m| m.text.as_str()),
+        Some("Renamed: 3 edits in 2 files, 1 file renamed, 1 file deleted (to the trash)")
+    );
 }
 
 #[test]

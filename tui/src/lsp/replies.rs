@@ -126,13 +126,7 @@ pub fn on_reply(state: &mut State, id: u64, result: &Result<Value, String>) -> b
             Err(e) => bad_answer(state, "goto", &e),
         },
         Pending::Rename => match EditSummary::deserialize(value) {
-            Ok(s) => state.say(format!(
-                "Renamed: {} edit{} in {} file{}",
-                s.edits,
-                plural(s.edits),
-                s.files_changed,
-                plural(s.files_changed)
-            )),
+            Ok(s) => state.say(edit_summary("Renamed", &s)),
             Err(e) => bad_answer(state, "rename", &e),
         },
         Pending::CodeActions { view: for_view } => match CodeActionsResult::deserialize(value) {
@@ -157,13 +151,7 @@ pub fn on_reply(state: &mut State, id: u64, result: &Result<Value, String>) -> b
             Err(e) => bad_answer(state, "code actions", &e),
         },
         Pending::ApplyCodeAction => match EditSummary::deserialize(value) {
-            Ok(s) => state.say(format!(
-                "Applied: {} edit{} in {} file{}",
-                s.edits,
-                plural(s.edits),
-                s.files_changed,
-                plural(s.files_changed)
-            )),
+            Ok(s) => state.say(edit_summary("Applied", &s)),
             Err(e) => bad_answer(state, "code action", &e),
         },
         Pending::Format => match FormatResult::deserialize(value) {
@@ -177,6 +165,27 @@ pub fn on_reply(state: &mut State, id: u64, result: &Result<Value, String>) -> b
         },
     }
     true
+}
+
+/// "Renamed: 3 edits in 2 files, 1 file renamed, 1 deleted (to the trash)".
+fn edit_summary(verb: &str, s: &EditSummary) -> String {
+    let mut text = format!(
+        "{verb}: {} edit{} in {} file{}",
+        s.edits,
+        plural(s.edits),
+        s.files_changed,
+        plural(s.files_changed)
+    );
+    for (n, what) in [
+        (s.files_created, "created"),
+        (s.files_renamed, "renamed"),
+        (s.files_deleted, "deleted (to the trash)"),
+    ] {
+        if n > 0 {
+            text.push_str(&format!(", {n} file{} {what}", plural(n)));
+        }
+    }
+    text
 }
 
 fn plural(n: usize) -> &'static str {
