@@ -7,18 +7,37 @@
 //!   directory, fsyncs it, gives it the original permissions, renames it over the
 //!   target and fsyncs the directory: a failed save leaves the original untouched.
 //! - [`trash`] moves what a workspace edit deletes or overwrites into the editor's trash.
+//! - [`xdg_dir`] finds the editor's own folders (state, data) the XDG way.
 
 mod error;
 mod load;
 mod save;
 pub mod trash;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 pub use error::{FileError, Result, SaveStage};
 pub use load::{READ_CHUNK, load};
 pub use save::save;
+
+/// `$<var>/symphony/<name>` when `var` (e.g. `XDG_STATE_HOME`) holds an absolute path,
+/// else `$HOME/<home_default>/symphony/<name>` (e.g. `.local/state`), else the same under
+/// the temp dir.
+pub fn xdg_dir(var: &str, home_default: &str, name: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(home_default))
+        })
+        .unwrap_or_else(std::env::temp_dir)
+        .join("symphony")
+        .join(name)
+}
 
 /// The line ending a file uses on disk (the first line ending in the file wins).
 ///

@@ -21,17 +21,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// `$XDG_DATA_HOME/symphony/trash`, falling back to `$HOME/.local/share/symphony/trash`
 /// (and the temp dir without `$HOME`).
 pub fn trash_dir() -> PathBuf {
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .map(|h| h.join(".local").join("share"))
-        })
-        .unwrap_or_else(std::env::temp_dir);
-    data.join("symphony").join("trash")
+    super::xdg_dir("XDG_DATA_HOME", ".local/share", "trash")
 }
 
 /// Moves `path` (a file, a symlink or a whole directory) into [`trash_dir`] and records its

@@ -28,17 +28,11 @@ impl JournalDir {
     /// `$XDG_STATE_HOME/symphony/journal`, falling back to
     /// `$HOME/.local/state/symphony/journal` (and the temp dir without `$HOME`).
     pub fn from_env() -> Self {
-        let state = std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .filter(|p| p.is_absolute())
-                    .map(|h| h.join(".local").join("state"))
-            })
-            .unwrap_or_else(std::env::temp_dir);
-        JournalDir::new(state.join("symphony").join("journal"))
+        JournalDir::new(crate::files::xdg_dir(
+            "XDG_STATE_HOME",
+            ".local/state",
+            "journal",
+        ))
     }
 
     /// Journals in `dir` (created on the first recorded edit).
