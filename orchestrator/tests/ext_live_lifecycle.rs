@@ -7,24 +7,18 @@
 //! starts when a workflow node first needs it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
+mod ext_support;
+
+use ext_support::{
+    Finished, WAIT, ask, ask_workflow, finish, host, python_available, start, until,
+};
 use serde_json::json;
 use symphony_conductor::command::{AiCommand, EditorContext, SelectionContext};
-use symphony_conductor::conductor::{Conductor, ConductorConfig, default_factory};
-use symphony_conductor::events::{ConductorEvent, RunId, RunOutcome};
+use symphony_conductor::conductor::Conductor;
+use symphony_conductor::events::{ConductorEvent, RunOutcome};
 use symphony_conductor::extension_bridge::{ExtensionCatalog, SharedManager, share};
-use symphony_extensions::{Host, HostConfig, Manager, Manifest};
-use tokio::sync::mpsc::UnboundedReceiver;
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn python_available() -> bool {
-    std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use symphony_extensions::{Manager, Manifest};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -89,59 +83,7 @@ fn logged(log: &Path) -> Vec<String> {
 }
 
 fn manager(ws: &Path, manifests: Vec<Manifest>) -> SharedManager {
-    let mut c = HostConfig::new(ws);
-    c.request_timeout = Duration::from_secs(20);
-    c.backoff = Duration::from_millis(20);
-    c.max_backoff = Duration::from_millis(50);
-    share(Manager::new(Host::new(c), manifests, ws.join("extensions.toml")).unwrap())
-}
-
-fn start(
-    ws: &Path,
-    catalog: &ExtensionCatalog,
-    config: &str,
-) -> (Conductor, UnboundedReceiver<ConductorEvent>) {
-    let mut cfg: ConductorConfig = toml::from_str(config).unwrap();
-    cfg.store_dir = ws.join("artifacts");
-    let factory = catalog.install(&mut cfg, default_factory());
-    Conductor::start_with(cfg, factory).unwrap()
-}
-
-fn ask_workflow(instrument: &str) -> String {
-    format!(
-        "[[workflows]]\nname = \"ask\"\nanswer = \"answer\"\n\
-         [[workflows.nodes]]\nid = \"prompt\"\nkind = \"prompt\"\ntemplate = \"hello\"\n\
-         [[workflows.nodes]]\nid = \"answer\"\nkind = \"model\"\ninstrument = \"{instrument}\"\n\
-         depends_on = [\"prompt\"]\n"
-    )
-}
-
-fn ask() -> AiCommand {
-    AiCommand::Workflow {
-        name: "ask".into(),
-        instruction: None,
-    }
-}
-
-async fn finish(
-    events: &mut UnboundedReceiver<ConductorEvent>,
-    run: RunId,
-) -> (RunOutcome, Option<String>) {
-    loop {
-        let ev = tokio::time::timeout(WAIT, events.recv())
-            .await
-            .expect("the run ends in time")
-            .expect("events");
-        if let ConductorEvent::RunFinished {
-            run: r,
-            outcome,
-            answer,
-        } = ev
-            && r == run
-        {
-            return (outcome, answer);
-        }
-    }
+    share(Manager::new(host(ws), manifests, ws.join("extensions.toml")).unwrap())
 }
 
 fn state(conductor: &Conductor, name: &str) -> Option<String> {
@@ -150,17 +92,6 @@ fn state(conductor: &Conductor, name: &str) -> Option<String> {
         .into_iter()
         .find(|s| s.name == name)
         .map(|s| s.state)
-}
-
-async fn until(mut check: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check() {
-        if tokio::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    true
 }
 
 #[tokio::test]
@@ -173,7 +104,7 @@ async fn prewarm_and_unload_are_forwarded_to_an_extension_that_answers_them() {
     let (m, log) = fixture(ws.path(), "fx-warm", "python3");
     let manager = manager(ws.path(), vec![m]);
     let (catalog, _) = ExtensionCatalog::activate(&manager);
-    let (conductor, mut events) = start(ws.path(), &catalog, &ask_workflow("fx-warm"));
+    let (conductor, mut events) = start(ws.path(), &catalog, &ask_workflow("fx-warm", "hello"));
     assert_eq!(state(&conductor, "fx-warm").as_deref(), Some("Cold"));
     assert!(logged(&log).is_empty(), "not started at start-up");
 
@@ -185,8 +116,10 @@ async fn prewarm_and_unload_are_forwarded_to_an_extension_that_answers_them() {
         logged(&log)
     );
 
-    let run = conductor.run(ask(), EditorContext::default());
-    let (outcome, answer) = finish(&mut events, run).await;
+    let run = conductor.run(ask(None), EditorContext::default());
+    let Finished {
+        outcome, answer, ..
+    } = finish(&mut events, run).await;
     assert_eq!(outcome, RunOutcome::Succeeded);
     assert_eq!(answer.as_deref(), Some("ok:hello\n"));
 
@@ -207,8 +140,11 @@ async fn prewarm_and_unload_are_forwarded_to_an_extension_that_answers_them() {
     assert_eq!(row.last_error, None);
 
     // The next call starts it again by itself.
-    let run = conductor.run(ask(), EditorContext::default());
-    assert_eq!(finish(&mut events, run).await.0, RunOutcome::Succeeded);
+    let run = conductor.run(ask(None), EditorContext::default());
+    assert_eq!(
+        finish(&mut events, run).await.outcome,
+        RunOutcome::Succeeded
+    );
     assert_eq!(logged(&log).last().map(String::as_str), Some("started"));
 }
 
@@ -222,9 +158,12 @@ async fn an_extension_that_dies_for_good_leaves_the_pool_and_a_run_names_it() {
     let (m, log) = fixture(ws.path(), "fx-dies", "python3");
     let manager = manager(ws.path(), vec![m]);
     let (catalog, _) = ExtensionCatalog::activate(&manager);
-    let (conductor, mut events) = start(ws.path(), &catalog, &ask_workflow("fx-dies"));
-    let run = conductor.run(ask(), EditorContext::default());
-    assert_eq!(finish(&mut events, run).await.0, RunOutcome::Succeeded);
+    let (conductor, mut events) = start(ws.path(), &catalog, &ask_workflow("fx-dies", "hello"));
+    let run = conductor.run(ask(None), EditorContext::default());
+    assert_eq!(
+        finish(&mut events, run).await.outcome,
+        RunOutcome::Succeeded
+    );
 
     // From now on it exits as soon as it starts: after its restarts it is Failed.
     std::fs::write(log.with_extension("log.die"), "").unwrap();
@@ -250,8 +189,8 @@ async fn an_extension_that_dies_for_good_leaves_the_pool_and_a_run_names_it() {
     };
     assert!(notice.contains("left the pool"), "{notice}");
     assert!(notice.contains("gave up after"), "{notice}");
-    let run = conductor.run(ask(), EditorContext::default());
-    match finish(&mut events, run).await.0 {
+    let run = conductor.run(ask(None), EditorContext::default());
+    match finish(&mut events, run).await.outcome {
         RunOutcome::Failed(why) => {
             assert!(why.contains("fx-dies"), "{why}");
             assert!(why.contains("stopped for good"), "{why}");
@@ -270,10 +209,10 @@ async fn an_extension_that_cannot_start_fails_its_first_call_with_the_reason() {
     );
     let manager = manager(ws.path(), vec![m]);
     let (catalog, _) = ExtensionCatalog::activate(&manager);
-    let (conductor, mut events) = start(ws.path(), &catalog, &ask_workflow("fx-missing"));
+    let (conductor, mut events) = start(ws.path(), &catalog, &ask_workflow("fx-missing", "hello"));
     assert_eq!(state(&conductor, "fx-missing").as_deref(), Some("Cold"));
-    let run = conductor.run(ask(), EditorContext::default());
-    match finish(&mut events, run).await.0 {
+    let run = conductor.run(ask(None), EditorContext::default());
+    match finish(&mut events, run).await.outcome {
         RunOutcome::Failed(why) => {
             assert!(why.contains("extension fx-missing"), "{why}");
             assert!(why.contains("did not start"), "{why}");
@@ -341,7 +280,9 @@ depends_on = ["text"]
         },
         ctx,
     );
-    let (outcome, answer) = finish(&mut events, run).await;
+    let Finished {
+        outcome, answer, ..
+    } = finish(&mut events, run).await;
     assert_eq!(outcome, RunOutcome::Succeeded);
     assert!(answer.unwrap_or_default().contains("\"todos\": 1"));
     assert!(op.is_running());

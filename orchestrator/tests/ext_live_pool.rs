@@ -10,20 +10,15 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use symphony_conductor::command::{AiCommand, EditorContext, SelectionContext};
-use symphony_conductor::conductor::{Conductor, ConductorConfig, default_factory};
-use symphony_conductor::events::{ConductorEvent, InstrumentStatus, RunId, RunOutcome};
+use symphony_conductor::conductor::Conductor;
+use symphony_conductor::events::{ConductorEvent, InstrumentStatus, RunOutcome};
 use symphony_conductor::extension_bridge::{ExtensionCatalog, SharedManager};
-use symphony_extensions::{Host, HostConfig, Manager, Manifest};
+use symphony_extensions::{Manager, Manifest};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-const WAIT: Duration = Duration::from_secs(30);
+mod ext_support;
 
-fn python_available() -> bool {
-    std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use ext_support::{Finished, WAIT, ask, ask_workflow, finish, host, python_available, start};
 
 fn cli_model_main() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,34 +44,6 @@ fn model_extension(dir: &Path, id: &str, command: &str, tag: &str) -> Manifest {
     Manifest::load(&folder.join("extension.toml")).unwrap()
 }
 
-fn host(ws: &Path) -> Host {
-    let mut c = HostConfig::new(ws);
-    c.request_timeout = Duration::from_secs(20);
-    c.backoff = Duration::from_millis(20);
-    c.max_backoff = Duration::from_millis(100);
-    Host::new(c)
-}
-
-/// A user workflow asking instrument `instrument` about the selection.
-fn workflow(instrument: &str) -> String {
-    format!(
-        r#"
-[[workflows]]
-name = "ask"
-answer = "answer"
-[[workflows.nodes]]
-id = "prompt"
-kind = "prompt"
-template = "{{{{selection}}}}"
-[[workflows.nodes]]
-id = "answer"
-kind = "model"
-instrument = "{instrument}"
-depends_on = ["prompt"]
-"#
-    )
-}
-
 fn context(ws: &Path, text: &str) -> EditorContext {
     EditorContext {
         file_text: text.into(),
@@ -88,36 +55,6 @@ fn context(ws: &Path, text: &str) -> EditorContext {
         }),
         cwd: ws.to_path_buf(),
         ..Default::default()
-    }
-}
-
-fn ask(instruction: Option<&str>) -> AiCommand {
-    AiCommand::Workflow {
-        name: "ask".into(),
-        instruction: instruction.map(Into::into),
-    }
-}
-
-/// Waits for the end of `run`: its outcome and the tokens it streamed.
-async fn finish(
-    events: &mut UnboundedReceiver<ConductorEvent>,
-    run: RunId,
-) -> (RunOutcome, String) {
-    let mut streamed = String::new();
-    loop {
-        let ev = tokio::time::timeout(WAIT, events.recv())
-            .await
-            .expect("the run ends in time")
-            .expect("events");
-        match ev {
-            ConductorEvent::Token { run: r, text, .. } if r == run => streamed.push_str(&text),
-            ConductorEvent::RunFinished {
-                run: r, outcome, ..
-            } if r == run => {
-                return (outcome, streamed);
-            }
-            _ => {}
-        }
     }
 }
 
@@ -194,10 +131,7 @@ fn session(ws: &Path, manifests: Vec<Manifest>, config: &str) -> Session {
     let manager = Manager::new(host(ws), manifests.clone(), settings.clone()).unwrap();
     let manager: SharedManager = Arc::new(Mutex::new(manager));
     let (catalog, _notices) = ExtensionCatalog::activate(&manager);
-    let mut cfg: ConductorConfig = toml::from_str(config).unwrap();
-    cfg.store_dir = ws.join("artifacts");
-    let factory = catalog.install(&mut cfg, default_factory());
-    let (conductor, events) = Conductor::start_with(cfg, factory).unwrap();
+    let (conductor, events) = start(ws, &catalog, config);
     Session {
         manager,
         catalog,
@@ -217,7 +151,11 @@ async fn an_instrument_granted_mid_session_joins_the_running_pool_and_leaves_it_
     let ws = tempfile::tempdir().unwrap();
     let tag = "--tag=granted-mid-session";
     let m = model_extension(ws.path(), "echo-model", "[\"cat\"]", tag);
-    let mut s = session(ws.path(), vec![m.clone()], &workflow("echo-model"));
+    let mut s = session(
+        ws.path(),
+        vec![m.clone()],
+        &ask_workflow("echo-model", "{{selection}}"),
+    );
     // Not granted yet: waiting for the prompt, not in the pool, no process.
     assert_eq!(s.catalog.needs_grant(), ["echo-model"]);
     assert!(row(&s.conductor, "echo-model").is_none());
@@ -237,7 +175,9 @@ async fn an_instrument_granted_mid_session_joins_the_running_pool_and_leaves_it_
     // A workflow naming it runs on it right away.
     let text = "fn joined() {}";
     let run = s.conductor.run(ask(None), context(ws.path(), text));
-    let (outcome, streamed) = finish(&mut s.events, run).await;
+    let Finished {
+        outcome, streamed, ..
+    } = finish(&mut s.events, run).await;
     assert_eq!(outcome, RunOutcome::Succeeded, "{streamed}");
     assert!(streamed.contains(text), "{streamed}");
     assert_eq!(wait_state(&s.conductor, "echo-model", "Hot").await, "Hot");
@@ -246,7 +186,9 @@ async fn an_instrument_granted_mid_session_joins_the_running_pool_and_leaves_it_
     let run = s
         .conductor
         .run(AiCommand::Explain, context(ws.path(), text));
-    let (outcome, streamed) = finish(&mut s.events, run).await;
+    let Finished {
+        outcome, streamed, ..
+    } = finish(&mut s.events, run).await;
     assert_eq!(outcome, RunOutcome::Succeeded, "{streamed}");
     assert!(streamed.contains(text), "{streamed}");
 
@@ -259,7 +201,7 @@ async fn an_instrument_granted_mid_session_joins_the_running_pool_and_leaves_it_
     assert!(row(&s.conductor, "echo-model").is_none());
     assert_eq!(wait_processes(tag, 0).await, 0, "its process is gone");
     let run = s.conductor.run(ask(None), context(ws.path(), text));
-    let (outcome, _) = finish(&mut s.events, run).await;
+    let outcome = finish(&mut s.events, run).await.outcome;
     match outcome {
         RunOutcome::Failed(why) => {
             assert!(why.contains("echo-model"), "{why}");
@@ -289,7 +231,11 @@ async fn a_lazy_instrument_starts_on_its_first_call_and_the_pool_keys_start_and_
         "[extensions.slow-model]\nenabled = true\n[extensions.slow-model.grant]\nspawn = true\n",
     )
     .unwrap();
-    let mut s = session(ws.path(), vec![m], &workflow("slow-model"));
+    let mut s = session(
+        ws.path(),
+        vec![m],
+        &ask_workflow("slow-model", "{{selection}}"),
+    );
     // Granted, not on_startup: in the pool, Cold, no process.
     assert!(s.catalog.needs_grant().is_empty());
     assert_eq!(row(&s.conductor, "slow-model").unwrap().state, "Cold");
@@ -317,7 +263,7 @@ async fn a_lazy_instrument_starts_on_its_first_call_and_the_pool_keys_start_and_
 
     // `u` while the call runs: its run is cancelled, the process stops, Cold.
     s.conductor.unload("slow-model");
-    let (outcome, _) = finish(&mut s.events, run).await;
+    let outcome = finish(&mut s.events, run).await.outcome;
     assert_eq!(outcome, RunOutcome::Cancelled, "as Esc would");
     assert_eq!(wait_processes(tag, 0).await, 0, "unload stops the process");
     assert_eq!(wait_state(&s.conductor, "slow-model", "Cold").await, "Cold");
