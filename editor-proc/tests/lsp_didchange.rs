@@ -3,6 +3,8 @@
 //! end: the real editor binary talking to a tiny recording language server (python3) that
 //! logs the size of every message it receives.
 
+mod lsp_script;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -68,26 +70,7 @@ def save_doc():
         f.write(doc)
     import os
     os.replace(doc_path + ".tmp", doc_path)
-inp = sys.stdin.buffer
-out = sys.stdout.buffer
-def send(msg):
-    body = json.dumps(msg).encode()
-    out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    out.flush()
-while True:
-    length = None
-    while True:
-        line = inp.readline()
-        if not line:
-            sys.exit(0)
-        line = line.strip()
-        if not line:
-            break
-        k, _, v = line.partition(b":")
-        if k.lower() == b"content-length":
-            length = int(v)
-    body = inp.read(length)
-    msg = json.loads(body)
+for msg, length in messages():
     log.write("%s %d\n" % (msg.get("method", "response"), length))
     if msg.get("method") == "initialize":
         # a malformed frame first: the client must skip it and carry on
@@ -120,7 +103,7 @@ fn the_editor_sends_a_small_did_change_for_a_one_char_edit_in_a_big_file() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("recorder.py");
-    std::fs::write(&script, RECORDER).expect("write");
+    lsp_script::write_server(&script, RECORDER);
     let log = dir.path().join("lsp.log");
     let cfg = dir.path().join("config/symphony");
     std::fs::create_dir_all(&cfg).expect("mkdir");
@@ -216,7 +199,7 @@ struct Session {
 impl Session {
     fn start(dir: &std::path::Path) -> Session {
         let script = dir.join("recorder.py");
-        std::fs::write(&script, RECORDER).expect("write");
+        lsp_script::write_server(&script, RECORDER);
         let log = dir.join("lsp.log");
         let cfg = dir.join("config/symphony");
         std::fs::create_dir_all(&cfg).expect("mkdir");

@@ -5,6 +5,8 @@
 //! tiny Python language server that holds its `initialize` answer until the test has
 //! made the request, then answers hovers with the position it received.
 
+mod lsp_script;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -15,24 +17,7 @@ use serde_json::{Value, json};
 const SLOW_UTF8_SERVER: &str = r#"
 import json, os, sys, time
 go = sys.argv[1]
-inp, out = sys.stdin.buffer, sys.stdout.buffer
-def send(msg):
-    body = json.dumps(msg).encode()
-    out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    out.flush()
-while True:
-    length = None
-    while True:
-        line = inp.readline()
-        if not line:
-            sys.exit(0)
-        line = line.strip()
-        if not line:
-            break
-        k, _, v = line.partition(b":")
-        if k.lower() == b"content-length":
-            length = int(v)
-    msg = json.loads(inp.read(length))
+for msg, length in messages():
     method = msg.get("method")
     if method == "initialize":
         deadline = time.time() + 60
@@ -59,7 +44,7 @@ fn a_hover_asked_before_the_server_is_ready_goes_out_in_its_encoding() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let script = dir.path().join("slow_utf8.py");
-    std::fs::write(&script, SLOW_UTF8_SERVER).expect("write");
+    lsp_script::write_server(&script, SLOW_UTF8_SERVER);
     let go = dir.path().join("go");
     let cfg = dir.path().join("config/symphony");
     std::fs::create_dir_all(&cfg).expect("mkdir");

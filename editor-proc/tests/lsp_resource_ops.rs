@@ -8,6 +8,8 @@
 //! path (save, crash journal), the server's `didClose`/`didOpen`, and a failing step that
 //! stops the rest.
 
+mod lsp_script;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -22,24 +24,7 @@ use serde_json::{Value, json};
 const SCRIPTED_SERVER: &str = r#"
 import json, sys
 log = open(sys.argv[1], "a", buffering=1)
-inp, out = sys.stdin.buffer, sys.stdout.buffer
-def send(msg):
-    body = json.dumps(msg).encode()
-    out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    out.flush()
-while True:
-    length = None
-    while True:
-        line = inp.readline()
-        if not line:
-            sys.exit(0)
-        line = line.strip()
-        if not line:
-            break
-        k, _, v = line.partition(b":")
-        if k.lower() == b"content-length":
-            length = int(v)
-    msg = json.loads(inp.read(length))
+for msg, length in messages():
     log.write(json.dumps(msg) + "\n")
     method = msg.get("method")
     if method == "initialize":
@@ -84,7 +69,7 @@ impl Project {
         }
         let dir = tempfile::tempdir().expect("tempdir");
         let p = Project { dir };
-        std::fs::write(p.path("server.py"), SCRIPTED_SERVER).expect("script");
+        lsp_script::write_server(&p.path("server.py"), SCRIPTED_SERVER);
         let cfg = p.path("config/symphony");
         std::fs::create_dir_all(&cfg).expect("mkdir");
         std::fs::write(
