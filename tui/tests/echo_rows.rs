@@ -10,31 +10,15 @@
 mod common;
 
 use common::*;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::json;
 use symphony_tui::action::Action;
-use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{State, update};
 use symphony_tui::config::Config;
-use symphony_tui::render::{Output, Screen};
+use symphony_tui::render::Screen;
 use symphony_tui::session::{SessionEvent, ViewHandle};
 use symphony_tui::ui::{draw_echo, draw_screen, echo_damage};
-
-fn screen_for(state: &State) -> Screen<Vec<u8>> {
-    let (w, h) = state.size;
-    let mut screen = Screen::new(Output::with_size(Vec::new(), w, h)).expect("screen");
-    screen
-        .draw(|area, buf| draw_screen(state, area, buf))
-        .expect("first frame");
-    screen
-}
-
-fn press(state: &mut State, code: KeyCode) {
-    for a in event_to_actions(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE))) {
-        update(state, a);
-    }
-}
 
 /// Types `keys` one at a time, each drawn as an echo; after each, what the
 /// screen holds equals a whole fresh frame. Returns how many were echoed.
@@ -42,7 +26,7 @@ fn type_and_compare(state: &mut State, screen: &mut Screen<Vec<u8>>, keys: &[Key
     let mut drawn = 0;
     for k in keys {
         let before = echoed(state);
-        press(state, *k);
+        press(state, *k, KeyModifiers::NONE);
         let rows = echo_damage(state, screen.area()).filter(|_| echoed(state) > before);
         let Some(rows) = rows else {
             screen

@@ -11,27 +11,17 @@
 mod common;
 
 use common::*;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use symphony_tui::action::Action;
 use symphony_tui::app::frame::{Drawn, EchoRows, changes_rows_only, draw_changes, draw_echo_rows};
-use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{State, update};
 use symphony_tui::config::Config;
-use symphony_tui::render::{Output, Screen};
+use symphony_tui::render::Screen;
 use symphony_tui::session::{SessionEvent, ViewHandle};
 use symphony_tui::ui::{RowPrints, draw_screen};
-
-fn screen_for(state: &State) -> Screen<Vec<u8>> {
-    let (w, h) = state.size;
-    let mut screen = Screen::new(Output::with_size(Vec::new(), w, h)).expect("screen");
-    screen
-        .draw(|area, buf| draw_screen(state, area, buf))
-        .expect("first frame");
-    screen
-}
 
 /// The wire form of an `update` event for view `view`.
 fn update_event(view: u64, update: Value) -> SessionEvent {
@@ -126,19 +116,13 @@ fn styled_rust(state: &mut State, caret: (usize, usize)) {
     scroll_to(state, 1, caret.0, caret.1);
 }
 
-fn press(state: &mut State, code: KeyCode) {
-    for a in event_to_actions(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE))) {
-        update(state, a);
-    }
-}
-
 #[test]
 fn the_core_confirming_a_typed_key_redraws_its_row_and_the_status_line() {
     let (mut state, _) = state_with(Some("main.rs"), 60, 10);
     styled_rust(&mut state, (1, 8));
     let mut screen = screen_for(&state);
     // The key is echoed ahead of the core, as the loop does.
-    press(&mut state, KeyCode::Char('x'));
+    press(&mut state, KeyCode::Char('x'), KeyModifiers::NONE);
     assert!(draw_echo_rows(&mut screen, &mut state, EchoRows::Both).expect("echo"));
     // The core's answer: the line with the character, restyled, and the caret.
     let bytes_before = screen.backend().bytes_written();

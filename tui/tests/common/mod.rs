@@ -22,9 +22,10 @@ use symphony_tui::conductor::{
     Canned, ConductorCall, RecordingConductor, install, on_conductor_event,
 };
 use symphony_tui::config::Config;
+use symphony_tui::render::{Output, Screen};
 use symphony_tui::session::{SessionEvent, ViewHandle};
 use symphony_tui::ui::colors::ColorMode;
-use symphony_tui::ui::draw;
+use symphony_tui::ui::{draw, draw_screen};
 
 /// The working directory the tests pretend to be in (nothing is read from it).
 pub const CWD: &str = "/home/demo/project";
@@ -239,4 +240,15 @@ pub fn node(id: &str, kind: &str, deps: &[&str], instrument: Option<&str>) -> No
         depends_on: deps.iter().map(|d| (*d).into()).collect(),
         instrument: instrument.map(Into::into),
     }
+}
+
+/// A screen the size of `state`'s terminal (writing into memory) with its first
+/// whole frame drawn.
+pub fn screen_for(state: &State) -> Screen<Vec<u8>> {
+    let (w, h) = state.size;
+    let mut screen = Screen::new(Output::with_size(Vec::new(), w, h)).expect("screen");
+    screen
+        .draw(|area, buf| draw_screen(state, area, buf))
+        .expect("first frame");
+    screen
 }
