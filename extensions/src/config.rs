@@ -7,13 +7,25 @@
 //! enabled = true
 //! [extensions.word-count.grant]
 //! buffer_read = true
+//! [extensions.word-count.granted_to]   # the identity the grant is bound to
+//! path = "/home/me/.local/share/symphony/extensions/word-count"
+//! blake3 = "9f2c..."
 //! ```
+//!
+//! A grant holds only for the extension it was given to: same folder, same manifest
+//! and entry point (see [`crate::identity`]). A changed extension, or another one
+//! reusing the id, is asked again. A grant written before grants were bound (no
+//! `granted_to`) is bound, once, to the installed or shipped extension of that id as
+//! it is now ([`ExtensionsConfig::migrate_unbound`]); it never applies to a
+//! workspace's extension.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::discovery::Origin;
+use crate::identity::Identity;
 use crate::manifest::{ExtensionType, Manifest};
 use crate::permissions::Grant;
 
@@ -53,6 +65,10 @@ pub struct ExtensionSettings {
     /// What the user allowed; `None` until the first-activation prompt was answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<Grant>,
+    /// The extension the grant was given to; a grant without one (from an older
+    /// version) applies to nothing until migrated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_to: Option<Identity>,
 }
 
 fn yes() -> bool {
@@ -64,6 +80,7 @@ impl Default for ExtensionSettings {
         ExtensionSettings {
             enabled: true,
             grant: None,
+            granted_to: None,
         }
     }
 }
@@ -115,17 +132,56 @@ impl ExtensionsConfig {
         self.extensions.get(id).is_none_or(|s| s.enabled)
     }
 
-    /// The grant remembered for `id`, limited to what `manifest` declares.
+    /// The grant remembered for `manifest`, limited to what it declares; `None` when
+    /// there is none, or it was given to another extension or to this one before it
+    /// changed.
     pub fn grant_for(&self, manifest: &Manifest) -> Option<Grant> {
-        self.extensions
-            .get(&manifest.id)
-            .and_then(|s| s.grant.as_ref())
-            .map(|g| g.restricted_to(&manifest.permissions))
+        self.grant_for_identity(manifest, &Identity::of(manifest))
     }
 
-    /// Remembers the user's answer to the permission prompt.
-    pub fn set_grant(&mut self, id: &str, grant: Grant) {
-        self.extensions.entry(id.to_string()).or_default().grant = Some(grant);
+    /// [`ExtensionsConfig::grant_for`] with the identity already computed.
+    pub fn grant_for_identity(&self, manifest: &Manifest, identity: &Identity) -> Option<Grant> {
+        let s = self.extensions.get(&manifest.id)?;
+        let grant = s.grant.as_ref()?;
+        (s.granted_to.as_ref() == Some(identity)).then(|| grant.restricted_to(&manifest.permissions))
+    }
+
+    /// Whether a grant for `manifest`'s id exists that does not hold for it (given to
+    /// another extension with that id, or to this one before it changed).
+    pub fn grant_is_stale(&self, manifest: &Manifest) -> bool {
+        self.extensions
+            .get(&manifest.id)
+            .is_some_and(|s| s.grant.is_some() && self.grant_for(manifest).is_none())
+    }
+
+    /// Remembers the user's answer to the permission prompt, bound to `manifest` as
+    /// its files are now.
+    pub fn set_grant(&mut self, manifest: &Manifest, grant: Grant) {
+        let s = self.extensions.entry(manifest.id.clone()).or_default();
+        s.grant = Some(grant);
+        s.granted_to = Some(Identity::of(manifest));
+    }
+
+    /// Binds the grants written before grants had an identity to the installed or
+    /// shipped extension of that id in `manifests` as it is now (the user granted that
+    /// one). A workspace extension never inherits one. True when something changed
+    /// (save the file).
+    pub fn migrate_unbound(&mut self, manifests: &[Manifest]) -> bool {
+        let mut changed = false;
+        for m in manifests {
+            if m.origin == Origin::Workspace {
+                continue;
+            }
+            if let Some(s) = self.extensions.get_mut(&m.id)
+                && s.grant.is_some()
+                && s.granted_to.is_none()
+            {
+                tracing::info!(ext = %m.id, "binding an older grant to the installed extension");
+                s.granted_to = Some(Identity::of(m));
+                changed = true;
+            }
+        }
+        changed
     }
 }
 
@@ -140,8 +196,13 @@ pub struct ListEntry {
     pub kind: ExtensionType,
     /// Enabled in the settings.
     pub enabled: bool,
-    /// Whether the permission prompt was answered.
+    /// Whether the permission prompt was answered for this very extension.
     pub granted: bool,
+    /// Where it came from.
+    pub origin: Origin,
+    /// A grant exists for the id but not for this extension (it changed, or it
+    /// shadows another): it will ask again.
+    pub stale_grant: bool,
 }
 
 /// `symphony ext list`: every discovered extension with its settings.
@@ -154,6 +215,8 @@ pub fn list(manifests: &[Manifest], config: &ExtensionsConfig) -> Vec<ListEntry>
             kind: m.kind,
             enabled: config.is_enabled(&m.id),
             granted: config.grant_for(m).is_some(),
+            origin: m.origin,
+            stale_grant: config.grant_is_stale(m),
         })
         .collect()
 }
@@ -172,6 +235,8 @@ pub fn info(manifests: &[Manifest], config: &ExtensionsConfig, id: &str) -> Resu
     let _ = writeln!(s, "description: {}", m.description);
     let _ = writeln!(s, "enabled: {}", config.is_enabled(&m.id));
     let _ = writeln!(s, "folder: {}", m.dir.display());
+    let _ = writeln!(s, "origin: {}", m.origin);
+    let _ = writeln!(s, "identity: blake3 {}", Identity::of(m).blake3);
     let _ = writeln!(s, "capabilities: {}", m.capabilities.join(", "));
     let _ = writeln!(s, "permissions asked: {:?}", m.permissions);
     let _ = writeln!(s, "permissions granted: {:?}", config.grant_for(m));

@@ -6,6 +6,8 @@
 //! - [`permissions`]: declared permissions, the user's grant, the cached [`permissions::Checker`].
 //! - [`config`]: the settings file and the `list / info / enable / disable` functions.
 //! - [`host`]: supervised processes speaking `Message<serde_json::Value>` JSON lines.
+//! - [`trust`]: the user's workspace trust (nothing from an untrusted workspace runs).
+//! - [`identity`]: an extension's folder and content hash, which grants are bound to.
 //! - [`manager`]: activation events, dependencies first, grant before first start.
 //! - [`sdk`]: a small helper to write an extension in Rust.
 //! - [`view`]: the declarative pane a motif sends.
@@ -14,13 +16,17 @@
 pub mod config;
 pub mod discovery;
 pub mod host;
+pub mod identity;
 pub mod manager;
 pub mod manifest;
 pub mod permissions;
 pub mod sdk;
+pub mod trust;
 pub mod view;
 
 pub use host::{ExtensionHandle, Host, HostConfig, HostError, State};
+pub use discovery::Origin;
+pub use identity::Identity;
 pub use manager::{Manager, StartOutcome};
 pub use manifest::{ExtensionType, Manifest, ManifestError};
 pub use permissions::{Checker, Grant, Permissions};

@@ -1,11 +1,18 @@
 //! [`Manager`]: ties discovery, the settings file and the host together; starts
 //! extensions on their activation events (start-up, a command, a language), their
 //! dependencies first, and asks for a grant before the first activation.
+//!
+//! Two gates come before any process starts: a workspace's extensions
+//! ([`Origin::Workspace`]) stay inert until the workspace is trusted
+//! ([`Manager::set_workspace_trusted`], from [`crate::trust`]), and every extension,
+//! even one that asks for no permission, needs a grant bound to its identity (the
+//! prompt is answered once per extension and content, see [`crate::identity`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::config::{self, ExtensionsConfig};
+use crate::discovery::Origin;
 use crate::host::{ExtensionHandle, Host};
 use crate::manifest::{ExtensionType, Manifest};
 use crate::permissions::{Grant, Permissions};
@@ -17,8 +24,14 @@ pub enum StartOutcome {
     Started(ExtensionHandle),
     /// It was already running.
     AlreadyRunning(ExtensionHandle),
-    /// It asks for permissions the user has not answered yet: show the prompt, then
-    /// call [`Manager::grant`] and start again.
+    /// A workspace's extension, and the workspace is not trusted: it stays inert.
+    Untrusted {
+        /// The extension.
+        id: String,
+    },
+    /// It was not allowed to run yet (every extension asks once, even one that asks
+    /// for no permission; a changed one asks again): show the prompt, then call
+    /// [`Manager::grant`] and start again.
     NeedsGrant {
         /// The extension.
         id: String,
@@ -43,6 +56,7 @@ pub struct Manager {
     config: ExtensionsConfig,
     config_path: PathBuf,
     running: BTreeMap<String, ExtensionHandle>,
+    workspace_trusted: bool,
 }
 
 impl Manager {
@@ -50,14 +64,53 @@ impl Manager {
     /// returns them) with the settings file at `config_path` (read now; a missing file
     /// is fine).
     pub fn new(host: Host, manifests: Vec<Manifest>, config_path: PathBuf) -> config::Result<Self> {
-        let config = ExtensionsConfig::load(&config_path)?;
+        let mut config = ExtensionsConfig::load(&config_path)?;
+        if config.migrate_unbound(&manifests)
+            && let Err(e) = config.save(&config_path)
+        {
+            tracing::warn!("could not save the migrated grants: {e}");
+        }
         Ok(Manager {
             host,
             manifests,
             config,
             config_path,
             running: BTreeMap::new(),
+            workspace_trusted: false,
         })
+    }
+
+    /// Whether the workspace's extensions may run (false until told: a workspace is
+    /// untrusted until the user trusts it).
+    pub fn workspace_trusted(&self) -> bool {
+        self.workspace_trusted
+    }
+
+    /// Records the user's workspace trust (read from [`crate::trust::TrustStore`]).
+    /// Revoking it does not stop what already runs; stop those with [`Manager::take`].
+    pub fn set_workspace_trusted(&mut self, trusted: bool) {
+        self.workspace_trusted = trusted;
+    }
+
+    /// Whether `id` is a workspace's extension kept inert because the workspace is
+    /// not trusted.
+    pub fn is_untrusted(&self, id: &str) -> bool {
+        self.manifests
+            .iter()
+            .find(|m| m.id == id)
+            .is_some_and(|m| self.blocked_by_trust(m))
+    }
+
+    fn blocked_by_trust(&self, m: &Manifest) -> bool {
+        m.origin == Origin::Workspace && !self.workspace_trusted
+    }
+
+    /// The enabled workspace extensions (those that would run once the workspace is
+    /// trusted).
+    pub fn workspace_extensions(&self) -> impl Iterator<Item = &Manifest> {
+        self.manifests
+            .iter()
+            .filter(|m| m.origin == Origin::Workspace && self.config.is_enabled(&m.id))
     }
 
     /// The host.
@@ -87,9 +140,13 @@ impl Manager {
     }
 
     /// Remembers the user's answer to the permission prompt (saved to the settings
-    /// file; limited to what the manifest asks).
+    /// file; limited to what the manifest asks), bound to the extension's identity as
+    /// it is now.
     pub fn grant(&mut self, id: &str, grant: Grant) -> config::Result<()> {
-        self.config.set_grant(id, grant);
+        let Some(m) = self.manifests.iter().find(|m| m.id == id) else {
+            return Err(config::ConfigError::Unknown(id.to_string()));
+        };
+        self.config.set_grant(m, grant);
         self.config.save(&self.config_path)
     }
 
@@ -108,6 +165,10 @@ impl Manager {
         if !self.config.is_enabled(id) {
             return StartOutcome::Disabled;
         }
+        if self.blocked_by_trust(&m) {
+            tracing::info!(ext = %id, "not started: the workspace is not trusted");
+            return StartOutcome::Untrusted { id: m.id.clone() };
+        }
         // Discovery already refused cycles; the depth bound is a second guard.
         if depth < 64 {
             for dep in m.dependencies.keys() {
@@ -123,7 +184,6 @@ impl Manager {
         }
         let grant = match self.config.grant_for(&m) {
             Some(g) => g,
-            None if m.permissions.is_empty() => Permissions::none(),
             None => {
                 return StartOutcome::NeedsGrant {
                     id: m.id.clone(),
@@ -176,16 +236,23 @@ impl Manager {
     /// Reads the settings file again (extensions enabled or disabled elsewhere, e.g.
     /// by `symphony ext enable`); on error the settings in memory are kept.
     pub fn reload_config(&mut self) -> config::Result<()> {
-        self.config = ExtensionsConfig::load(&self.config_path)?;
+        let mut config = ExtensionsConfig::load(&self.config_path)?;
+        if config.migrate_unbound(&self.manifests)
+            && let Err(e) = config.save(&self.config_path)
+        {
+            tracing::warn!("could not save the migrated grants: {e}");
+        }
+        self.config = config;
         Ok(())
     }
 
-    /// Whether `id` is known, enabled and may start without asking (granted, or it
-    /// asks for no permission).
+    /// Whether `id` is known, enabled, trusted (not a workspace's extension, or the
+    /// workspace is trusted) and may start without asking (granted as it is now).
     pub fn can_start(&self, id: &str) -> bool {
         self.manifests.iter().find(|m| m.id == id).is_some_and(|m| {
             self.config.is_enabled(id)
-                && (m.permissions.is_empty() || self.config.grant_for(m).is_some())
+                && !self.blocked_by_trust(m)
+                && self.config.grant_for(m).is_some()
         })
     }
 

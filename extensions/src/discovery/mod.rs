@@ -3,7 +3,9 @@
 //!
 //! Search folders, lowest precedence first: the built-in folder,
 //! `$XDG_DATA_HOME/symphony/extensions`, the workspace's `.symphony/extensions`. An id
-//! found again in a later folder shadows the earlier one (reported).
+//! found again in a later folder shadows the earlier one (reported). Every manifest
+//! found is tagged with its [`Origin`]: a workspace's extensions need the workspace
+//! to be trusted before they run (see [`crate::trust`]).
 
 mod order;
 
@@ -12,6 +14,45 @@ pub use order::load_order;
 use std::path::{Path, PathBuf};
 
 use crate::manifest::{MANIFEST_FILE, Manifest, ManifestError};
+
+/// Where an extension came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Shipped with Symphony (`extensions/` next to the program), or a folder given
+    /// explicitly.
+    Shipped,
+    /// Installed by the user (`$XDG_DATA_HOME/symphony/extensions`).
+    #[default]
+    User,
+    /// Came with the workspace (`<workspace>/.symphony/extensions`): runs only once
+    /// the workspace is trusted.
+    Workspace,
+}
+
+impl Origin {
+    /// The origin of the extensions in search folder `dir`, by the standard layout:
+    /// a `.symphony/extensions` folder is a workspace's, a `symphony/extensions`
+    /// folder (the data folder's) the user's, anything else shipped.
+    pub fn of_dir(dir: &Path) -> Origin {
+        let mut parts = dir.components().rev().map(|c| c.as_os_str());
+        match (parts.next(), parts.next()) {
+            (Some(e), Some(s)) if e == "extensions" && s == ".symphony" => Origin::Workspace,
+            (Some(e), Some(s)) if e == "extensions" && s == "symphony" => Origin::User,
+            _ => Origin::Shipped,
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Origin::Shipped => "shipped",
+            Origin::User => "user",
+            Origin::Workspace => "workspace",
+        })
+    }
+}
 
 /// A problem found while discovering; the extension concerned is skipped.
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +130,12 @@ pub fn discover(dirs: &[PathBuf]) -> Discovery {
             .filter(|p| p.join(MANIFEST_FILE).is_file())
             .collect();
         subdirs.sort();
+        let origin = Origin::of_dir(dir);
         for sub in subdirs {
             let path = sub.join(MANIFEST_FILE);
             match Manifest::load(&path) {
-                Ok(m) => {
+                Ok(mut m) => {
+                    m.origin = origin;
                     tracing::debug!(id = %m.id, path = %path.display(), "extension discovered");
                     if let Some(old) = found.insert(m.id.clone(), m) {
                         problems.push(Problem::Shadowed {

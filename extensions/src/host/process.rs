@@ -1,4 +1,7 @@
-//! Starting an extension's process with resource limits (setrlimit in `pre_exec`).
+//! Starting an extension's process with resource limits (setrlimit in `pre_exec`) and
+//! a cleaned environment: only [`PASSED_ENV`] (and `LC_*`, `XDG_*`) of the client's
+//! environment, plus the variables its grant names (`env = ["OPENAI_API_KEY"]`), so
+//! API keys and other secrets reach no extension that was not allowed them.
 
 use std::process::Stdio;
 
@@ -29,11 +32,42 @@ impl Default for Limits {
     }
 }
 
-/// Spawns `manifest`'s command in `cwd` with piped stdio and `limits`.
-pub fn spawn(manifest: &Manifest, cwd: &std::path::Path, limits: Limits) -> std::io::Result<Child> {
+/// The variables every extension gets from the client's environment (with every
+/// `LC_*` and `XDG_*`).
+pub const PASSED_ENV: &[&str] = &["PATH", "HOME", "LANG", "TERM", "USER"];
+
+/// Whether variable `name` of the client's environment reaches an extension whose
+/// grant names `granted`.
+pub fn passes_env(name: &str, granted: &[String]) -> bool {
+    PASSED_ENV.contains(&name)
+        || name.starts_with("LC_")
+        || name.starts_with("XDG_")
+        || granted.iter().any(|g| g == name)
+}
+
+/// The environment of an extension whose grant names `granted`, taken from `from`.
+pub fn child_env(
+    from: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    granted: &[String],
+) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    from.into_iter()
+        .filter(|(k, _)| k.to_str().is_some_and(|k| passes_env(k, granted)))
+        .collect()
+}
+
+/// Spawns `manifest`'s command in `cwd` with piped stdio, `limits` and the cleaned
+/// environment (plus the `granted_env` variables).
+pub fn spawn(
+    manifest: &Manifest,
+    cwd: &std::path::Path,
+    limits: Limits,
+    granted_env: &[String],
+) -> std::io::Result<Child> {
     let mut cmd = Command::new(manifest.program());
     cmd.args(manifest.resolved_args())
         .current_dir(cwd)
+        .env_clear()
+        .envs(child_env(std::env::vars_os(), granted_env))
         .env("SYMPHONY_EXTENSION_ID", &manifest.id)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -96,5 +130,36 @@ pub fn kill_group(pid: u32) {
     // involved. The group is the extension's own (process_group(0) at spawn).
     unsafe {
         libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_basic_variables_and_the_granted_ones_pass() {
+        let from = [
+            ("PATH", "/bin"),
+            ("HOME", "/home/me"),
+            ("LC_ALL", "C.UTF-8"),
+            ("XDG_DATA_HOME", "/d"),
+            ("OPENAI_API_KEY", "sk-secret"),
+            ("ANTHROPIC_API_KEY", "sk-other"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+            ("LD_PRELOAD", "/evil.so"),
+        ]
+        .map(|(k, v)| (k.into(), v.into()));
+        let names = |granted: &[String]| -> Vec<String> {
+            child_env(from.clone(), granted)
+                .into_iter()
+                .map(|(k, _)| k.to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(&[]), ["PATH", "HOME", "LC_ALL", "XDG_DATA_HOME"]);
+        assert_eq!(
+            names(&["OPENAI_API_KEY".into()]),
+            ["PATH", "HOME", "LC_ALL", "XDG_DATA_HOME", "OPENAI_API_KEY"]
+        );
     }
 }

@@ -128,7 +128,13 @@ pub(crate) async fn run(shared: Arc<Shared>, mut cmds: mpsc::UnboundedReceiver<C
 /// Runs the process once, from spawn to exit.
 async fn run_once(shared: &Arc<Shared>, cmds: &mut mpsc::UnboundedReceiver<Command>) -> Exit {
     let m = &shared.manifest;
-    let mut child = match process::spawn(m, &shared.config.workspace, shared.config.limits) {
+    let granted_env = &shared.checker.grant().env;
+    let mut child = match process::spawn(
+        m,
+        &shared.config.workspace,
+        shared.config.limits,
+        granted_env,
+    ) {
         Ok(c) => c,
         Err(e) => return Exit::Died(format!("cannot start {}: {e}", m.program().display())),
     };

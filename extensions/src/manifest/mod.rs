@@ -164,6 +164,9 @@ pub struct Manifest {
     /// The folder holding the manifest (set on load, not read from the file).
     #[serde(skip)]
     pub dir: PathBuf,
+    /// Where it came from (set by discovery, not read from the file).
+    #[serde(skip)]
+    pub origin: crate::discovery::Origin,
 }
 
 impl Manifest {

@@ -39,6 +39,10 @@ pub struct Permissions {
     /// Whether it may show notifications.
     #[serde(default)]
     pub notifications: bool,
+    /// Environment variables it may read, by name (`OPENAI_API_KEY`): an extension
+    /// starts with a cleaned environment (see [`crate::host`]) plus these.
+    #[serde(default)]
+    pub env: Vec<String>,
 }
 
 /// What the user allowed an extension to do.
@@ -58,6 +62,14 @@ impl Permissions {
         for h in &self.network {
             if h.is_empty() || h.contains('/') {
                 return Err(format!("bad network host {h:?}"));
+            }
+        }
+        for v in &self.env {
+            let ok = !v.is_empty()
+                && !v.starts_with(|c: char| c.is_ascii_digit())
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !ok {
+                return Err(format!("bad environment variable name {v:?}"));
             }
         }
         Ok(())
@@ -86,6 +98,7 @@ impl Permissions {
             buffer_write: self.buffer_write && declared.buffer_write,
             clipboard: self.clipboard && declared.clipboard,
             notifications: self.notifications && declared.notifications,
+            env: keep(&self.env, &declared.env),
         }
     }
 }
