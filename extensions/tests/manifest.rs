@@ -251,7 +251,7 @@ fn enable_disable_list_and_info_work_on_the_settings_file() {
 
     // The prompt's answer is remembered, and never exceeds the manifest.
     cfg.set_grant(
-        "word-count",
+        &d.extensions[0],
         Permissions {
             buffer_read: true,
             spawn: true,
