@@ -83,7 +83,13 @@ fn logged(log: &Path) -> Vec<String> {
 }
 
 fn manager(ws: &Path, manifests: Vec<Manifest>) -> SharedManager {
-    share(Manager::new(host(ws), manifests, ws.join("extensions.toml")).unwrap())
+    let ids: Vec<String> = manifests.iter().map(|m| m.id.clone()).collect();
+    let mut m = Manager::new(host(ws), manifests, ws.join("extensions.toml")).unwrap();
+    // Every extension asks once before its first run: answered here.
+    for id in ids {
+        m.grant(&id, symphony_extensions::Permissions::none()).unwrap();
+    }
+    share(m)
 }
 
 fn state(conductor: &Conductor, name: &str) -> Option<String> {

@@ -163,6 +163,9 @@ impl ExtensionCatalog {
                     cat.shared.entries.write().needs_grant.push(id);
                 }
                 StartOutcome::Disabled => {}
+                StartOutcome::Untrusted { .. } => notices.push(format!(
+                    "extension {id} not started: its workspace is not trusted"
+                )),
                 StartOutcome::Unknown => notices.push(format!("extension {id} is unknown")),
                 StartOutcome::DependencyNotStarted { dependency } => notices.push(format!(
                     "extension {id} not started: its dependency {dependency} did not start"
@@ -208,8 +211,14 @@ impl ExtensionCatalog {
                     .filter(|x| m.can_start(&x.id))
                     .map(|x| (*x).clone())
                     .collect(),
+                // A workspace's extension in an untrusted workspace is not asked
+                // about: it stays inert until the workspace is trusted.
                 ours.iter()
-                    .filter(|x| m.config().is_enabled(&x.id) && !m.can_start(&x.id))
+                    .filter(|x| {
+                        m.config().is_enabled(&x.id)
+                            && !m.can_start(&x.id)
+                            && !m.is_untrusted(&x.id)
+                    })
                     .map(|x| x.id.clone())
                     .collect(),
                 ours.iter()

@@ -34,6 +34,9 @@ impl Launcher for Mutex<Manager> {
             StartOutcome::NeedsGrant { .. } => {
                 Err(format!("extension {id} waits for its permission prompt"))
             }
+            StartOutcome::Untrusted { .. } => Err(format!(
+                "extension {id} comes with the workspace, which is not trusted (`symphony trust`)"
+            )),
             StartOutcome::Disabled => Err(format!("extension {id} is disabled")),
             StartOutcome::Unknown => Err(format!("extension {id} is not installed")),
             StartOutcome::DependencyNotStarted { dependency } => Err(format!(
