@@ -165,6 +165,10 @@ pub enum Action {
     ExtensionsList,
     /// Open a pane for every enabled motif extension (asking for permissions first).
     ExtOpenMotifs,
+    /// Trust the workspace: its own extensions may run (each asks once first).
+    WorkspaceTrust,
+    /// Revoke the workspace's trust: its own extensions stop and stay inert.
+    WorkspaceRevokeTrust,
     /// Turn soft wrap on or off.
     ToggleSoftWrap,
     /// Scroll the view up one line without moving the cursor.
@@ -529,6 +533,8 @@ bindable! {
     ReviewNextHunk => "review_next_hunk", "Review: next hunk";
     ReviewPreviousHunk => "review_previous_hunk", "Review: previous hunk";
     ExtOpenMotifs => "ext_open_motifs", "Extensions: open the motif panes";
+    WorkspaceTrust => "workspace_trust", "Workspace: trust (let its extensions run)";
+    WorkspaceRevokeTrust => "workspace_revoke_trust", "Workspace: revoke trust";
 }
 
 impl Action {

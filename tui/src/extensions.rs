@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use symphony_extensions::config::{self, ExtensionsConfig};
+use symphony_extensions::Origin;
+use symphony_extensions::config::{self, ExtensionsConfig, ListEntry};
 use symphony_extensions::discovery::{Discovery, discover, standard_dirs};
 
 /// `$XDG_CONFIG_HOME/symphony/extensions.toml` (or `~/.config/symphony/extensions.toml`).
@@ -26,9 +27,35 @@ pub fn discover_all(workspace: Option<&Path>) -> Discovery {
     discover(&standard_dirs(&builtin_dir(), workspace))
 }
 
+/// Where a row's extension came from, in words: `shipped`, `user`, `workspace
+/// (trusted)` or `workspace (untrusted)`.
+pub fn origin_text(row: &ListEntry, workspace_trusted: bool) -> &'static str {
+    match (row.origin, workspace_trusted) {
+        (Origin::Shipped, _) => "shipped",
+        (Origin::User, _) => "user",
+        (Origin::Workspace, true) => "workspace (trusted)",
+        (Origin::Workspace, false) => "workspace (untrusted)",
+    }
+}
+
+/// Whether a row's extension may run, in words: `granted`, `not granted (asks
+/// first)`, `changed since granted (asks again)`, or `inert (workspace not trusted)`.
+pub fn grant_text(row: &ListEntry, workspace_trusted: bool) -> &'static str {
+    if row.origin == Origin::Workspace && !workspace_trusted {
+        "inert (workspace not trusted)"
+    } else if row.granted {
+        "granted"
+    } else if row.stale_grant {
+        "changed since granted (asks again)"
+    } else {
+        "not granted (asks first)"
+    }
+}
+
 /// The text `symphony ext list` prints: one tab-separated row per extension (id,
-/// version, type, enabled/disabled, folder), then the problems.
-pub fn list_text(found: &Discovery, settings: &ExtensionsConfig) -> String {
+/// version, type, enabled/disabled, origin, grant, folder), then the problems;
+/// `workspace_trusted` tells whether the workspace's own extensions may run.
+pub fn list_text(found: &Discovery, settings: &ExtensionsConfig, workspace_trusted: bool) -> String {
     let mut s = String::new();
     if found.extensions.is_empty() {
         s.push_str("no extensions found\n");
@@ -40,11 +67,13 @@ pub fn list_text(found: &Discovery, settings: &ExtensionsConfig) -> String {
         let state = if row.enabled { "enabled" } else { "disabled" };
         let _ = writeln!(
             s,
-            "{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
             row.id,
             row.version,
             row.kind,
             state,
+            origin_text(row, workspace_trusted),
+            grant_text(row, workspace_trusted),
             m.dir.display()
         );
     }
@@ -55,6 +84,15 @@ pub fn list_text(found: &Discovery, settings: &ExtensionsConfig) -> String {
         }
     }
     s
+}
+
+/// Whether `workspace` is trusted (an unreadable or unsafe trust file trusts
+/// nothing).
+pub fn workspace_trusted(workspace: &Path) -> bool {
+    matches!(
+        crate::motif::trust::decision(workspace),
+        Ok(Some(symphony_extensions::trust::Decision::Trusted))
+    )
 }
 
 /// One line for the palette's "Extensions: list", e.g.
@@ -72,11 +110,17 @@ pub fn summary(workspace: &Path) -> String {
         }
         None => ExtensionsConfig::default(),
     };
+    let trusted = workspace_trusted(workspace);
     let rows: Vec<String> = config::list(&found.extensions, &settings)
         .into_iter()
         .map(|r| {
             let off = if r.enabled { "" } else { " (disabled)" };
-            format!("{} {} {}{off}", r.id, r.version, r.kind)
+            let inert = if r.origin == Origin::Workspace && !trusted {
+                " (workspace, not trusted)"
+            } else {
+                ""
+            };
+            format!("{} {} {}{off}{inert}", r.id, r.version, r.kind)
         })
         .collect();
     let mut s = if rows.is_empty() {

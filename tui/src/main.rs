@@ -20,8 +20,9 @@ use symphony_tui::session::EditorTarget;
     after_help = "Config: $XDG_CONFIG_HOME/symphony/config.toml (see --print-default-config).\n\
                   Logs: $XDG_STATE_HOME/symphony/symphony.log (RUST_LOG honoured).\n\
                   Extensions: searched in extensions/ next to this program, \
-                  $XDG_DATA_HOME/symphony/extensions/ and ./.symphony/extensions/; \
-                  enabled/disabled saved in $XDG_CONFIG_HOME/symphony/extensions.toml."
+                  $XDG_DATA_HOME/symphony/extensions/ and ./.symphony/extensions/ (the \
+                  latter only run once the workspace is trusted: `symphony trust`); \
+                  enabled/disabled and grants saved in $XDG_CONFIG_HOME/symphony/extensions.toml."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,6 +50,15 @@ enum Command {
     /// $XDG_CONFIG_HOME/symphony/extensions.toml).
     #[command(subcommand)]
     Ext(ext_cli::ExtCommand),
+    /// Trust a workspace (default: the current folder) so its own extensions
+    /// (.symphony/extensions) may run; --revoke takes the trust back.
+    Trust {
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+        /// Revoke the trust instead: its extensions stay inert.
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 /// `symphony-editor` next to the current executable, else the bare name (PATH).
@@ -63,8 +73,15 @@ fn default_editor() -> PathBuf {
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
-    if let Some(Command::Ext(cmd)) = &cli.command {
-        return Ok(std::process::ExitCode::from(ext_cli::run(cmd)));
+    match &cli.command {
+        Some(Command::Ext(cmd)) => return Ok(std::process::ExitCode::from(ext_cli::run(cmd))),
+        Some(Command::Trust { dir, revoke }) => {
+            return Ok(std::process::ExitCode::from(ext_cli::trust(
+                dir.clone(),
+                *revoke,
+            )));
+        }
+        None => {}
     }
     if cli.print_default_config {
         print!("{}", default_config_text());

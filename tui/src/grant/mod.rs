@@ -3,6 +3,13 @@
 //! the answer is remembered in the extensions settings file (through
 //! [`Manager::grant`]), then the extension starts; `n` (or Esc) refuses: it does not
 //! start, nothing is saved, and the question comes back at the next activation.
+//!
+//! Every extension asks once, even one that asks for no permission (it still runs a
+//! program), and again when it changed or another extension reuses its id (grants
+//! are bound to the extension's identity). Before any of that, a workspace's own
+//! extensions need the workspace to be trusted: [`trust`] holds that prompt.
+
+pub mod trust;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
@@ -85,6 +92,12 @@ impl GrantPrompt {
                 .filter(|(on, _)| *on)
                 .map(|(_, s)| s.to_string()),
         );
+        if !a.env.is_empty() {
+            out.push(format!("read environment variables: {}", a.env.join(", ")));
+        }
+        if out.is_empty() {
+            out.push("run its program (it asks for no editor permission)".to_string());
+        }
         out
     }
 
@@ -150,6 +163,26 @@ pub fn render(prompt: &GrantPrompt, area: Rect, buf: &mut Buffer) {
     let x = area.x + (area.width - w) / 2;
     let y = area.y + (area.height - h) / 2;
     let rect = Rect::new(x, y, w, h);
+    draw_frame(rect, " Permissions ", buf);
+    let inner = usize::from(w.saturating_sub(4));
+    let mut row = rect.y + 1;
+    let mut put = |text: &str, style: Style| {
+        if row < rect.bottom() - 1 {
+            buf.set_stringn(rect.x + 2, row, text, inner, style);
+            row += 1;
+        }
+    };
+    put(&header, Style::default().add_modifier(Modifier::BOLD));
+    put("", Style::default());
+    for l in &items {
+        put(&format!("  • {l}"), Style::default());
+    }
+    put("", Style::default());
+    put(footer, Style::default().fg(Color::Cyan));
+}
+
+/// Clears `rect` and draws a yellow box around it with `title` on its top edge.
+fn draw_frame(rect: Rect, title: &str, buf: &mut Buffer) {
     let frame = Style::default().fg(Color::Yellow);
     buf.set_style(rect, Style::default().bg(Color::Black).fg(Color::White));
     for cx in rect.x..rect.right() {
@@ -171,23 +204,8 @@ pub fn render(prompt: &GrantPrompt, area: Rect, buf: &mut Buffer) {
     buf.set_stringn(
         rect.x + 2,
         rect.y,
-        " Permissions ",
-        usize::from(w.saturating_sub(4)),
+        title,
+        usize::from(rect.width.saturating_sub(4)),
         frame,
     );
-    let inner = usize::from(w.saturating_sub(4));
-    let mut row = rect.y + 1;
-    let mut put = |text: &str, style: Style| {
-        if row < rect.bottom() - 1 {
-            buf.set_stringn(rect.x + 2, row, text, inner, style);
-            row += 1;
-        }
-    };
-    put(&header, Style::default().add_modifier(Modifier::BOLD));
-    put("", Style::default());
-    for l in &items {
-        put(&format!("  • {l}"), Style::default());
-    }
-    put("", Style::default());
-    put(footer, Style::default().fg(Color::Cyan));
 }

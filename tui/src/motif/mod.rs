@@ -9,12 +9,14 @@
 //! [`runtime`]: the extension manager of a session, the motif panes' clients, the
 //! permission prompt ([`crate::grant`]) and the catalog of instrument and operator
 //! extensions handed to the Conductor.
+//! [`trust`]: workspace trust (a workspace's own extensions are inert until trusted).
 
 mod client;
 mod keys;
 pub mod render;
 pub mod runtime;
 pub mod services;
+pub mod trust;
 
 pub use client::MotifClient;
 pub use keys::key_name;

@@ -12,6 +12,9 @@
 //! node, `w` in the pool pane). One granted at its prompt, or installed, enabled or
 //! disabled while the client runs (the extension folders and the settings file are
 //! watched, see [`rescan`]), joins or leaves the pool at once.
+//!
+//! A workspace's own extensions start only once the workspace is trusted (see
+//! [`super::trust`]); every extension asks once before its first run.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,6 +32,7 @@ use super::services::{ClientServices, HostCall, answer};
 use super::{MotifClient, MotifPane, MotifRequest};
 use crate::action::Action;
 use crate::app::State;
+use crate::grant::trust::TrustPrompt;
 use crate::grant::{GrantAnswer, GrantPrompt};
 use crate::panes::{PaneKind, SplitDir};
 
@@ -65,6 +69,11 @@ pub struct MotifState {
     pub prompt: Option<GrantPrompt>,
     /// Extensions waiting for their prompt.
     waiting: Vec<String>,
+    /// The workspace trust prompt on screen, if any (it takes every key, and comes
+    /// before any permission prompt).
+    pub trust: Option<TrustPrompt>,
+    /// Whether the trust prompt was shown this session (it is not shown twice).
+    pub(super) trust_asked: bool,
 }
 
 impl std::fmt::Debug for MotifState {
@@ -72,6 +81,7 @@ impl std::fmt::Debug for MotifState {
         f.debug_struct("MotifState")
             .field("running", &self.runtime.is_some())
             .field("prompt", &self.prompt)
+            .field("trust", &self.trust)
             .finish_non_exhaustive()
     }
 }
@@ -162,8 +172,15 @@ pub fn fingerprint(dirs: &[PathBuf], settings: &std::path::Path) -> Vec<FileStam
 /// [`WATCH_EVERY`], off the loop's thread); a change sends [`MotifEvent::Rescan`].
 /// Ends with the loop.
 fn spawn_watcher(tx: mpsc::UnboundedSender<MotifEvent>, dirs: Vec<PathBuf>, settings: PathBuf) {
+    let trust_file = symphony_extensions::trust::default_path();
     tokio::spawn(async move {
-        let look = move || fingerprint(&dirs, &settings);
+        let look = move || {
+            let mut f = fingerprint(&dirs, &settings);
+            if let Some(t) = &trust_file {
+                f.extend(fingerprint(&[], t));
+            }
+            f
+        };
         let Ok(mut last) = tokio::task::spawn_blocking(look.clone()).await else {
             return;
         };
@@ -194,13 +211,16 @@ pub fn start_with(
         HostConfig::new(state.cwd.clone()),
         std::sync::Arc::new(services),
     );
-    let manager = match Manager::new(host, manifests, settings) {
-        Ok(m) => share(m),
+    let mut manager = match Manager::new(host, manifests, settings) {
+        Ok(m) => m,
         Err(e) => {
             state.error(format!("extensions are off: {e}"));
             return rx;
         }
     };
+    // Before anything is activated: a workspace's own extensions need its trust.
+    let shown = super::trust::read_into(state, &mut manager);
+    let manager = share(manager);
     let fwd = tx.clone();
     tokio::spawn(async move {
         while let Some(call) = calls.recv().await {
@@ -224,8 +244,28 @@ pub fn start_with(
         clients: BTreeMap::new(),
         tx,
     });
+    super::trust::show(state, shown);
     next_prompt(state);
     rx
+}
+
+/// The session's extension manager, when extensions are on.
+pub(super) fn manager(state: &State) -> Option<SharedManager> {
+    state.motifs.runtime.as_ref().map(|r| r.manager.clone())
+}
+
+/// Forgets the client of motif `id` (its process was taken to be stopped).
+pub(super) fn forget_client(state: &mut State, id: &str) {
+    if let Some(rt) = &mut state.motifs.runtime {
+        rt.clients.remove(id);
+    }
+}
+
+/// After the workspace's trust changed: the catalog follows (workspace instruments
+/// and operators join, each asking first, or leave) and the next prompt shows.
+pub(super) fn after_trust_change(state: &mut State) {
+    sync_catalog(state);
+    next_prompt(state);
 }
 
 /// Starts the Conductor as `crate::conductor::start` does, with the catalog's
@@ -312,6 +352,7 @@ pub fn rescan(state: &mut State) {
         return;
     }
     sync_catalog(state);
+    super::trust::follow(state);
     next_prompt(state);
 }
 
@@ -352,7 +393,7 @@ fn sync_catalog(state: &mut State) -> SyncReport {
 
 /// The action for a key when the prompt is up or a motif pane has the focus.
 pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
-    if state.motifs.prompt.is_some() {
+    if state.motifs.prompt.is_some() || state.motifs.trust.is_some() {
         return Some(Action::ExtensionKey(*key));
     }
     if !matches!(state.windows.focused(), Some(PaneKind::Motif(_))) || state.prefix_pending {
@@ -373,7 +414,9 @@ pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
 pub fn apply(state: &mut State, action: &Action) -> bool {
     match action {
         Action::ExtensionKey(key) => {
-            if state.motifs.prompt.is_some() {
+            if state.motifs.trust.is_some() {
+                super::trust::key(state, key);
+            } else if state.motifs.prompt.is_some() {
                 prompt_key(state, key);
             } else {
                 motif_key(state, key);
@@ -382,6 +425,14 @@ pub fn apply(state: &mut State, action: &Action) -> bool {
         }
         Action::ExtOpenMotifs => {
             open_motifs(state);
+            true
+        }
+        Action::WorkspaceTrust => {
+            super::trust::decide(state, symphony_extensions::trust::Decision::Trusted);
+            true
+        }
+        Action::WorkspaceRevokeTrust => {
+            super::trust::decide(state, symphony_extensions::trust::Decision::Denied);
             true
         }
         _ => false,
@@ -417,6 +468,10 @@ pub fn pane_closed(state: &mut State, ext: &str) {
 /// Draws the permission prompt, if one is up, over `area`; true when it did (the
 /// terminal cursor is then hidden).
 pub fn draw_prompt(state: &State, area: Rect, buf: &mut Buffer) -> bool {
+    if let Some(t) = &state.motifs.trust {
+        crate::grant::trust::render(t, area, buf);
+        return true;
+    }
     match &state.motifs.prompt {
         Some(p) => {
             crate::grant::render(p, area, buf);
@@ -489,7 +544,10 @@ fn prompt_key(state: &mut State, key: &KeyEvent) {
 }
 
 fn next_prompt(state: &mut State) {
-    while state.motifs.prompt.is_none() && !state.motifs.waiting.is_empty() {
+    while state.motifs.prompt.is_none()
+        && state.motifs.trust.is_none()
+        && !state.motifs.waiting.is_empty()
+    {
         let id = state.motifs.waiting.remove(0);
         open_one(state, &id);
     }
@@ -530,6 +588,11 @@ fn open_one(state: &mut State, id: &str) {
         return;
     };
     let manager = rt.manager.clone();
+    if manager.lock().is_untrusted(id) {
+        let exts = super::trust::workspace_extensions(&manager.lock());
+        state.say(super::trust::untrusted_message(&exts));
+        return;
+    }
     if is_conductors(&manager, id) {
         let prompt = {
             let m = manager.lock();
@@ -564,6 +627,12 @@ fn started(state: &mut State, id: &str, outcome: StartOutcome) {
     let handle = match outcome {
         StartOutcome::Started(h) | StartOutcome::AlreadyRunning(h) => h,
         StartOutcome::Disabled => return state.say(format!("{id} is disabled")),
+        StartOutcome::Untrusted { .. } => {
+            return state.say(format!(
+                "{id} comes with this workspace, which is not trusted; {}",
+                super::trust::HOW_TO_TRUST
+            ));
+        }
         other => return state.error(format!("{id} did not start: {other:?}")),
     };
     if handle.manifest().kind != ExtensionType::Motif {
