@@ -187,6 +187,13 @@ async fn an_instrument_installed_while_the_client_runs_is_offered_then_leaves_wh
     let settings = config_dir.path().join("extensions.toml");
     let folder = ws.path().join(".symphony/extensions");
     let (mut state, _rx) = client(ws.path(), settings.clone(), Vec::new());
+    // The workspace is trusted: its own extensions may run (each still asks first).
+    let trust_file = config_dir.path().join("trust/workspaces.toml");
+    symphony_extensions::trust::TrustStore::load(&trust_file)
+        .unwrap()
+        .decide(ws.path(), symphony_extensions::trust::Decision::Trusted)
+        .unwrap();
+    state.motifs.trust_file = Some(trust_file);
     assert!(discover_in(&mut state, vec![folder.clone()]));
     update(&mut state, Action::OpenPoolPane);
     let before = fingerprint(std::slice::from_ref(&folder), &settings);

@@ -74,6 +74,9 @@ pub struct MotifState {
     pub trust: Option<TrustPrompt>,
     /// Whether the trust prompt was shown this session (it is not shown twice).
     pub(super) trust_asked: bool,
+    /// The trust file (`None`: the standard one, see
+    /// [`symphony_extensions::trust::default_path`]); set it before [`start_with`].
+    pub trust_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for MotifState {
@@ -116,7 +119,7 @@ pub fn start(state: &mut State) -> mpsc::UnboundedReceiver<MotifEvent> {
         Some(&state.cwd),
     );
     if discover_in(state, dirs.clone()) {
-        spawn_watcher(rt_tx(state), dirs, settings);
+        spawn_watcher(rt_tx(state), dirs, settings, state.motifs.trust_file.clone());
     }
     rx
 }
@@ -171,8 +174,13 @@ pub fn fingerprint(dirs: &[PathBuf], settings: &std::path::Path) -> Vec<FileStam
 /// Watches the extension folders and the settings file (a look every
 /// [`WATCH_EVERY`], off the loop's thread); a change sends [`MotifEvent::Rescan`].
 /// Ends with the loop.
-fn spawn_watcher(tx: mpsc::UnboundedSender<MotifEvent>, dirs: Vec<PathBuf>, settings: PathBuf) {
-    let trust_file = symphony_extensions::trust::default_path();
+fn spawn_watcher(
+    tx: mpsc::UnboundedSender<MotifEvent>,
+    dirs: Vec<PathBuf>,
+    settings: PathBuf,
+    state_trust_file: Option<PathBuf>,
+) {
+    let trust_file = super::trust::file(&state_trust_file);
     tokio::spawn(async move {
         let look = move || {
             let mut f = fingerprint(&dirs, &settings);

@@ -6,7 +6,7 @@
 //! trust" and `symphony trust [--revoke] [DIR]` change the decision; the watcher
 //! notices the trust file changing and the running client follows.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use symphony_extensions::trust::{self, Decision, TrustStore};
 use symphony_extensions::{ExtensionType, Manager};
@@ -17,20 +17,32 @@ use crate::grant::trust::{TrustAnswer, TrustPrompt};
 /// How the user trusts a workspace, for messages.
 pub const HOW_TO_TRUST: &str = "trust it with `symphony trust` or the palette's \"Workspace: trust\"";
 
-/// What the trust file says about `workspace` (`None`: never decided). An unreadable
-/// or unsafe trust file trusts nothing: its error is returned.
-pub fn decision(workspace: &Path) -> Result<Option<Decision>, String> {
-    match TrustStore::load_default() {
+/// The trust file: `chosen`, else the standard one.
+pub fn file(chosen: &Option<PathBuf>) -> Option<PathBuf> {
+    chosen.clone().or_else(trust::default_path)
+}
+
+/// What the trust file (`chosen`, else the standard one) says about `workspace`
+/// (`None`: never decided). An unreadable or unsafe trust file trusts nothing: its
+/// error is returned.
+pub fn decision_in(chosen: &Option<PathBuf>, workspace: &Path) -> Result<Option<Decision>, String> {
+    match file(chosen) {
         None => Ok(None),
-        Some(Ok(store)) => Ok(store.decision(workspace)),
-        Some(Err(e)) => Err(e.to_string()),
+        Some(p) => TrustStore::load(&p)
+            .map(|s| s.decision(workspace))
+            .map_err(|e| e.to_string()),
     }
 }
 
-/// Saves `decision` for `workspace` in the trust file.
-pub fn save(workspace: &Path, decision: Decision) -> Result<(), String> {
-    let path = trust::default_path()
-        .ok_or("cannot locate the data folder (set HOME or XDG_DATA_HOME)")?;
+/// [`decision_in`] the standard trust file.
+pub fn decision(workspace: &Path) -> Result<Option<Decision>, String> {
+    decision_in(&None, workspace)
+}
+
+/// Saves `decision` for `workspace` in the trust file (`chosen`, else the standard
+/// one).
+pub fn save(chosen: &Option<PathBuf>, workspace: &Path, decision: Decision) -> Result<(), String> {
+    let path = file(chosen).ok_or("cannot locate the data folder (set HOME or XDG_DATA_HOME)")?;
     let mut store = TrustStore::load(&path).map_err(|e| e.to_string())?;
     store.decide(workspace, decision).map_err(|e| e.to_string())
 }
@@ -65,7 +77,7 @@ pub fn read_into(state: &mut State, manager: &mut Manager) -> Shown {
     if exts.is_empty() {
         return Shown::Nothing;
     }
-    let d = match decision(&state.cwd) {
+    let d = match decision_in(&state.motifs.trust_file, &state.cwd) {
         Ok(d) => d,
         Err(e) => {
             state.error(format!("workspace trust: {e}"));
@@ -124,7 +136,7 @@ pub fn key(state: &mut State, key: &crossterm::event::KeyEvent) {
 
 /// The user decided (prompt or palette): saved, then applied to the running client.
 pub fn decide(state: &mut State, decision: Decision) {
-    if let Err(e) = save(&state.cwd, decision) {
+    if let Err(e) = save(&state.motifs.trust_file, &state.cwd, decision) {
         state.error(format!("could not save the workspace trust: {e}"));
     }
     state.motifs.trust = None;
@@ -199,7 +211,7 @@ pub fn follow(state: &mut State) {
     if exts.is_empty() {
         return;
     }
-    let d = decision(&state.cwd).unwrap_or(Some(Decision::Denied));
+    let d = decision_in(&state.motifs.trust_file, &state.cwd).unwrap_or(Some(Decision::Denied));
     let now = d == Some(Decision::Trusted);
     if now != was {
         state.motifs.trust = None;
