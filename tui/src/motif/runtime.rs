@@ -401,7 +401,18 @@ fn sync_catalog(state: &mut State) -> SyncReport {
 
 /// The action for a key when the prompt is up or a motif pane has the focus.
 pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
-    if state.motifs.prompt.is_some() || state.motifs.trust.is_some() {
+    if state.motifs.trust.is_some() {
+        // Chords still reach the keymap (Ctrl-Q quits); nothing typed answers it.
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && let Some(a) = state.config.keymap.lookup(key)
+        {
+            return Some(a.clone());
+        }
+        return Some(Action::ExtensionKey(*key));
+    }
+    if state.motifs.prompt.is_some() {
         return Some(Action::ExtensionKey(*key));
     }
     if !matches!(state.windows.focused(), Some(PaneKind::Motif(_))) || state.prefix_pending {
