@@ -143,7 +143,8 @@ impl ExtensionsConfig {
     pub fn grant_for_identity(&self, manifest: &Manifest, identity: &Identity) -> Option<Grant> {
         let s = self.extensions.get(&manifest.id)?;
         let grant = s.grant.as_ref()?;
-        (s.granted_to.as_ref() == Some(identity)).then(|| grant.restricted_to(&manifest.permissions))
+        (s.granted_to.as_ref() == Some(identity))
+            .then(|| grant.restricted_to(&manifest.permissions))
     }
 
     /// Whether a grant for `manifest`'s id exists that does not hold for it (given to

@@ -31,7 +31,11 @@ impl Identity {
         h.update(b"symphony-extension-identity-v1\0");
         hash_file(&mut h, MANIFEST_FILE, &manifest.dir.join(MANIFEST_FILE));
         for file in entry_points(manifest, &path) {
-            let name = file.strip_prefix(&path).unwrap_or(&file).to_string_lossy().into_owned();
+            let name = file
+                .strip_prefix(&path)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .into_owned();
             hash_file(&mut h, &name, &file);
         }
         Identity {
@@ -113,7 +117,10 @@ mod tests {
         let a = ext(&root.path().join("a"), "x", "print(1)\n");
         let first = Identity::of(&a);
         assert_eq!(first, Identity::of(&a), "stable");
-        assert_eq!(first.path, std::fs::canonicalize(root.path().join("a")).unwrap());
+        assert_eq!(
+            first.path,
+            std::fs::canonicalize(root.path().join("a")).unwrap()
+        );
         assert_eq!(first.blake3.len(), 64);
         assert_eq!(
             entry_points(&a, &first.path),
@@ -133,8 +140,11 @@ mod tests {
 
         // Same files in another folder (a copy reusing the id): same hash, other path.
         let b = ext(&root.path().join("b"), "x", "print(2)\n");
-        std::fs::write(root.path().join("b").join(MANIFEST_FILE), std::fs::read(&path).unwrap())
-            .unwrap();
+        std::fs::write(
+            root.path().join("b").join(MANIFEST_FILE),
+            std::fs::read(&path).unwrap(),
+        )
+        .unwrap();
         let (ia, ib) = (Identity::of(&a), Identity::of(&b));
         assert_eq!(ia.blake3, ib.blake3);
         assert_ne!(ia, ib);

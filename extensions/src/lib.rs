@@ -24,8 +24,8 @@ pub mod sdk;
 pub mod trust;
 pub mod view;
 
-pub use host::{ExtensionHandle, Host, HostConfig, HostError, State};
 pub use discovery::Origin;
+pub use host::{ExtensionHandle, Host, HostConfig, HostError, State};
 pub use identity::Identity;
 pub use manager::{Manager, StartOutcome};
 pub use manifest::{ExtensionType, Manifest, ManifestError};

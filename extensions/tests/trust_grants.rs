@@ -74,12 +74,16 @@ fn manager(s: &Setup) -> Manager {
         "{:?}",
         found.problems
     );
-    Manager::new(Host::new(quick_config(&s.ws)), found.extensions, s.settings.clone()).unwrap()
+    Manager::new(
+        Host::new(quick_config(&s.ws)),
+        found.extensions,
+        s.settings.clone(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
-async fn a_workspace_extension_stays_inert_until_trusted_then_asks_once_even_for_no_permissions()
-{
+async fn a_workspace_extension_stays_inert_until_trusted_then_asks_once_even_for_no_permissions() {
     let s = setup();
     write_ext(
         &s.ws.join(".symphony/extensions"),
@@ -127,7 +131,12 @@ async fn a_workspace_extension_stays_inert_until_trusted_then_asks_once_even_for
 #[test]
 fn a_workspace_extension_reusing_a_granted_id_asks_again() {
     let s = setup();
-    write_ext(&s.user, "shared", "shared", "[permissions]\nbuffer_read = true");
+    write_ext(
+        &s.user,
+        "shared",
+        "shared",
+        "[permissions]\nbuffer_read = true",
+    );
     let asked = Permissions {
         buffer_read: true,
         ..Permissions::none()
@@ -148,12 +157,12 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() {
     let mut mgr = manager(&s);
     mgr.set_workspace_trusted(true);
     assert_eq!(mgr.manifests()[0].origin, Origin::Workspace);
-    assert!(!mgr.can_start("shared"), "the installed one's grant must not apply");
+    assert!(
+        !mgr.can_start("shared"),
+        "the installed one's grant must not apply"
+    );
     assert!(mgr.config().grant_is_stale(&mgr.manifests()[0]));
-    assert!(matches!(
-        mgr.config().grant_for(&mgr.manifests()[0]),
-        None
-    ));
+    assert!(mgr.config().grant_for(&mgr.manifests()[0]).is_none());
 }
 
 #[test]
@@ -198,10 +207,19 @@ fn an_older_unbound_grant_is_bound_to_the_installed_extension_but_never_to_a_wor
     .unwrap();
     let mut mgr = manager(&s);
     mgr.set_workspace_trusted(true);
-    assert!(mgr.can_start("old"), "the installed extension keeps its grant");
-    assert!(!mgr.can_start("wsold"), "a workspace extension inherits nothing");
+    assert!(
+        mgr.can_start("old"),
+        "the installed extension keeps its grant"
+    );
+    assert!(
+        !mgr.can_start("wsold"),
+        "a workspace extension inherits nothing"
+    );
     let saved = ExtensionsConfig::load(&s.settings).unwrap();
     let bound = saved.extensions["old"].granted_to.as_ref().unwrap();
-    assert_eq!(bound.path, std::fs::canonicalize(s.user.join("old")).unwrap());
+    assert_eq!(
+        bound.path,
+        std::fs::canonicalize(s.user.join("old")).unwrap()
+    );
     assert!(saved.extensions["wsold"].granted_to.is_none());
 }

@@ -87,7 +87,8 @@ fn manager(ws: &Path, manifests: Vec<Manifest>) -> SharedManager {
     let mut m = Manager::new(host(ws), manifests, ws.join("extensions.toml")).unwrap();
     // Every extension asks once before its first run: answered here.
     for id in ids {
-        m.grant(&id, symphony_extensions::Permissions::none()).unwrap();
+        m.grant(&id, symphony_extensions::Permissions::none())
+            .unwrap();
     }
     share(m)
 }

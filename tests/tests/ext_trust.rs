@@ -123,8 +123,8 @@ fn files(sandbox: &Sandbox) -> Files {
 }
 
 #[test]
-fn a_workspace_extension_runs_only_after_trust_and_its_prompt_and_without_the_api_key()
--> Result<()> {
+fn a_workspace_extension_runs_only_after_trust_and_its_prompt_and_without_the_api_key() -> Result<()>
+{
     if !python_available() {
         eprintln!("skipped: python3 is not installed");
         return Ok(());
@@ -157,7 +157,10 @@ fn a_workspace_extension_runs_only_after_trust_and_its_prompt_and_without_the_ap
     assert!(!f.marker.exists(), "typing trusted the workspace");
     // `ext list` marks it as the workspace's, untrusted and inert.
     let list = symphony_cli(&sandbox, &bins, &ws, &["ext", "list"])?;
-    let row = list.lines().find(|l| l.starts_with("x\t")).unwrap_or_default();
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("x\t"))
+        .unwrap_or_default();
     assert!(row.contains("workspace (untrusted)"), "{list}");
     assert!(row.contains("inert"), "{list}");
     quit(&term)?;
@@ -191,7 +194,10 @@ fn a_workspace_extension_runs_only_after_trust_and_its_prompt_and_without_the_ap
 
     // `ext list`: trusted and granted.
     let list = symphony_cli(&sandbox, &bins, &ws, &["ext", "list"])?;
-    let row = list.lines().find(|l| l.starts_with("x\t")).unwrap_or_default();
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("x\t"))
+        .unwrap_or_default();
     assert!(row.contains("workspace (trusted)"), "{list}");
     assert!(row.contains("\tgranted\t"), "{list}");
     Ok(())
@@ -208,7 +214,11 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() -> Result<()> {
     let f = files(&sandbox);
     std::fs::create_dir_all(f.marker.parent().unwrap_or(Path::new("/")))?;
     // An installed extension `x`, granted in a folder of no workspace of its own.
-    let data = sandbox.state().parent().unwrap_or(Path::new("/")).join("data");
+    let data = sandbox
+        .state()
+        .parent()
+        .unwrap_or(Path::new("/"))
+        .join("data");
     write_extension(
         &data.join("symphony/extensions/x"),
         "x",
@@ -224,8 +234,14 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() -> Result<()> {
     wait_exists(&f.marker)?;
     quit(&term)?;
     let list = symphony_cli(&sandbox, &bins, &elsewhere, &["ext", "list"])?;
-    let row = list.lines().find(|l| l.starts_with("x\t")).unwrap_or_default();
-    assert!(row.contains("\tuser\t") && row.contains("\tgranted\t"), "{list}");
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("x\t"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("\tuser\t") && row.contains("\tgranted\t"),
+        "{list}"
+    );
 
     // A repository brings its own `x`; trusted with `symphony trust`.
     let ws = sandbox.work().join("repo");
@@ -239,7 +255,10 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() -> Result<()> {
     let said = symphony_cli(&sandbox, &bins, &ws, &["trust"])?;
     assert!(said.contains("trusted"), "{said}");
     let list = symphony_cli(&sandbox, &bins, &ws, &["ext", "list"])?;
-    let row = list.lines().find(|l| l.starts_with("x\t")).unwrap_or_default();
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("x\t"))
+        .unwrap_or_default();
     assert!(row.contains("workspace (trusted)"), "{list}");
     assert!(row.contains("changed since granted (asks again)"), "{list}");
 
@@ -250,7 +269,10 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() -> Result<()> {
     assert!(screen.contains("Marker shadow"), "{screen}");
     assert!(!screen.contains("Do you trust"), "{screen}");
     let ran = std::fs::read_to_string(&f.marker)?;
-    assert!(!ran.contains("shadow"), "the shadowing extension ran: {ran}");
+    assert!(
+        !ran.contains("shadow"),
+        "the shadowing extension ran: {ran}"
+    );
     term.keys(&["n"])?;
     term.wait_text("permissions refused")?;
     quit(&term)?;
@@ -258,7 +280,10 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() -> Result<()> {
     // Revoked: inert again.
     symphony_cli(&sandbox, &bins, &ws, &["trust", "--revoke"])?;
     let list = symphony_cli(&sandbox, &bins, &ws, &["ext", "list"])?;
-    let row = list.lines().find(|l| l.starts_with("x\t")).unwrap_or_default();
+    let row = list
+        .lines()
+        .find(|l| l.starts_with("x\t"))
+        .unwrap_or_default();
     assert!(row.contains("workspace (untrusted)"), "{list}");
     Ok(())
 }

@@ -4,8 +4,8 @@
 //! trust (`symphony_extensions::trust`).
 
 use clap::Subcommand;
-use symphony_extensions::config::{self, ConfigError, ExtensionsConfig};
 use std::path::PathBuf;
+use symphony_extensions::config::{self, ConfigError, ExtensionsConfig};
 
 use symphony_extensions::trust::{Decision, TrustStore, canonical, default_path};
 use symphony_tui::extensions::{discover_all, list_text, settings_path, workspace_trusted};

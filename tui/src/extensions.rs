@@ -55,7 +55,11 @@ pub fn grant_text(row: &ListEntry, workspace_trusted: bool) -> &'static str {
 /// The text `symphony ext list` prints: one tab-separated row per extension (id,
 /// version, type, enabled/disabled, origin, grant, folder), then the problems;
 /// `workspace_trusted` tells whether the workspace's own extensions may run.
-pub fn list_text(found: &Discovery, settings: &ExtensionsConfig, workspace_trusted: bool) -> String {
+pub fn list_text(
+    found: &Discovery,
+    settings: &ExtensionsConfig,
+    workspace_trusted: bool,
+) -> String {
     let mut s = String::new();
     if found.extensions.is_empty() {
         s.push_str("no extensions found\n");

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use crate::manifest::{MANIFEST_FILE, Manifest, ManifestError};
 
 /// Where an extension came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// Shipped with Symphony (`extensions/` next to the program), or a folder given

@@ -13,6 +13,7 @@
 //! [permissions]
 //! read = ["**/*.md"]            # file globs, relative to the workspace
 //! buffer_read = true
+//! env = ["OPENAI_API_KEY"]      # environment variables it may read
 //!
 //! [activation]
 //! on_startup = false

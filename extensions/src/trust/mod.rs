@@ -18,7 +18,9 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt};
+use std::os::unix::fs::{
+    DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _, PermissionsExt,
+};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -102,7 +104,9 @@ pub fn default_path() -> Option<PathBuf> {
 /// The key of a workspace: its canonical path (symbolic links and `..` resolved), or
 /// the path made absolute when it cannot be resolved (it does not exist).
 pub fn canonical(workspace: &Path) -> PathBuf {
-    std::fs::canonicalize(workspace).unwrap_or_else(|_| std::path::absolute(workspace).unwrap_or_else(|_| workspace.to_path_buf()))
+    std::fs::canonicalize(workspace).unwrap_or_else(|_| {
+        std::path::absolute(workspace).unwrap_or_else(|_| workspace.to_path_buf())
+    })
 }
 
 fn key(workspace: &Path) -> Result<String> {
@@ -243,7 +247,9 @@ impl TrustStore {
                     .map_err(io(dir))?;
             }
         }
-        let tmp = self.path.with_extension(format!("toml.{}.tmp", std::process::id()));
+        let tmp = self
+            .path
+            .with_extension(format!("toml.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             let _ = std::fs::remove_file(&tmp);
             let mut f = std::fs::OpenOptions::new()

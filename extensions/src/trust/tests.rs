@@ -64,7 +64,10 @@ fn a_trust_file_others_could_write_trusts_nothing() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
     let err = TrustStore::load(&path).unwrap_err();
     assert!(matches!(err, TrustError::Unsafe { .. }), "{err}");
-    assert!(err.to_string().contains("writable by group or others"), "{err}");
+    assert!(
+        err.to_string().contains("writable by group or others"),
+        "{err}"
+    );
 }
 
 #[test]

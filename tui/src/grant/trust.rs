@@ -131,8 +131,7 @@ pub fn render(prompt: &TrustPrompt, area: Rect, buf: &mut Buffer) {
     let rect = Rect::new(x, y, w, h);
     super::draw_frame(rect, " Workspace trust ", buf);
     let inner = usize::from(w.saturating_sub(4));
-    let mut row = rect.y + 1;
-    for (i, l) in lines.iter().enumerate() {
+    for (row, (i, l)) in (rect.y + 1..).zip(lines.iter().enumerate()) {
         if row >= rect.bottom() - 2 {
             break;
         }
@@ -142,7 +141,6 @@ pub fn render(prompt: &TrustPrompt, area: Rect, buf: &mut Buffer) {
             _ => Style::default(),
         };
         buf.set_stringn(rect.x + 2, row, l, inner, style);
-        row += 1;
     }
     let row = rect.bottom() - 2;
     let pick = |c: TrustChoice| {

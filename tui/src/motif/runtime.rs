@@ -119,7 +119,12 @@ pub fn start(state: &mut State) -> mpsc::UnboundedReceiver<MotifEvent> {
         Some(&state.cwd),
     );
     if discover_in(state, dirs.clone()) {
-        spawn_watcher(rt_tx(state), dirs, settings, state.motifs.trust_file.clone());
+        spawn_watcher(
+            rt_tx(state),
+            dirs,
+            settings,
+            state.motifs.trust_file.clone(),
+        );
     }
     rx
 }

@@ -15,7 +15,8 @@ use crate::app::State;
 use crate::grant::trust::{TrustAnswer, TrustPrompt};
 
 /// How the user trusts a workspace, for messages.
-pub const HOW_TO_TRUST: &str = "trust it with `symphony trust` or the palette's \"Workspace: trust\"";
+pub const HOW_TO_TRUST: &str =
+    "trust it with `symphony trust` or the palette's \"Workspace: trust\"";
 
 /// The trust file: `chosen`, else the standard one.
 pub fn file(chosen: &Option<PathBuf>) -> Option<PathBuf> {
