@@ -111,6 +111,9 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("q", "show_pane_numbers"),
     ("e", "extensions_list"),
     ("m", "ext_open_motifs"),
+    // Trusting runs a workspace's code: a chord nobody types by accident.
+    ("alt-t", "workspace_trust"),
+    ("alt-T", "workspace_revoke_trust"),
     ("1", "select_window1"),
     ("2", "select_window2"),
     ("3", "select_window3"),
