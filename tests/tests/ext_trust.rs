@@ -267,6 +267,7 @@ fn a_workspace_extension_reusing_a_granted_id_asks_again() -> Result<()> {
     let term = start_in(&sandbox, &bins, &ws)?;
     let screen = term.wait_text("asks to:")?;
     assert!(screen.contains("Marker shadow"), "{screen}");
+    assert!(screen.contains("Asked again"), "{screen}");
     assert!(!screen.contains("Do you trust"), "{screen}");
     let ran = std::fs::read_to_string(&f.marker)?;
     assert!(

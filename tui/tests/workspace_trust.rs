@@ -47,10 +47,16 @@ async fn a_workspace_extension_waits_for_a_deliberate_trust_then_asks_and_revoki
     // Inert, and asked about.
     assert!(state.motifs.trust.is_some());
     let text = screen(&state);
-    assert!(text.contains("Do you trust the authors of this folder?"), "{text}");
+    assert!(
+        text.contains("Do you trust the authors of this folder?"),
+        "{text}"
+    );
     assert!(text.contains("Repo tool (x)"), "{text}");
     assert!(!catalog.contains("x"));
-    assert!(state.motifs.prompt.is_none(), "no permission prompt before trust");
+    assert!(
+        state.motifs.prompt.is_none(),
+        "no permission prompt before trust"
+    );
 
     // Typing does not answer it.
     typed(&mut state, "yes y n");

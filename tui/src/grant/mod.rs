@@ -36,6 +36,9 @@ pub struct GrantPrompt {
     pub name: String,
     /// What its manifest asks for.
     pub asked: Permissions,
+    /// Why it is asked (again), shown under the header: it changed since it was
+    /// allowed, or it reuses the id of another; it comes with the workspace.
+    pub note: Option<String>,
 }
 
 impl GrantPrompt {
@@ -45,7 +48,23 @@ impl GrantPrompt {
             id: manifest.id.clone(),
             name: manifest.name.clone(),
             asked: manifest.permissions.clone(),
+            note: None,
         }
+    }
+
+    /// The prompt with the note `manager` knows for it (see [`GrantPrompt::note`]).
+    pub fn noted(mut self, manager: &Manager) -> Self {
+        let Some(m) = manager.manifests().iter().find(|m| m.id == self.id) else {
+            return self;
+        };
+        self.note = if manager.config().grant_is_stale(m) {
+            Some("Asked again: it changed since you allowed it, or it is another extension with this id.".into())
+        } else if m.origin == symphony_extensions::Origin::Workspace {
+            Some(format!("It comes with this workspace: {}", m.dir.display()))
+        } else {
+            None
+        };
+        self
     }
 
     /// The prompt for a `NeedsGrant` outcome of the manager (the name looked up in
@@ -59,11 +78,15 @@ impl GrantPrompt {
             .iter()
             .find(|m| &m.id == id)
             .map_or_else(|| id.clone(), |m| m.name.clone());
-        Some(GrantPrompt {
-            id: id.clone(),
-            name,
-            asked: asked.clone(),
-        })
+        Some(
+            GrantPrompt {
+                id: id.clone(),
+                name,
+                asked: asked.clone(),
+                note: None,
+            }
+            .noted(manager),
+        )
     }
 
     /// What is asked, one permission a line, in words.
@@ -153,10 +176,12 @@ pub fn render(prompt: &GrantPrompt, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|l| l.chars().count() + 4)
         .chain([header.chars().count(), footer.chars().count()])
+        .chain(prompt.note.iter().map(|n| n.chars().count()))
         .max()
         .unwrap_or(0);
     let w = (widest as u16 + 4).min(area.width);
-    let h = (items.len() as u16 + 6).min(area.height);
+    let note_rows = u16::from(prompt.note.is_some());
+    let h = (items.len() as u16 + 6 + note_rows).min(area.height);
     if w < 4 || h < 3 {
         return;
     }
@@ -173,6 +198,9 @@ pub fn render(prompt: &GrantPrompt, area: Rect, buf: &mut Buffer) {
         }
     };
     put(&header, Style::default().add_modifier(Modifier::BOLD));
+    if let Some(n) = &prompt.note {
+        put(n, Style::default().fg(Color::Yellow));
+    }
     put("", Style::default());
     for l in &items {
         put(&format!("  • {l}"), Style::default());

@@ -626,7 +626,7 @@ fn open_one(state: &mut State, id: &str) {
                 m.manifests()
                     .iter()
                     .find(|x| x.id == id && m.config().is_enabled(id))
-                    .map(GrantPrompt::new)
+                    .map(|x| GrantPrompt::new(x).noted(&m))
             }
         };
         match prompt {
