@@ -116,3 +116,37 @@ async fn a_distrusted_workspace_is_not_asked_about_and_says_how_to_trust() {
     assert!(text.contains("Workspace not trusted"), "{text}");
     assert!(text.contains("symphony trust"), "{text}");
 }
+
+#[tokio::test]
+async fn a_workspace_motif_does_not_open_before_the_workspace_is_trusted() {
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let dir = ws.path().join(".symphony/extensions/pane");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("extension.toml"),
+        "id = \"pane\"\nname = \"Pane\"\nversion = \"0.1.0\"\ntype = \"motif\"\n\
+         command = \"python3\"\nargs = [\"-c\", \"raise SystemExit(0)\"]\n",
+    )
+    .unwrap();
+    let trust_file = home.path().join("trust.toml");
+    TrustStore::load(&trust_file)
+        .unwrap()
+        .decide(ws.path(), Decision::Denied)
+        .unwrap();
+    let found = discover(&[ws.path().join(".symphony/extensions")]);
+    let (mut state, _) = state_with(None, 140, 24);
+    state.cwd = ws.path().to_path_buf();
+    state.motifs.trust_file = Some(trust_file);
+    let _rx = start_with(
+        &mut state,
+        found.extensions,
+        home.path().join("extensions.toml"),
+    );
+    let panes = state.windows.panes.len();
+    update(&mut state, Action::ExtOpenMotifs);
+    assert_eq!(state.windows.panes.len(), panes, "a pane opened");
+    assert!(state.motifs.prompt.is_none(), "asked for permissions");
+    let text = screen(&state);
+    assert!(text.contains("Workspace not trusted"), "{text}");
+}
