@@ -1,6 +1,7 @@
 //! The core: buffers and views, the request/notification handlers and the output queue.
 //! `Core::handle_line` is the in-process API: one protocol line in, protocol lines out.
 
+mod disk;
 mod edit;
 mod files;
 #[path = "../lsp/glue/mod.rs"]
@@ -220,6 +221,10 @@ impl Core {
                     .map(|b| Value::String(String::from(b.buffer.text())));
                 self.respond(id, r);
             }
+            Request::DiskDiff(view) => {
+                let r = self.disk_diff(&view).map(|diff| serde_json::json!({ "diff": diff }));
+                self.respond(id, r);
+            }
             Request::CopyCut { view, cut } => {
                 let r = self.copy_cut(&view, cut);
                 self.respond(id, r);
@@ -260,7 +265,10 @@ impl Core {
             }
             Notification::SetTheme(name) => self.set_theme(&name),
             Notification::CloseView(view) => self.close_view(&view),
-            Notification::Save { view, path } => {
+            Notification::Save { view, path, force } => {
+                if force {
+                    self.force_next_save(&view);
+                }
                 if !self.lsp_format_before_save(&view, &path) {
                     self.save(&view, &path);
                     self.lsp_saved(&view, &path);
@@ -275,6 +283,7 @@ impl Core {
                 tracing::info!("plugin command ignored: no plugins in symphony-editor")
             }
             Notification::Recover { view, accept } => self.recover(&view, accept),
+            Notification::Reload(view) => self.reload_view(&view),
         }
     }
 
