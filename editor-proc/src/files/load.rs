@@ -167,6 +167,8 @@ pub(crate) struct Decoder {
     head: Vec<u8>,
     /// `Some` once the file's start was checked for a byte order mark.
     bom: Option<bool>,
+    /// Bytes of the file pushed so far (BOM included).
+    raw: u64,
 }
 
 impl Decoder {
@@ -183,12 +185,21 @@ impl Decoder {
             flushed: 0,
             head: Vec::new(),
             bom: None,
+            raw: 0,
         }
     }
 
     /// Decodes one chunk of the file; a UTF-8 byte order mark at its start is taken
     /// off (and remembered), it is not text.
     pub(crate) fn push(&mut self, bytes: &[u8]) -> std::result::Result<(), DecodeError> {
+        // binary before anything else: a NUL says more than a bad UTF-8 sequence
+        if self.raw < BINARY_PROBE {
+            let probe = bytes.len().min((BINARY_PROBE - self.raw) as usize);
+            if memchr(0, &bytes[..probe]).is_some() {
+                return Err(DecodeError::Binary);
+            }
+        }
+        self.raw += bytes.len() as u64;
         if self.bom.is_some() {
             return self.push_text(bytes);
         }
@@ -217,12 +228,6 @@ impl Decoder {
 
     /// Decodes one chunk of the file's text (after the BOM check).
     fn push_text(&mut self, mut bytes: &[u8]) -> std::result::Result<(), DecodeError> {
-        if self.offset < BINARY_PROBE {
-            let probe = bytes.len().min((BINARY_PROBE - self.offset) as usize);
-            if memchr(0, &bytes[..probe]).is_some() {
-                return Err(DecodeError::Binary);
-            }
-        }
         let chunk_offset = self.offset;
         self.offset += bytes.len() as u64;
         let mut base = chunk_offset;
