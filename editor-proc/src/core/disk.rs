@@ -119,7 +119,7 @@ impl Core {
     /// Replaces buffer `bid`'s text by its file on disk (keeping the carets where they
     /// were), as one undoable edit, and makes it pristine. Err: why it could not.
     pub(super) fn reload_from_disk(&mut self, bid: u64, path: &Path) -> Result<(), String> {
-        let loaded = match files::load(path) {
+        let loaded = match files::load_with_patience(path, files::LOAD_PATIENCE) {
             Ok(Some(f)) => f,
             Ok(None) => {
                 return Err(format!(
@@ -179,7 +179,7 @@ impl Core {
         let Some(path) = b.file.path.as_deref() else {
             return Some(String::new());
         };
-        let theirs = match files::load(path) {
+        let theirs = match files::load_with_patience(path, files::LOAD_PATIENCE) {
             Ok(Some(f)) => String::from(&f.text),
             Ok(None) => String::new(),
             Err(e) => return Some(format!("{e}\n")),

@@ -51,6 +51,19 @@ pub(super) fn read_prefix(path: &Path) -> Option<Rope> {
     Some(Rope::from(&valid[..end]))
 }
 
+/// [`read_prefix`] on a thread of its own: Err (the message for the user) when even
+/// looking at the path stalls (a hung network file system), so the editor goes on.
+pub(super) fn read_prefix_with_patience(path: &Path) -> Result<Option<Rope>, String> {
+    let owned = path.to_path_buf();
+    files::with_patience(files::LOAD_PATIENCE, move || read_prefix(&owned)).ok_or_else(|| {
+        files::FileError::Stalled {
+            path: path.to_path_buf(),
+            secs: files::LOAD_PATIENCE.as_secs(),
+        }
+        .to_string()
+    })
+}
+
 /// Work left after a line was answered (see `Core::run_pending`).
 #[derive(Debug)]
 pub(super) enum Pending {
@@ -176,7 +189,7 @@ impl Core {
     ) -> Result<(u64, Option<RecoveryOffer>), String> {
         let (text, disk) = match path {
             None => (Rope::default(), OnDisk::default()),
-            Some(p) => match files::load(p) {
+            Some(p) => match files::load_with_patience(p, files::LOAD_PATIENCE) {
                 Ok(f) => {
                     let disk = OnDisk::of(f.as_ref());
                     (f.map(|f| f.text).unwrap_or_default(), disk)
@@ -279,7 +292,7 @@ impl Core {
     /// Loads the whole file of a progressively opened view and updates the view.
     pub(super) fn finish_open(&mut self, bid: u64, view_id: String, path: &Path, prefix: Rope) {
         let prefix_lines = line_count(&prefix);
-        match files::load(path) {
+        match files::load_with_patience(path, files::LOAD_PATIENCE) {
             Ok(loaded) => {
                 let disk = OnDisk::of(loaded.as_ref());
                 let text = loaded.map(|f| f.text).unwrap_or_default();

@@ -355,11 +355,19 @@ impl Core {
         let (buffer_id, recovery) = match existing {
             Some(b) => (b, None),
             None => {
-                if let Some(p) = path.as_deref()
-                    && let Some(prefix) = files::read_prefix(p)
-                {
-                    self.new_view_progressive(id, p, prefix);
-                    return;
+                if let Some(p) = path.as_deref() {
+                    match files::read_prefix_with_patience(p) {
+                        Ok(Some(prefix)) => {
+                            self.new_view_progressive(id, p, prefix);
+                            return;
+                        }
+                        Ok(None) => {}
+                        Err(msg) => {
+                            self.notify(ClientNotification::Alert { msg: msg.clone() });
+                            self.send_error(id, -32000, msg);
+                            return;
+                        }
+                    }
                 }
                 match self.open_buffer(path.as_deref()) {
                     Ok(r) => r,

@@ -43,6 +43,18 @@ pub enum FileError {
         /// What it is instead ("a FIFO (named pipe)", "a directory", ...).
         kind: &'static str,
     },
+    /// Reading made no progress for a long time (a hung network file system?): given up
+    /// so that the editor keeps serving other files.
+    #[error(
+        "Cannot open {}: reading it made no progress for {secs} s (a slow or unreachable file system?). It was not opened; the editor goes on with your other files.",
+        path.display()
+    )]
+    Stalled {
+        /// The file.
+        path: PathBuf,
+        /// How long it was waited for.
+        secs: u64,
+    },
     /// Reading failed.
     #[error("Cannot read {}: {source}.", path.display())]
     Io {

@@ -40,6 +40,14 @@ const PENDING_FLUSH: usize = 64 * 1024;
 /// [`FileError::NotAFile`] before it is opened, so nothing can block on it; the file
 /// is opened non-blocking as a guard against it being swapped in between.
 pub fn load(path: &Path) -> Result<Option<LoadedFile>> {
+    load_reporting(path, &mut || {})
+}
+
+/// [`load`], calling `chunk_read` after every chunk read (to show progress).
+pub(super) fn load_reporting(
+    path: &Path,
+    chunk_read: &mut dyn FnMut(),
+) -> Result<Option<LoadedFile>> {
     let io_err = |source: io::Error| FileError::Io {
         path: path.to_path_buf(),
         source,
@@ -78,6 +86,7 @@ pub fn load(path: &Path) -> Result<Option<LoadedFile>> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_err(e)),
         };
+        chunk_read();
         hasher.update(&buf[..n]);
         decoder
             .push(&buf[..n])

@@ -15,6 +15,7 @@
 
 mod error;
 mod format;
+mod guard;
 mod load;
 mod save;
 pub mod trash;
@@ -24,6 +25,7 @@ use std::time::SystemTime;
 
 pub use error::{FileError, Result, SaveStage};
 pub use format::{BOM, LineEndings, TextFormat};
+pub use guard::{LOAD_PATIENCE, load_with_patience, with_patience};
 pub use load::{READ_CHUNK, load};
 pub use save::{Saved, default_backup_dir, save, save_exact, save_with_backup_dir};
 
