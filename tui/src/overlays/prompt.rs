@@ -86,6 +86,33 @@ impl Confirm {
     }
 }
 
+/// A question with several answers, each given by its own key; Esc cancels. Other
+/// keys are swallowed, so typing that runs on does not answer it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The question, naming each answer's key.
+    pub question: String,
+    /// (key, what it runs).
+    pub answers: Vec<(char, Vec<Action>)>,
+}
+
+impl Choice {
+    /// Handles a key: an answer's key runs it, Esc closes, anything else is swallowed.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+        match key.code {
+            KeyCode::Esc => Outcome::close(),
+            KeyCode::Char(c) => {
+                let c = c.to_ascii_lowercase();
+                match self.answers.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, actions)) => Outcome::run(std::mem::take(actions)),
+                    None => Outcome::consumed(),
+                }
+            }
+            _ => Outcome::consumed(),
+        }
+    }
+}
+
 /// Handles a key while pane numbers are shown: a digit focuses that pane.
 pub fn pane_numbers_key(key: &KeyEvent) -> Outcome {
     match key.code {
