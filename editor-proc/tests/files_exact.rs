@@ -28,7 +28,9 @@ fn open(ed: &mut Editor, id: u64, path: &Path) -> Vec<Value> {
 }
 
 fn edit(ed: &mut Editor, view: &str, method: &str, params: Value) -> Vec<Value> {
-    ed.send_value(&json!({"method": "edit", "params": {"view_id": view, "method": method, "params": params}}))
+    ed.send_value(
+        &json!({"method": "edit", "params": {"view_id": view, "method": method, "params": params}}),
+    )
 }
 
 fn insert(ed: &mut Editor, view: &str, chars: &str) -> Vec<Value> {
@@ -199,7 +201,11 @@ fn a_writable_file_in_a_read_only_directory_is_saved() {
     assert_eq!(names.len(), 1, "nothing else in the directory");
     let backups = state.join("symphony/backup");
     assert!(backups.is_dir(), "the backup went to the state directory");
-    assert_eq!(fs::read_dir(&backups).unwrap().count(), 0, "and was removed");
+    assert_eq!(
+        fs::read_dir(&backups).unwrap().count(),
+        0,
+        "and was removed"
+    );
 }
 
 fn mkfifo(p: &Path) {
@@ -235,13 +241,19 @@ fn opening_a_fifo_is_refused_at_once_and_the_editor_keeps_answering() {
     let msgs = open(&mut ed, 3, &sock);
     let m = msgs.iter().find(|m| m["id"] == 3).expect("answer");
     assert!(
-        m["error"]["message"].as_str().unwrap_or("").contains("socket"),
+        m["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("socket"),
         "{m}"
     );
     let msgs = open(&mut ed, 4, Path::new("/dev/zero"));
     let m = msgs.iter().find(|m| m["id"] == 4).expect("answer");
     assert!(
-        m["error"]["message"].as_str().unwrap_or("").contains("device"),
+        m["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("device"),
         "{m}"
     );
 }
@@ -284,15 +296,19 @@ fn save_asks_before_overwriting_a_file_changed_on_disk() {
     assert!(find(&msgs, "symphony.save_conflict").is_some());
 
     // the diff shows both sides
-    let got =
-        ed.send_value(&json!({"id": 50, "method": "symphony.disk_diff", "params": {"view_id": "view-id-1"}}));
+    let got = ed.send_value(
+        &json!({"id": 50, "method": "symphony.disk_diff", "params": {"view_id": "view-id-1"}}),
+    );
     let diff = got
         .iter()
         .find(|m| m["id"] == 50)
         .and_then(|m| m["result"]["diff"].as_str())
         .expect("a diff")
         .to_string();
-    assert!(diff.contains("-theirs") && diff.contains("+mine one"), "{diff}");
+    assert!(
+        diff.contains("-theirs") && diff.contains("+mine one"),
+        "{diff}"
+    );
 
     // overwrite
     let msgs = save(&mut ed, "view-id-1", &p, true);
@@ -317,7 +333,8 @@ fn reload_after_a_save_conflict_takes_the_file_from_disk() {
     fs::write(&p, "theirs\r\nonly\r\n").unwrap();
     let msgs = save(&mut ed, "view-id-1", &p, false);
     assert!(find(&msgs, "symphony.save_conflict").is_some());
-    let msgs = ed.send_value(&json!({"method": "symphony.reload", "params": {"view_id": "view-id-1"}}));
+    let msgs =
+        ed.send_value(&json!({"method": "symphony.reload", "params": {"view_id": "view-id-1"}}));
     assert_eq!(contents(&mut ed, "view-id-1"), "theirs\nonly\n");
     let update = msgs
         .iter()

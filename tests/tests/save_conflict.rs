@@ -77,7 +77,9 @@ fn the_diff_answer_shows_both_sides() -> Result<()> {
     term.keys(&["C-s"])?;
     term.wait_text("[d]iff")?;
     term.keys(&["d"])?;
-    term.wait_for("the diff", |s| s.contains("-theirs") && s.contains("+mine one"))?;
+    term.wait_for("the diff", |s| {
+        s.contains("-theirs") && s.contains("+mine one")
+    })?;
     assert_eq!(std::fs::read_to_string(&file)?, "one\ntheirs\n");
     Ok(())
 }

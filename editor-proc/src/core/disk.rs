@@ -28,7 +28,11 @@ impl Core {
     /// `"changed"` (another program wrote the file since we read or saved it), `"binary"`
     /// (and it is not text now) or `"exists"` (a new name, and a file is there). None when
     /// the save may go ahead (a file that was only touched, or was deleted, is no conflict).
-    pub(super) fn save_conflict(&mut self, bid: u64, path: &Path) -> Option<(&'static str, String)> {
+    pub(super) fn save_conflict(
+        &mut self,
+        bid: u64,
+        path: &Path,
+    ) -> Option<(&'static str, String)> {
         let b = self.buffers.get_mut(&bid)?;
         if b.file.path.as_deref() != Some(path) {
             return std::fs::symlink_metadata(path).is_ok().then(|| {
@@ -206,11 +210,7 @@ impl Core {
         let Some(b) = self.buffers.get(&bid) else {
             return;
         };
-        let Some(ending) = self
-            .config
-            .get(bid, &b.language, "line_ending")
-            .cloned()
-        else {
+        let Some(ending) = self.config.get(bid, &b.language, "line_ending").cloned() else {
             return;
         };
         let mut changes = crate::config::Table::new();
@@ -222,5 +222,4 @@ impl Core {
             });
         }
     }
-
 }

@@ -222,7 +222,9 @@ impl Core {
                 self.respond(id, r);
             }
             Request::DiskDiff(view) => {
-                let r = self.disk_diff(&view).map(|diff| serde_json::json!({ "diff": diff }));
+                let r = self
+                    .disk_diff(&view)
+                    .map(|diff| serde_json::json!({ "diff": diff }));
                 self.respond(id, r);
             }
             Request::CopyCut { view, cut } => {

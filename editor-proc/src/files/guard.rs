@@ -88,7 +88,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.txt");
         std::fs::write(&p, "text\n").unwrap();
-        let loaded = load_with_patience(&p, Duration::from_secs(30)).unwrap().unwrap();
+        let loaded = load_with_patience(&p, Duration::from_secs(30))
+            .unwrap()
+            .unwrap();
         assert_eq!(String::from(&loaded.text), "text\n");
     }
 }

@@ -571,7 +571,10 @@ mod tests {
             assert_eq!(text, "x\u{FEFF}");
             assert!(!f.bom);
         }
-        assert_eq!(decode_in(b"\xEF\xBB\xBFab\xFF", 2), Err(DecodeError::InvalidUtf8(5)));
+        assert_eq!(
+            decode_in(b"\xEF\xBB\xBFab\xFF", 2),
+            Err(DecodeError::InvalidUtf8(5))
+        );
     }
 
     proptest! {

@@ -176,12 +176,11 @@ fn save_in_place(
         )));
     }
     let backup = make_backup(target, backup_dir).map_err(fail(SaveStage::Backup))?;
-    let written = write_text(&file, text, format)
-        .and_then(|(n, hash)| {
-            file.set_len(n)?;
-            file.sync_all()?;
-            Ok(hash)
-        });
+    let written = write_text(&file, text, format).and_then(|(n, hash)| {
+        file.set_len(n)?;
+        file.sync_all()?;
+        Ok(hash)
+    });
     let hash = match written {
         Ok(h) => h,
         Err(source) => {
@@ -219,7 +218,8 @@ fn make_backup(target: &Path, dir: &Path) -> io::Result<PathBuf> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let (path, mut out) = create_unique(dir, &format!("{name}.{}", std::process::id()), "bak", 0o600)?;
+    let (path, mut out) =
+        create_unique(dir, &format!("{name}.{}", std::process::id()), "bak", 0o600)?;
     let copied = File::open(target)
         .and_then(|mut src| io::copy(&mut src, &mut out))
         .and_then(|_| out.sync_all());
@@ -304,7 +304,8 @@ fn write_text(file: &File, text: &Rope, format: &TextFormat) -> io::Result<(u64,
     let mut base = 0;
     for chunk in text.iter_chunks(..) {
         let bytes = chunk.as_bytes();
-        if endings.dominant == LineEnding::Lf && odd.peek().is_none_or(|&o| o >= base + bytes.len()) {
+        if endings.dominant == LineEnding::Lf && odd.peek().is_none_or(|&o| o >= base + bytes.len())
+        {
             out.write_all(bytes)?;
             base += bytes.len();
             continue;

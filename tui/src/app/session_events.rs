@@ -206,14 +206,21 @@ fn apply_event(state: &mut State, event: SessionEvent) {
 
 /// The editor wrote nothing: the file changed on disk (or, under a new name, exists).
 /// The user decides, with a deliberate key; Esc keeps the buffer unsaved.
-fn save_conflict(state: &mut State, view: u64, path: std::path::PathBuf, reason: &str, message: String) {
+fn save_conflict(
+    state: &mut State,
+    view: u64,
+    path: std::path::PathBuf,
+    reason: &str,
+    message: String,
+) {
     tracing::info!(%message, "save conflict");
     if let Some(d) = state.views.get_mut(&view) {
         d.save_to = None;
     }
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     focus_view(state, view);
     let overwrite = ('o', vec![Action::SaveOverwriting(view, path.clone())]);
     let (question, answers) = match reason {
@@ -222,9 +229,7 @@ fn save_conflict(state: &mut State, view: u64, path: std::path::PathBuf, reason:
             vec![overwrite],
         ),
         "binary" => (
-            format!(
-                "{name} is now a binary file on disk: [o]verwrite it, Esc cancel"
-            ),
+            format!("{name} is now a binary file on disk: [o]verwrite it, Esc cancel"),
             vec![overwrite],
         ),
         _ => (
@@ -263,7 +268,9 @@ fn show_disk_diff(state: &mut State, view: u64, result: Result<serde_json::Value
         shown,
         symphony_protocol::xi::EditNotification::Insert { chars: diff },
     );
-    state.say("Differences from the file on disk (- on disk, + yours); close this buffer to go back");
+    state.say(
+        "Differences from the file on disk (- on disk, + yours); close this buffer to go back",
+    );
 }
 
 /// Shows and focuses a pane showing `view` (switching windows if needed).

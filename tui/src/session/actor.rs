@@ -686,7 +686,9 @@ impl Actor {
                 }
                 self.finish_restart();
             }
-            Req::Saved { view, seq, path, .. } => {
+            Req::Saved {
+                view, seq, path, ..
+            } => {
                 let alert = self.save_alerts.remove(&view).flatten();
                 if let Some((reason, message)) = self.save_conflicts.remove(&view) {
                     // nothing was written: the user decides
