@@ -20,7 +20,7 @@ const PROGRESSIVE_MIN: u64 = 8 << 20;
 /// How much of a big file is read for its first screen.
 const PREFIX_BYTES: usize = 256 << 10;
 
-/// The first complete lines of a big file, or None for small, binary, CRLF or odd files
+/// The first complete lines of a big file, or None for small, binary, CRLF, BOM or odd files
 /// (which take the normal path, where `files::load` judges them).
 pub(super) fn read_prefix(path: &Path) -> Option<Rope> {
     use std::io::Read;
@@ -40,7 +40,10 @@ pub(super) fn read_prefix(path: &Path) -> Option<Rope> {
         }
     }
     buf.truncate(n);
-    if memchr::memchr(0, &buf).is_some() || memchr::memchr(b'\r', &buf).is_some() {
+    if memchr::memchr(0, &buf).is_some()
+        || memchr::memchr(b'\r', &buf).is_some()
+        || buf.starts_with(files::BOM)
+    {
         return None;
     }
     let valid = match std::str::from_utf8(&buf) {

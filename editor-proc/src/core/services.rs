@@ -208,7 +208,9 @@ impl Core {
         match (event.kind, pristine) {
             (WatchEventKind::Changed, true) => {
                 if let Err(msg) = self.reload_from_disk(bid, &event.path) {
+                    // (now binary, say): the buffer keeps the old text, and saving asks
                     self.notify(ClientNotification::Alert { msg });
+                    self.mark_disk_changed(bid, "changed");
                 }
             }
             (WatchEventKind::Changed, false) => {
