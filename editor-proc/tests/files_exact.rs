@@ -436,3 +436,29 @@ fn the_changed_on_disk_state_lasts_until_the_save_resolves_it() {
     let m = find(&msgs, "symphony.disk_state").expect("told it is resolved");
     assert_eq!(m["params"]["state"], "in_sync");
 }
+
+#[test]
+fn text_recovered_after_a_kill_keeps_every_lines_ending() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mixed.txt");
+    fs::write(&p, b"a\r\nb\nc\r\n").unwrap();
+    {
+        let mut ed = editor(dir.path());
+        open(&mut ed, 1, &p);
+        insert(&mut ed, "view-id-1", "X");
+        assert_eq!(contents(&mut ed, "view-id-1"), "Xa\nb\nc\n");
+        // dropped: SIGKILL, the journal holds the edit
+    }
+    let mut ed = editor(dir.path());
+    let msgs = open(&mut ed, 1, &p);
+    assert!(
+        find(&msgs, "symphony.recovery_available").is_some(),
+        "{msgs:?}"
+    );
+    ed.send_value(
+        &json!({"method": "symphony.recover", "params": {"view_id": "view-id-1", "accept": true}}),
+    );
+    assert_eq!(contents(&mut ed, "view-id-1"), "Xa\nb\nc\n");
+    save(&mut ed, "view-id-1", &p, false);
+    assert_eq!(fs::read(&p).unwrap(), b"Xa\r\nb\nc\r\n");
+}

@@ -487,19 +487,62 @@ impl Core {
             }
             return;
         }
-        let len = b.buffer.text().len();
-        let mut builder = xi_rope::DeltaBuilder::new(len);
-        builder.replace(Interval::new(0, len), recovered);
+        // only the lines that differ are replaced: the others keep their line endings
+        let delta = line_delta(b.buffer.text(), &recovered);
         b.buffer.break_group();
-        self.apply(
-            view_id,
-            builder.build(),
-            EditKind::Other,
-            InsertDrift::Default,
-        );
+        self.apply(view_id, delta, EditKind::Other, InsertDrift::Default);
         if let Some(b) = self.buffers.get_mut(&bid) {
             b.buffer.break_group();
         }
         self.render_view(view_id);
+    }
+}
+
+/// The delta from `old` to `new` that replaces only the lines that differ (a line diff),
+/// so that what is kept keeps its place (and its line ending, see `files::LineEndings`).
+fn line_delta(old: &Rope, new: &Rope) -> xi_rope::RopeDelta {
+    let (a, b) = (String::from(old), String::from(new));
+    let old_lines: Vec<&str> = a.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = b.split_inclusive('\n').collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let ops = similar::capture_diff_slices_deadline(
+        similar::Algorithm::Myers,
+        &old_lines,
+        &new_lines,
+        Some(deadline),
+    );
+    let mut builder = xi_rope::DeltaBuilder::new(old.len());
+    // the ops cover every line of both texts, in order
+    let mut offset = 0;
+    for op in ops {
+        let (tag, olds, news) = op.as_tag_tuple();
+        let len: usize = old_lines[olds].iter().map(|l| l.len()).sum();
+        if tag != similar::DiffTag::Equal {
+            let text: String = new_lines[news].concat();
+            builder.replace(Interval::new(offset, offset + len), Rope::from(text));
+        }
+        offset += len;
+    }
+    builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_delta_replaces_only_the_lines_that_differ() {
+        let old = Rope::from("a\nb\nc\nd");
+        let new = Rope::from("a\nB\nc\nd\ne\n");
+        let d = line_delta(&old, &new);
+        assert_eq!(String::from(d.apply(&old)), "a\nB\nc\nd\ne\n");
+        // "a\n" and "c\n" are untouched
+        let mut t = xi_rope::delta::Transformer::new(&d);
+        assert_eq!(t.transform(1, false), 1);
+        assert_eq!(t.transform(5, false), 5);
+        assert_eq!(
+            String::from(line_delta(&old, &old).apply(&old)),
+            "a\nb\nc\nd"
+        );
     }
 }

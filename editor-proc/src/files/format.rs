@@ -2,7 +2,7 @@
 //! order mark. Buffers hold LF-only text without the BOM; [`TextFormat`] is what
 //! [`super::save`] needs to write the file back byte for byte.
 
-use xi_rope::{Rope, RopeDelta};
+use xi_rope::RopeDelta;
 
 use super::LineEnding;
 
@@ -66,14 +66,6 @@ impl LineEndings {
             })
             .collect();
     }
-
-    /// The same endings for a text that replaced the buffer (a reload): only offsets
-    /// still on a `\n` are kept.
-    pub fn checked_against(mut self, text: &Rope) -> Self {
-        self.others
-            .retain(|&o| o < text.len() && text.byte_at(o) == b'\n');
-        self
-    }
 }
 
 /// What [`super::save`] needs besides the text to write a file the way it was.
@@ -100,7 +92,7 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xi_rope::{DeltaBuilder, Interval};
+    use xi_rope::{DeltaBuilder, Interval, Rope};
 
     fn edit(text: &str, range: std::ops::Range<usize>, with: &str) -> RopeDelta {
         let mut b = DeltaBuilder::new(text.len());
