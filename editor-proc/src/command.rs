@@ -178,6 +178,8 @@ pub enum Notification {
         view: String,
         /// Destination.
         path: PathBuf,
+        /// Write even when the file changed on disk or exists already.
+        force: bool,
     },
     /// Change settings.
     ModifyUserConfig {
@@ -209,6 +211,8 @@ pub enum Notification {
         /// Take the recovered text.
         accept: bool,
     },
+    /// `symphony.reload`: the buffer from disk again.
+    Reload(String),
 }
 
 /// A front-end request (answered with a result).
@@ -220,6 +224,8 @@ pub enum Request {
     GetConfig(String),
     /// The whole text.
     DebugGetContents(String),
+    /// `symphony.disk_diff`: the diff from the file on disk to the buffer.
+    DiskDiff(String),
     /// `copy` (cut = false) or `cut`.
     CopyCut {
         /// View.

@@ -59,6 +59,9 @@ pub enum Domain {
 pub struct ConfigStore {
     general: Table,
     syntax: HashMap<String, Table>,
+    /// What a buffer's file says (its line ending), above the general and syntax layers
+    /// and below the user's overrides.
+    detected: HashMap<u64, Table>,
     overrides: HashMap<u64, Table>,
 }
 
@@ -80,6 +83,9 @@ impl ConfigStore {
         if let Some(s) = self.syntax.get(language) {
             merge(&mut t, s);
         }
+        if let Some(d) = self.detected.get(&buffer) {
+            merge(&mut t, d);
+        }
         if let Some(o) = self.overrides.get(&buffer) {
             merge(&mut t, o);
         }
@@ -90,6 +96,7 @@ impl ConfigStore {
     pub fn get(&self, buffer: u64, language: &str, key: &str) -> Option<&Value> {
         let layers = [
             self.overrides.get(&buffer),
+            self.detected.get(&buffer),
             self.syntax.get(language),
             Some(&self.general),
         ];
@@ -124,6 +131,15 @@ impl ConfigStore {
     /// Forgets a closed buffer's overrides.
     pub fn forget(&mut self, buffer: u64) {
         self.overrides.remove(&buffer);
+        self.detected.remove(&buffer);
+    }
+
+    /// Sets what buffer `buffer`'s file says about `key` (e.g. its `line_ending`).
+    pub fn set_detected(&mut self, buffer: u64, key: &str, value: Value) {
+        self.detected
+            .entry(buffer)
+            .or_default()
+            .insert(key.to_string(), value);
     }
 }
 

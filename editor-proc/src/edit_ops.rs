@@ -43,22 +43,67 @@ impl Default for EditSettings {
     }
 }
 
+/// The replacements of one multi-region edit, gathered in any order and turned into one
+/// delta. Edits are sorted by position; one that starts inside an earlier kept edit (a
+/// caret's computed span reaching into a neighbouring region's) is dropped, so the delta
+/// is always well formed: `DeltaBuilder` needs sorted, non-overlapping intervals.
+struct Edits {
+    len: usize,
+    list: Vec<(usize, usize, Rope)>,
+}
+
+impl Edits {
+    fn new(text: &Rope) -> Self {
+        Edits {
+            len: text.len(),
+            list: Vec::new(),
+        }
+    }
+
+    /// Replaces `range` by `with` (an insertion when the range is empty).
+    fn replace(&mut self, range: std::ops::Range<usize>, with: Rope) {
+        self.list.push((range.start, range.end, with));
+    }
+
+    /// Deletes `range`.
+    fn delete(&mut self, range: std::ops::Range<usize>) {
+        self.replace(range, Rope::default());
+    }
+
+    /// The delta of every edit that does not overlap an earlier one.
+    fn build(mut self) -> RopeDelta {
+        // stable: insertions at one point keep the order they were given in
+        self.list.sort_by_key(|&(start, end, _)| (start, end));
+        let mut b = DeltaBuilder::new(self.len);
+        let mut last = 0;
+        for (start, end, with) in self.list {
+            if start < last || end > self.len {
+                tracing::debug!(start, end, last, "overlapping edit dropped");
+                continue;
+            }
+            b.replace(Interval::new(start, end), with);
+            last = end;
+        }
+        b.build()
+    }
+}
+
 /// Replaces every region with `chars`.
 pub fn insert(text: &Rope, sel: &[SelRegion], chars: &str) -> RopeDelta {
     let rope = Rope::from(chars);
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for r in sel {
-        b.replace(Interval::new(r.min(), r.max()), rope.clone());
+        b.replace(r.min()..r.max(), rope.clone());
     }
     b.build()
 }
 
 /// Puts `before` and `after` around every region.
 pub fn surround(text: &Rope, sel: &[SelRegion], before: &str, after: &str) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for r in sel {
-        b.replace(Interval::new(r.min(), r.min()), Rope::from(before));
-        b.replace(Interval::new(r.max(), r.max()), Rope::from(after));
+        b.replace(r.min()..r.min(), Rope::from(before));
+        b.replace(r.max()..r.max(), Rope::from(after));
     }
     b.build()
 }
@@ -69,18 +114,18 @@ pub fn paste(text: &Rope, sel: &[SelRegion], chars: &str) -> RopeDelta {
     if sel.len() == 1 || sel.len() != lines.len() {
         return insert(text, sel, chars);
     }
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for (r, line) in sel.iter().zip(lines) {
-        b.replace(Interval::new(r.min(), r.max()), Rope::from(line));
+        b.replace(r.min()..r.max(), Rope::from(line));
     }
     b.build()
 }
 
 fn delete_regions(text: &Rope, regions: &[SelRegion]) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for r in regions {
         if r.min() < r.max() {
-            b.delete(Interval::new(r.min(), r.max()));
+            b.delete(r.min()..r.max());
         }
     }
     b.build()
@@ -161,7 +206,7 @@ pub fn extract(text: &Rope, sel: &[SelRegion]) -> Option<String> {
 
 /// Newline, copying the current line's indentation when `auto_indent` is on.
 pub fn insert_newline(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for r in sel {
         let mut ins = String::from("\n");
         if s.auto_indent {
@@ -169,7 +214,7 @@ pub fn insert_newline(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeD
             let lead = text.slice_to_cow(line_start..r.min());
             ins.extend(lead.chars().take_while(|c| *c == ' ' || *c == '\t'));
         }
-        b.replace(Interval::new(r.min(), r.max()), Rope::from(ins));
+        b.replace(r.min()..r.max(), Rope::from(ins));
     }
     b.build()
 }
@@ -195,19 +240,19 @@ fn lines_of(text: &Rope, r: &SelRegion) -> std::ops::Range<usize> {
 
 /// Tab: spaces to the next tab stop at carets; indents every line of multi-line selections.
 pub fn insert_tab(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     let full = tab_text(s, s.tab_size);
     for r in sel {
         let lines = lines_of(text, r);
         if lines.len() > 1 {
             for line in lines {
                 let o = offset_of_line(text, line);
-                b.replace(Interval::new(o, o), Rope::from(full.as_str()));
+                b.replace(o..o, Rope::from(full.as_str()));
             }
         } else {
             let (_, col) = offset_to_line_col(text, r.start);
             let w = s.tab_size.max(1) - col % s.tab_size.max(1);
-            b.replace(Interval::new(r.min(), r.max()), Rope::from(tab_text(s, w)));
+            b.replace(r.min()..r.max(), Rope::from(tab_text(s, w)));
         }
     }
     b.build()
@@ -220,17 +265,17 @@ pub fn modify_indent(text: &Rope, sel: &[SelRegion], s: &EditSettings, outdent: 
         lines.extend(lines_of(text, r));
     }
     let tab = tab_text(s, s.tab_size);
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for line in lines {
         let o = offset_of_line(text, line);
         if !outdent {
-            b.replace(Interval::new(o, o), Rope::from(tab.as_str()));
+            b.replace(o..o, Rope::from(tab.as_str()));
             continue;
         }
         let tab_end = line_col_to_offset(text, line, tab.len());
         let lead = text.slice_to_cow(o..tab_end.max(o));
         if lead == tab.as_str() {
-            b.delete(Interval::new(o, tab_end));
+            b.delete(o..tab_end);
         } else {
             let n = lead
                 .chars()
@@ -238,7 +283,7 @@ pub fn modify_indent(text: &Rope, sel: &[SelRegion], s: &EditSettings, outdent: 
                 .map(char::len_utf8)
                 .sum::<usize>();
             if n > 0 {
-                b.delete(Interval::new(o, o + n));
+                b.delete(o..o + n);
             }
         }
     }
@@ -281,7 +326,7 @@ pub fn reindent(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
     // the (level, opens a block) of the last non-blank line seen, reindented or not
     let mut above: Option<(usize, bool)> = None;
     let mut scanned = 0;
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for line in lines {
         // lines between the previous touched line and this one keep their own indent
         for l in scanned..line {
@@ -307,7 +352,7 @@ pub fn reindent(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
         let lead = t.len() - body.len();
         let new_lead = unit.repeat(level);
         if t[..lead] != new_lead {
-            b.replace(Interval::new(start, start + lead), Rope::from(new_lead));
+            b.replace(start..start + lead, Rope::from(new_lead));
         }
         above = Some((level, opens_block(body)));
     }
@@ -320,10 +365,11 @@ fn opens_block(line: &str) -> bool {
 }
 
 /// Transpose: swaps the graphemes around each caret (the two before it at a line end);
-/// rotates the contents of non-empty regions.
+/// rotates the contents of non-empty regions. A caret whose swap would reach into a
+/// neighbouring region's edit (a caret at the end of a line just after a selection) is
+/// left alone.
 pub fn transpose(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
-    let mut last = 0;
+    let mut edits = Edits::new(text);
     let mut prev_sel = sel
         .iter()
         .rev()
@@ -334,9 +380,6 @@ pub fn transpose(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
             let mut middle = r.end;
             let mut start = text.prev_grapheme_offset(middle).unwrap_or(0);
             let mut end = text.next_grapheme_offset(middle).unwrap_or(middle);
-            if start < last {
-                continue;
-            }
             let next_line_start = offset_of_line(text, line_of_offset(text, end));
             if end == middle || (end == next_line_start && end > middle) {
                 middle = start;
@@ -346,33 +389,29 @@ pub fn transpose(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
             if start < middle && middle < end {
                 let before = text.slice_to_cow(start..middle);
                 let after = text.slice_to_cow(middle..end);
-                b.replace(
-                    Interval::new(start, end),
-                    Rope::from([after, before].concat()),
-                );
-                last = end;
+                edits.replace(start..end, Rope::from([after, before].concat()));
             }
         } else if let Some(p) = prev_sel.take() {
             prev_sel = Some(text.subseq(Interval::new(r.min(), r.max())));
-            b.replace(Interval::new(r.min(), r.max()), p);
+            edits.replace(r.min()..r.max(), p);
         }
     }
-    b.build()
+    edits.build()
 }
 
 /// Replaces each region's text by `f(text)` (uppercase, lowercase).
 pub fn transform_text(text: &Rope, sel: &[SelRegion], f: impl Fn(&str) -> String) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for r in sel.iter().filter(|r| !r.is_caret()) {
         let s = text.slice_to_cow(r.min()..r.max());
-        b.replace(Interval::new(r.min(), r.max()), Rope::from(f(&s)));
+        b.replace(r.min()..r.max(), Rope::from(f(&s)));
     }
     b.build()
 }
 
 /// Capitalizes every word touched by each region; carets end at each region's end.
 pub fn capitalize(text: &Rope, sel: &[SelRegion]) -> (RopeDelta, Selection) {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     let mut out = Selection::new();
     let mut last = 0;
     for r in sel {
@@ -397,7 +436,7 @@ pub fn capitalize(text: &Rope, sel: &[SelRegion]) -> (RopeDelta, Selection) {
             }
         }
         if new != old {
-            b.replace(Interval::new(start, end), Rope::from(new));
+            b.replace(start..end, Rope::from(new));
         }
     }
     (b.build(), out)
@@ -405,20 +444,15 @@ pub fn capitalize(text: &Rope, sel: &[SelRegion]) -> (RopeDelta, Selection) {
 
 /// Adds `step` to the integer at or just before each caret.
 pub fn change_number(text: &Rope, sel: &[SelRegion], step: i128) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
-    let mut last = 0;
+    let mut b = Edits::new(text);
     for r in sel {
         let (mut start, end) = select_word(text, r.end);
         if start > 0 && text.byte_at(start - 1) == b'-' {
             start -= 1;
         }
-        if start < last {
-            continue;
-        }
-        last = end;
         let word = text.slice_to_cow(start..end);
         if let Some(n) = word.parse::<i128>().ok().and_then(|n| n.checked_add(step)) {
-            b.replace(Interval::new(start, end), Rope::from(n.to_string()));
+            b.replace(start..end, Rope::from(n.to_string()));
         }
     }
     b.build()
@@ -426,7 +460,7 @@ pub fn change_number(text: &Rope, sel: &[SelRegion], step: i128) -> RopeDelta {
 
 /// Duplicates the line(s) of each region below themselves.
 pub fn duplicate_line(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     let mut spans = BTreeSet::new();
     for r in sel {
         let first = line_of_offset(text, r.min());
@@ -445,7 +479,7 @@ pub fn duplicate_line(text: &Rope, sel: &[SelRegion]) -> RopeDelta {
         if !dup.ends_with('\n') {
             dup.push('\n');
         }
-        b.replace(Interval::new(start, start), Rope::from(dup));
+        b.replace(start..start, Rope::from(dup));
     }
     b.build()
 }
@@ -463,7 +497,7 @@ pub fn toggle_comment(text: &Rope, sel: &[SelRegion], prefix: &str) -> RopeDelta
         let t = text.slice_to_cow(s..e);
         t.trim_start().starts_with(bare) || t.trim().is_empty()
     });
-    let mut b = DeltaBuilder::new(text.len());
+    let mut b = Edits::new(text);
     for l in lines {
         let s = offset_of_line(text, l);
         let e = crate::text::line_end(text, l);
@@ -479,10 +513,10 @@ pub fn toggle_comment(text: &Rope, sel: &[SelRegion], prefix: &str) -> RopeDelta
                 0
             };
             if n > 0 {
-                b.delete(Interval::new(s + indent, s + indent + n));
+                b.delete(s + indent..s + indent + n);
             }
         } else if !t.trim().is_empty() {
-            b.replace(Interval::new(s + indent, s + indent), Rope::from(prefix));
+            b.replace(s + indent..s + indent, Rope::from(prefix));
         }
     }
     b.build()
@@ -493,6 +527,7 @@ mod tests {
     use super::*;
     use crate::selection::InsertDrift;
     use crate::testing::{parse, render};
+    use proptest::prelude::{Just, Strategy, prop_oneof};
 
     fn run(src: &str, f: impl Fn(&Rope, &Selection) -> RopeDelta) -> String {
         let (text, sel) = parse(src);
@@ -568,6 +603,99 @@ mod tests {
         let (text, sel) = parse("[hello wORLD|]");
         let (d, after) = capitalize(&text, &sel);
         assert_eq!(render(&d.apply(&text), &after), "Hello World|");
+    }
+
+    #[test]
+    fn transpose_with_a_caret_at_the_line_end_after_a_selection_does_not_panic() {
+        // the caret's swap (the two characters before it) reaches into the selection
+        let text_after = |src: &str| {
+            let (text, sel) = parse(src);
+            String::from(transpose(&text, &sel).apply(&text))
+        };
+        assert_eq!(text_after("[ab|]c|"), "abc");
+        assert_eq!(text_after("[ab|]c|\nxy"), "abc\nxy");
+        // two selections still rotate, a caret away from them still swaps
+        assert_eq!(text_after("[ab|] [cd|] e|f"), "cd ab fe");
+    }
+
+    /// A text of a few short lines (some indented, some numbers, some non-ASCII) and a
+    /// random set of regions on its character boundaries.
+    fn text_and_selection() -> impl Strategy<Value = (Rope, Selection)> {
+        let text = proptest::collection::vec(
+            prop_oneof![
+                Just("a"),
+                Just("b"),
+                Just(" "),
+                Just("    "),
+                Just("\t"),
+                Just("\n"),
+                Just("{"),
+                Just("}"),
+                Just("-4"),
+                Just("17"),
+                Just("é"),
+                Just("✓"),
+                Just("// "),
+            ],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat());
+        text.prop_flat_map(|t| {
+            let bounds: Vec<usize> = (0..=t.len()).filter(|&i| t.is_char_boundary(i)).collect();
+            let n = bounds.len();
+            let regions = proptest::collection::vec((0..n, 0..n), 1..6);
+            (Just(t), Just(bounds), regions)
+        })
+        .prop_map(|(t, bounds, regions)| {
+            let mut sel = Selection::new();
+            for (a, b) in regions {
+                sel.add_region(SelRegion::new(bounds[a], bounds[b]));
+            }
+            (Rope::from(t), sel)
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn every_multi_region_edit_builds_a_valid_delta((text, sel) in text_and_selection()) {
+            let s = EditSettings::default();
+            let tabs = EditSettings { translate_tabs_to_spaces: false, ..EditSettings::default() };
+            let deltas = vec![
+                ("insert", insert(&text, &sel, "xy")),
+                ("surround", surround(&text, &sel, "(", ")")),
+                ("paste", paste(&text, &sel, "1\n2\n3")),
+                ("delete_selection", delete_selection(&text, &sel)),
+                ("delete_backward", delete_backward(&text, &sel, &s)),
+                ("delete_word", delete_by_movement(&text, &sel, Movement::LeftWord, 5).0),
+                ("delete_to_eol", delete_by_movement(&text, &sel, Movement::RightOfLine, 5).0),
+                ("insert_newline", insert_newline(&text, &sel, &s)),
+                ("insert_tab", insert_tab(&text, &sel, &s)),
+                ("indent", modify_indent(&text, &sel, &s, false)),
+                ("outdent", modify_indent(&text, &sel, &tabs, true)),
+                ("reindent", reindent(&text, &sel, &s)),
+                ("transpose", transpose(&text, &sel)),
+                ("uppercase", transform_text(&text, &sel, |t| t.to_uppercase())),
+                ("capitalize", capitalize(&text, &sel).0),
+                ("increase_number", change_number(&text, &sel, 1)),
+                ("duplicate_line", duplicate_line(&text, &sel)),
+                ("toggle_comment", toggle_comment(&text, &sel, "// ")),
+            ];
+            for (name, d) in deltas {
+                let new = d.apply(&text);
+                // a well-formed delta of this text: its new length adds up, the result
+                // is valid text and the selection maps through it
+                let (iv, new_len) = d.summary();
+                proptest::prop_assert!(iv.end() <= text.len(), "{}", name);
+                proptest::prop_assert_eq!(
+                    new.len(),
+                    text.len() - (iv.end() - iv.start()) + new_len,
+                    "{}", name
+                );
+                let _ = String::from(&new);
+                let _ = sel.apply_delta(&d, true, InsertDrift::Default);
+            }
+        }
     }
 
     #[test]

@@ -68,6 +68,9 @@ fn save_into_a_read_only_directory_fails_and_keeps_the_original() {
     let p = dir.path().join("keep.txt");
     let original = b"precious\r\ncontent\r\n";
     fs::write(&p, original).unwrap();
+    // a writable file in a read-only directory is saved in place (files_exact.rs);
+    // a read-only one there cannot be saved at all
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o444)).unwrap();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).unwrap();
     let err = files::save(&p, &Rope::from("overwritten\n"), LineEnding::CrLf).unwrap_err();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
@@ -128,7 +131,46 @@ fn save_over_the_file_size_limit_fails_and_keeps_the_original() {
     );
 }
 
-/// The child half of the test above; does nothing unless started by it.
+/// The in-place save of a hard-linked file hits the size limit half-way: the original
+/// bytes are put back from the backup copy, and the backup is removed.
+#[test]
+fn a_failed_in_place_save_puts_the_original_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("linked.txt");
+    let link = dir.path().join("other-name.txt");
+    let original = "the original text\r\n".repeat(100);
+    fs::write(&p, &original).unwrap();
+    fs::hard_link(&p, &link).unwrap();
+    let state = dir.path().join("state");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "size_limited_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("SYMPHONY_SIZE_LIMITED_SAVE", &p)
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "child failed: {stdout}");
+    let msg = stdout
+        .lines()
+        .find_map(|l| l.split_once("SAVE ERROR: ").map(|(_, m)| m))
+        .unwrap_or_else(|| panic!("the save did not fail: {stdout}"));
+    assert!(
+        msg.starts_with("Could not save") && msg.contains("unchanged"),
+        "{msg}"
+    );
+    assert_eq!(fs::read_to_string(&p).unwrap(), original);
+    assert_eq!(fs::read_to_string(&link).unwrap(), original, "still linked");
+    let backups = state.join("symphony/backup");
+    assert_eq!(fs::read_dir(&backups).unwrap().count(), 0, "backup removed");
+}
+
+/// The child half of the tests above; does nothing unless started by them.
 #[test]
 fn size_limited_child() {
     let Some(path) = std::env::var_os("SYMPHONY_SIZE_LIMITED_SAVE") else {

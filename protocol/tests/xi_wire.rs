@@ -289,6 +289,7 @@ fn core_notifications_exact_json() {
             CoreNotification::Save {
                 view_id: "v".into(),
                 file_path: "/f".into(),
+                force: false,
             },
             json!({"method": "save", "params": {"view_id": "v", "file_path": "/f"}}),
         ),

@@ -353,6 +353,15 @@ pub enum Action {
     /// Focus pane number `n` (0-based, as shown by `show_pane_numbers`).
     #[serde(skip)]
     FocusPaneNumber(usize),
+    /// Save a view's buffer to this path even over a conflict (the user chose to overwrite).
+    #[serde(skip)]
+    SaveOverwriting(u64, std::path::PathBuf),
+    /// Replace a view's buffer by its file as it is on disk.
+    #[serde(skip)]
+    ReloadFromDisk(u64),
+    /// Show the differences between a view's file on disk and its buffer.
+    #[serde(skip)]
+    ShowDiskDiff(u64),
     /// Answer the journal-recovery question for a view (handle, accept).
     #[serde(skip)]
     AcceptRecovery(u64, bool),

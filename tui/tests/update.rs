@@ -204,6 +204,73 @@ fn save_a_named_buffer_and_save_as_for_a_new_one() {
 }
 
 #[test]
+fn a_save_conflict_asks_and_only_its_keys_answer() {
+    let (mut state, calls) = state_with(Some("a.rs"), 60, 10);
+    dirty(&mut state, 1);
+    take(&calls);
+    let path = PathBuf::from(CWD).join("a.rs");
+    on_session_event(
+        &mut state,
+        SessionEvent::SaveConflict {
+            view: ViewHandle(1),
+            path: path.clone(),
+            reason: "changed".into(),
+            message: "a.rs was changed on disk".into(),
+        },
+    );
+    assert!(matches!(state.overlays.last(), Some(Overlay::Choice(_))));
+    // typing on does not answer, and sends nothing
+    key(&mut state, 'x');
+    assert!(matches!(state.overlays.last(), Some(Overlay::Choice(_))));
+    assert!(take(&calls).is_empty());
+    key(&mut state, 'o');
+    assert!(state.overlays.is_empty());
+    assert_eq!(take(&calls), vec![PortCall::SaveForced(1, path.clone())]);
+
+    on_session_event(
+        &mut state,
+        SessionEvent::SaveConflict {
+            view: ViewHandle(1),
+            path: path.clone(),
+            reason: "changed".into(),
+            message: String::new(),
+        },
+    );
+    key(&mut state, 'r');
+    assert_eq!(take(&calls), vec![PortCall::Reload(1)]);
+    on_session_event(
+        &mut state,
+        SessionEvent::SaveConflict {
+            view: ViewHandle(1),
+            path,
+            reason: "exists".into(),
+            message: String::new(),
+        },
+    );
+    press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(state.overlays.is_empty());
+    assert!(take(&calls).is_empty(), "Esc writes nothing");
+}
+
+#[test]
+fn the_status_line_warns_while_the_file_changed_on_disk() {
+    let (mut state, _) = state_with(Some("a.rs"), 60, 10);
+    let changed = |state: &mut State, s: &str| {
+        on_session_event(
+            state,
+            SessionEvent::DiskState {
+                view: ViewHandle(1),
+                state: s.into(),
+            },
+        );
+    };
+    changed(&mut state, "changed");
+    assert_eq!(state.views[&1].disk_state.as_deref(), Some("changed"));
+    changed(&mut state, "in_sync");
+    assert_eq!(state.views[&1].disk_state, None);
+}
+
+#[test]
 fn quit_asks_only_when_something_is_unsaved() {
     let (mut state, _) = state_with(Some("a.rs"), 40, 10);
     dirty(&mut state, 1);

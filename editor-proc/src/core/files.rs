@@ -8,7 +8,7 @@ use xi_rope::{Interval, Rope};
 
 use super::{BufferState, Core};
 use crate::buffer::{Buffer, EditKind};
-use crate::files::{self, Fingerprint, LineEnding};
+use crate::files::{self, Fingerprint, LoadedFile, TextFormat};
 use crate::highlight::LineStyles;
 use crate::journal::BufferJournal;
 use crate::selection::InsertDrift;
@@ -20,7 +20,7 @@ const PROGRESSIVE_MIN: u64 = 8 << 20;
 /// How much of a big file is read for its first screen.
 const PREFIX_BYTES: usize = 256 << 10;
 
-/// The first complete lines of a big file, or None for small, binary, CRLF or odd files
+/// The first complete lines of a big file, or None for small, binary, CRLF, BOM or odd files
 /// (which take the normal path, where `files::load` judges them).
 pub(super) fn read_prefix(path: &Path) -> Option<Rope> {
     use std::io::Read;
@@ -40,7 +40,10 @@ pub(super) fn read_prefix(path: &Path) -> Option<Rope> {
         }
     }
     buf.truncate(n);
-    if memchr::memchr(0, &buf).is_some() || memchr::memchr(b'\r', &buf).is_some() {
+    if memchr::memchr(0, &buf).is_some()
+        || memchr::memchr(b'\r', &buf).is_some()
+        || buf.starts_with(files::BOM)
+    {
         return None;
     }
     let valid = match std::str::from_utf8(&buf) {
@@ -49,6 +52,19 @@ pub(super) fn read_prefix(path: &Path) -> Option<Rope> {
     };
     let end = valid.rfind('\n')? + 1;
     Some(Rope::from(&valid[..end]))
+}
+
+/// [`read_prefix`] on a thread of its own: Err (the message for the user) when even
+/// looking at the path stalls (a hung network file system), so the editor goes on.
+pub(super) fn read_prefix_with_patience(path: &Path) -> Result<Option<Rope>, String> {
+    let owned = path.to_path_buf();
+    files::with_patience(files::LOAD_PATIENCE, move || read_prefix(&owned)).ok_or_else(|| {
+        files::FileError::Stalled {
+            path: path.to_path_buf(),
+            secs: files::LOAD_PATIENCE.as_secs(),
+        }
+        .to_string()
+    })
 }
 
 /// Work left after a line was answered (see `Core::run_pending`).
@@ -72,10 +88,20 @@ pub(super) enum Pending {
 pub struct FileState {
     /// Where it is saved (None: scratch buffer).
     pub path: Option<PathBuf>,
-    /// Line ending to write back.
-    pub line_ending: LineEnding,
+    /// How to write it back as it was: every line's ending, the BOM.
+    pub format: TextFormat,
+    /// Whether the file ended with a newline when read (None: a new or empty file);
+    /// `save_with_newline` adds none to a file that had none.
+    pub final_newline: Option<bool>,
     /// What the file looked like when we last read or wrote it.
     pub fingerprint: Option<Fingerprint>,
+    /// The hash of the bytes we last read or wrote (`files::content_hash`).
+    pub hash: Option<[u8; 32]>,
+    /// The file changed on disk behind unsaved edits, and that is not resolved yet
+    /// (by a save or a reload): the client is told with `symphony.disk_state`.
+    pub disk_changed: bool,
+    /// The next save writes even over a conflict (`save` with `force: true`).
+    pub force_save: bool,
     /// The crash journal of this buffer's unsaved edits.
     pub journal: Option<BufferJournal>,
     /// Whether the journal has been written since it was opened.
@@ -94,6 +120,43 @@ impl FileState {
         {
             tracing::warn!("journal: {e}");
         }
+    }
+}
+
+/// What a buffer knows of its file as read from disk.
+#[derive(Debug, Default)]
+pub(super) struct OnDisk {
+    /// Line endings and BOM.
+    pub(super) format: TextFormat,
+    /// Whether the text ended with a newline (None: no file, or an empty one).
+    pub(super) final_newline: Option<bool>,
+    /// Size and time.
+    pub(super) fingerprint: Option<Fingerprint>,
+    /// Hash of the bytes.
+    pub(super) hash: Option<[u8; 32]>,
+}
+
+impl OnDisk {
+    /// What `files::load` found (`None`: no such file).
+    pub(super) fn of(loaded: Option<&LoadedFile>) -> Self {
+        match loaded {
+            None => OnDisk::default(),
+            Some(f) => OnDisk {
+                format: f.format.clone(),
+                final_newline: (!f.text.is_empty())
+                    .then(|| f.text.byte_at(f.text.len() - 1) == b'\n'),
+                fingerprint: Some(f.fingerprint),
+                hash: Some(f.hash),
+            },
+        }
+    }
+
+    /// Puts this into `file`.
+    pub(super) fn store(self, file: &mut FileState) {
+        file.format = self.format;
+        file.final_newline = self.final_newline;
+        file.fingerprint = self.fingerprint;
+        file.hash = self.hash;
     }
 }
 
@@ -127,18 +190,20 @@ impl Core {
         &mut self,
         path: Option<&Path>,
     ) -> Result<(u64, Option<RecoveryOffer>), String> {
-        let (text, line_ending, fingerprint) = match path {
-            None => (Rope::default(), LineEnding::Lf, None),
-            Some(p) => match files::load(p) {
-                Ok(Some(f)) => (f.text, f.line_ending, Some(f.fingerprint)),
-                Ok(None) => (Rope::default(), LineEnding::Lf, None),
+        let (text, disk) = match path {
+            None => (Rope::default(), OnDisk::default()),
+            Some(p) => match files::load_with_patience(p, files::LOAD_PATIENCE) {
+                Ok(f) => {
+                    let disk = OnDisk::of(f.as_ref());
+                    (f.map(|f| f.text).unwrap_or_default(), disk)
+                }
                 Err(e) => return Err(e.to_string()),
             },
         };
         let language = self.language_for(path, &text);
         let id = self.add_buffer(text.clone(), language);
         let recovery = match path {
-            Some(p) => self.attach_file(id, p, &text, line_ending, fingerprint),
+            Some(p) => self.attach_file(id, p, &text, disk),
             None => None,
         };
         Ok((id, recovery))
@@ -171,15 +236,15 @@ impl Core {
         bid: u64,
         path: &Path,
         text: &Rope,
-        line_ending: LineEnding,
-        fingerprint: Option<Fingerprint>,
+        disk: OnDisk,
     ) -> Option<RecoveryOffer> {
         let mut file = FileState {
             path: Some(path.to_path_buf()),
-            line_ending,
-            fingerprint,
             ..Default::default()
         };
+        let ending = disk.format.endings.dominant;
+        disk.store(&mut file);
+        self.set_detected_ending(bid, ending);
         let mut recovery_params = None;
         if let Some(dir) = self.services.journal.as_ref() {
             match dir.recover(path, text) {
@@ -230,13 +295,12 @@ impl Core {
     /// Loads the whole file of a progressively opened view and updates the view.
     pub(super) fn finish_open(&mut self, bid: u64, view_id: String, path: &Path, prefix: Rope) {
         let prefix_lines = line_count(&prefix);
-        match files::load(path) {
+        match files::load_with_patience(path, files::LOAD_PATIENCE) {
             Ok(loaded) => {
-                let (text, line_ending, fingerprint) = match loaded {
-                    Some(f) => (f.text, f.line_ending, Some(f.fingerprint)),
-                    None => (Rope::default(), LineEnding::Lf, None),
-                };
-                let recovery = self.attach_file(bid, path, &text, line_ending, fingerprint);
+                let disk = OnDisk::of(loaded.as_ref());
+                let text = loaded.map(|f| f.text).unwrap_or_default();
+                let recovery = self.attach_file(bid, path, &text, disk);
+                self.send_detected_ending(bid);
                 let keeps_prefix = text.len() >= prefix.len()
                     && text.slice_to_cow(0..prefix.len()) == prefix.slice_to_cow(..);
                 let total = line_count(&text);
@@ -292,24 +356,44 @@ impl Core {
             self.notify(ClientNotification::Alert { msg });
             return;
         }
+        let forced = self
+            .buffers
+            .get_mut(&bid)
+            .is_some_and(|b| std::mem::take(&mut b.file.force_save));
+        if !forced && let Some((reason, message)) = self.save_conflict(bid, path) {
+            tracing::info!(path = %path.display(), reason, "save refused: conflict with the file on disk");
+            self.notify(ClientNotification::SymphonySaveConflict {
+                view_id: view_id.to_string(),
+                file_path: path.to_string_lossy().into_owned(),
+                reason: reason.to_string(),
+                message,
+            });
+            return;
+        }
+        let Some(b) = self.buffers.get(&bid) else {
+            return;
+        };
         let cfg = self.config.effective(bid, &b.language);
         let mut text = b.buffer.text().clone();
-        let with_newline = cfg
-            .get("save_with_newline")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
+        // a file that had no final newline is not given one
+        let with_newline = b.file.final_newline != Some(false)
+            && cfg
+                .get("save_with_newline")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
         if with_newline && !text.is_empty() && text.byte_at(text.len() - 1) != b'\n' {
             let n = text.len();
             text.edit(n..n, "\n");
         }
-        let fp = match files::save(path, &text, b.file.line_ending) {
-            Ok(fp) => fp,
+        let saved = match files::save_exact(path, &text, &b.file.format) {
+            Ok(s) => s,
             Err(e) => {
                 tracing::warn!("save failed: {e}");
                 self.notify(ClientNotification::Alert { msg: e.to_string() });
                 return;
             }
         };
+        let fp = saved.fingerprint;
         let path_changed = b.file.path.as_deref() != Some(path);
         let language = if path_changed {
             Some(self.language_for(Some(path), &text))
@@ -340,6 +424,11 @@ impl Core {
         };
         b.file.path = Some(path.to_path_buf());
         b.file.fingerprint = Some(fp);
+        b.file.hash = Some(saved.hash);
+        if !text.is_empty() {
+            b.file.final_newline = Some(text.byte_at(text.len() - 1) == b'\n');
+        }
+        let was_changed = std::mem::take(&mut b.file.disk_changed);
         if let Some(j) = new_journal {
             if let Some(old) = b.file.journal.replace(j) {
                 let _ = old.discard();
@@ -360,6 +449,9 @@ impl Core {
                 view.set_dirty(b.buffer.text());
             }
             self.render_view(v);
+        }
+        if was_changed {
+            self.send_disk_state(bid, "in_sync");
         }
         if let Some(l) = language {
             for v in &views {
@@ -395,19 +487,62 @@ impl Core {
             }
             return;
         }
-        let len = b.buffer.text().len();
-        let mut builder = xi_rope::DeltaBuilder::new(len);
-        builder.replace(Interval::new(0, len), recovered);
+        // only the lines that differ are replaced: the others keep their line endings
+        let delta = line_delta(b.buffer.text(), &recovered);
         b.buffer.break_group();
-        self.apply(
-            view_id,
-            builder.build(),
-            EditKind::Other,
-            InsertDrift::Default,
-        );
+        self.apply(view_id, delta, EditKind::Other, InsertDrift::Default);
         if let Some(b) = self.buffers.get_mut(&bid) {
             b.buffer.break_group();
         }
         self.render_view(view_id);
+    }
+}
+
+/// The delta from `old` to `new` that replaces only the lines that differ (a line diff),
+/// so that what is kept keeps its place (and its line ending, see `files::LineEndings`).
+fn line_delta(old: &Rope, new: &Rope) -> xi_rope::RopeDelta {
+    let (a, b) = (String::from(old), String::from(new));
+    let old_lines: Vec<&str> = a.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = b.split_inclusive('\n').collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let ops = similar::capture_diff_slices_deadline(
+        similar::Algorithm::Myers,
+        &old_lines,
+        &new_lines,
+        Some(deadline),
+    );
+    let mut builder = xi_rope::DeltaBuilder::new(old.len());
+    // the ops cover every line of both texts, in order
+    let mut offset = 0;
+    for op in ops {
+        let (tag, olds, news) = op.as_tag_tuple();
+        let len: usize = old_lines[olds].iter().map(|l| l.len()).sum();
+        if tag != similar::DiffTag::Equal {
+            let text: String = new_lines[news].concat();
+            builder.replace(Interval::new(offset, offset + len), Rope::from(text));
+        }
+        offset += len;
+    }
+    builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_delta_replaces_only_the_lines_that_differ() {
+        let old = Rope::from("a\nb\nc\nd");
+        let new = Rope::from("a\nB\nc\nd\ne\n");
+        let d = line_delta(&old, &new);
+        assert_eq!(String::from(d.apply(&old)), "a\nB\nc\nd\ne\n");
+        // "a\n" and "c\n" are untouched
+        let mut t = xi_rope::delta::Transformer::new(&d);
+        assert_eq!(t.transform(1, false), 1);
+        assert_eq!(t.transform(5, false), 5);
+        assert_eq!(
+            String::from(line_delta(&old, &old).apply(&old)),
+            "a\nb\nc\nd"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The core: buffers and views, the request/notification handlers and the output queue.
 //! `Core::handle_line` is the in-process API: one protocol line in, protocol lines out.
 
+mod disk;
 mod edit;
 mod files;
 #[path = "../lsp/glue/mod.rs"]
@@ -220,6 +221,12 @@ impl Core {
                     .map(|b| Value::String(String::from(b.buffer.text())));
                 self.respond(id, r);
             }
+            Request::DiskDiff(view) => {
+                let r = self
+                    .disk_diff(&view)
+                    .map(|diff| serde_json::json!({ "diff": diff }));
+                self.respond(id, r);
+            }
             Request::CopyCut { view, cut } => {
                 let r = self.copy_cut(&view, cut);
                 self.respond(id, r);
@@ -260,7 +267,10 @@ impl Core {
             }
             Notification::SetTheme(name) => self.set_theme(&name),
             Notification::CloseView(view) => self.close_view(&view),
-            Notification::Save { view, path } => {
+            Notification::Save { view, path, force } => {
+                if force {
+                    self.force_next_save(&view);
+                }
                 if !self.lsp_format_before_save(&view, &path) {
                     self.save(&view, &path);
                     self.lsp_saved(&view, &path);
@@ -275,6 +285,7 @@ impl Core {
                 tracing::info!("plugin command ignored: no plugins in symphony-editor")
             }
             Notification::Recover { view, accept } => self.recover(&view, accept),
+            Notification::Reload(view) => self.reload_view(&view),
         }
     }
 
@@ -346,11 +357,19 @@ impl Core {
         let (buffer_id, recovery) = match existing {
             Some(b) => (b, None),
             None => {
-                if let Some(p) = path.as_deref()
-                    && let Some(prefix) = files::read_prefix(p)
-                {
-                    self.new_view_progressive(id, p, prefix);
-                    return;
+                if let Some(p) = path.as_deref() {
+                    match files::read_prefix_with_patience(p) {
+                        Ok(Some(prefix)) => {
+                            self.new_view_progressive(id, p, prefix);
+                            return;
+                        }
+                        Ok(None) => {}
+                        Err(msg) => {
+                            self.notify(ClientNotification::Alert { msg: msg.clone() });
+                            self.send_error(id, -32000, msg);
+                            return;
+                        }
+                    }
                 }
                 match self.open_buffer(path.as_deref()) {
                     Ok(r) => r,

@@ -5,11 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
-use xi_rope::{Interval, Rope, RopeDelta};
+use xi_rope::{Rope, RopeDelta};
 
 use super::Core;
-use crate::buffer::EditKind;
-use crate::files;
 use crate::highlight::{
     HighlightJob, HighlightResult, HighlightService, Highlighting, InLineCut, LineEdit, LineStyles,
 };
@@ -129,6 +127,7 @@ impl Core {
         let Some(b) = self.buffers.get_mut(&bid) else {
             return;
         };
+        b.file.format.endings.after_edit(delta);
         if let Some(j) = b.file.journal.as_mut() {
             if let Err(e) = j.record(&JournalEdit::from_delta(delta)) {
                 tracing::warn!("journal: {e}");
@@ -207,57 +206,46 @@ impl Core {
             .get(&bid)
             .is_some_and(|b| b.buffer.is_pristine());
         match (event.kind, pristine) {
-            (WatchEventKind::Changed, true) => self.reload(bid, &event.path),
-            (WatchEventKind::Changed, false) => self.notify(ClientNotification::Alert {
-                msg: format!(
-                    "{} changed on disk; your unsaved changes are kept (save to overwrite).",
-                    event.path.display()
-                ),
-            }),
-            (WatchEventKind::Removed, _) => self.notify(ClientNotification::Alert {
-                msg: format!(
-                    "{} was removed from disk; save to write it again.",
-                    event.path.display()
-                ),
-            }),
+            (WatchEventKind::Changed, true) => {
+                if let Err(msg) = self.reload_from_disk(bid, &event.path) {
+                    // (now binary, say): the buffer keeps the old text, and saving asks
+                    self.notify(ClientNotification::Alert { msg });
+                    self.mark_disk_changed(bid, "changed");
+                }
+            }
+            (WatchEventKind::Changed, false) => {
+                self.notify(ClientNotification::Alert {
+                    msg: format!(
+                        "{} changed on disk; your unsaved changes are kept (saving asks before overwriting).",
+                        event.path.display()
+                    ),
+                });
+                self.mark_disk_changed(bid, "changed");
+            }
+            (WatchEventKind::Removed, _) => {
+                self.notify(ClientNotification::Alert {
+                    msg: format!(
+                        "{} was removed from disk; save to write it again.",
+                        event.path.display()
+                    ),
+                });
+                self.mark_disk_changed(bid, "removed");
+            }
         }
         self.flush(out);
     }
 
-    fn reload(&mut self, bid: u64, path: &Path) {
-        let loaded = match files::load(path) {
-            Ok(Some(f)) => f,
-            Ok(None) => return,
-            Err(e) => {
-                self.notify(ClientNotification::Alert { msg: e.to_string() });
-                return;
-            }
-        };
-        let Some(b) = self.buffers.get_mut(&bid) else {
-            return;
-        };
-        let old = b.buffer.text().clone();
-        let mut builder = xi_rope::DeltaBuilder::new(old.len());
-        builder.replace(Interval::new(0, old.len()), loaded.text.clone());
-        let delta = builder.build();
-        if b.buffer.apply(delta.clone(), EditKind::Other, false) {
-            b.buffer.set_pristine();
-            b.file.fingerprint = Some(loaded.fingerprint);
-            b.file.line_ending = loaded.line_ending;
-            if let Some(j) = b.file.journal.as_mut() {
-                let _ = j.saved(&loaded.text);
-            }
-            let origin = b.views.first().cloned().unwrap_or_default();
-            let views = b.views.clone();
-            self.after_text_change_quiet(bid, &origin, &old, &delta);
-            self.lsp_changed(bid, &old, &delta);
-            for v in views {
-                self.render_view(&v);
-            }
+    /// Remembers that buffer `bid`'s file changed behind it and tells its views.
+    fn mark_disk_changed(&mut self, bid: u64, state: &str) {
+        if let Some(b) = self.buffers.get_mut(&bid) {
+            b.file.disk_changed = true;
         }
+        self.send_disk_state(bid, state);
     }
 
-    fn after_text_change_quiet(&mut self, bid: u64, origin: &str, old: &Rope, delta: &RopeDelta) {
+    /// Brings the views up to date after a reload, without journaling it (the journal
+    /// starts again from the reloaded text).
+    pub(super) fn after_reload(&mut self, bid: u64, origin: &str, old: &Rope, delta: &RopeDelta) {
         let found = self.update_views_after_change(bid, origin, |view, text, is_origin| {
             // a reload keeps the carets where they were (clamped), not after the new text
             let kept = view.selection.iter().fold(Selection::new(), |mut sel, r| {

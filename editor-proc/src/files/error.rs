@@ -31,11 +31,29 @@ pub enum FileError {
         /// The file.
         path: PathBuf,
     },
-    /// The path names a directory or something else that is not a regular file.
-    #[error("Cannot open {}: it is not a regular file.", path.display())]
+    /// The path names a directory, FIFO, socket, device: not a regular file. Refused
+    /// before it is opened.
+    #[error(
+        "Cannot open {}: it is {kind}, not a regular file. Only regular files can be edited; it was not opened.",
+        path.display()
+    )]
     NotAFile {
         /// The path.
         path: PathBuf,
+        /// What it is instead ("a FIFO (named pipe)", "a directory", ...).
+        kind: &'static str,
+    },
+    /// Reading made no progress for a long time (a hung network file system?): given up
+    /// so that the editor keeps serving other files.
+    #[error(
+        "Cannot open {}: reading it made no progress for {secs} s (a slow or unreachable file system?). It was not opened; the editor goes on with your other files.",
+        path.display()
+    )]
+    Stalled {
+        /// The file.
+        path: PathBuf,
+        /// How long it was waited for.
+        secs: u64,
     },
     /// Reading failed.
     #[error("Cannot read {}: {source}.", path.display())]
@@ -58,9 +76,24 @@ pub enum FileError {
         /// What the system said.
         source: io::Error,
     },
+    /// Writing a file in place failed and its backup could not be put back: the file may
+    /// be cut short, its previous contents are in `backup`.
+    #[error(
+        "Could not save {}: {source} (while writing it in place), and the previous contents could not be put back: they are kept in {}.",
+        path.display(),
+        backup.display()
+    )]
+    SaveInPlace {
+        /// The file being saved.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+        /// Where the previous contents are.
+        backup: PathBuf,
+    },
 }
 
-/// The step of an atomic save that failed.
+/// The step of a save that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveStage {
     /// Looking at the existing file.
@@ -75,6 +108,10 @@ pub enum SaveStage {
     Sync,
     /// Renaming the temporary file over the target.
     Rename,
+    /// Opening the file to write it in place.
+    Open,
+    /// Making the backup copy before writing in place.
+    Backup,
 }
 
 impl fmt::Display for SaveStage {
@@ -86,6 +123,8 @@ impl fmt::Display for SaveStage {
             SaveStage::Write => "writing",
             SaveStage::Sync => "flushing to disk",
             SaveStage::Rename => "replacing the file",
+            SaveStage::Open => "opening it to write it in place",
+            SaveStage::Backup => "making a backup copy before writing it in place",
         })
     }
 }

@@ -6,15 +6,16 @@
 //! after a newline) and pushed with `TreeBuilder::push_leaves`, so the file is
 //! never held twice in memory.
 
-use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
-use memchr::{memchr, memrchr};
+use memchr::{memchr, memchr2, memrchr};
 use xi_rope::Rope;
 use xi_rope::rope::RopeInfo;
 use xi_rope::tree::TreeBuilder;
 
+use super::format::{BOM, LineEndings, TextFormat};
 use super::{FileError, Fingerprint, LineEnding, LoadedFile, Result};
 
 /// How many bytes are read from the file at a time.
@@ -35,24 +36,48 @@ const PENDING_FLUSH: usize = 64 * 1024;
 /// Returns `Ok(None)` when there is no such file (the editor opens an empty buffer
 /// that a save creates). Binary files (a NUL byte in the first 8 KiB) and invalid
 /// UTF-8 are refused with [`FileError::Binary`] / [`FileError::InvalidUtf8`].
+/// Anything but a regular file (a directory, FIFO, socket or device) is refused with
+/// [`FileError::NotAFile`] before it is opened, so nothing can block on it; the file
+/// is opened non-blocking as a guard against it being swapped in between.
 pub fn load(path: &Path) -> Result<Option<LoadedFile>> {
+    load_reporting(path, &mut || {})
+}
+
+/// [`load`], calling `chunk_read` after every chunk read (to show progress).
+pub(super) fn load_reporting(
+    path: &Path,
+    chunk_read: &mut dyn FnMut(),
+) -> Result<Option<LoadedFile>> {
     let io_err = |source: io::Error| FileError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = match File::open(path) {
+    let not_a_file = |meta: &std::fs::Metadata| FileError::NotAFile {
+        path: path.to_path_buf(),
+        kind: file_kind(meta),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(not_a_file(&meta)),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(e)),
+    }
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(e)),
     };
     let meta = file.metadata().map_err(io_err)?;
     if !meta.is_file() {
-        return Err(FileError::NotAFile {
-            path: path.to_path_buf(),
-        });
+        return Err(not_a_file(&meta));
     }
     let fingerprint = Fingerprint::from_metadata(&meta);
     let mut decoder = Decoder::new();
+    let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let n = match file.read(&mut buf) {
@@ -61,18 +86,47 @@ pub fn load(path: &Path) -> Result<Option<LoadedFile>> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_err(e)),
         };
+        chunk_read();
+        hasher.update(&buf[..n]);
         decoder
             .push(&buf[..n])
             .map_err(|e| e.into_file_error(path))?;
     }
     drop(buf);
-    let (text, line_ending) = decoder.finish().map_err(|e| e.into_file_error(path))?;
-    tracing::debug!(path = %path.display(), len = text.len(), ?line_ending, "loaded file");
+    let (text, format) = decoder.finish().map_err(|e| e.into_file_error(path))?;
+    tracing::debug!(
+        path = %path.display(),
+        len = text.len(),
+        ending = ?format.endings.dominant,
+        mixed = format.endings.is_mixed(),
+        bom = format.bom,
+        "loaded file"
+    );
     Ok(Some(LoadedFile {
         text,
-        line_ending,
+        line_ending: format.endings.dominant,
+        format,
         fingerprint,
+        hash: *hasher.finalize().as_bytes(),
     }))
+}
+
+/// What a path that is not a regular file is, in words.
+pub(super) fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
 }
 
 /// Why a byte stream is not editable text.
@@ -110,8 +164,20 @@ pub(crate) struct Decoder {
     cr_pending: bool,
     /// File offset of the next byte pushed.
     offset: u64,
-    /// Set at the first `\n` of the file.
-    line_ending: Option<LineEnding>,
+    /// The ending of the first line of the file (set at its first `\n`).
+    first_ending: Option<LineEnding>,
+    /// How many lines ended with the first ending and with the other one.
+    counts: [usize; 2],
+    /// Offsets in the text of the `\n`s that ended with the other ending.
+    others: Vec<usize>,
+    /// Bytes of the text already cut into leaves (`pending` follows them).
+    flushed: usize,
+    /// The first bytes of the file while it is not known whether they are a BOM.
+    head: Vec<u8>,
+    /// `Some` once the file's start was checked for a byte order mark.
+    bom: Option<bool>,
+    /// Bytes of the file pushed so far (BOM included).
+    raw: u64,
 }
 
 impl Decoder {
@@ -122,18 +188,55 @@ impl Decoder {
             utf8_tail: Vec::with_capacity(4),
             cr_pending: false,
             offset: 0,
-            line_ending: None,
+            first_ending: None,
+            counts: [0, 0],
+            others: Vec::new(),
+            flushed: 0,
+            head: Vec::new(),
+            bom: None,
+            raw: 0,
         }
     }
 
-    /// Decodes one chunk of the file.
-    pub(crate) fn push(&mut self, mut bytes: &[u8]) -> std::result::Result<(), DecodeError> {
-        if self.offset < BINARY_PROBE {
-            let probe = bytes.len().min((BINARY_PROBE - self.offset) as usize);
+    /// Decodes one chunk of the file; a UTF-8 byte order mark at its start is taken
+    /// off (and remembered), it is not text.
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> std::result::Result<(), DecodeError> {
+        // binary before anything else: a NUL says more than a bad UTF-8 sequence
+        if self.raw < BINARY_PROBE {
+            let probe = bytes.len().min((BINARY_PROBE - self.raw) as usize);
             if memchr(0, &bytes[..probe]).is_some() {
                 return Err(DecodeError::Binary);
             }
         }
+        self.raw += bytes.len() as u64;
+        if self.bom.is_some() {
+            return self.push_text(bytes);
+        }
+        let want = BOM.len() - self.head.len();
+        let take = want.min(bytes.len());
+        self.head.extend_from_slice(&bytes[..take]);
+        if self.head.len() < BOM.len() && BOM.starts_with(&self.head) {
+            return Ok(());
+        }
+        self.decide_bom()?;
+        self.push_text(&bytes[take..])
+    }
+
+    /// Ends the BOM check with the bytes seen so far.
+    fn decide_bom(&mut self) -> std::result::Result<(), DecodeError> {
+        let head = std::mem::take(&mut self.head);
+        if head == BOM {
+            self.bom = Some(true);
+            self.offset = BOM.len() as u64;
+            Ok(())
+        } else {
+            self.bom = Some(false);
+            self.push_text(&head)
+        }
+    }
+
+    /// Decodes one chunk of the file's text (after the BOM check).
+    fn push_text(&mut self, mut bytes: &[u8]) -> std::result::Result<(), DecodeError> {
         let chunk_offset = self.offset;
         self.offset += bytes.len() as u64;
         let mut base = chunk_offset;
@@ -176,7 +279,10 @@ impl Decoder {
     }
 
     /// Ends the stream and builds the rope.
-    pub(crate) fn finish(mut self) -> std::result::Result<(Rope, LineEnding), DecodeError> {
+    pub(crate) fn finish(mut self) -> std::result::Result<(Rope, TextFormat), DecodeError> {
+        if self.bom.is_none() {
+            self.decide_bom()?;
+        }
         if !self.utf8_tail.is_empty() {
             return Err(DecodeError::InvalidUtf8(
                 self.offset - self.utf8_tail.len() as u64,
@@ -191,52 +297,80 @@ impl Decoder {
             let rest = std::mem::take(&mut self.pending);
             self.builder.push_str(&rest);
         }
-        Ok((self.builder.build(), self.line_ending.unwrap_or_default()))
+        let text = self.builder.build();
+        let first = self.first_ending.unwrap_or_default();
+        let endings = if self.counts[1] > self.counts[0] {
+            // most lines end the other way: it is dominant, the first lines are the odd ones
+            let other = LineEndings::uniform(first).other();
+            LineEndings::with_others(other, newlines_except(&text, &self.others))
+        } else {
+            LineEndings::with_others(first, self.others)
+        };
+        let format = TextFormat {
+            endings,
+            bom: self.bom == Some(true),
+        };
+        Ok((text, format))
     }
 
-    /// Appends valid text, turning CRLF into LF (also across chunk boundaries).
-    fn emit(&mut self, mut s: &str) {
+    /// Appends valid text, turning CRLF into LF (also across chunk boundaries) and
+    /// noting the ending of every line.
+    fn emit(&mut self, s: &str) {
         if s.is_empty() {
             return;
         }
-        if self.line_ending.is_none()
-            && let Some(i) = memchr(b'\n', s.as_bytes())
-        {
-            let crlf = if i == 0 {
-                self.cr_pending
-            } else {
-                s.as_bytes()[i - 1] == b'\r'
-            };
-            self.line_ending = Some(if crlf {
-                LineEnding::CrLf
-            } else {
-                LineEnding::Lf
-            });
-        }
+        let bytes = s.as_bytes();
+        let mut copied = 0;
         if self.cr_pending {
             self.cr_pending = false;
-            if s.as_bytes()[0] != b'\n' {
+            if bytes[0] == b'\n' {
+                self.pending.push('\n');
+                self.newline(LineEnding::CrLf);
+                copied = 1;
+            } else {
                 self.pending.push('\r');
             }
         }
-        while let Some(i) = memchr(b'\r', s.as_bytes()) {
-            self.pending.push_str(&s[..i]);
-            match s.as_bytes().get(i + 1) {
-                // CRLF: drop the CR, the LF is copied with the next segment.
-                Some(b'\n') => s = &s[i + 1..],
+        while let Some(k) = memchr2(b'\r', b'\n', &bytes[copied..]) {
+            let at = copied + k;
+            if bytes[at] == b'\n' {
+                self.pending.push_str(&s[copied..=at]);
+                self.newline(LineEnding::Lf);
+                copied = at + 1;
+                continue;
+            }
+            self.pending.push_str(&s[copied..at]);
+            match bytes.get(at + 1) {
+                // CRLF: the CR is dropped
+                Some(b'\n') => {
+                    self.pending.push('\n');
+                    self.newline(LineEnding::CrLf);
+                    copied = at + 2;
+                }
                 Some(_) => {
                     self.pending.push('\r');
-                    s = &s[i + 1..];
+                    copied = at + 1;
                 }
                 None => {
                     self.cr_pending = true;
-                    s = "";
+                    copied = at + 1;
                 }
             }
         }
-        self.pending.push_str(s);
+        self.pending.push_str(&s[copied..]);
         if self.pending.len() >= PENDING_FLUSH {
             self.cut_leaves();
+        }
+    }
+
+    /// Notes the ending of the `\n` just pushed.
+    fn newline(&mut self, ending: LineEnding) {
+        let first = *self.first_ending.get_or_insert(ending);
+        if ending == first {
+            self.counts[0] += 1;
+        } else {
+            self.counts[1] += 1;
+            self.others.push(self.flushed + self.pending.len() - 1);
         }
     }
 
@@ -253,6 +387,7 @@ impl Decoder {
             rest = &rest[split..];
         }
         let consumed = self.pending.len() - rest.len();
+        self.flushed += consumed;
         self.builder.push_leaves(leaves);
         self.pending.drain(..consumed);
     }
@@ -272,6 +407,24 @@ fn leaf_split(s: &str) -> usize {
             split
         }
     }
+}
+
+/// Offsets of the `\n`s of `text` that are not in `except` (sorted).
+fn newlines_except(text: &Rope, except: &[usize]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut skip = except.iter().peekable();
+    let mut base = 0;
+    for chunk in text.iter_chunks(..) {
+        for i in memchr::memchr_iter(b'\n', chunk.as_bytes()) {
+            let o = base + i;
+            while skip.next_if(|&&s| s < o).is_some() {}
+            if skip.next_if_eq(&&o).is_none() {
+                out.push(o);
+            }
+        }
+        base += chunk.len();
+    }
+    out
 }
 
 /// Length of the UTF-8 sequence a lead byte starts (1 for anything else).
@@ -297,7 +450,8 @@ mod tests {
         for c in bytes.chunks(chunk.max(1)) {
             d.push(c)?;
         }
-        d.finish().map(|(r, le)| (String::from(r), le))
+        d.finish()
+            .map(|(r, f)| (String::from(r), f.endings.dominant))
     }
 
     #[test]
@@ -360,7 +514,8 @@ mod tests {
         for c in src.as_bytes().chunks(4093) {
             d.push(c).unwrap();
         }
-        let (mut rope, le) = d.finish().unwrap();
+        let (mut rope, format) = d.finish().unwrap();
+        let le = format.endings.dominant;
         assert_eq!(le, LineEnding::CrLf);
         let expected = src.replace("\r\n", "\n");
         assert_eq!(String::from(&rope), expected);
@@ -371,6 +526,55 @@ mod tests {
         rope.edit(5..5, "X");
         assert_eq!(rope.len(), expected.len() + 1);
         assert!(String::from(&rope).starts_with("fn maXin"));
+    }
+
+    fn decode_format(bytes: &[u8], chunk: usize) -> (String, TextFormat) {
+        let mut d = Decoder::new();
+        for c in bytes.chunks(chunk.max(1)) {
+            d.push(c).unwrap();
+        }
+        let (r, f) = d.finish().unwrap();
+        (String::from(r), f)
+    }
+
+    #[test]
+    fn mixed_endings_are_remembered_line_by_line() {
+        for chunk in 1..12 {
+            let (text, f) = decode_format(b"a\r\nb\nc\r\n", chunk);
+            assert_eq!(text, "a\nb\nc\n");
+            assert_eq!(f.endings.dominant, LineEnding::CrLf, "chunk {chunk}");
+            assert_eq!(f.endings.others(), &[3], "chunk {chunk}");
+            let (_, f) = decode_format(b"a\nb\r\nc\n", chunk);
+            assert_eq!(f.endings.dominant, LineEnding::Lf);
+            assert_eq!(f.endings.others(), &[3]);
+            // the majority wins even when the first line ends the other way
+            let (_, f) = decode_format(b"a\nb\r\nc\r\nd\r\n", chunk);
+            assert_eq!(f.endings.dominant, LineEnding::CrLf);
+            assert_eq!(f.endings.others(), &[1]);
+        }
+    }
+
+    #[test]
+    fn a_bom_is_taken_off_the_text_and_remembered() {
+        for chunk in 1..6 {
+            let (text, f) = decode_format(b"\xEF\xBB\xBFhi\n", chunk);
+            assert_eq!(text, "hi\n");
+            assert!(f.bom);
+            let (text, f) = decode_format(b"\xEF\xBB\xBF", chunk);
+            assert_eq!(text, "");
+            assert!(f.bom);
+            let (text, f) = decode_format(b"ab", chunk);
+            assert_eq!(text, "ab");
+            assert!(!f.bom);
+            // only at the very start is it a BOM
+            let (text, f) = decode_format("x\u{FEFF}".as_bytes(), chunk);
+            assert_eq!(text, "x\u{FEFF}");
+            assert!(!f.bom);
+        }
+        assert_eq!(
+            decode_in(b"\xEF\xBB\xBFab\xFF", 2),
+            Err(DecodeError::InvalidUtf8(5))
+        );
     }
 
     proptest! {

@@ -97,9 +97,14 @@ impl From<CoreNotification> for Notification {
             CoreNotification::ClientStarted { .. } => Notification::ClientStarted,
             CoreNotification::SetTheme { theme_name } => Notification::SetTheme(theme_name),
             CoreNotification::CloseView { view_id } => Notification::CloseView(view_id),
-            CoreNotification::Save { view_id, file_path } => Notification::Save {
+            CoreNotification::Save {
+                view_id,
+                file_path,
+                force,
+            } => Notification::Save {
                 view: view_id,
                 path: PathBuf::from(file_path),
+                force,
             },
             CoreNotification::ModifyUserConfig { domain, changes } => {
                 Notification::ModifyUserConfig {
@@ -123,6 +128,7 @@ impl From<CoreNotification> for Notification {
                 view: view_id,
                 accept,
             },
+            CoreNotification::SymphonyReload { view_id } => Notification::Reload(view_id),
         }
     }
 }
@@ -133,6 +139,7 @@ impl From<CoreRequest> for Request {
             CoreRequest::NewView { file_path } => Request::NewView(file_path.map(PathBuf::from)),
             CoreRequest::GetConfig { view_id } => Request::GetConfig(view_id),
             CoreRequest::DebugGetContents { view_id } => Request::DebugGetContents(view_id),
+            CoreRequest::SymphonyDiskDiff { view_id } => Request::DiskDiff(view_id),
             CoreRequest::Edit(EditCommand { view_id, cmd }) => Request::CopyCut {
                 view: view_id,
                 cut: cmd == EditRequest::Cut,

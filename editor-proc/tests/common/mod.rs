@@ -25,7 +25,22 @@ pub struct Editor {
 impl Editor {
     /// Starts the binary with its state (logs, journal) under `state_dir`.
     pub fn spawn(state_dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_symphony-editor"))
+        Self::spawn_with(state_dir, |_| {})
+    }
+
+    /// Starts the binary as the user `uid`/`gid` (the test runs as root), with its
+    /// state under `state_dir` (which that user must be able to write).
+    pub fn spawn_as(state_dir: &Path, uid: u32, gid: u32) -> Self {
+        use std::os::unix::process::CommandExt;
+        Self::spawn_with(state_dir, |c| {
+            c.uid(uid).gid(gid).env("HOME", state_dir);
+        })
+    }
+
+    fn spawn_with(state_dir: &Path, setup: impl FnOnce(&mut Command)) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_symphony-editor"));
+        setup(&mut command);
+        let mut child = command
             .env("XDG_STATE_HOME", state_dir)
             // These tests compare the wire with upstream xi: no language server may add
             // its `symphony.lsp.*` messages (tests/lsp_*.rs cover those).

@@ -179,6 +179,32 @@ pub enum ClientNotification {
         /// The file's new path.
         file_path: String,
     },
+    /// Symphony: a `save` wrote nothing because of a conflict with the file on disk.
+    /// Answer with `save` with `force: true` (overwrite), `symphony.reload`, or nothing.
+    #[serde(rename = "symphony.save_conflict")]
+    SymphonySaveConflict {
+        /// The view that asked to save.
+        view_id: ViewId,
+        /// The file it was to be saved to.
+        file_path: String,
+        /// `"changed"` (another program changed the file since it was read or saved),
+        /// `"binary"` (and it is not text now), `"exists"` (saving under a new name over
+        /// an existing file).
+        reason: String,
+        /// A sentence for the user.
+        message: String,
+    },
+    /// Symphony: the view's file changed on disk while the buffer has unsaved edits
+    /// (`"changed"`, `"removed"`), or is in step again (`"in_sync"`, after a save or reload).
+    #[serde(rename = "symphony.disk_state")]
+    SymphonyDiskState {
+        /// A view of the buffer.
+        view_id: ViewId,
+        /// Its file.
+        file_path: String,
+        /// `"changed"`, `"removed"` or `"in_sync"`.
+        state: String,
+    },
 }
 
 /// Method name of [`ClientNotification::SymphonyFileMoved`].
@@ -262,6 +288,8 @@ pub const CLIENT_NOTIFICATION_METHODS: &[&str] = &[
     "remove_status_item",
     symphony::RECOVERY_AVAILABLE,
     FILE_MOVED,
+    symphony::SAVE_CONFLICT,
+    symphony::DISK_STATE,
 ];
 
 impl ClientNotification {

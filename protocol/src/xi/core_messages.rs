@@ -36,12 +36,17 @@ pub enum CoreNotification {
         /// The view.
         view_id: ViewId,
     },
-    /// Write the view's buffer to `file_path`.
+    /// Write the view's buffer to `file_path`. Symphony: when the file changed on disk
+    /// since it was read or saved (or, saving under a new name, exists already), nothing
+    /// is written and the core answers `symphony.save_conflict`; `force: true` writes anyway.
     Save {
         /// The view.
         view_id: ViewId,
         /// Target path.
         file_path: String,
+        /// Symphony: write even over a conflict (absent: false).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        force: bool,
     },
     /// Change user config in a domain; `null` values clear keys.
     ModifyUserConfig {
@@ -69,6 +74,13 @@ pub enum CoreNotification {
         /// `true`: replace the buffer by the recovered text (one undoable edit);
         /// `false`: discard the journal.
         accept: bool,
+    },
+    /// Symphony: replace the buffer by its file as it is on disk now (one undoable edit;
+    /// the buffer becomes pristine). The answer to a `symphony.save_conflict`.
+    #[serde(rename = "symphony.reload")]
+    SymphonyReload {
+        /// The view.
+        view_id: ViewId,
     },
 }
 
@@ -101,6 +113,12 @@ pub enum CoreRequest {
     },
     /// `copy` / `cut` (answer: the text, or `null`).
     Edit(EditCommand<EditRequest>),
+    /// Symphony: a unified diff from the file on disk to the buffer (answer: `{diff}`).
+    #[serde(rename = "symphony.disk_diff")]
+    SymphonyDiskDiff {
+        /// The view.
+        view_id: ViewId,
+    },
 }
 
 /// The config layer of `modify_user_config`: `"general"`, `{"syntax":lang}`,
@@ -129,10 +147,17 @@ pub const CORE_NOTIFICATION_METHODS: &[&str] = &[
     "edit",
     "plugin",
     symphony::RECOVER,
+    symphony::RELOAD,
 ];
 
 /// Every [`CoreRequest`] method name.
-pub const CORE_REQUEST_METHODS: &[&str] = &["new_view", "get_config", "debug_get_contents", "edit"];
+pub const CORE_REQUEST_METHODS: &[&str] = &[
+    "new_view",
+    "get_config",
+    "debug_get_contents",
+    "edit",
+    symphony::DISK_DIFF,
+];
 
 impl CoreNotification {
     /// The JSON value `{"method":..,"params":..}`.

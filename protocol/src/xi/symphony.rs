@@ -12,6 +12,23 @@ pub const RECOVERY_AVAILABLE: &str = "symphony.recovery_available";
 /// See [`super::CoreNotification::SymphonyRecover`].
 pub const RECOVER: &str = "symphony.recover";
 
+/// client -> core: reload the view's buffer from disk. Params `{view_id}`.
+/// See [`super::CoreNotification::SymphonyReload`].
+pub const RELOAD: &str = "symphony.reload";
+
+/// client -> core request: diff from the file on disk to the buffer. Params `{view_id}`,
+/// answer `{diff}`. See [`super::CoreRequest::SymphonyDiskDiff`].
+pub const DISK_DIFF: &str = "symphony.disk_diff";
+
+/// core -> client: a save was not done because of a conflict with the file on disk.
+/// Params `{view_id, file_path, reason, message}`.
+/// See [`super::ClientNotification::SymphonySaveConflict`].
+pub const SAVE_CONFLICT: &str = "symphony.save_conflict";
+
+/// core -> client: whether the view's file changed on disk behind unsaved edits.
+/// Params `{view_id, file_path, state}`. See [`super::ClientNotification::SymphonyDiskState`].
+pub const DISK_STATE: &str = "symphony.disk_state";
+
 /// The prefix every Symphony addition's method name starts with.
 pub const PREFIX: &str = "symphony.";
 

@@ -53,6 +53,11 @@ pub struct ViewData {
     pub updated_at: u64,
     /// What its language server says (diagnostics, signature help).
     pub lsp: crate::lsp::ViewLsp,
+    /// `"changed"` or `"removed"` while its file changed on disk behind unsaved edits
+    /// (`symphony.disk_state`); the status line warns until a save or reload.
+    pub disk_state: Option<String>,
+    /// A save under a new name in flight: the view takes the name when it is saved.
+    pub save_to: Option<PathBuf>,
 }
 
 impl ViewData {
@@ -160,6 +165,8 @@ pub struct State {
     pub conductor: crate::conductor::ConductorState,
     /// The id of the next [`State::request`] to the editor.
     pub next_request: u64,
+    /// `symphony.disk_diff` requests in flight (request id -> view), shown when answered.
+    pub disk_diffs: std::collections::HashMap<u64, u64>,
     /// Language intelligence: popups, jump list, requests in flight.
     pub lsp: crate::lsp::LspState,
     /// Extensions: motif panes' clients, the permission prompt, host services.
@@ -213,6 +220,7 @@ impl State {
             editor,
             conductor: crate::conductor::ConductorState::default(),
             next_request: 1,
+            disk_diffs: std::collections::HashMap::new(),
             lsp: crate::lsp::LspState::default(),
             motifs: crate::motif::MotifState::default(),
         }

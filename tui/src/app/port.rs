@@ -19,6 +19,10 @@ pub trait EditorPort {
     fn copy(&mut self, view: u64, cut: bool);
     /// Saves a view's buffer to `path`.
     fn save(&mut self, view: u64, path: PathBuf);
+    /// Saves a view's buffer to `path` even over a conflict with the file on disk.
+    fn save_forced(&mut self, view: u64, path: PathBuf);
+    /// Replaces a view's buffer by its file as it is on disk.
+    fn reload(&mut self, view: u64);
     /// Closes a view.
     fn close(&mut self, view: u64);
     /// Sets the theme.
@@ -44,6 +48,12 @@ impl EditorPort for EditorSession {
     }
     fn save(&mut self, view: u64, path: PathBuf) {
         EditorSession::save(self, ViewHandle(view), path);
+    }
+    fn save_forced(&mut self, view: u64, path: PathBuf) {
+        EditorSession::save_forced(self, ViewHandle(view), path);
+    }
+    fn reload(&mut self, view: u64) {
+        EditorSession::reload(self, ViewHandle(view));
     }
     fn close(&mut self, view: u64) {
         EditorSession::close(self, ViewHandle(view));
@@ -78,6 +88,10 @@ pub enum PortCall {
     Copy(u64, bool),
     /// `save`.
     Save(u64, PathBuf),
+    /// `save_forced`.
+    SaveForced(u64, PathBuf),
+    /// `reload`.
+    Reload(u64),
     /// `close`.
     Close(u64),
     /// `set_theme`.
@@ -127,6 +141,12 @@ impl EditorPort for RecordingPort {
     }
     fn save(&mut self, view: u64, path: PathBuf) {
         self.push(PortCall::Save(view, path));
+    }
+    fn save_forced(&mut self, view: u64, path: PathBuf) {
+        self.push(PortCall::SaveForced(view, path));
+    }
+    fn reload(&mut self, view: u64) {
+        self.push(PortCall::Reload(view));
     }
     fn close(&mut self, view: u64) {
         self.push(PortCall::Close(view));

@@ -8,7 +8,7 @@ use super::State;
 use super::update::scroll_to;
 use super::views::sync_views;
 use crate::action::Action;
-use crate::overlays::{Confirm, Overlay};
+use crate::overlays::{Choice, Confirm, Overlay};
 use crate::session::{EditorState, SessionEvent};
 
 /// Applies one event from the session.
@@ -147,8 +147,24 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 state.error(e);
             }
         }
+        SessionEvent::SaveConflict {
+            view,
+            path,
+            reason,
+            message,
+        } => save_conflict(state, view.0, path, &reason, message),
+        SessionEvent::DiskState { view, state: disk } => {
+            if let Some(d) = state.views.get_mut(&view.0) {
+                d.disk_state = (disk != "in_sync").then_some(disk);
+            }
+        }
         SessionEvent::Saved { view, result } => match result {
             Ok(()) => {
+                if let Some(d) = state.views.get_mut(&view.0)
+                    && let Some(p) = d.save_to.take()
+                {
+                    d.path = Some(p);
+                }
                 let name = state
                     .views
                     .get(&view.0)
@@ -156,10 +172,17 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                     .unwrap_or_default();
                 state.say(format!("Saved {name}"));
             }
-            Err(e) => state.error(format!("Save failed: {e}")),
+            Err(e) => {
+                if let Some(d) = state.views.get_mut(&view.0) {
+                    d.save_to = None;
+                }
+                state.error(format!("Save failed: {e}"));
+            }
         },
         SessionEvent::Reply { view, id, result } => {
-            if !crate::lsp::on_reply(state, id, &result) {
+            if let Some(of) = state.disk_diffs.remove(&id) {
+                show_disk_diff(state, of, result);
+            } else if !crate::lsp::on_reply(state, id, &result) {
                 crate::review::on_reply(state, view.0, id, result);
             }
         }
@@ -179,6 +202,75 @@ fn apply_event(state: &mut State, event: SessionEvent) {
             }
         }
     }
+}
+
+/// The editor wrote nothing: the file changed on disk (or, under a new name, exists).
+/// The user decides, with a deliberate key; Esc keeps the buffer unsaved.
+fn save_conflict(
+    state: &mut State,
+    view: u64,
+    path: std::path::PathBuf,
+    reason: &str,
+    message: String,
+) {
+    tracing::info!(%message, "save conflict");
+    if let Some(d) = state.views.get_mut(&view) {
+        d.save_to = None;
+    }
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    focus_view(state, view);
+    let overwrite = ('o', vec![Action::SaveOverwriting(view, path.clone())]);
+    let (question, answers) = match reason {
+        "exists" => (
+            format!("{name} already exists: [o]verwrite it, Esc cancel"),
+            vec![overwrite],
+        ),
+        "binary" => (
+            format!("{name} is now a binary file on disk: [o]verwrite it, Esc cancel"),
+            vec![overwrite],
+        ),
+        _ => (
+            format!(
+                "{name} changed on disk: [o]verwrite, [r]eload (drop edits), [d]iff, Esc cancel"
+            ),
+            vec![
+                overwrite,
+                ('r', vec![Action::ReloadFromDisk(view)]),
+                ('d', vec![Action::ShowDiskDiff(view)]),
+            ],
+        ),
+    };
+    state
+        .overlays
+        .push(Overlay::Choice(Choice { question, answers }));
+}
+
+/// Shows the answer to `symphony.disk_diff` in a new buffer of the focused pane.
+fn show_disk_diff(state: &mut State, view: u64, result: Result<serde_json::Value, String>) {
+    let diff = match result {
+        Ok(v) => v["diff"].as_str().unwrap_or_default().to_string(),
+        Err(e) => {
+            state.error(format!("No diff: {e}"));
+            return;
+        }
+    };
+    if diff.is_empty() {
+        state.say("The file on disk holds the same text as the buffer");
+        return;
+    }
+    focus_view(state, view);
+    let shown = super::views::open_view(state, None);
+    super::views::show_in_focused(state, shown);
+    state.editor.edit(
+        shown,
+        symphony_protocol::xi::EditNotification::Insert { chars: diff },
+    );
+    state.say(
+        "Differences from the file on disk (- on disk, + yours); close this buffer to go back",
+    );
 }
 
 /// Shows and focuses a pane showing `view` (switching windows if needed).

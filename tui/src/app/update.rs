@@ -118,8 +118,9 @@ fn apply(state: &mut State, action: Action) {
         Action::SaveAs => open_prompt(state, PromptKind::SaveAs),
         Action::SaveTo(path) => {
             if let Some(view) = state.focused_view() {
+                // the view takes the name once it is saved there (the editor may ask first)
                 if let Some(d) = state.views.get_mut(&view) {
-                    d.path = Some(path.clone());
+                    d.save_to = Some(path.clone());
                 }
                 state.editor.save(view, path);
             }
@@ -180,6 +181,17 @@ fn apply(state: &mut State, action: Action) {
         }
         Action::ForceQuit => state.quit = true,
         Action::AcceptRecovery(view, accept) => state.editor.accept_recovery(view, accept),
+        Action::SaveOverwriting(view, path) => {
+            if let Some(d) = state.views.get_mut(&view) {
+                d.save_to = Some(path.clone());
+            }
+            state.editor.save_forced(view, path);
+        }
+        Action::ReloadFromDisk(view) => state.editor.reload(view),
+        Action::ShowDiskDiff(view) => {
+            let id = state.request(view, "symphony.disk_diff", serde_json::json!({}));
+            state.disk_diffs.insert(id, view);
+        }
         // ---- search and prompts ----
         Action::Find | Action::Replace => {
             state.overlays.retain(|o| !matches!(o, Overlay::Find(_)));

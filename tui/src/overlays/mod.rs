@@ -15,7 +15,7 @@ use crate::action::Action;
 
 pub use find::FindBar;
 pub use pickers::{FilePicker, Palette};
-pub use prompt::{Confirm, Prompt, PromptKind};
+pub use prompt::{Choice, Confirm, Prompt, PromptKind};
 
 /// One overlay.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,8 @@ pub enum Overlay {
     Prompt(Prompt),
     /// A yes/no question.
     Confirm(Confirm),
+    /// A question with several answers (a save conflict).
+    Choice(Choice),
     /// Pane numbers shown over the panes.
     PaneNumbers,
     /// A language picker (locations, code actions, diagnostics) or the rename prompt.
@@ -100,6 +102,7 @@ impl Overlay {
             Overlay::Find(f) => f.handle_key(key),
             Overlay::Prompt(p) => p.handle_key(key),
             Overlay::Confirm(c) => c.handle_key(key),
+            Overlay::Choice(c) => c.handle_key(key),
             Overlay::PaneNumbers => prompt::pane_numbers_key(key),
             Overlay::Lsp(l) => l.handle_key(key),
             Overlay::Ai(p) => p.handle_key(key),
@@ -116,7 +119,7 @@ impl Overlay {
                 _ => &mut f.find,
             },
             Overlay::Prompt(p) => &mut p.input,
-            Overlay::Confirm(_) | Overlay::PaneNumbers => return true,
+            Overlay::Confirm(_) | Overlay::Choice(_) | Overlay::PaneNumbers => return true,
             Overlay::Lsp(l) => {
                 l.paste(text);
                 return true;

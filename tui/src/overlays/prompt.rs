@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Outcome;
 use super::input::LineInput;
@@ -86,6 +86,38 @@ impl Confirm {
     }
 }
 
+/// A question with several answers, each given by its own key; Esc cancels. Other
+/// keys are swallowed, so typing that runs on does not answer it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The question, naming each answer's key.
+    pub question: String,
+    /// (key, what it runs).
+    pub answers: Vec<(char, Vec<Action>)>,
+}
+
+impl Choice {
+    /// Handles a key: an answer's key runs it, Esc closes, anything else is swallowed.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+        match key.code {
+            KeyCode::Esc => Outcome::close(),
+            // Ctrl-O or Alt-O is not the answer `o`
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                let c = c.to_ascii_lowercase();
+                match self.answers.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, actions)) => Outcome::run(std::mem::take(actions)),
+                    None => Outcome::consumed(),
+                }
+            }
+            _ => Outcome::consumed(),
+        }
+    }
+}
+
 /// Handles a key while pane numbers are shown: a digit focuses that pane.
 pub fn pane_numbers_key(key: &KeyEvent) -> Outcome {
     match key.code {
@@ -133,6 +165,29 @@ mod tests {
             p.handle_key(&k(KeyCode::Enter)).actions,
             vec![Action::SaveTo(PathBuf::from("/w/a.txt"))]
         );
+    }
+
+    #[test]
+    fn a_choice_takes_only_its_own_keys() {
+        let mut c = Choice {
+            question: "a.rs changed on disk: [o]verwrite, [r]eload, Esc cancel".into(),
+            answers: vec![('o', vec![Action::SaveAs]), ('r', vec![Action::Save])],
+        };
+        for other in [
+            k(KeyCode::Char('y')),
+            k(KeyCode::Enter),
+            k(KeyCode::Char('n')),
+        ] {
+            let out = c.handle_key(&other);
+            assert!(out.consumed && !out.close && out.actions.is_empty());
+        }
+        let ctrl_o = KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL);
+        assert!(c.handle_key(&ctrl_o).actions.is_empty());
+        assert_eq!(
+            c.handle_key(&k(KeyCode::Char('R'))).actions,
+            vec![Action::Save]
+        );
+        assert!(c.handle_key(&k(KeyCode::Esc)).close);
     }
 
     #[test]

@@ -62,7 +62,9 @@ enum Phase {
 enum Pending {
     Edit(EditNotification),
     Copy(bool),
-    Save(PathBuf),
+    /// A save to the path; `true`: even over a conflict.
+    Save(PathBuf, bool),
+    Reload,
     Language(String),
     Recover(bool),
     Request {
@@ -123,6 +125,7 @@ enum Req {
         view: ViewHandle,
         seq: u64,
         path: PathBuf,
+        force: bool,
     },
     /// Does the (socket) editor still know the view `old`?
     Probe {
@@ -160,6 +163,8 @@ struct Actor {
     /// Orders queued commands across views.
     order: u64,
     save_alerts: HashMap<ViewHandle, Option<String>>,
+    /// `symphony.save_conflict` (reason, message) that arrived for a save in flight.
+    save_conflicts: HashMap<ViewHandle, (String, String)>,
 }
 
 /// The actor's loop; ends on `Shutdown` or when the session is dropped.
@@ -191,6 +196,7 @@ pub(super) async fn run(
         lost_reason: None,
         order: 0,
         save_alerts: HashMap::new(),
+        save_conflicts: HashMap::new(),
     };
     actor.emit(SessionEvent::State(EditorState::Starting));
     actor.connect().await;
@@ -327,10 +333,13 @@ impl Actor {
                     id,
                     result: Err("the editor connection was lost".into()),
                 }),
-                Req::Saved { view, path, .. } => {
+                Req::Saved {
+                    view, path, force, ..
+                } => {
                     self.save_alerts.remove(&view);
+                    self.save_conflicts.remove(&view);
                     if let Some(v) = self.views.get_mut(&view) {
-                        v.queue.push_front((0, Pending::Save(path)));
+                        v.queue.push_front((0, Pending::Save(path, force)));
                     }
                 }
                 _ => {}
@@ -526,7 +535,10 @@ impl Actor {
             }
             Command::Edit { view, cmd } => self.for_view(view, Pending::Edit(cmd)),
             Command::Copy { view, cut } => self.for_view(view, Pending::Copy(cut)),
-            Command::Save { view, path } => self.for_view(view, Pending::Save(path)),
+            Command::Save { view, path, force } => {
+                self.for_view(view, Pending::Save(path, force));
+            }
+            Command::Reload { view } => self.for_view(view, Pending::Reload),
             Command::Close { view } => self.for_view(view, Pending::Close),
             Command::SetLanguage { view, language } => {
                 self.for_view(view, Pending::Language(language));
@@ -586,18 +598,28 @@ impl Actor {
                 Req::Copy { view, cut: false },
             ),
             Pending::Copy(true) => self.send_cut(view, Req::Copy { view, cut: true }),
-            Pending::Save(path) => {
-                self.send_notification(
-                    "save",
-                    json!({ "view_id": core, "file_path": path.to_string_lossy() }),
-                );
+            Pending::Save(path, force) => {
+                let mut params = json!({ "view_id": core, "file_path": path.to_string_lossy() });
+                if force {
+                    params["force"] = json!(true);
+                }
+                self.send_notification("save", params);
                 self.save_alerts.insert(view, None);
+                self.save_conflicts.remove(&view);
                 let seq = self.seq;
                 self.send_request(
                     "get_config",
                     json!({ "view_id": core }),
-                    Req::Saved { view, seq, path },
+                    Req::Saved {
+                        view,
+                        seq,
+                        path,
+                        force,
+                    },
                 );
+            }
+            Pending::Reload => {
+                self.send_notification("symphony.reload", json!({ "view_id": core }));
             }
             Pending::Language(language) => self.send_notification(
                 "set_language",
@@ -664,8 +686,20 @@ impl Actor {
                 }
                 self.finish_restart();
             }
-            Req::Saved { view, seq, path } => {
+            Req::Saved {
+                view, seq, path, ..
+            } => {
                 let alert = self.save_alerts.remove(&view).flatten();
+                if let Some((reason, message)) = self.save_conflicts.remove(&view) {
+                    // nothing was written: the user decides
+                    self.emit(SessionEvent::SaveConflict {
+                        view,
+                        path,
+                        reason,
+                        message,
+                    });
+                    return;
+                }
                 let result = match alert {
                     Some(msg) => Err(msg),
                     None => Ok(()),
@@ -984,6 +1018,33 @@ impl Actor {
                     v.path = Some(path.clone());
                 }
                 SessionEvent::FileMoved { view, path }
+            }
+            ClientNotification::SymphonySaveConflict {
+                view_id,
+                file_path,
+                reason,
+                message,
+            } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                if self.save_alerts.contains_key(&view) {
+                    // answered with the save (see `Req::Saved`)
+                    self.save_conflicts.insert(view, (reason, message));
+                    return;
+                }
+                SessionEvent::SaveConflict {
+                    view,
+                    path: PathBuf::from(file_path),
+                    reason,
+                    message,
+                }
+            }
+            ClientNotification::SymphonyDiskState { view_id, state, .. } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::DiskState { view, state }
             }
             ClientNotification::Alert { msg } => {
                 for pending in self.save_alerts.values_mut() {

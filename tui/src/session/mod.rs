@@ -151,6 +151,27 @@ pub enum SessionEvent {
         /// Err holds the editor's message.
         result: Result<(), String>,
     },
+    /// The answer to [`EditorSession::save`] when the editor wrote nothing because the
+    /// file changed on disk (or, under a new name, exists): ask the user, then
+    /// [`EditorSession::save_forced`], [`EditorSession::reload`], or nothing.
+    SaveConflict {
+        /// The view.
+        view: ViewHandle,
+        /// Where it was to be saved.
+        path: PathBuf,
+        /// `"changed"`, `"binary"` or `"exists"` (`symphony.save_conflict`).
+        reason: String,
+        /// The editor's sentence for the user.
+        message: String,
+    },
+    /// The view's file changed (`"changed"`, `"removed"`) on disk behind unsaved
+    /// edits, or is in step again (`"in_sync"`).
+    DiskState {
+        /// The view.
+        view: ViewHandle,
+        /// `symphony.disk_state`'s state.
+        state: String,
+    },
     /// The answer to [`EditorSession::save`].
     Saved {
         /// The view.
@@ -207,6 +228,10 @@ enum Command {
     Save {
         view: ViewHandle,
         path: PathBuf,
+        force: bool,
+    },
+    Reload {
+        view: ViewHandle,
     },
     Close {
         view: ViewHandle,
@@ -286,7 +311,26 @@ impl EditorSession {
 
     /// Saves the view's buffer to `path`; the answer is [`SessionEvent::Saved`].
     pub fn save(&mut self, view: ViewHandle, path: PathBuf) {
-        self.send(Command::Save { view, path });
+        self.send(Command::Save {
+            view,
+            path,
+            force: false,
+        });
+    }
+
+    /// Saves even over another program's changes or an existing file (the user chose
+    /// to overwrite after a [`SessionEvent::SaveConflict`]).
+    pub fn save_forced(&mut self, view: ViewHandle, path: PathBuf) {
+        self.send(Command::Save {
+            view,
+            path,
+            force: true,
+        });
+    }
+
+    /// Replaces the view's buffer by its file as it is on disk (one undoable edit).
+    pub fn reload(&mut self, view: ViewHandle) {
+        self.send(Command::Reload { view });
     }
 
     /// Closes the view.

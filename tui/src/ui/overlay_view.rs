@@ -44,29 +44,33 @@ pub fn draw_overlay(
         }
         Overlay::Find(f) => find_bar(state, f, area, buf),
         Overlay::Prompt(p) => bottom_input(p.label(), &p.input, area, buf),
-        Overlay::Confirm(c) => {
-            let y = area.bottom().checked_sub(1)?;
-            let row = Rect::new(area.x, y, area.width, 1);
-            let style = Style::default()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD);
-            Clear.render(row, buf);
-            buf.set_style(row, style);
-            buf.set_stringn(
-                area.x,
-                y,
-                format!(" {}", c.question),
-                usize::from(area.width),
-                style,
-            );
-            let x = (area.x + c.question.width() as u16 + 2).min(area.right().saturating_sub(1));
-            Some((x, y))
-        }
+        Overlay::Confirm(c) => question_bar(&c.question, area, buf),
+        Overlay::Choice(c) => question_bar(&c.question, area, buf),
         Overlay::PaneNumbers => None,
         Overlay::Lsp(l) => super::lsp::draw_overlay(l, area, buf),
         Overlay::Ai(p) => super::conductor_panes::draw_picker(state, p, area, buf),
     }
+}
+
+/// A question on the bottom row (black on yellow); the cursor after it.
+fn question_bar(question: &str, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let y = area.bottom().checked_sub(1)?;
+    let row = Rect::new(area.x, y, area.width, 1);
+    let style = Style::default()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD);
+    Clear.render(row, buf);
+    buf.set_style(row, style);
+    buf.set_stringn(
+        area.x,
+        y,
+        format!(" {question}"),
+        usize::from(area.width),
+        style,
+    );
+    let x = (area.x + question.width() as u16 + 2).min(area.right().saturating_sub(1));
+    Some((x, y))
 }
 
 pub(crate) fn input_style() -> Style {

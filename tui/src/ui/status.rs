@@ -25,6 +25,11 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         if state.focused_view().is_some_and(|v| state.is_dirty(v)) {
             left.push_str(" [+]");
         }
+        match data.disk_state.as_deref() {
+            Some("removed") => left.push_str(" [removed from disk]"),
+            Some(_) => left.push_str(" [changed on disk]"),
+            None => {}
+        }
         let (line, byte) = data.caret;
         let col = data
             .cache

@@ -244,15 +244,17 @@ impl Core {
 
 /// Applies edits to a file that is not open; returns how many.
 fn edit_file(path: &Path, edits: &[(Value, String)], enc: Encoding) -> files::Result<usize> {
-    let (text, ending) = match files::load(path)? {
-        Some(f) => (f.text, f.line_ending),
-        None => (Rope::default(), files::LineEnding::Lf),
+    let (text, mut format) = match files::load(path)? {
+        Some(f) => (f.text, f.format),
+        None => (Rope::default(), files::TextFormat::default()),
     };
     let Some((delta, n)) = edits_delta(&text, edits, enc) else {
         return Ok(0);
     };
     let new = delta.apply(&text);
-    files::save(path, &new, ending)?;
+    // every line keeps its own ending, the BOM stays
+    format.endings.after_edit(&delta);
+    files::save(path, &new, &format)?;
     Ok(n)
 }
 
