@@ -168,6 +168,33 @@ pub enum ClientNotification {
         edits: usize,
         /// Length in bytes of the recovered text.
         recovered_len: usize,
+        /// The file on disk is not the version the journal was made on (another program
+        /// changed it since): recovering replaces that version's text.
+        #[serde(default)]
+        changed_on_disk: bool,
+        /// The recovered text is exactly what was typed (false: the journal did not hold
+        /// its base, and its edits were replayed onto the changed file as it is now).
+        #[serde(default = "yes")]
+        exact: bool,
+        /// The journal file offered (where it goes when moved to the trash is told then).
+        #[serde(default)]
+        journal: String,
+        /// More journals of this file wait to be offered after this one.
+        #[serde(default)]
+        more: usize,
+    },
+    /// Symphony: whether the crash journal of the view's buffer holds every edit.
+    /// `ok: false` (with `error`) when a write failed: edits are not protected until a
+    /// later `ok: true`.
+    #[serde(rename = "symphony.journal_status")]
+    SymphonyJournalStatus {
+        /// A view of the buffer (one notification per view).
+        view_id: ViewId,
+        /// The journal works again.
+        ok: bool,
+        /// Why it does not, in a few words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// Symphony: the view's file was renamed or moved (a language server's workspace edit
     /// renamed it or a directory holding it): the buffer, its unsaved edits and undo now
@@ -262,7 +289,12 @@ pub const CLIENT_NOTIFICATION_METHODS: &[&str] = &[
     "remove_status_item",
     symphony::RECOVERY_AVAILABLE,
     FILE_MOVED,
+    symphony::JOURNAL_STATUS,
 ];
+
+fn yes() -> bool {
+    true
+}
 
 impl ClientNotification {
     /// The JSON value `{"method":..,"params":..}`.
