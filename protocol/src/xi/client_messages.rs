@@ -157,7 +157,8 @@ pub enum ClientNotification {
         key: String,
     },
     /// Symphony: the crash journal holds unsaved edits for this view's file; sent after
-    /// the normal `new_view` sequence. Answer with `symphony.recover`.
+    /// the normal `new_view` sequence. Answer with `symphony.recover`. The optional fields
+    /// are left out of the JSON when they have their default value.
     #[serde(rename = "symphony.recovery_available")]
     SymphonyRecoveryAvailable {
         /// The view just opened.
@@ -170,17 +171,17 @@ pub enum ClientNotification {
         recovered_len: usize,
         /// The file on disk is not the version the journal was made on (another program
         /// changed it since): recovering replaces that version's text.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_false")]
         changed_on_disk: bool,
         /// The recovered text is exactly what was typed (false: the journal did not hold
         /// its base, and its edits were replayed onto the changed file as it is now).
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         exact: bool,
         /// The journal file offered (where it goes when moved to the trash is told then).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         journal: String,
         /// More journals of this file wait to be offered after this one.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_zero")]
         more: usize,
     },
     /// Symphony: whether the crash journal of the view's buffer holds every edit.
@@ -294,6 +295,18 @@ pub const CLIENT_NOTIFICATION_METHODS: &[&str] = &[
 
 fn yes() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ClientNotification {
