@@ -3,6 +3,7 @@
 
 mod edit;
 mod files;
+mod journal_glue;
 #[path = "../lsp/glue/mod.rs"]
 mod lsp_glue;
 #[path = "../review/mod.rs"]
@@ -274,7 +275,9 @@ impl Core {
             Notification::Plugin => {
                 tracing::info!("plugin command ignored: no plugins in symphony-editor")
             }
-            Notification::Recover { view, accept } => self.recover(&view, accept),
+            Notification::Recover { view, action, into } => {
+                self.recover(&view, action, into.as_deref())
+            }
         }
     }
 

@@ -129,10 +129,11 @@ impl Core {
         let Some(b) = self.buffers.get_mut(&bid) else {
             return;
         };
+        let mut was_failing = None;
         if let Some(j) = b.file.journal.as_mut() {
-            if let Err(e) = j.record(&JournalEdit::from_delta(delta)) {
-                tracing::warn!("journal: {e}");
-            }
+            was_failing = Some(j.failure().is_some());
+            // A failure is logged by the journal and told to the client below.
+            let _ = j.record(&JournalEdit::from_delta(delta), b.buffer.text());
             b.file.journaled = true;
         }
         let first_line = old.line_of_offset(iv.start());
@@ -162,6 +163,9 @@ impl Core {
             && let Some(b) = self.buffers.get_mut(&bid)
         {
             b.styles.keep_shifted(first_line, &spans, cut);
+        }
+        if let Some(was_failing) = was_failing {
+            self.journal_health(bid, was_failing);
         }
     }
 
@@ -244,9 +248,18 @@ impl Core {
             b.buffer.set_pristine();
             b.file.fingerprint = Some(loaded.fingerprint);
             b.file.line_ending = loaded.line_ending;
+            let was_failing = b
+                .file
+                .journal
+                .as_ref()
+                .is_some_and(|j| j.failure().is_some());
             if let Some(j) = b.file.journal.as_mut() {
                 let _ = j.saved(&loaded.text);
             }
+            self.journal_health(bid, was_failing);
+            let Some(b) = self.buffers.get_mut(&bid) else {
+                return;
+            };
             let origin = b.views.first().cloned().unwrap_or_default();
             let views = b.views.clone();
             self.after_text_change_quiet(bid, &origin, &old, &delta);

@@ -220,7 +220,7 @@ impl BufferJournal {
     /// Schedules an fsync of what was recorded so far (done within about a second).
     pub fn flush_soon(&mut self) {
         if let Some(f) = &self.file {
-            sync_soon(Arc::clone(f));
+            sync_soon(f);
             self.last_sync_request = Some(Instant::now());
         }
     }
@@ -278,6 +278,20 @@ impl BufferJournal {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(source) => return Err(JournalError::Io { path, source }),
             }
+        }
+    }
+}
+
+impl Drop for BufferJournal {
+    /// A journal closed with unsynced records (its buffer went away, or the process
+    /// ends) syncs them now: the background syncer only holds it weakly.
+    fn drop(&mut self) {
+        if let Some(f) = self.file.take()
+            && self
+                .last_sync_request
+                .is_some_and(|t| t.elapsed() < SYNC_INTERVAL * 3)
+        {
+            let _ = f.sync_data();
         }
     }
 }
