@@ -25,7 +25,13 @@ pub struct Editor {
 impl Editor {
     /// Starts the binary with its state (logs, journal) under `state_dir`.
     pub fn spawn(state_dir: &Path) -> Self {
+        Self::spawn_with_env(state_dir, &[])
+    }
+
+    /// [`Editor::spawn`] with more environment variables (e.g. `XDG_DATA_HOME`).
+    pub fn spawn_with_env(state_dir: &Path, env: &[(&str, &Path)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_symphony-editor"))
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .env("XDG_STATE_HOME", state_dir)
             // These tests compare the wire with upstream xi: no language server may add
             // its `symphony.lsp.*` messages (tests/lsp_*.rs cover those).
@@ -101,6 +107,13 @@ impl Editor {
             Err(RecvTimeoutError::Disconnected) => None,
             Err(RecvTimeoutError::Timeout) => panic!("editor did not answer within {TIMEOUT:?}"),
         }
+    }
+
+    /// Kills the process with SIGKILL and waits for it.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL"); // std's kill() is SIGKILL on Unix
+        let status = self.child.wait().expect("wait");
+        assert!(!status.success(), "killed, not exited");
     }
 
     /// Closes stdin; returns whatever else was written and the exit status.
