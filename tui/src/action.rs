@@ -349,9 +349,9 @@ pub enum Action {
     /// Focus pane number `n` (0-based, as shown by `show_pane_numbers`).
     #[serde(skip)]
     FocusPaneNumber(usize),
-    /// Answer the journal-recovery question for a view (handle, accept).
+    /// Answer the journal-recovery question for a view (handle, answer).
     #[serde(skip)]
-    AcceptRecovery(u64, bool),
+    AnswerRecovery(u64, crate::session::RecoverAction),
     /// Close the top overlay.
     #[serde(skip)]
     CloseOverlay,

@@ -64,7 +64,12 @@ enum Pending {
     Copy(bool),
     Save(PathBuf),
     Language(String),
-    Recover(bool),
+    /// Answer the offer of `from` (None: this view) with `action`; this view gets the
+    /// text or diff when `from` is set.
+    Recover {
+        action: symphony_protocol::xi::RecoverAction,
+        from: Option<ViewHandle>,
+    },
     Request {
         id: u64,
         method: String,
@@ -531,7 +536,17 @@ impl Actor {
             Command::SetLanguage { view, language } => {
                 self.for_view(view, Pending::Language(language));
             }
-            Command::Recover { view, accept } => self.for_view(view, Pending::Recover(accept)),
+            Command::Recover { view, action, into } => match into {
+                // Queued on the new view: it is ready after the offered one.
+                Some(into) => self.for_view(
+                    into,
+                    Pending::Recover {
+                        action,
+                        from: Some(view),
+                    },
+                ),
+                None => self.for_view(view, Pending::Recover { action, from: None }),
+            },
             Command::Request {
                 view,
                 id,
@@ -603,10 +618,22 @@ impl Actor {
                 "set_language",
                 json!({ "view_id": core, "language_id": language }),
             ),
-            Pending::Recover(accept) => self.send_notification(
-                "symphony.recover",
-                json!({ "view_id": core, "accept": accept }),
-            ),
+            Pending::Recover { action, from } => {
+                let replace = action == symphony_protocol::xi::RecoverAction::Replace;
+                let params = match from {
+                    None => json!({ "view_id": core, "accept": replace, "action": action }),
+                    Some(from) => {
+                        let Some(from_core) = self.views.get(&from).and_then(|v| v.core.clone())
+                        else {
+                            tracing::warn!("recovery answer for a closed view dropped");
+                            return;
+                        };
+                        json!({ "view_id": from_core, "accept": replace, "action": action,
+                                "into_view_id": core })
+                    }
+                };
+                self.send_notification("symphony.recover", params);
+            }
             Pending::Request {
                 id,
                 method,
@@ -879,10 +906,13 @@ impl Actor {
                 return;
             };
             let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
+            let changed_on_disk = params["changed_on_disk"].as_bool().unwrap_or(false);
+            // Our own restart recovers the journal it made: on the same file, once.
             let reopening = self
                 .views
                 .get(&view)
-                .is_some_and(|v| v.phase == Phase::Reopening);
+                .is_some_and(|v| v.phase == Phase::Reopening && !v.recovered)
+                && !changed_on_disk;
             if reopening {
                 // Our own restart: the journal holds what the user typed.
                 if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
@@ -895,7 +925,13 @@ impl Actor {
                     v.recovered = true;
                 }
             } else {
-                self.emit(SessionEvent::RecoveryOffered { view, file_path });
+                self.emit(SessionEvent::RecoveryOffered {
+                    view,
+                    file_path,
+                    changed_on_disk,
+                    exact: params["exact"].as_bool().unwrap_or(true),
+                    more: params["more"].as_u64().map_or(0, |n| n as usize),
+                });
             }
             return;
         }
@@ -984,6 +1020,12 @@ impl Actor {
                     v.path = Some(path.clone());
                 }
                 SessionEvent::FileMoved { view, path }
+            }
+            ClientNotification::SymphonyJournalStatus { view_id, ok, error } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::JournalStatus { view, ok, error }
             }
             ClientNotification::Alert { msg } => {
                 for pending in self.save_alerts.values_mut() {
