@@ -86,7 +86,7 @@ impl RecoveryChoice {
                 Outcome::consumed()
             }
             KeyCode::Up | KeyCode::BackTab => {
-                self.selected = Some(self.selected.map_or(0, |s| (s + n - 1) % n));
+                self.selected = Some(self.selected.map_or(n - 1, |s| (s + n - 1) % n));
                 Outcome::consumed()
             }
             KeyCode::Enter => match self.selected.and_then(|s| self.choices().get(s).copied()) {
