@@ -273,7 +273,10 @@ fn a_refused_journal_goes_to_the_trash_and_one_put_off_stays() {
     drop(ed);
     let mut ed = home.spawn();
     let (_, msgs) = open(&mut ed, Some(&file));
-    assert!(offer(&msgs).is_none(), "a refused journal is not offered again");
+    assert!(
+        offer(&msgs).is_none(),
+        "a refused journal is not offered again"
+    );
     // The old yes/no answer's "no" trashes too (never deletes).
 }
 
@@ -319,7 +322,11 @@ fn a_journal_that_cannot_be_written_is_reported_until_it_works_again() {
     let (view, msgs) = open(&mut ed, Some(&file));
     assert!(offer(&msgs).is_some());
     answer(&mut ed, &view, "replace", None);
-    assert_eq!(contents(&mut ed, &view), typed, "nothing typed while it failed is lost");
+    assert_eq!(
+        contents(&mut ed, &view),
+        typed,
+        "nothing typed while it failed is lost"
+    );
 }
 
 /// The same with a real full disk: a 64 KiB tmpfs holds the journal folder (needs root

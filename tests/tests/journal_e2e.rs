@@ -63,14 +63,18 @@ fn type_and_crash(sandbox: &Sandbox, file: &Path, first_line: &str, typed: &str)
     term.keys(&["End"])?;
     term.type_text(typed)?;
     term.wait_text(&format!("{first_line}{typed}"))?;
-    let last = typed.chars().last().map(|c| format!("\"{c}\"")).unwrap_or_default();
+    let last = typed
+        .chars()
+        .last()
+        .map(|c| format!("\"{c}\""))
+        .unwrap_or_default();
     wait_journaled(sandbox, &last)?;
     kill_all(&term)
 }
 
 #[test]
-fn after_a_crash_and_an_outside_change_the_journal_is_offered_and_recovers_the_text()
--> Result<()> {
+fn after_a_crash_and_an_outside_change_the_journal_is_offered_and_recovers_the_text() -> Result<()>
+{
     let bins = binaries()?;
     let sandbox = Sandbox::new()?;
     let file = sandbox.file("notes.txt", "keep\n")?;
@@ -89,7 +93,10 @@ fn after_a_crash_and_an_outside_change_the_journal_is_offered_and_recovers_the_t
     term.keys(&["Down", "Enter"])?;
     let screen = term.wait_text("notes.txt (recovered)")?;
     term.wait_text("keep123")?;
-    assert!(screen.contains("from outside"), "the file stays as on disk: {screen}");
+    assert!(
+        screen.contains("from outside"),
+        "the file stays as on disk: {screen}"
+    );
     Ok(())
 }
 

@@ -666,7 +666,10 @@ fn a_journal_of_a_file_changed_on_disk_is_recovered_into_a_new_buffer_beside_it(
     );
     let shown = screen(&state);
     assert!(shown.contains("The file changed on disk since"), "{shown}");
-    assert!(shown.contains("Open the recovered text in a new buffer"), "{shown}");
+    assert!(
+        shown.contains("Open the recovered text in a new buffer"),
+        "{shown}"
+    );
     press(&mut state, KeyCode::Down, KeyModifiers::NONE);
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
     let calls_now = take(&calls);

@@ -205,8 +205,7 @@ mod tests {
         let put = |age: u64, n: u32| {
             let name = format!("{}-{n}-1-j.jsonl", now - age);
             fs::write(trash.join(&name), "j").expect("write");
-            fs::write(trash.join(format!("{name}{INFO_SUFFIX}")), "[Trash Info]\n")
-                .expect("write");
+            fs::write(trash.join(format!("{name}{INFO_SUFFIX}")), "[Trash Info]\n").expect("write");
             trash.join(name)
         };
         let old = put(week + 60, 0);

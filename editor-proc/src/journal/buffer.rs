@@ -116,9 +116,8 @@ impl BufferJournal {
         }
         let result = match self.file.clone() {
             Some(f) => {
-                let mut line = Vec::with_capacity(
-                    64 + edits.iter().map(|e| e.text.len() + 24).sum::<usize>(),
-                );
+                let mut line =
+                    Vec::with_capacity(64 + edits.iter().map(|e| e.text.len() + 24).sum::<usize>());
                 format::push_record(&mut line, edits)?;
                 self.append(&f, &line)
             }
@@ -262,7 +261,9 @@ impl BufferJournal {
             .create(&self.dir)
             .map_err(io(&self.dir))?;
         loop {
-            let path = self.dir.join(format!("{}.{}.jsonl", self.stem, instance_id()));
+            let path = self
+                .dir
+                .join(format!("{}.{}.jsonl", self.stem, instance_id()));
             match OpenOptions::new()
                 .create_new(true)
                 .append(true)

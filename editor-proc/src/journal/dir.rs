@@ -94,7 +94,7 @@ impl JournalDir {
                 Err(e) => tracing::warn!("journal recovery: {e}"),
             }
         }
-        found.sort_by(|a, b| b.modified.cmp(&a.modified));
+        found.sort_by_key(|o| std::cmp::Reverse(o.modified));
         Ok(found)
     }
 

@@ -27,8 +27,8 @@ mod tests;
 pub use base::BaseId;
 pub use buffer::{BASE_COPY_LIMIT, BufferJournal};
 pub use dir::JournalDir;
-pub use orphan::{Orphan, TRASH_DAYS, TRASH_KEEP};
 pub use error::{JournalError, Result};
+pub use orphan::{Orphan, TRASH_DAYS, TRASH_KEEP};
 
 /// One edit as the journal stores it: replace the bytes `start..end` of the text
 /// *before this edit* by `text`.

@@ -123,11 +123,9 @@ impl Orphan {
             source,
         };
         let to = crate::files::trash::trash_into(dir, &self.journal).map_err(io_err)?;
-        if let Err(e) = crate::files::trash::purge(
-            dir,
-            Duration::from_secs(TRASH_DAYS * 24 * 3600),
-            TRASH_KEEP,
-        ) {
+        if let Err(e) =
+            crate::files::trash::purge(dir, Duration::from_secs(TRASH_DAYS * 24 * 3600), TRASH_KEEP)
+        {
             tracing::warn!(dir = %dir.display(), "could not tidy the journal trash: {e}");
         }
         Ok(to)

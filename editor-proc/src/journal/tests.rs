@@ -90,7 +90,10 @@ fn a_journal_made_on_another_version_is_offered_with_the_typed_text() {
     let changed = Rope::from("abc\nappended\n");
     let r = s.dir.recover(&s.file, &changed).unwrap().unwrap();
     assert!(r.changed_on_disk, "the offer says the file changed");
-    assert!(r.exact, "small files keep their base: the typed text comes back");
+    assert!(
+        r.exact,
+        "small files keep their base: the typed text comes back"
+    );
     assert_eq!(String::from(r.text.clone()), "abcd\n");
     // Claimed while offered: nobody else sees it.
     assert!(s.dir.recover(&s.file, &changed).unwrap().is_none());
@@ -175,7 +178,10 @@ fn two_instances_on_one_file_keep_their_own_journals() {
     fs::write(&s.file, "Abase\n").unwrap();
     a.saved(&ta).unwrap();
     let bp = b.journal_path().unwrap().to_path_buf();
-    assert!(bp.exists(), "a save in one instance never removes another's journal");
+    assert!(
+        bp.exists(),
+        "a save in one instance never removes another's journal"
+    );
     rec(&mut b, &mut tb, &[ins(1, "b")]);
     assert_eq!(b.journal_path(), Some(bp.as_path()));
     rec(&mut a, &mut ta, &[ins(5, "!")]);

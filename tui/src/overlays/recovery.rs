@@ -90,9 +90,7 @@ impl RecoveryChoice {
                 Outcome::consumed()
             }
             KeyCode::Enter => match self.selected.and_then(|s| self.choices().get(s).copied()) {
-                Some((action, _)) => {
-                    Outcome::run(vec![Action::AnswerRecovery(self.view, action)])
-                }
+                Some((action, _)) => Outcome::run(vec![Action::AnswerRecovery(self.view, action)]),
                 None => Outcome::consumed(),
             },
             KeyCode::Esc => Outcome::run(vec![Action::AnswerRecovery(

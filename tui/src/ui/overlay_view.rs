@@ -107,7 +107,10 @@ fn recovery_box(
         }
         let chosen = r.selected == Some(i);
         let (mark, row_style) = if chosen {
-            ("> ", style.add_modifier(Modifier::REVERSED | Modifier::BOLD))
+            (
+                "> ",
+                style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
         } else {
             ("  ", style)
         };

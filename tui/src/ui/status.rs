@@ -63,7 +63,10 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
     }
     // Never dropped for room: the user must know edits are not protected.
     if let Some(why) = journal_failure(state) {
-        parts.insert(0, (0, format!("edits are NOT protected: journal failed: {why}")));
+        parts.insert(
+            0,
+            (0, format!("edits are NOT protected: journal failed: {why}")),
+        );
     }
     let running = state.editor_status == "running";
     parts.push((
