@@ -208,3 +208,59 @@ fn a_journal_that_cannot_be_written_is_shown_on_screen() -> Result<()> {
     wait_journaled(&sandbox, "abcdef")?;
     Ok(())
 }
+
+/// A real full disk: the journal folder on a 64 KiB tmpfs, filled up (needs root to mount;
+/// skipped, saying so, otherwise).
+#[test]
+fn a_full_disk_under_the_journal_is_shown_on_screen() -> Result<()> {
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("full.txt", "text\n")?;
+    let dir = journal_dir(&sandbox);
+    std::fs::create_dir_all(&dir)?;
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs"])
+        .arg(&dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (not root)");
+        return Ok(());
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _unmount = Unmount(dir.clone());
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(dir.join("filler"))?;
+        let block = vec![b'x'; 4096];
+        while f.write_all(&block).is_ok() {}
+    }
+    let term = sandbox.symphony(&bins, &[OsStr::new(&file)])?;
+    term.wait_text("text")?;
+    term.type_text("abc")?;
+    term.wait_text("edits are NOT protected: journal failed: No space left on device")?;
+    term.type_text("d")?;
+    term.wait_text("abcd")?;
+    assert!(term.screen()?.contains("edits are NOT protected"));
+    // Space again: the warning goes at a later key, and the journal holds everything.
+    std::fs::remove_file(dir.join("filler"))?;
+    let deadline = Instant::now() + WAIT;
+    while term.screen()?.contains("NOT protected") {
+        if Instant::now() > deadline {
+            bail!("warning never went; screen:\n{}", term.screen()?);
+        }
+        term.type_text("e")?;
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    wait_journaled(&sandbox, "abcde")?;
+    drop(term);
+    Ok(())
+}
