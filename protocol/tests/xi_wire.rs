@@ -431,6 +431,7 @@ fn symphony_recovery_variant_is_typed() {
             exact: true,
             journal: String::new(),
             more: 0,
+            detached: false,
         }
     );
     assert!(symphony::is_symphony_method(symphony::RECOVER));

@@ -33,6 +33,8 @@ pub(super) struct RecoveryOffer {
     journal: String,
     /// How many more journals wait.
     more: usize,
+    /// The journal is of a buffer its text was recovered into.
+    detached: bool,
 }
 
 impl RecoveryOffer {
@@ -47,6 +49,7 @@ impl RecoveryOffer {
             exact: o.exact,
             journal: o.journal.to_string_lossy().into_owned(),
             more: offers.len() - 1,
+            detached: o.detached,
         })
     }
 
@@ -61,6 +64,7 @@ impl RecoveryOffer {
             exact: self.exact,
             journal: self.journal,
             more: self.more,
+            detached: self.detached,
         }
     }
 }

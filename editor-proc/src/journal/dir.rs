@@ -105,10 +105,20 @@ impl JournalDir {
 
     /// Continues `orphan`'s journal for a new buffer holding its text (recovered into a
     /// buffer of its own): later edits append to it, so a crash keeps them too.
+    ///
+    /// The journal is renamed to end in `-r` ([`DETACHED_MARK`]): offered again after a
+    /// crash, it says it is not the file's own buffer's (see [`Orphan::detached`]).
     pub fn adopt(&self, orphan: Orphan) -> BufferJournal {
         let stem = stem(&orphan.file_path);
         let text = orphan.text.clone();
-        let (journal, file, file_path) = orphan.into_parts();
+        let (mut journal, file, file_path) = orphan.into_parts();
+        let detached = detached_name(&journal, &stem);
+        if detached != journal {
+            match fs::rename(&journal, &detached) {
+                Ok(()) => journal = detached,
+                Err(e) => tracing::warn!("journal: could not mark {}: {e}", journal.display()),
+            }
+        }
         BufferJournal::adopt(self.dir.clone(), stem, journal, file, file_path, &text)
     }
 
@@ -137,6 +147,28 @@ fn stem(canonical: &Path) -> String {
         .collect();
     let hash = fnv1a(canonical.as_os_str().as_encoded_bytes());
     format!("{name}-{hash:016x}")
+}
+
+/// How the instance part of a journal's name ends when its text was recovered into a
+/// buffer of its own (not the file's buffer).
+pub(crate) const DETACHED_MARK: &str = "-r";
+
+/// `journal` renamed to `<stem>.<instance>-r.jsonl` (unchanged when it already is).
+fn detached_name(journal: &Path, stem: &str) -> PathBuf {
+    let name = journal
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let instance = name
+        .strip_prefix(stem)
+        .and_then(|r| r.strip_suffix(".jsonl"))
+        .map(|mid| mid.trim_start_matches('.'))
+        .unwrap_or_default();
+    if instance.ends_with(DETACHED_MARK) {
+        return journal.to_path_buf();
+    }
+    let instance = if instance.is_empty() { "old" } else { instance };
+    journal.with_file_name(format!("{stem}.{instance}{DETACHED_MARK}.jsonl"))
 }
 
 /// Whether `name` is a journal of the file with `stem`: `<stem>.<instance>.jsonl`, or

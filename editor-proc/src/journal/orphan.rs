@@ -38,6 +38,9 @@ pub struct Orphan {
     pub exact: bool,
     /// When the journal was last written.
     pub modified: Option<SystemTime>,
+    /// Its text had been recovered into a buffer of its own (not the file's buffer), which
+    /// went on journaling into it: never the file buffer's own unsaved text.
+    pub detached: bool,
 }
 
 impl Orphan {
@@ -105,6 +108,9 @@ impl Orphan {
             changed_on_disk: !same_base,
             exact,
             modified,
+            detached: path
+                .file_stem()
+                .is_some_and(|n| n.to_string_lossy().ends_with(super::dir::DETACHED_MARK)),
         }))
     }
 

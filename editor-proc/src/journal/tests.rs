@@ -234,12 +234,24 @@ fn an_adopted_journal_keeps_the_later_edits() {
     rec(&mut j, &mut now, &[ins(1, "b")]);
     drop(j);
     let r = s.dir.recover(&s.file, &base).unwrap().unwrap();
+    assert!(!r.detached);
     let mut now = r.text.clone();
     let mut adopted = s.dir.adopt(r);
     rec(&mut adopted, &mut now, &[ins(2, "c")]);
     drop(adopted);
     let r = s.dir.recover(&s.file, &base).unwrap().unwrap();
     assert_eq!(String::from(r.text.clone()), "abc\n");
+    assert!(r.detached, "offered as the text of a buffer of its own");
+    assert_eq!(journals(&s), 1);
+    // Adopted again: still one journal, still detached.
+    let mut now = r.text.clone();
+    let mut again = s.dir.adopt(r);
+    rec(&mut again, &mut now, &[ins(3, "d")]);
+    drop(again);
+    let r = s.dir.recover(&s.file, &base).unwrap().unwrap();
+    assert_eq!(String::from(r.text.clone()), "abcd\n");
+    assert!(r.detached);
+    assert_eq!(journals(&s), 1);
 }
 
 #[test]

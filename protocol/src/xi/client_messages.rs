@@ -183,6 +183,10 @@ pub enum ClientNotification {
         /// More journals of this file wait to be offered after this one.
         #[serde(default, skip_serializing_if = "is_zero")]
         more: usize,
+        /// The journal is of a buffer its text had been recovered into earlier (not of the
+        /// file's own buffer): a restarting client never takes it as its own.
+        #[serde(default, skip_serializing_if = "is_false")]
+        detached: bool,
     },
     /// Symphony: whether the crash journal of the view's buffer holds every edit.
     /// `ok: false` (with `error`) when a write failed: edits are not protected until a

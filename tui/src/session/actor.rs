@@ -907,13 +907,15 @@ impl Actor {
             };
             let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
             let changed_on_disk = params["changed_on_disk"].as_bool().unwrap_or(false);
+            let detached = params["detached"].as_bool().unwrap_or(false);
             // Our own restart recovers the journal it made: on the same file, once, and
             // only when this view had edits to journal (else the journal is another's,
             // e.g. one the user put off, and the user decides).
             let reopening =
                 self.views.get(&view).is_some_and(|v| {
                     v.phase == Phase::Reopening && !v.recovered && !v.log.is_empty()
-                }) && !changed_on_disk;
+                }) && !changed_on_disk
+                    && !detached;
             if reopening {
                 // Our own restart: the journal holds what the user typed.
                 if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
