@@ -208,8 +208,10 @@ pub enum Notification {
     Recover {
         /// View.
         view: String,
-        /// Take the recovered text.
-        accept: bool,
+        /// What to do with the offered journal.
+        action: symphony_protocol::xi::RecoverAction,
+        /// The view that gets the recovered text or the diff (new buffer, diff).
+        into: Option<String>,
     },
     /// `symphony.reload`: the buffer from disk again.
     Reload(String),

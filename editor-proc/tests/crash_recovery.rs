@@ -23,6 +23,8 @@ impl Editor {
     fn spawn(state: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_symphony-editor"))
             .env("XDG_STATE_HOME", state)
+            // a refused journal goes to the trash: keep it out of the real home
+            .env("XDG_DATA_HOME", state.with_file_name("data"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -324,6 +324,8 @@ fn core_notifications_exact_json() {
             CoreNotification::SymphonyRecover {
                 view_id: "v".into(),
                 accept: true,
+                action: None,
+                into_view_id: None,
             },
             json!({"method": "symphony.recover", "params": {"view_id": "v", "accept": true}}),
         ),
@@ -425,7 +427,12 @@ fn symphony_recovery_variant_is_typed() {
             view_id: "v".into(),
             file_path: "/f".into(),
             edits: 3,
-            recovered_len: 120
+            recovered_len: 120,
+            changed_on_disk: false,
+            exact: true,
+            journal: String::new(),
+            more: 0,
+            detached: false,
         }
     );
     assert!(symphony::is_symphony_method(symphony::RECOVER));

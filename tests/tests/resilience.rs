@@ -85,7 +85,8 @@ fn after_the_client_itself_is_killed_the_next_start_offers_the_journal() -> Resu
 
     let term = start()?;
     term.wait_text("Recover")?;
-    term.keys(&["y"])?;
+    // The question is answered deliberately (issue 12 item 10): first choice, Enter.
+    term.keys(&["Down", "Enter"])?;
     term.wait_text("keep123")?;
     term.save_and_quit(&file, "keep123\n")?;
     Ok(())

@@ -362,9 +362,9 @@ pub enum Action {
     /// Show the differences between a view's file on disk and its buffer.
     #[serde(skip)]
     ShowDiskDiff(u64),
-    /// Answer the journal-recovery question for a view (handle, accept).
+    /// Answer the journal-recovery question for a view (handle, answer).
     #[serde(skip)]
-    AcceptRecovery(u64, bool),
+    AnswerRecovery(u64, crate::session::RecoverAction),
     /// Close the top overlay.
     #[serde(skip)]
     CloseOverlay,

@@ -18,7 +18,7 @@ use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, State, update};
 use symphony_tui::overlays::Overlay;
 use symphony_tui::panes::PaneKind;
-use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::session::{RecoverAction, SessionEvent, ViewHandle};
 
 fn event(state: &mut State, ev: Event) {
     for a in event_to_actions(state, ev) {
@@ -671,10 +671,20 @@ fn editor_restart_shows_in_the_status_and_resends_the_view_size() {
         SessionEvent::RecoveryOffered {
             view: ViewHandle(1),
             file_path: "/x/a.rs".into(),
+            changed_on_disk: false,
+            exact: true,
+            more: 0,
         },
     );
+    // Typing does not answer (issue 12 item 10): the first choice, then Enter.
     key(&mut state, 'y');
-    assert_eq!(take(&calls), vec![PortCall::AcceptRecovery(1, true)]);
+    assert_eq!(take(&calls), vec![]);
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        take(&calls),
+        vec![PortCall::AnswerRecovery(1, RecoverAction::Replace, None)]
+    );
 }
 
 #[test]
@@ -689,13 +699,90 @@ fn a_recovery_question_shows_its_file_and_answers_for_it() {
         SessionEvent::RecoveryOffered {
             view: ViewHandle(1),
             file_path: "/x/a.rs".into(),
+            changed_on_disk: false,
+            exact: true,
+            more: 0,
         },
     );
     // The window showing a.rs comes to the front while the question is asked.
     assert_eq!(state.windows.active, 0);
-    assert!(screen(&state).contains("Recover the unsaved edits of a.rs? (y/n)"));
+    assert!(screen(&state).contains("Unsaved edits of a.rs"));
+    // A stray `n` answers nothing (issue 12 item 10); Esc only puts it off.
     key(&mut state, 'n');
-    assert_eq!(take(&calls), vec![PortCall::AcceptRecovery(1, false)]);
+    assert_eq!(take(&calls), vec![]);
+    press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(
+        take(&calls),
+        vec![PortCall::AnswerRecovery(1, RecoverAction::Later, None)]
+    );
+}
+
+#[test]
+fn a_journal_of_a_file_changed_on_disk_is_recovered_into_a_new_buffer_beside_it() {
+    let (mut state, calls) = state_with(Some("a.rs"), 100, 14);
+    take(&calls);
+    on_session_event(
+        &mut state,
+        SessionEvent::RecoveryOffered {
+            view: ViewHandle(1),
+            file_path: "/x/a.rs".into(),
+            changed_on_disk: true,
+            exact: true,
+            more: 0,
+        },
+    );
+    let shown = screen(&state);
+    assert!(shown.contains("The file changed on disk since"), "{shown}");
+    assert!(
+        shown.contains("Open the recovered text in a new buffer"),
+        "{shown}"
+    );
+    press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    let calls_now = take(&calls);
+    assert_eq!(
+        calls_now[..2],
+        [
+            PortCall::Open {
+                path: None,
+                view: 2
+            },
+            PortCall::AnswerRecovery(1, RecoverAction::NewBuffer, Some(2)),
+        ]
+    );
+    assert!(state.overlays.is_empty());
+    assert_eq!(state.windows.views().count(), 2, "shown beside the file");
+    assert!(screen(&state).contains("a.rs (recovered)"));
+}
+
+#[test]
+fn a_failing_journal_is_on_the_status_line_until_it_works_again() {
+    let (mut state, calls) = state_with(Some("a.rs"), 120, 10);
+    take(&calls);
+    on_session_event(
+        &mut state,
+        SessionEvent::JournalStatus {
+            view: ViewHandle(1),
+            ok: false,
+            error: Some("No space left on device (os error 28)".into()),
+        },
+    );
+    let warning = "edits are NOT protected: journal failed: No space left on device";
+    assert!(screen(&state).contains(warning));
+    // Messages go at the next key; this stays.
+    key(&mut state, 'x');
+    key(&mut state, 'y');
+    assert!(screen(&state).contains(warning), "{}", screen(&state));
+    on_session_event(
+        &mut state,
+        SessionEvent::JournalStatus {
+            view: ViewHandle(1),
+            ok: true,
+            error: None,
+        },
+    );
+    key(&mut state, 'z');
+    assert!(!screen(&state).contains("NOT protected"));
 }
 
 #[test]

@@ -147,12 +147,21 @@ impl Core {
         b.buffer.break_group();
         b.buffer.set_pristine();
         disk.store(&mut b.file);
+        let was_failing = b
+            .file
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.failure().is_some());
         if let Some(j) = b.file.journal.as_mut()
             && let Err(e) = j.saved(&loaded.text)
         {
             tracing::warn!("journal: {e}");
         }
         b.file.journaled = false;
+        self.journal_health(bid, was_failing);
+        let Some(b) = self.buffers.get_mut(&bid) else {
+            return Ok(());
+        };
         let was_changed = std::mem::take(&mut b.file.disk_changed);
         let views = b.views.clone();
         if changed {

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use xi_rope::{Interval, Rope};
 
+use super::journal_glue::RecoveryOffer;
 use super::{BufferState, Core};
-use crate::buffer::{Buffer, EditKind};
+use crate::buffer::Buffer;
 use crate::files::{self, Fingerprint, LoadedFile, TextFormat};
 use crate::highlight::LineStyles;
 use crate::journal::BufferJournal;
-use crate::selection::InsertDrift;
 use crate::text::line_count;
 use symphony_protocol::xi::ClientNotification;
 
@@ -106,8 +106,9 @@ pub struct FileState {
     pub journal: Option<BufferJournal>,
     /// Whether the journal has been written since it was opened.
     pub journaled: bool,
-    /// Text recovered from an older journal, waiting for `symphony.recover`.
-    pub recovery: Option<Rope>,
+    /// Journals of dead instances of this file, claimed; the first is offered and waits
+    /// for `symphony.recover`.
+    pub offers: std::collections::VecDeque<crate::journal::Orphan>,
     /// A file that could not be opened in this view: never saved over.
     pub refused: Option<PathBuf>,
 }
@@ -157,28 +158,6 @@ impl OnDisk {
         file.final_newline = self.final_newline;
         file.fingerprint = self.fingerprint;
         file.hash = self.hash;
-    }
-}
-
-/// The `symphony.recovery_available` offer for a newly opened file, before it has a view.
-pub(super) struct RecoveryOffer {
-    /// The file whose journal holds unsaved edits.
-    file_path: String,
-    /// How many edits were replayed.
-    edits: usize,
-    /// Length in bytes of the recovered text.
-    recovered_len: usize,
-}
-
-impl RecoveryOffer {
-    /// The notification for the view `view_id`.
-    pub(super) fn into_notification(self, view_id: String) -> ClientNotification {
-        ClientNotification::SymphonyRecoveryAvailable {
-            view_id,
-            file_path: self.file_path,
-            edits: self.edits,
-            recovered_len: self.recovered_len,
-        }
     }
 }
 
@@ -247,16 +226,11 @@ impl Core {
         self.set_detected_ending(bid, ending);
         let mut recovery_params = None;
         if let Some(dir) = self.services.journal.as_ref() {
-            match dir.recover(path, text) {
-                Ok(Some(r)) => {
-                    recovery_params = Some(RecoveryOffer {
-                        file_path: path.to_string_lossy().into_owned(),
-                        edits: r.edits,
-                        recovered_len: r.text.len(),
-                    });
-                    file.recovery = Some(r.text);
+            match dir.recover_all(path, text) {
+                Ok(found) => {
+                    file.offers = found.into();
+                    recovery_params = RecoveryOffer::first(path, &file.offers);
                 }
-                Ok(None) => {}
                 Err(e) => tracing::warn!("journal recovery: {e}"),
             }
             match dir.open(path, text) {
@@ -422,6 +396,11 @@ impl Core {
         let Some(b) = self.buffers.get_mut(&bid) else {
             return;
         };
+        let was_failing = b
+            .file
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.failure().is_some());
         b.file.path = Some(path.to_path_buf());
         b.file.fingerprint = Some(fp);
         b.file.hash = Some(saved.hash);
@@ -440,6 +419,10 @@ impl Core {
         }
         b.file.journaled = false;
         b.buffer.set_pristine();
+        self.journal_health(bid, was_failing);
+        let Some(b) = self.buffers.get_mut(&bid) else {
+            return;
+        };
         let views = b.views.clone();
         if let Some(l) = &language {
             b.language = l.clone();
@@ -463,44 +446,11 @@ impl Core {
             self.request_highlight(bid, None);
         }
     }
-
-    /// `symphony.recover {view_id, accept}`: take the recovered text as one undoable edit,
-    /// or throw the old journal away.
-    pub(super) fn recover(&mut self, view_id: &str, accept: bool) {
-        let Some(bid) = self.views.get(view_id).map(|v| v.buffer) else {
-            return;
-        };
-        let Some(b) = self.buffers.get_mut(&bid) else {
-            return;
-        };
-        let Some(recovered) = b.file.recovery.take() else {
-            tracing::info!("symphony.recover for {view_id}: nothing to recover");
-            return;
-        };
-        if !accept {
-            if !b.file.journaled
-                && let (Some(dir), Some(p)) =
-                    (self.services.journal.as_ref(), b.file.path.as_deref())
-                && let Err(e) = dir.remove(p)
-            {
-                tracing::warn!("journal: {e}");
-            }
-            return;
-        }
-        // only the lines that differ are replaced: the others keep their line endings
-        let delta = line_delta(b.buffer.text(), &recovered);
-        b.buffer.break_group();
-        self.apply(view_id, delta, EditKind::Other, InsertDrift::Default);
-        if let Some(b) = self.buffers.get_mut(&bid) {
-            b.buffer.break_group();
-        }
-        self.render_view(view_id);
-    }
 }
 
 /// The delta from `old` to `new` that replaces only the lines that differ (a line diff),
 /// so that what is kept keeps its place (and its line ending, see `files::LineEndings`).
-fn line_delta(old: &Rope, new: &Rope) -> xi_rope::RopeDelta {
+pub(super) fn line_delta(old: &Rope, new: &Rope) -> xi_rope::RopeDelta {
     let (a, b) = (String::from(old), String::from(new));
     let old_lines: Vec<&str> = a.split_inclusive('\n').collect();
     let new_lines: Vec<&str> = b.split_inclusive('\n').collect();

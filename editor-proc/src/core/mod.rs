@@ -4,6 +4,7 @@
 mod disk;
 mod edit;
 mod files;
+mod journal_glue;
 #[path = "../lsp/glue/mod.rs"]
 mod lsp_glue;
 #[path = "../review/mod.rs"]
@@ -284,7 +285,9 @@ impl Core {
             Notification::Plugin => {
                 tracing::info!("plugin command ignored: no plugins in symphony-editor")
             }
-            Notification::Recover { view, accept } => self.recover(&view, accept),
+            Notification::Recover { view, action, into } => {
+                self.recover(&view, action, into.as_deref())
+            }
             Notification::Reload(view) => self.reload_view(&view),
         }
     }

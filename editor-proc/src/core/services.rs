@@ -128,10 +128,11 @@ impl Core {
             return;
         };
         b.file.format.endings.after_edit(delta);
+        let mut was_failing = None;
         if let Some(j) = b.file.journal.as_mut() {
-            if let Err(e) = j.record(&JournalEdit::from_delta(delta)) {
-                tracing::warn!("journal: {e}");
-            }
+            was_failing = Some(j.failure().is_some());
+            // A failure is logged by the journal and told to the client below.
+            let _ = j.record(&JournalEdit::from_delta(delta), b.buffer.text());
             b.file.journaled = true;
         }
         let first_line = old.line_of_offset(iv.start());
@@ -161,6 +162,9 @@ impl Core {
             && let Some(b) = self.buffers.get_mut(&bid)
         {
             b.styles.keep_shifted(first_line, &spans, cut);
+        }
+        if let Some(was_failing) = was_failing {
+            self.journal_health(bid, was_failing);
         }
     }
 

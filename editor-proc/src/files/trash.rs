@@ -78,6 +78,53 @@ pub fn original_path(item: &Path) -> io::Result<PathBuf> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no Path= in the record"))
 }
 
+/// Empties the trash folder `dir` of items older than `max_age`, and of the oldest items
+/// beyond the newest `keep` (each with its `.trashinfo` record); returns how many went.
+/// Only for folders whose content may expire (refused crash journals): the main trash is
+/// never purged by the editor.
+pub fn purge(dir: &Path, max_age: std::time::Duration, keep: usize) -> io::Result<usize> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut items: Vec<(u64, PathBuf)> = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.ends_with(INFO_SUFFIX) {
+            continue;
+        }
+        // `<seconds>-<counter>-<pid>-<name>`: when it was trashed
+        let Some(secs) = name.split('-').next().and_then(|s| s.parse::<u64>().ok()) else {
+            continue;
+        };
+        items.push((secs, entry.path()));
+    }
+    items.sort_by(|a, b| b.cmp(a));
+    let mut removed = 0;
+    for (i, (secs, path)) in items.iter().enumerate() {
+        if i < keep && now.saturating_sub(*secs) <= max_age.as_secs() {
+            continue;
+        }
+        let meta = fs::symlink_metadata(path)?;
+        if meta.is_dir() {
+            fs::remove_dir_all(path)?;
+        } else {
+            fs::remove_file(path)?;
+        }
+        let mut info = path.as_os_str().to_owned();
+        info.push(INFO_SUFFIX);
+        match fs::remove_file(PathBuf::from(info)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        removed += 1;
+    }
+    Ok(removed)
+}
+
 /// Renames `from` to `to` (which must not exist); across file systems the content is
 /// copied (directories recursively) and then the original removed.
 pub fn move_path(from: &Path, to: &Path) -> io::Result<()> {
@@ -143,6 +190,41 @@ mod tests {
             "mod"
         );
         assert!(trash_into(&trash, &dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn purge_drops_old_items_and_keeps_the_newest_few() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let trash = dir.path().join("trash");
+        fs::create_dir_all(&trash).expect("mkdir");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        let week = 7 * 24 * 3600;
+        let put = |age: u64, n: u32| {
+            let name = format!("{}-{n}-1-j.jsonl", now - age);
+            fs::write(trash.join(&name), "j").expect("write");
+            fs::write(trash.join(format!("{name}{INFO_SUFFIX}")), "[Trash Info]\n").expect("write");
+            trash.join(name)
+        };
+        let old = put(week + 60, 0);
+        let fresh: Vec<PathBuf> = (1..=4).map(|n| put(u64::from(n), n)).collect();
+        let removed = purge(&trash, std::time::Duration::from_secs(week), 3).expect("purge");
+        assert_eq!(removed, 2, "the week-old one and the oldest beyond three");
+        assert!(!old.exists());
+        assert!(!fresh[3].exists(), "the oldest of the fresh ones goes");
+        for f in &fresh[..3] {
+            assert!(f.exists(), "{} kept", f.display());
+        }
+        let infos = fs::read_dir(&trash)
+            .expect("list")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(INFO_SUFFIX))
+            })
+            .count();
+        assert_eq!(infos, 3, "records go with their items");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The journal directory: where each file's journal lives, and recovery.
+//! The journal directory: where each buffer instance's journal lives, and finding the
+//! journals of dead instances to offer.
 
 use std::fs;
 use std::io;
@@ -6,38 +7,37 @@ use std::path::{Path, PathBuf};
 
 use xi_rope::Rope;
 
-use super::format;
-use super::{BaseId, BufferJournal, JournalError, Result};
+use super::orphan::Orphan;
+use super::{BufferJournal, JournalError, Result};
 
-/// The directory holding every buffer's journal.
+/// The directory holding every buffer's journal, and where refused journals go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalDir {
     dir: PathBuf,
-}
-
-/// Unsaved text found in a journal.
-#[derive(Debug, Clone)]
-pub struct Recovered {
-    /// The on-disk text with the journal's edits replayed onto it.
-    pub text: Rope,
-    /// How many edits were replayed.
-    pub edits: usize,
+    trash: PathBuf,
 }
 
 impl JournalDir {
     /// `$XDG_STATE_HOME/symphony/journal`, falling back to
-    /// `$HOME/.local/state/symphony/journal` (and the temp dir without `$HOME`).
+    /// `$HOME/.local/state/symphony/journal` (and the temp dir without `$HOME`); refused
+    /// journals go to `<the editor's trash>/journals`.
     pub fn from_env() -> Self {
-        JournalDir::new(crate::files::xdg_dir(
-            "XDG_STATE_HOME",
-            ".local/state",
-            "journal",
-        ))
+        JournalDir::with_trash(
+            crate::files::xdg_dir("XDG_STATE_HOME", ".local/state", "journal"),
+            crate::files::trash::trash_dir().join("journals"),
+        )
     }
 
-    /// Journals in `dir` (created on the first recorded edit).
+    /// Journals in `dir` (created on the first recorded edit); refused ones go to the
+    /// sibling folder `journal-trash`.
     pub fn new(dir: PathBuf) -> Self {
-        JournalDir { dir }
+        let trash = dir.with_file_name("journal-trash");
+        JournalDir::with_trash(dir, trash)
+    }
+
+    /// Journals in `dir`, refused ones moved to `trash`.
+    pub fn with_trash(dir: PathBuf, trash: PathBuf) -> Self {
+        JournalDir { dir, trash }
     }
 
     /// The directory.
@@ -45,83 +45,140 @@ impl JournalDir {
         &self.dir
     }
 
-    /// Starts journaling edits of `file_path`, whose current text is `base`.
-    ///
-    /// Cheap: nothing is written until the first [`BufferJournal::record`], which
-    /// replaces any older journal of this file (so call [`JournalDir::recover`] first).
-    pub fn open(&self, file_path: &Path, base: &Rope) -> Result<BufferJournal> {
-        let canonical = canonical(file_path);
-        let journal = self.journal_path(&canonical);
-        Ok(BufferJournal::new(
-            self.dir.clone(),
-            journal,
-            canonical,
-            BaseId::of(base),
-        ))
+    /// Where refused journals go.
+    pub fn trash_path(&self) -> &Path {
+        &self.trash
     }
 
-    /// Looks for unsaved edits of `file_path`. Returns `Ok(None)` when there is no
-    /// journal, it is empty, it was made on another text than `on_disk` (the file
-    /// changed since), or replaying it gives back `on_disk` itself.
-    pub fn recover(&self, file_path: &Path, on_disk: &Rope) -> Result<Option<Recovered>> {
+    /// Starts journaling edits of `file_path`, whose current text is `base`, in a journal
+    /// of this buffer instance alone.
+    ///
+    /// Cheap: nothing is written until the first [`BufferJournal::record`], which
+    /// creates a new file; journals of other instances (live or dead) are never touched.
+    pub fn open(&self, file_path: &Path, base: &Rope) -> Result<BufferJournal> {
         let canonical = canonical(file_path);
-        let journal = self.journal_path(&canonical);
-        let bytes = match fs::read(&journal) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        let stem = stem(&canonical);
+        Ok(BufferJournal::new(self.dir.clone(), stem, canonical, base))
+    }
+
+    /// Every journal of `file_path` whose owner is gone (its lock is free) and that holds
+    /// text other than `on_disk`, newest first. Each is locked (claimed) while the
+    /// returned [`Orphan`] lives, so no other instance offers it meanwhile.
+    ///
+    /// A journal made on another version of the file is offered too, marked
+    /// `changed_on_disk`. Dead journals whose text equals `on_disk` hold nothing and are
+    /// removed; unreadable ones are left alone.
+    pub fn recover_all(&self, file_path: &Path, on_disk: &Rope) -> Result<Vec<Orphan>> {
+        let canonical = canonical(file_path);
+        let stem = stem(&canonical);
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(source) => {
                 return Err(JournalError::Io {
-                    path: journal,
+                    path: self.dir.clone(),
                     source,
                 });
             }
         };
-        let Some(parsed) = format::parse(&bytes) else {
-            tracing::warn!(journal = %journal.display(), "unreadable journal header; ignoring it");
-            return Ok(None);
-        };
-        drop(bytes);
-        if parsed.header.path != canonical.to_string_lossy() {
-            tracing::warn!(journal = %journal.display(), "journal belongs to another file; ignoring it");
-            return Ok(None);
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !is_journal_of(name, &stem) {
+                continue;
+            }
+            match Orphan::claim(&entry.path(), &canonical, on_disk) {
+                Ok(Some(o)) => found.push(o),
+                Ok(None) => {}
+                Err(e) => tracing::warn!("journal recovery: {e}"),
+            }
         }
-        if parsed.header.base != BaseId::of(on_disk) {
-            tracing::info!(file = %canonical.display(), "journal was made on another version of the file; not offering it");
-            return Ok(None);
-        }
-        let mut text = on_disk.clone();
-        let edits = format::replay(&mut text, &parsed.records);
-        if edits == 0 || ropes_equal(&text, on_disk) {
-            return Ok(None);
-        }
-        Ok(Some(Recovered { text, edits }))
+        found.sort_by_key(|o| std::cmp::Reverse(o.modified));
+        Ok(found)
     }
 
-    /// Deletes the journal of `file_path`, if any (the user refused the recovery).
-    pub fn remove(&self, file_path: &Path) -> Result<()> {
-        let journal = self.journal_path(&canonical(file_path));
-        remove_if_present(&journal)
+    /// The newest offerable journal of `file_path` (see [`JournalDir::recover_all`]).
+    pub fn recover(&self, file_path: &Path, on_disk: &Rope) -> Result<Option<Orphan>> {
+        Ok(self.recover_all(file_path, on_disk)?.into_iter().next())
     }
 
-    /// `<dir>/<file name>-<hash of the path>.jsonl`.
-    fn journal_path(&self, canonical: &Path) -> PathBuf {
-        let name: String = canonical
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(64)
-            .collect();
-        let hash = fnv1a(canonical.as_os_str().as_encoded_bytes());
-        self.dir.join(format!("{name}-{hash:016x}.jsonl"))
+    /// Continues `orphan`'s journal for a new buffer holding its text (recovered into a
+    /// buffer of its own): later edits append to it, so a crash keeps them too.
+    ///
+    /// The journal is renamed to end in `-r` ([`DETACHED_MARK`]): offered again after a
+    /// crash, it says it is not the file's own buffer's (see [`Orphan::detached`]).
+    pub fn adopt(&self, orphan: Orphan) -> BufferJournal {
+        let stem = stem(&orphan.file_path);
+        let text = orphan.text.clone();
+        let (mut journal, file, file_path) = orphan.into_parts();
+        let detached = detached_name(&journal, &stem);
+        if detached != journal {
+            match fs::rename(&journal, &detached) {
+                Ok(()) => journal = detached,
+                Err(e) => tracing::warn!("journal: could not mark {}: {e}", journal.display()),
+            }
+        }
+        BufferJournal::adopt(self.dir.clone(), stem, journal, file, file_path, &text)
     }
+
+    /// Moves a refused journal to the trash (kept [`super::orphan::TRASH_DAYS`] days, at
+    /// most [`super::orphan::TRASH_KEEP`] of them); returns where it went.
+    pub fn trash(&self, orphan: Orphan) -> Result<PathBuf> {
+        orphan.trash(&self.trash)
+    }
+}
+
+/// `<file name>-<hash of the canonical path>`: every journal of the file starts with it.
+fn stem(canonical: &Path) -> String {
+    let name: String = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let hash = fnv1a(canonical.as_os_str().as_encoded_bytes());
+    format!("{name}-{hash:016x}")
+}
+
+/// How the instance part of a journal's name ends when its text was recovered into a
+/// buffer of its own (not the file's buffer).
+pub(crate) const DETACHED_MARK: &str = "-r";
+
+/// `journal` renamed to `<stem>.<instance>-r.jsonl` (unchanged when it already is).
+fn detached_name(journal: &Path, stem: &str) -> PathBuf {
+    let name = journal
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let instance = name
+        .strip_prefix(stem)
+        .and_then(|r| r.strip_suffix(".jsonl"))
+        .map(|mid| mid.trim_start_matches('.'))
+        .unwrap_or_default();
+    if instance.ends_with(DETACHED_MARK) {
+        return journal.to_path_buf();
+    }
+    let instance = if instance.is_empty() { "old" } else { instance };
+    journal.with_file_name(format!("{stem}.{instance}{DETACHED_MARK}.jsonl"))
+}
+
+/// Whether `name` is a journal of the file with `stem`: `<stem>.<instance>.jsonl`, or
+/// `<stem>.jsonl` as written before journals had instances.
+fn is_journal_of(name: &str, stem: &str) -> bool {
+    name.strip_prefix(stem)
+        .and_then(|rest| rest.strip_suffix(".jsonl"))
+        .is_some_and(|mid| {
+            mid.is_empty() || mid.strip_prefix('.').is_some_and(|i| !i.contains('.'))
+        })
 }
 
 /// Removes `path`, treating "already gone" as success.
@@ -137,7 +194,7 @@ pub(crate) fn remove_if_present(path: &Path) -> Result<()> {
 }
 
 /// The canonical form of `path`, also for a file that does not exist yet.
-fn canonical(path: &Path) -> PathBuf {
+pub(crate) fn canonical(path: &Path) -> PathBuf {
     if let Ok(p) = fs::canonicalize(path) {
         return p;
     }
@@ -151,7 +208,7 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// Whether two ropes hold the same text, without copying them.
-fn ropes_equal(a: &Rope, b: &Rope) -> bool {
+pub(crate) fn ropes_equal(a: &Rope, b: &Rope) -> bool {
     if a.len() != b.len() {
         return false;
     }

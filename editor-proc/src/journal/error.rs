@@ -17,7 +17,21 @@ pub enum JournalError {
         /// What the system said.
         source: io::Error,
     },
+    /// An earlier write failed and the next attempt is not due yet.
+    #[error("The crash journal is still failing: {0}.")]
+    Failing(String),
     /// A record could not be encoded.
     #[error("A crash journal record could not be encoded: {0}.")]
     Encode(#[from] serde_json::Error),
+}
+
+impl JournalError {
+    /// What went wrong in a few words, for the status line.
+    pub fn short(&self) -> String {
+        match self {
+            JournalError::Io { source, .. } => source.to_string(),
+            JournalError::Failing(why) => why.clone(),
+            JournalError::Encode(e) => e.to_string(),
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! The journal file format: a JSON header line, then one JSON line per record.
+//! The journal file format: a JSON header line, then (when the header says
+//! `base_text`) the base text as one JSON string line, then one JSON line per record.
 
 use serde::{Deserialize, Serialize};
 use xi_rope::Rope;
@@ -17,6 +18,13 @@ pub(crate) struct Header {
     pub path: String,
     /// The text the edits apply to.
     pub base: BaseId,
+    /// Whether the next line holds the base text itself (journals of small files), so
+    /// the edits replay exactly even when the file changed on disk since.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base_text: bool,
+    /// The process that wrote it (for the curious; ownership is the file's lock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 /// One `record()` call: a list of `(start, end, text)` edits.
@@ -50,9 +58,19 @@ pub(crate) fn push_record(out: &mut Vec<u8>, edits: &[JournalEdit]) -> serde_jso
     Ok(())
 }
 
+/// Appends `text` as one JSON string line to `out`.
+pub(crate) fn push_text(out: &mut Vec<u8>, text: &Rope) -> serde_json::Result<()> {
+    out.reserve(text.len() + 3);
+    serde_json::to_writer(&mut *out, &String::from(text))?;
+    out.push(b'\n');
+    Ok(())
+}
+
 /// What a journal file holds, read tolerantly.
 pub(crate) struct Parsed {
     pub header: Header,
+    /// The base text, when the journal holds it.
+    pub base_text: Option<String>,
     /// Records in order; a torn or corrupt tail is left out.
     pub records: Vec<Vec<JournalEdit>>,
 }
@@ -65,6 +83,12 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Parsed> {
     if header.symphony_journal != VERSION {
         return None;
     }
+    let base_text = if header.base_text {
+        let line = lines.next()?.strip_suffix(b"\n")?;
+        Some(serde_json::from_slice::<String>(line).ok()?)
+    } else {
+        None
+    };
     let mut records = Vec::new();
     for line in lines {
         // A line without its newline was cut short by a crash mid-write.
@@ -85,7 +109,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Parsed> {
             }
         }
     }
-    Some(Parsed { header, records })
+    Some(Parsed {
+        header,
+        base_text,
+        records,
+    })
 }
 
 /// Applies the records to `text`; returns how many edits applied. Stops at the
@@ -129,6 +157,8 @@ mod tests {
             symphony_journal: VERSION,
             path: "/x".into(),
             base: BaseId { len: 0, sample: 1 },
+            base_text: false,
+            pid: None,
         }
     }
 

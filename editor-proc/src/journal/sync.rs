@@ -8,24 +8,27 @@
 
 use std::fs::File;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// Minimum time between two fsync requests of the same journal.
 pub(crate) const SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Asks the shared syncer thread to fsync `file` in about [`SYNC_INTERVAL`].
-pub(crate) fn sync_soon(file: Arc<File>) {
-    static SYNCER: OnceLock<Mutex<Option<Sender<Arc<File>>>>> = OnceLock::new();
+///
+/// The thread holds the file weakly: a journal dropped meanwhile is closed at once (its
+/// lock released, so recovery sees its owner gone) and synced by its owner instead.
+pub(crate) fn sync_soon(file: &Arc<File>) {
+    static SYNCER: OnceLock<Mutex<Option<Sender<Weak<File>>>>> = OnceLock::new();
     let cell = SYNCER.get_or_init(|| Mutex::new(spawn()));
     let Ok(guard) = cell.lock() else {
         return;
     };
     match guard.as_ref() {
         Some(tx) => {
-            if let Err(e) = tx.send(file) {
+            if tx.send(Arc::downgrade(file)).is_err() {
                 // The thread is gone: sync here instead.
-                let _ = e.0.sync_data();
+                let _ = file.sync_data();
             }
         }
         None => {
@@ -34,8 +37,8 @@ pub(crate) fn sync_soon(file: Arc<File>) {
     }
 }
 
-fn spawn() -> Option<Sender<Arc<File>>> {
-    let (tx, rx) = channel::<Arc<File>>();
+fn spawn() -> Option<Sender<Weak<File>>> {
+    let (tx, rx) = channel::<Weak<File>>();
     let spawned = std::thread::Builder::new()
         .name("journal-fsync".into())
         .spawn(move || run(&rx));
@@ -50,14 +53,14 @@ fn spawn() -> Option<Sender<Arc<File>>> {
 
 /// Waits for a request, gathers the others that arrive within the interval,
 /// then syncs each file once.
-fn run(rx: &Receiver<Arc<File>>) {
+fn run(rx: &Receiver<Weak<File>>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         let due = Instant::now() + SYNC_INTERVAL;
         loop {
             match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
                 Ok(f) => {
-                    if !batch.iter().any(|b| Arc::ptr_eq(b, &f)) {
+                    if !batch.iter().any(|b| Weak::ptr_eq(b, &f)) {
                         batch.push(f);
                     }
                 }
@@ -65,7 +68,7 @@ fn run(rx: &Receiver<Arc<File>>) {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        for file in batch {
+        for file in batch.iter().filter_map(Weak::upgrade) {
             if let Err(e) = file.sync_data() {
                 tracing::warn!(error = %e, "journal fsync failed");
             }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 use symphony_protocol::xi::{
     self, ConfigDomain, CoreNotification, CoreRequest, EditCommand, EditNotification, EditRequest,
-    GestureType, MouseAction, SelectionGranularity, XiError,
+    GestureType, MouseAction, RecoverAction, SelectionGranularity, XiError,
 };
 
 use crate::command::{EditCmd, Gesture, Notification, Request};
@@ -124,9 +124,20 @@ impl From<CoreNotification> for Notification {
                 cmd: cmd.into(),
             },
             CoreNotification::Plugin(_) => Notification::Plugin,
-            CoreNotification::SymphonyRecover { view_id, accept } => Notification::Recover {
-                view: view_id,
+            CoreNotification::SymphonyRecover {
+                view_id,
                 accept,
+                action,
+                into_view_id,
+            } => Notification::Recover {
+                view: view_id,
+                // The plain yes/no of older clients: no is the trash, never a deletion.
+                action: action.unwrap_or(if accept {
+                    RecoverAction::Replace
+                } else {
+                    RecoverAction::Trash
+                }),
+                into: into_view_id,
             },
             CoreNotification::SymphonyReload { view_id } => Notification::Reload(view_id),
         }

@@ -28,6 +28,13 @@ impl Editor {
         Self::spawn_with(state_dir, |_| {})
     }
 
+    /// [`Editor::spawn`] with more environment variables (e.g. `XDG_DATA_HOME`).
+    pub fn spawn_with_env(state_dir: &Path, env: &[(&str, &Path)]) -> Self {
+        Self::spawn_with(state_dir, |c| {
+            c.envs(env.iter().map(|(k, v)| (*k, *v)));
+        })
+    }
+
     /// Starts the binary as the user `uid`/`gid` (the test runs as root), with its
     /// state under `state_dir` (which that user must be able to write).
     pub fn spawn_as(state_dir: &Path, uid: u32, gid: u32) -> Self {
@@ -116,6 +123,13 @@ impl Editor {
             Err(RecvTimeoutError::Disconnected) => None,
             Err(RecvTimeoutError::Timeout) => panic!("editor did not answer within {TIMEOUT:?}"),
         }
+    }
+
+    /// Kills the process with SIGKILL and waits for it.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL"); // std's kill() is SIGKILL on Unix
+        let status = self.child.wait().expect("wait");
+        assert!(!status.success(), "killed, not exited");
     }
 
     /// Closes stdin; returns whatever else was written and the exit status.

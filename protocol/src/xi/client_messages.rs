@@ -157,7 +157,8 @@ pub enum ClientNotification {
         key: String,
     },
     /// Symphony: the crash journal holds unsaved edits for this view's file; sent after
-    /// the normal `new_view` sequence. Answer with `symphony.recover`.
+    /// the normal `new_view` sequence. Answer with `symphony.recover`. The optional fields
+    /// are left out of the JSON when they have their default value.
     #[serde(rename = "symphony.recovery_available")]
     SymphonyRecoveryAvailable {
         /// The view just opened.
@@ -168,6 +169,37 @@ pub enum ClientNotification {
         edits: usize,
         /// Length in bytes of the recovered text.
         recovered_len: usize,
+        /// The file on disk is not the version the journal was made on (another program
+        /// changed it since): recovering replaces that version's text.
+        #[serde(default, skip_serializing_if = "is_false")]
+        changed_on_disk: bool,
+        /// The recovered text is exactly what was typed (false: the journal did not hold
+        /// its base, and its edits were replayed onto the changed file as it is now).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        exact: bool,
+        /// The journal file offered (where it goes when moved to the trash is told then).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        journal: String,
+        /// More journals of this file wait to be offered after this one.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        more: usize,
+        /// The journal is of a buffer its text had been recovered into earlier (not of the
+        /// file's own buffer): a restarting client never takes it as its own.
+        #[serde(default, skip_serializing_if = "is_false")]
+        detached: bool,
+    },
+    /// Symphony: whether the crash journal of the view's buffer holds every edit.
+    /// `ok: false` (with `error`) when a write failed: edits are not protected until a
+    /// later `ok: true`.
+    #[serde(rename = "symphony.journal_status")]
+    SymphonyJournalStatus {
+        /// A view of the buffer (one notification per view).
+        view_id: ViewId,
+        /// The journal works again.
+        ok: bool,
+        /// Why it does not, in a few words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// Symphony: the view's file was renamed or moved (a language server's workspace edit
     /// renamed it or a directory holding it): the buffer, its unsaved edits and undo now
@@ -290,7 +322,24 @@ pub const CLIENT_NOTIFICATION_METHODS: &[&str] = &[
     FILE_MOVED,
     symphony::SAVE_CONFLICT,
     symphony::DISK_STATE,
+    symphony::JOURNAL_STATUS,
 ];
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
 
 impl ClientNotification {
     /// The JSON value `{"method":..,"params":..}`.

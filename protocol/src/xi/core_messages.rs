@@ -72,8 +72,15 @@ pub enum CoreNotification {
         /// The view that was offered recovered text.
         view_id: ViewId,
         /// `true`: replace the buffer by the recovered text (one undoable edit);
-        /// `false`: discard the journal.
+        /// `false`: move the journal to the trash. Ignored when `action` is given.
         accept: bool,
+        /// What to do with the offered journal (newer clients); see [`RecoverAction`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        action: Option<RecoverAction>,
+        /// For [`RecoverAction::NewBuffer`] and [`RecoverAction::Diff`]: the (new, empty,
+        /// unnamed) view whose buffer gets the recovered text or the diff.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        into_view_id: Option<ViewId>,
     },
     /// Symphony: replace the buffer by its file as it is on disk now (one undoable edit;
     /// the buffer becomes pristine). The answer to a `symphony.save_conflict`.
@@ -82,6 +89,24 @@ pub enum CoreNotification {
         /// The view.
         view_id: ViewId,
     },
+}
+
+/// The answer to a `symphony.recovery_available` offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoverAction {
+    /// Replace the buffer by the recovered text (one undoable edit).
+    Replace,
+    /// Put the recovered text into the unnamed buffer of `into_view_id`, leaving the
+    /// file's buffer as it is on disk (to compare); the journal follows that buffer.
+    NewBuffer,
+    /// Put a unified diff (file on disk -> recovered text) into the buffer of
+    /// `into_view_id`; the same journal is offered again.
+    Diff,
+    /// Move the journal to the trash (kept for a while, recoverable).
+    Trash,
+    /// Decide later: the journal stays and is offered again next time.
+    Later,
 }
 
 /// Requests the front end sends to the core; each is answered with a response.

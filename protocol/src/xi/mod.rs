@@ -38,7 +38,8 @@ pub use client_messages::{
     WidthRequest, parse_client_notification, parse_client_request,
 };
 pub use core_messages::{
-    ConfigDomain, CoreNotification, CoreRequest, parse_core_notification, parse_core_request,
+    ConfigDomain, CoreNotification, CoreRequest, RecoverAction, parse_core_notification,
+    parse_core_request,
 };
 pub use edit::{
     EditCommand, EditNotification, EditRequest, FindQuery, GestureType, LineRange, MouseAction,

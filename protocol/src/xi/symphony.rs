@@ -4,11 +4,12 @@
 //! `docs/protocol.md`.
 
 /// core -> client: the crash journal holds unsaved edits for a newly opened file.
-/// Params `{view_id, file_path, edits, recovered_len}`; sent after the normal `new_view`
+/// Params `{view_id, file_path, edits, recovered_len, changed_on_disk, exact, journal,
+/// more}`; sent after the normal `new_view`
 /// sequence. See [`super::ClientNotification::SymphonyRecoveryAvailable`].
 pub const RECOVERY_AVAILABLE: &str = "symphony.recovery_available";
 
-/// client -> core: accept or refuse the recovered text. Params `{view_id, accept}`.
+/// client -> core: answer the offer. Params `{view_id, accept, action, into_view_id}`.
 /// See [`super::CoreNotification::SymphonyRecover`].
 pub const RECOVER: &str = "symphony.recover";
 
@@ -28,6 +29,9 @@ pub const SAVE_CONFLICT: &str = "symphony.save_conflict";
 /// core -> client: whether the view's file changed on disk behind unsaved edits.
 /// Params `{view_id, file_path, state}`. See [`super::ClientNotification::SymphonyDiskState`].
 pub const DISK_STATE: &str = "symphony.disk_state";
+/// core -> client: whether the crash journal of a view's buffer works. Params
+/// `{view_id, ok, error}`. See [`super::ClientNotification::SymphonyJournalStatus`].
+pub const JOURNAL_STATUS: &str = "symphony.journal_status";
 
 /// The prefix every Symphony addition's method name starts with.
 pub const PREFIX: &str = "symphony.";

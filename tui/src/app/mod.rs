@@ -58,6 +58,8 @@ pub struct ViewData {
     pub disk_state: Option<String>,
     /// A save under a new name in flight: the view takes the name when it is saved.
     pub save_to: Option<PathBuf>,
+    /// The name shown for an unnamed buffer, e.g. `notes.txt (recovered)`.
+    pub title_hint: Option<String>,
 }
 
 impl ViewData {
@@ -75,7 +77,7 @@ impl ViewData {
     pub fn title(&self) -> String {
         match &self.path {
             Some(p) => p.display().to_string(),
-            None => "[new]".into(),
+            None => self.title_hint.clone().unwrap_or_else(|| "[new]".into()),
         }
     }
 
@@ -139,6 +141,9 @@ pub struct State {
     pub message: Option<Message>,
     /// The editor process's state, for the status line.
     pub editor_status: String,
+    /// Views whose crash journal cannot be written, with why (shown on the status line
+    /// until the editor says it works again).
+    pub journal_failures: HashMap<u64, String>,
     /// The internal clipboard.
     pub clipboard: Option<String>,
     /// Counter of updates received, to know which view of a file heard last.
@@ -207,6 +212,7 @@ impl State {
             echo_predicted: false,
             message: None,
             editor_status: "starting".into(),
+            journal_failures: HashMap::new(),
             clipboard: None,
             update_seq: 0,
             osc52: Vec::new(),

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use symphony_protocol::xi::EditNotification;
 
-use crate::session::{EditorSession, ViewHandle};
+use crate::session::{EditorSession, RecoverAction, ViewHandle};
 
 /// The calls `update` makes on the editor; none of them blocks.
 pub trait EditorPort {
@@ -27,8 +27,9 @@ pub trait EditorPort {
     fn close(&mut self, view: u64);
     /// Sets the theme.
     fn set_theme(&mut self, name: &str);
-    /// Answers the journal-recovery question.
-    fn accept_recovery(&mut self, view: u64, accept: bool);
+    /// Answers the journal-recovery question of `view`; `into` is the new, empty view
+    /// that gets the recovered text or the diff.
+    fn answer_recovery(&mut self, view: u64, action: RecoverAction, into: Option<u64>);
     /// Sends a request about a view; the answer comes back as
     /// `SessionEvent::Reply` with `id` (see [`super::State::request`]).
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value);
@@ -61,8 +62,8 @@ impl EditorPort for EditorSession {
     fn set_theme(&mut self, name: &str) {
         EditorSession::set_theme(self, name);
     }
-    fn accept_recovery(&mut self, view: u64, accept: bool) {
-        EditorSession::accept_recovery(self, ViewHandle(view), accept);
+    fn answer_recovery(&mut self, view: u64, action: RecoverAction, into: Option<u64>) {
+        EditorSession::answer_recovery(self, ViewHandle(view), action, into.map(ViewHandle));
     }
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
         EditorSession::request(self, ViewHandle(view), id, method, params);
@@ -96,8 +97,8 @@ pub enum PortCall {
     Close(u64),
     /// `set_theme`.
     SetTheme(String),
-    /// `accept_recovery`.
-    AcceptRecovery(u64, bool),
+    /// `answer_recovery(view, action, into)`.
+    AnswerRecovery(u64, RecoverAction, Option<u64>),
     /// `request(view, id, method, params)`.
     Request(u64, u64, String, Value),
 }
@@ -154,8 +155,8 @@ impl EditorPort for RecordingPort {
     fn set_theme(&mut self, name: &str) {
         self.push(PortCall::SetTheme(name.into()));
     }
-    fn accept_recovery(&mut self, view: u64, accept: bool) {
-        self.push(PortCall::AcceptRecovery(view, accept));
+    fn answer_recovery(&mut self, view: u64, action: RecoverAction, into: Option<u64>) {
+        self.push(PortCall::AnswerRecovery(view, action, into));
     }
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
         self.push(PortCall::Request(view, id, method.into(), params));

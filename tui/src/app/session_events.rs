@@ -8,7 +8,7 @@ use super::State;
 use super::update::scroll_to;
 use super::views::sync_views;
 use crate::action::Action;
-use crate::overlays::{Choice, Confirm, Overlay};
+use crate::overlays::{Choice, Overlay, RecoveryChoice};
 use crate::session::{EditorState, SessionEvent};
 
 /// Applies one event from the session.
@@ -60,6 +60,8 @@ fn apply_event(state: &mut State, event: SessionEvent) {
             scroll_to(state, view.0, line, col);
         }
         SessionEvent::ViewReset { view } => {
+            // A new editor process: it says again if its journal fails.
+            state.journal_failures.remove(&view.0);
             if let Some(d) = state.views.get_mut(&view.0) {
                 d.cache.clear();
                 // The restarted core knows nothing of our size or range.
@@ -106,18 +108,41 @@ fn apply_event(state: &mut State, event: SessionEvent) {
         }
         SessionEvent::ReplaceStatus { .. } => {}
         SessionEvent::Alert(msg) => state.say(msg),
-        SessionEvent::RecoveryOffered { view, file_path } => {
+        SessionEvent::RecoveryOffered {
+            view,
+            file_path,
+            changed_on_disk,
+            exact,
+            more,
+        } => {
             let name = std::path::Path::new(&file_path)
                 .file_name()
                 .map_or(file_path.clone(), |n| n.to_string_lossy().into_owned());
-            let question = format!("Recover the unsaved edits of {name}? (y/n)");
             // Show the file the question is about.
             focus_view(state, view.0);
-            state.overlays.push(Overlay::Confirm(Confirm {
-                question,
-                yes: vec![Action::AcceptRecovery(view.0, true)],
-                no: vec![Action::AcceptRecovery(view.0, false)],
+            // One question per view: a new offer (the next journal) replaces the old.
+            state
+                .overlays
+                .retain(|o| !matches!(o, Overlay::Recovery(r) if r.view == view.0));
+            state.overlays.push(Overlay::Recovery(RecoveryChoice {
+                view: view.0,
+                name,
+                changed_on_disk,
+                inexact: !exact,
+                more,
+                selected: None,
             }));
+        }
+        SessionEvent::JournalStatus { view, ok, error } => {
+            if ok {
+                if state.journal_failures.remove(&view.0).is_some() {
+                    state.say("The crash journal works again: edits are protected");
+                }
+            } else {
+                let why = error.unwrap_or_else(|| "unknown error".into());
+                state.error(format!("Edits are NOT protected: journal failed: {why}"));
+                state.journal_failures.insert(view.0, why);
+            }
         }
         SessionEvent::FileMoved { view, path } => {
             if let Some(d) = state.views.get_mut(&view.0) {

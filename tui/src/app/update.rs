@@ -180,7 +180,7 @@ fn apply(state: &mut State, action: Action) {
             }
         }
         Action::ForceQuit => state.quit = true,
-        Action::AcceptRecovery(view, accept) => state.editor.accept_recovery(view, accept),
+        Action::AnswerRecovery(view, answer) => answer_recovery(state, view, answer),
         Action::SaveOverwriting(view, path) => {
             if let Some(d) = state.views.get_mut(&view) {
                 d.save_to = Some(path.clone());
@@ -453,4 +453,36 @@ pub fn scroll_to(state: &mut State, view: u64, line: usize, col: usize) {
     }
     reveal(state, view, line, col);
     sync_views(state);
+}
+
+/// Carries out the answer to the crash-recovery question of `view`: the recovered text
+/// or the diff goes into a new unnamed buffer shown beside the file, named after it.
+fn answer_recovery(state: &mut State, view: u64, answer: crate::session::RecoverAction) {
+    use crate::session::RecoverAction;
+    let suffix = match answer {
+        RecoverAction::NewBuffer => "recovered",
+        RecoverAction::Diff => "recovery diff",
+        _ => {
+            state.editor.answer_recovery(view, answer, None);
+            return;
+        }
+    };
+    let name = state
+        .views
+        .get(&view)
+        .and_then(|d| d.path.as_ref())
+        .and_then(|p| p.file_name())
+        .map_or_else(|| "buffer".into(), |n| n.to_string_lossy().into_owned());
+    let into = open_view(state, None);
+    if let Some(d) = state.views.get_mut(&into) {
+        d.title_hint = Some(format!("{name} ({suffix})"));
+    }
+    state.windows.split(
+        SplitDir::Horizontal,
+        PaneKind::Editor(EditorPane {
+            view: into,
+            ..Default::default()
+        }),
+    );
+    state.editor.answer_recovery(view, answer, Some(into));
 }

@@ -7,6 +7,7 @@ pub mod input;
 pub mod lsp;
 pub mod pickers;
 pub mod prompt;
+pub mod recovery;
 
 use crossterm::event::KeyEvent;
 use symphony_protocol::xi::EditNotification;
@@ -16,6 +17,7 @@ use crate::action::Action;
 pub use find::FindBar;
 pub use pickers::{FilePicker, Palette};
 pub use prompt::{Choice, Confirm, Prompt, PromptKind};
+pub use recovery::RecoveryChoice;
 
 /// One overlay.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,8 @@ pub enum Overlay {
     Confirm(Confirm),
     /// A question with several answers (a save conflict).
     Choice(Choice),
+    /// The crash-recovery question (answered deliberately, never by typing).
+    Recovery(RecoveryChoice),
     /// Pane numbers shown over the panes.
     PaneNumbers,
     /// A language picker (locations, code actions, diagnostics) or the rename prompt.
@@ -103,6 +107,7 @@ impl Overlay {
             Overlay::Prompt(p) => p.handle_key(key),
             Overlay::Confirm(c) => c.handle_key(key),
             Overlay::Choice(c) => c.handle_key(key),
+            Overlay::Recovery(r) => r.handle_key(key),
             Overlay::PaneNumbers => prompt::pane_numbers_key(key),
             Overlay::Lsp(l) => l.handle_key(key),
             Overlay::Ai(p) => p.handle_key(key),
@@ -119,7 +124,10 @@ impl Overlay {
                 _ => &mut f.find,
             },
             Overlay::Prompt(p) => &mut p.input,
-            Overlay::Confirm(_) | Overlay::Choice(_) | Overlay::PaneNumbers => return true,
+            Overlay::Confirm(_)
+            | Overlay::Choice(_)
+            | Overlay::Recovery(_)
+            | Overlay::PaneNumbers => return true,
             Overlay::Lsp(l) => {
                 l.paste(text);
                 return true;

@@ -66,7 +66,12 @@ enum Pending {
     Save(PathBuf, bool),
     Reload,
     Language(String),
-    Recover(bool),
+    /// Answer the offer of `from` (None: this view) with `action`; this view gets the
+    /// text or diff when `from` is set.
+    Recover {
+        action: symphony_protocol::xi::RecoverAction,
+        from: Option<ViewHandle>,
+    },
     Request {
         id: u64,
         method: String,
@@ -543,7 +548,17 @@ impl Actor {
             Command::SetLanguage { view, language } => {
                 self.for_view(view, Pending::Language(language));
             }
-            Command::Recover { view, accept } => self.for_view(view, Pending::Recover(accept)),
+            Command::Recover { view, action, into } => match into {
+                // Queued on the new view: it is ready after the offered one.
+                Some(into) => self.for_view(
+                    into,
+                    Pending::Recover {
+                        action,
+                        from: Some(view),
+                    },
+                ),
+                None => self.for_view(view, Pending::Recover { action, from: None }),
+            },
             Command::Request {
                 view,
                 id,
@@ -625,10 +640,22 @@ impl Actor {
                 "set_language",
                 json!({ "view_id": core, "language_id": language }),
             ),
-            Pending::Recover(accept) => self.send_notification(
-                "symphony.recover",
-                json!({ "view_id": core, "accept": accept }),
-            ),
+            Pending::Recover { action, from } => {
+                let replace = action == symphony_protocol::xi::RecoverAction::Replace;
+                let params = match from {
+                    None => json!({ "view_id": core, "accept": replace, "action": action }),
+                    Some(from) => {
+                        let Some(from_core) = self.views.get(&from).and_then(|v| v.core.clone())
+                        else {
+                            tracing::warn!("recovery answer for a closed view dropped");
+                            return;
+                        };
+                        json!({ "view_id": from_core, "accept": replace, "action": action,
+                                "into_view_id": core })
+                    }
+                };
+                self.send_notification("symphony.recover", params);
+            }
             Pending::Request {
                 id,
                 method,
@@ -913,10 +940,16 @@ impl Actor {
                 return;
             };
             let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
-            let reopening = self
-                .views
-                .get(&view)
-                .is_some_and(|v| v.phase == Phase::Reopening);
+            let changed_on_disk = params["changed_on_disk"].as_bool().unwrap_or(false);
+            let detached = params["detached"].as_bool().unwrap_or(false);
+            // Our own restart recovers the journal it made: on the same file, once, and
+            // only when this view had edits to journal (else the journal is another's,
+            // e.g. one the user put off, and the user decides).
+            let reopening =
+                self.views.get(&view).is_some_and(|v| {
+                    v.phase == Phase::Reopening && !v.recovered && !v.log.is_empty()
+                }) && !changed_on_disk
+                    && !detached;
             if reopening {
                 // Our own restart: the journal holds what the user typed.
                 if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
@@ -929,7 +962,13 @@ impl Actor {
                     v.recovered = true;
                 }
             } else {
-                self.emit(SessionEvent::RecoveryOffered { view, file_path });
+                self.emit(SessionEvent::RecoveryOffered {
+                    view,
+                    file_path,
+                    changed_on_disk,
+                    exact: params["exact"].as_bool().unwrap_or(true),
+                    more: params["more"].as_u64().map_or(0, |n| n as usize),
+                });
             }
             return;
         }
@@ -1045,6 +1084,12 @@ impl Actor {
                     return;
                 };
                 SessionEvent::DiskState { view, state }
+            }
+            ClientNotification::SymphonyJournalStatus { view_id, ok, error } => {
+                let Some(view) = self.handle_of(&view_id) else {
+                    return;
+                };
+                SessionEvent::JournalStatus { view, ok, error }
             }
             ClientNotification::Alert { msg } => {
                 for pending in self.save_alerts.values_mut() {

@@ -15,6 +15,7 @@ mod transport;
 use std::path::PathBuf;
 
 use serde_json::Value;
+pub use symphony_protocol::xi::RecoverAction;
 use symphony_protocol::xi::{
     EditNotification, FindStatusQuery, ReplaceStatus, StyleDef, ThemeSettings, Update,
 };
@@ -132,6 +133,22 @@ pub enum SessionEvent {
         view: ViewHandle,
         /// The file.
         file_path: String,
+        /// The file changed on disk since the journal was made.
+        changed_on_disk: bool,
+        /// The recovered text is exactly what was typed.
+        exact: bool,
+        /// How many more journals of the file wait after this one.
+        more: usize,
+    },
+    /// Whether the crash journal of the view's buffer works (`ok: false`: edits are
+    /// not protected, `error` says why), sent when that changes.
+    JournalStatus {
+        /// The view.
+        view: ViewHandle,
+        /// The journal holds every edit again.
+        ok: bool,
+        /// Why it does not.
+        error: Option<String>,
     },
     /// The view's file was renamed or moved (a language server's workspace edit): the
     /// buffer, its unsaved edits and undo now belong to `path`, where saves go; the
@@ -243,7 +260,8 @@ enum Command {
     },
     Recover {
         view: ViewHandle,
-        accept: bool,
+        action: RecoverAction,
+        into: Option<ViewHandle>,
     },
     Request {
         view: ViewHandle,
@@ -352,9 +370,25 @@ impl EditorSession {
     }
 
     /// Answers a [`SessionEvent::RecoveryOffered`]: accept replaces the buffer
-    /// by the recovered text (one undoable edit), refuse discards the journal.
+    /// by the recovered text (one undoable edit), refuse moves the journal to the trash.
     pub fn accept_recovery(&mut self, view: ViewHandle, accept: bool) {
-        self.send(Command::Recover { view, accept });
+        let action = if accept {
+            RecoverAction::Replace
+        } else {
+            RecoverAction::Trash
+        };
+        self.answer_recovery(view, action, None);
+    }
+
+    /// Answers a [`SessionEvent::RecoveryOffered`] with `action`; `into` is the new,
+    /// empty view that gets the recovered text or the diff (`NewBuffer`, `Diff`).
+    pub fn answer_recovery(
+        &mut self,
+        view: ViewHandle,
+        action: RecoverAction,
+        into: Option<ViewHandle>,
+    ) {
+        self.send(Command::Recover { view, action, into });
     }
 
     /// Sends a request about a view (`symphony.review.*`, `symphony.lsp.*`):

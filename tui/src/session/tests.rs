@@ -34,6 +34,8 @@ struct FakeShared {
     /// Open views: id -> (path, text).
     views: HashMap<String, (Option<String>, String)>,
     next_view: usize,
+    /// Every edit is answered with `symphony.journal_status {ok: false, error}`.
+    journal_failing: Option<String>,
 }
 
 type Shared = Arc<Mutex<FakeShared>>;
@@ -138,6 +140,10 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
             };
             text.push_str(&chars);
             let (path, text) = (path.clone(), text.clone());
+            if let Some(why) = &s.journal_failing {
+                out.push(json!({"method": "symphony.journal_status",
+                    "params": {"view_id": vid, "ok": false, "error": why}}));
+            }
             if let Some(p) = path {
                 s.journal.insert(p, text.clone());
             }
@@ -145,6 +151,19 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
             if s.drop_after.as_deref() == Some(chars.as_str()) {
                 s.drop_after = None;
                 return None;
+            }
+        }
+        "symphony.recover" if params["action"] == "new_buffer" => {
+            let into = params["into_view_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let path = s.views.get(&vid).and_then(|(p, _)| p.clone());
+            if let Some(j) = path.and_then(|p| s.journal.get(&p).cloned())
+                && let Some((_, text)) = s.views.get_mut(&into)
+            {
+                *text = j.clone();
+                out.push(update_msg(&into, &j, false));
             }
         }
         "symphony.recover" => {
@@ -443,6 +462,50 @@ async fn recovery_offered_at_first_open_is_the_users_choice() {
     assert_eq!(c.text(v), "disk");
     c.session.accept_recovery(v, true);
     c.until("recovered", |c| c.text(v) == "disk+unsaved").await;
+}
+
+#[tokio::test]
+async fn recovery_into_a_new_view_names_both_views_to_the_core() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.txt");
+    std::fs::write(&file, "disk").unwrap();
+    core.shared
+        .lock()
+        .unwrap()
+        .journal
+        .insert(file.to_string_lossy().into_owned(), "old+typed".into());
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.until_seen(
+        "offer",
+        |e| matches!(e, SessionEvent::RecoveryOffered { view, .. } if *view == v),
+    )
+    .await;
+    // Opened and answered at once: the answer waits until the new view exists.
+    let scratch = c.session.open(None);
+    c.session
+        .answer_recovery(v, RecoverAction::NewBuffer, Some(scratch));
+    c.until("recovered beside", |c| c.text(scratch) == "old+typed")
+        .await;
+    assert_eq!(c.text(v), "disk", "the file's view stays as on disk");
+}
+
+#[tokio::test]
+async fn a_failing_journal_reaches_the_app() {
+    let core = fake_core().await;
+    core.shared.lock().unwrap().journal_failing = Some("No space left on device".into());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.txt");
+    std::fs::write(&file, "x").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file));
+    c.session.edit(v, insert("a"));
+    c.until_seen("journal status", |e| {
+        matches!(e, SessionEvent::JournalStatus { view, ok: false, error: Some(why) }
+            if *view == v && why.contains("No space"))
+    })
+    .await;
 }
 
 fn script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {

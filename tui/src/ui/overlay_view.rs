@@ -46,6 +46,7 @@ pub fn draw_overlay(
         Overlay::Prompt(p) => bottom_input(p.label(), &p.input, area, buf),
         Overlay::Confirm(c) => question_bar(&c.question, area, buf),
         Overlay::Choice(c) => question_bar(&c.question, area, buf),
+        Overlay::Recovery(r) => recovery_box(r, area, buf),
         Overlay::PaneNumbers => None,
         Overlay::Lsp(l) => super::lsp::draw_overlay(l, area, buf),
         Overlay::Ai(p) => super::conductor_panes::draw_picker(state, p, area, buf),
@@ -71,6 +72,58 @@ fn question_bar(question: &str, area: Rect, buf: &mut Buffer) -> Option<(u16, u1
     );
     let x = (area.x + question.width() as u16 + 2).min(area.right().saturating_sub(1));
     Some((x, y))
+}
+
+/// The crash-recovery question: a box along the bottom of the panes with the question,
+/// the choices (the chosen one reversed) and how to answer.
+fn recovery_box(
+    r: &crate::overlays::RecoveryChoice,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let choices = r.choices();
+    let height = (choices.len() as u16 + 4).min(area.height);
+    if height < 3 {
+        return None;
+    }
+    let rect = Rect::new(area.x, area.bottom() - height, area.width, height);
+    let style = Style::default().fg(Color::Black).bg(Color::Yellow);
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Crash recovery ")
+        .style(style);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let width = usize::from(inner.width);
+    let mut y = inner.y;
+    buf.set_stringn(
+        inner.x,
+        y,
+        r.title(),
+        width,
+        style.add_modifier(Modifier::BOLD),
+    );
+    for (i, (_, label)) in choices.iter().enumerate() {
+        y += 1;
+        if y >= inner.bottom() {
+            break;
+        }
+        let chosen = r.selected == Some(i);
+        let (mark, row_style) = if chosen {
+            (
+                "> ",
+                style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
+        } else {
+            ("  ", style)
+        };
+        buf.set_stringn(inner.x, y, format!("{mark}{label}"), width, row_style);
+    }
+    if y + 1 < inner.bottom() {
+        buf.set_stringn(inner.x, y + 1, r.hint(), width, style);
+    }
+    None
 }
 
 pub(crate) fn input_style() -> Style {

@@ -21,7 +21,10 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
     let mut parts: Vec<(u8, String)> = Vec::new();
     if let Some(data) = state.focused_data() {
         left.push(' ');
-        left.push_str(&display_path(state, data.path.as_deref()));
+        match &data.path {
+            Some(p) => left.push_str(&display_path(state, Some(p))),
+            None => left.push_str(&data.title()),
+        }
         if state.focused_view().is_some_and(|v| state.is_dirty(v)) {
             left.push_str(" [+]");
         }
@@ -63,6 +66,13 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         }
         parts.push((2, w));
     }
+    // Never dropped for room: the user must know edits are not protected.
+    if let Some(why) = journal_failure(state) {
+        parts.insert(
+            0,
+            (0, format!("edits are NOT protected: journal failed: {why}")),
+        );
+    }
     let running = state.editor_status == "running";
     parts.push((
         if running { 5 } else { 0 },
@@ -92,6 +102,23 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         base.add_modifier(Modifier::BOLD),
     );
     buf.set_stringn(area.x + (width - rw) as u16, area.y, &right, rw, base);
+}
+
+/// Why a crash journal fails: the focused view's, else any open view's.
+fn journal_failure(state: &State) -> Option<&str> {
+    let focused = state.focused_view();
+    focused
+        .and_then(|v| state.journal_failures.get(&v))
+        .or_else(|| {
+            let mut open: Vec<(&u64, &String)> = state
+                .journal_failures
+                .iter()
+                .filter(|(v, _)| state.views.contains_key(v))
+                .collect();
+            open.sort();
+            open.first().map(|(_, why)| *why)
+        })
+        .map(String::as_str)
 }
 
 /// The status line's colours: the theme's text colours reversed (as vim's

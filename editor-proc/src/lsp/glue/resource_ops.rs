@@ -365,7 +365,7 @@ fn journal_anew(
     };
     let mut builder = DeltaBuilder::new(on_disk.len());
     builder.replace(Interval::new(0, on_disk.len()), text.clone());
-    if let Err(e) = j.record(&JournalEdit::from_delta(&builder.build())) {
+    if let Err(e) = j.record(&JournalEdit::from_delta(&builder.build()), text) {
         tracing::warn!("journal: {e}");
     }
     Some(j)
