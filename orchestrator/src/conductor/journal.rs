@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use symphony_pit::artifacts::private;
 
 use super::sources::{SourceGone, SourceRef, Sources};
 use crate::command::{AiCommand, EditorContext};
@@ -320,8 +321,8 @@ impl RunJournal {
             let created = self
                 .path
                 .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| File::create(&self.path));
+                .map_or(Ok(()), private::create_dir_all)
+                .and_then(|()| private::create_file(&self.path));
             *file = match created {
                 Ok(f) => JournalFile::Open(f),
                 Err(e) => {

@@ -53,7 +53,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use symphony_pit::artifacts::ArtifactStore;
+use symphony_pit::artifacts::{ArtifactStore, private};
 use symphony_pit::dag::DagTracker;
 use tokio::sync::mpsc;
 
@@ -419,11 +419,11 @@ impl Conductor {
         }
         run::launch(&inner.tracker, entry, inner.events.clone(), HashMap::new());
         let counter = inner.counter_file.clone();
-        tokio::spawn(async move {
+        tokio::task::spawn_blocking(move || {
             if let Some(dir) = counter.parent() {
-                let _ = tokio::fs::create_dir_all(dir).await;
+                let _ = private::create_dir_all(dir);
             }
-            let _ = tokio::fs::write(&counter, id.0.to_string()).await;
+            let _ = private::write(&counter, id.0.to_string());
         });
         id
     }
