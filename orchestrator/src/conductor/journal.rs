@@ -341,6 +341,8 @@ impl RunJournal {
             };
         }
         text.push_str(&line(&record));
+        // Nothing a model echoed (an API key) reaches the disk.
+        let text = crate::instruments::secret::redact(&text);
         if let JournalFile::Open(f) = &mut *file
             && let Err(e) = f.write_all(text.as_bytes())
         {

@@ -242,14 +242,13 @@ impl Conductor {
 
         let store = ArtifactStore::open(&config.store_dir)
             .map_err(|e| ConductorError::Store(format!("{}: {e}", config.store_dir.display())))?;
-        let secrets: Vec<String> = config
-            .instruments
-            .iter()
-            .filter_map(|i| i.api_key_env.as_deref())
-            .filter_map(|var| std::env::var(var).ok())
-            .filter(|v| v.len() >= 8)
-            .collect();
-        let artifacts = Arc::new(Artifacts::new(store, secrets));
+        // Every configured key (set or not yet) and the well-known ones are redacted
+        // from what is shown, stored and logged, and kept from children.
+        crate::instruments::secret::register_environment();
+        for var in config.instruments.iter().filter_map(|i| i.api_key_env.as_deref()) {
+            crate::instruments::secret::register_var(var);
+        }
+        let artifacts = Arc::new(Artifacts::new(store));
 
         let built = config
             .instruments
