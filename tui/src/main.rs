@@ -78,6 +78,15 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     if let Some(e) = &config_error {
         tracing::warn!("{e}");
     }
+    // Every configured key is known (redacted, kept from children) before anything starts.
+    for var in config
+        .conductor
+        .instruments
+        .iter()
+        .filter_map(|i| i.api_key_env.as_deref())
+    {
+        symphony_conductor::instruments::secret::register_var(var);
+    }
     let target = match cli.connect {
         Some(socket) => EditorTarget::Connect { socket },
         None => EditorTarget::Spawn {
