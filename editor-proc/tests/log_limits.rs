@@ -28,7 +28,9 @@ fn a_flood_of_bad_lines_leaves_the_log_under_its_cap() {
         match i % 3 {
             0 => batch.push_str(&format!("not json {i} {filler}\n")),
             1 => batch.push_str(&format!("{{\"method\":{i},\"params\":\"{filler}\"}}\n")),
-            _ => batch.push_str(&format!("{{\"id\":\"{i}\",\"method\":\"nope\",\"params\":{{}}}}\n")),
+            _ => batch.push_str(&format!(
+                "{{\"id\":\"{i}\",\"method\":\"nope\",\"params\":{{}}}}\n"
+            )),
         }
         if batch.len() > 1 << 20 {
             stdin.write_all(batch.as_bytes()).expect("write");
@@ -45,7 +47,10 @@ fn a_flood_of_bad_lines_leaves_the_log_under_its_cap() {
     let mut text = String::new();
     for e in std::fs::read_dir(&dir).expect("log dir").flatten() {
         let meta = e.metadata().expect("stat");
-        if e.file_name().to_string_lossy().starts_with("symphony-editor.log") {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with("symphony-editor.log")
+        {
             total += meta.len();
             assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{:?}", e.path());
             text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());

@@ -32,7 +32,10 @@ fn a_language_server_inherits_no_api_key() {
     .expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !out.exists() {
-        assert!(Instant::now() < deadline, "the server never wrote its environment");
+        assert!(
+            Instant::now() < deadline,
+            "the server never wrote its environment"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let env = std::fs::read_to_string(&out).expect("read");

@@ -199,7 +199,8 @@ mod tests {
             sink.clone(),
             5,
             Some(Arc::new(|s: &str| {
-                s.contains("sk-12345678").then(|| s.replace("sk-12345678", "[redacted]"))
+                s.contains("sk-12345678")
+                    .then(|| s.replace("sk-12345678", "[redacted]"))
             })),
         );
         let subscriber = tracing_subscriber::fmt()

@@ -170,7 +170,11 @@ mod tests {
             0o700
         );
         // The newest line is in the current file.
-        assert!(fs::read_to_string(dir.join("x.log")).unwrap().contains("line 0099"));
+        assert!(
+            fs::read_to_string(dir.join("x.log"))
+                .unwrap()
+                .contains("line 0099")
+        );
     }
 
     #[test]
@@ -181,7 +185,10 @@ mod tests {
         fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
         fs::set_permissions(d.path(), fs::Permissions::from_mode(0o755)).unwrap();
         let _f = RotatingFile::open(d.path(), "old.log", 1 << 20, 3).unwrap();
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(
             fs::metadata(d.path()).unwrap().permissions().mode() & 0o777,
             0o700

@@ -96,16 +96,20 @@ async fn an_echoed_api_key_is_never_shown_stored_or_logged_and_the_store_is_priv
             default_filter: "debug".into(),
             ..Default::default()
         }
-        .redact(|s| symphony_conductor::instruments::secret::redact_changed(s)),
+        .redact(symphony_conductor::instruments::secret::redact_changed),
     )
     .expect("logging starts");
 
     let server = serve(vec![
         Reply::Status(401, format!("Incorrect API key provided: {KEY}.")),
         Reply::Stream(
-            ["your key is sk-test-EC", "HOED-0123456789abcdef", ", keep it safe"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "your key is sk-test-EC",
+                "HOED-0123456789abcdef",
+                ", keep it safe",
+            ]
+            .map(String::from)
+            .to_vec(),
         ),
     ])
     .await;
@@ -159,7 +163,10 @@ async fn an_echoed_api_key_is_never_shown_stored_or_logged_and_the_store_is_priv
         assert!(!contains(bytes, KEY), "the key is in {}", path.display());
     }
     let log = std::fs::read_to_string(log_dir.join("symphony.log")).expect("log");
-    assert!(log.contains("[redacted]") || !log.contains("Incorrect API key"), "{log}");
+    assert!(
+        log.contains("[redacted]") || !log.contains("Incorrect API key"),
+        "{log}"
+    );
 
     // Item 5: everything the run left under the store is private.
     let mut seen = 0;

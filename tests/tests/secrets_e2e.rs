@@ -41,11 +41,17 @@ fn the_editor_process_inherits_no_api_key() -> Result<()> {
     term.wait_text("hello")?;
     let editor = term.wait_editor(None)?;
     let client = environ(term.pid()?)?;
-    assert!(client.contains(OPENAI) && client.contains(CONFIGURED), "the test set no keys");
+    assert!(
+        client.contains(OPENAI) && client.contains(CONFIGURED),
+        "the test set no keys"
+    );
     let theirs = environ(editor)?;
     assert!(theirs.contains("XDG_STATE_HOME="), "{theirs}");
     assert!(!theirs.contains(OPENAI), "the editor has OPENAI_API_KEY");
-    assert!(!theirs.contains(CONFIGURED), "the editor has the configured key");
+    assert!(
+        !theirs.contains(CONFIGURED),
+        "the editor has the configured key"
+    );
     term.keys(&["C-q"])?;
     Ok(())
 }

@@ -39,13 +39,8 @@ impl Drop for Running {
 fn command(as_nobody: bool, program: &Path) -> Command {
     if as_nobody {
         let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-        ])
-        .arg(program);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(program);
         c
     } else {
         Command::new(program)
@@ -150,8 +145,7 @@ fn run_client(as_nobody: bool, socket: &Path) -> Result<String> {
         .arg(socket)
         .output()
         .context("running the python client")?;
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
 }
 
 #[test]
@@ -174,13 +168,19 @@ fn the_editor_closes_a_connection_from_another_user() -> Result<()> {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711))?;
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777))?;
     let theirs = run_client(true, &socket)?;
-    assert!(theirs.starts_with("GOT:"), "the client did not run: {theirs}");
+    assert!(
+        theirs.starts_with("GOT:"),
+        "the client did not run: {theirs}"
+    );
     assert_eq!(theirs.trim(), "GOT:", "another user's client was answered");
     // And the editor still serves us.
     let again = run_client(false, &socket)?;
     assert!(again.starts_with("GOT:{"), "{again}");
     let log = std::fs::read_to_string(sandbox.state().join("symphony/symphony-editor.log"))?;
-    assert!(log.contains("refused a client of another user (uid 65534)"), "{log}");
+    assert!(
+        log.contains("refused a client of another user (uid 65534)"),
+        "{log}"
+    );
     Ok(())
 }
 

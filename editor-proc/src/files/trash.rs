@@ -71,7 +71,10 @@ pub fn trash_into(dir: &Path, path: &Path) -> io::Result<PathBuf> {
 /// set to 0700: what it holds is the user's text.
 fn create_private_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
     let meta = fs::metadata(dir)?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     if meta.permissions().mode() & 0o777 != 0o700 && meta.uid() == unsafe { libc::geteuid() } {

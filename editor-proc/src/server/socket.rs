@@ -201,6 +201,12 @@ mod tests {
     #[test]
     fn the_default_place_is_the_runtime_dir_or_a_dir_of_our_uid_in_tmp() {
         let p = default_socket_path();
-        assert!(p.ends_with("symphony/editor.sock") || p.to_string_lossy().contains(&format!("symphony-{}", euid())), "{}", p.display());
+        assert!(
+            p.ends_with("symphony/editor.sock")
+                || p.to_string_lossy()
+                    .contains(&format!("symphony-{}", euid())),
+            "{}",
+            p.display()
+        );
     }
 }

@@ -245,7 +245,11 @@ impl Conductor {
         // Every configured key (set or not yet) and the well-known ones are redacted
         // from what is shown, stored and logged, and kept from children.
         crate::instruments::secret::register_environment();
-        for var in config.instruments.iter().filter_map(|i| i.api_key_env.as_deref()) {
+        for var in config
+            .instruments
+            .iter()
+            .filter_map(|i| i.api_key_env.as_deref())
+        {
             crate::instruments::secret::register_var(var);
         }
         let artifacts = Arc::new(Artifacts::new(store));

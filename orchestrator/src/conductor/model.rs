@@ -113,7 +113,6 @@ pub(crate) async fn call(
             }
         }
     };
-    drop(on_event);
     let held = clean.finish();
     if !held.is_empty() {
         let _ = env.tx.send(ConductorEvent::Token {

@@ -196,12 +196,16 @@ impl InstrumentError {
                 message: r(message),
                 partial: r(partial),
             },
-            Self::Dropped { partial } => Self::Dropped { partial: r(partial) },
+            Self::Dropped { partial } => Self::Dropped {
+                partial: r(partial),
+            },
             Self::Timeout { after, partial } => Self::Timeout {
                 after,
                 partial: r(partial),
             },
-            Self::Cancelled { partial } => Self::Cancelled { partial: r(partial) },
+            Self::Cancelled { partial } => Self::Cancelled {
+                partial: r(partial),
+            },
             Self::Protocol(m) => Self::Protocol(r(m)),
             Self::Config(m) => Self::Config(r(m)),
             e @ Self::Unsupported { .. } => e,

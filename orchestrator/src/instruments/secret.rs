@@ -76,25 +76,7 @@ pub const REDACTED: &str = "[redacted]";
 /// Shorter values are not treated as secrets (they would match ordinary text).
 pub const MIN_SECRET_LEN: usize = 8;
 
-/// The key variables of the well-known model services, redacted and kept from
-/// children whether or not a config names them.
-pub const KNOWN_KEY_VARS: &[&str] = &[
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "AZURE_OPENAI_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "MISTRAL_API_KEY",
-    "GROQ_API_KEY",
-    "DEEPSEEK_API_KEY",
-    "OPENROUTER_API_KEY",
-    "TOGETHER_API_KEY",
-    "FIREWORKS_API_KEY",
-    "XAI_API_KEY",
-    "HF_TOKEN",
-    "HUGGING_FACE_HUB_TOKEN",
-    "COHERE_API_KEY",
-];
+pub use symphony_protocol::secret_env::{KNOWN_KEY_VARS, looks_like_key_var};
 
 struct Registry {
     values: Vec<String>,
@@ -149,19 +131,9 @@ pub fn register_environment() {
     for var in KNOWN_KEY_VARS {
         register_var(var);
     }
-    for (name, _) in std::env::vars_os() {
-        if let Some(name) = name.to_str()
-            && looks_like_key_var(name)
-        {
-            register_var(name);
-        }
+    for name in symphony_protocol::secret_env::key_vars_set() {
+        register_var(&name);
     }
-}
-
-/// Whether a variable name is one that holds a model service's key.
-pub fn looks_like_key_var(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    KNOWN_KEY_VARS.contains(&upper.as_str()) || upper.ends_with("_API_KEY")
 }
 
 /// The variables a child that needs no key must not inherit: those registered (every
@@ -171,13 +143,7 @@ pub fn secret_vars() -> Vec<String> {
     for var in KNOWN_KEY_VARS {
         out.push((*var).to_owned());
     }
-    for (name, _) in std::env::vars_os() {
-        if let Some(name) = name.to_str()
-            && looks_like_key_var(name)
-        {
-            out.push(name.to_owned());
-        }
-    }
+    out.extend(symphony_protocol::secret_env::key_vars_set());
     out.sort();
     out.dedup();
     out
@@ -283,10 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn key_variables_are_recognised_by_name() {
-        assert!(looks_like_key_var("OPENAI_API_KEY"));
-        assert!(looks_like_key_var("MY_SERVICE_API_KEY"));
-        assert!(!looks_like_key_var("PATH"));
+    fn configured_key_variables_are_kept_from_children() {
         register_var("SYMPHONY_UNIT_TEST_KEY_VAR");
         assert!(secret_vars().contains(&"SYMPHONY_UNIT_TEST_KEY_VAR".to_owned()));
     }
