@@ -1,7 +1,8 @@
 //! End to end: the real `symphony` started with API keys in its environment (a
 //! well-known one and one a config names as `api_key_env`) starts `symphony-editor`
 //! without them: the editor's /proc/PID/environ holds neither key, while the client's
-//! own environment still has them (it needs them to call the model).
+//! own environment still has them (it needs them to call the model). And everything
+//! kept under the state and data directories is private (0700 / 0600).
 
 use std::ffi::OsString;
 
@@ -52,6 +53,74 @@ fn the_editor_process_inherits_no_api_key() -> Result<()> {
         !theirs.contains(CONFIGURED),
         "the editor has the configured key"
     );
+
+    // Item 5: after some typing (a crash journal) everything the client and the editor
+    // keep under the state and data directories is private.
+    term.type_text("typed")?;
+    term.wait_text("typedhello")?;
+    let state = sandbox.state().join("symphony");
+    let data = sandbox.state().join("../data/symphony");
+    let deadline = std::time::Instant::now() + symphony_tests::WAIT;
+    let journal = loop {
+        let mut files = Vec::new();
+        walk(&state, &mut files);
+        if let Some(j) = files
+            .iter()
+            .find(|p| !p.to_string_lossy().ends_with(".log"))
+        {
+            break j.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no journal in {files:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut checked = Vec::new();
+    for root in [&state, &data] {
+        check_private(root, &mut checked);
+    }
+    assert!(
+        checked.iter().any(|p| p == &journal) && checked.len() > 4,
+        "{checked:?}"
+    );
     term.keys(&["C-q"])?;
     Ok(())
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn check_private(dir: &std::path::Path, checked: &mut Vec<std::path::PathBuf>) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return;
+    };
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o700,
+        "{}",
+        dir.display()
+    );
+    checked.push(dir.to_owned());
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        let Ok(m) = std::fs::symlink_metadata(&p) else {
+            continue; // removed meanwhile
+        };
+        if m.is_dir() {
+            check_private(&p, checked);
+        } else if m.is_file() {
+            assert_eq!(m.permissions().mode() & 0o777, 0o600, "{}", p.display());
+            checked.push(p);
+        }
+    }
 }
