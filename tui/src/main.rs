@@ -28,7 +28,9 @@ struct Cli {
     command: Option<Command>,
     /// Files to open (the first in window 1, one window each).
     files: Vec<PathBuf>,
-    /// Connect to a running symphony-editor on this local socket instead of starting one.
+    /// Connect to a running symphony-editor on this local socket instead of starting one
+    /// (`symphony-editor --listen` serves on $XDG_RUNTIME_DIR/symphony/editor.sock by
+    /// default). A socket that belongs to, or is served by, another user is refused.
     #[arg(long, value_name = "SOCKET")]
     connect: Option<PathBuf>,
     /// The symphony-editor program to start (default: next to this program, else on PATH).
