@@ -11,9 +11,12 @@ use symphony_editor::server;
 #[derive(Parser, Debug)]
 #[command(name = "symphony-editor", version, about)]
 struct Args {
-    /// Serve on a local socket at PATH (mode 0600, parent directory created 0700) instead of stdio.
-    #[arg(long, value_name = "PATH")]
-    listen: Option<PathBuf>,
+    /// Serve on a local socket at PATH instead of stdio (default:
+    /// $XDG_RUNTIME_DIR/symphony/editor.sock, else /tmp/symphony-$UID/editor.sock).
+    /// The socket is 0600 in a directory that must be yours and closed to others;
+    /// clients of another user are refused.
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    listen: Option<Option<PathBuf>>,
 }
 
 fn log_dir() -> Option<PathBuf> {
@@ -24,19 +27,14 @@ fn log_dir() -> Option<PathBuf> {
     Some(state.join("symphony"))
 }
 
-fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = log_dir()?;
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "symphony-editor.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .init();
-    Some(guard)
+/// The log file: private, rotated at 8 MB with 3 files kept, and the same message at
+/// most 20 times a second (a client sending garbage cannot fill the disk).
+fn init_logging() -> Option<symphony_logfile::WorkerGuard> {
+    symphony_logfile::init(
+        &log_dir()?,
+        "symphony-editor.log",
+        symphony_logfile::Options::default(),
+    )
 }
 
 /// Where the shipped `.tmTheme` files are: `$SYMPHONY_THEMES_DIR`, next to the binary
@@ -69,9 +67,14 @@ fn main() -> anyhow::Result<()> {
         let (services, mut events) = Services::start(themes.as_deref());
         let core = core.insert(Core::with_services(services));
         match &args.listen {
-            Some(path) => server::serve_socket(core, path, &mut events)
-                .await
-                .with_context(|| format!("listening on {}", path.display())),
+            Some(path) => {
+                let path = path
+                    .clone()
+                    .unwrap_or_else(server::socket::default_socket_path);
+                server::serve_socket(core, &path, &mut events)
+                    .await
+                    .with_context(|| format!("listening on {}", path.display()))
+            }
             None => server::serve_stdio(core, &mut events)
                 .await
                 .context("serving stdio"),

@@ -320,3 +320,24 @@ async fn residency_through_the_instrument_trait() {
     assert!(openai.loaded_models().await.is_err());
     assert_eq!(server.requests().len(), 3, "nothing was sent for openai");
 }
+
+/// The server stands in for a broken Ollama: every NDJSON line is not JSON. The call is
+/// an error the user sees, quoting the first line, not "done" with an empty answer.
+#[tokio::test]
+async fn a_stream_of_only_non_json_lines_is_an_error_not_an_empty_answer() {
+    let server = serve(|_, _req, mut conn| async move {
+        conn.head(200, "application/x-ndjson", Framing::Chunked)
+            .await;
+        conn.send("not json at all\nnor this\n").await;
+        conn.end().await;
+    })
+    .await;
+    let instrument = OllamaInstrument::new(&config("ollama", &server.url())).unwrap();
+    let (result, _) = start(&instrument, ask("x")).finish().await;
+    let text = result.unwrap_err().to_string();
+    assert!(
+        text.contains("the model server sent no valid events: first line was")
+            && text.contains("not json at all"),
+        "{text}"
+    );
+}

@@ -304,3 +304,60 @@ async fn an_unreachable_server_is_a_connect_error() {
         other => panic!("expected Connect, got {other:?}"),
     }
 }
+
+/// The server stands in for a broken model server: every SSE data line is not JSON,
+/// then `[DONE]`. The call is an error that quotes the first line, not an empty answer.
+#[tokio::test]
+async fn a_stream_of_only_non_json_data_lines_is_an_error_not_an_empty_answer() {
+    let server = serve(|_, _req, mut conn| async move {
+        conn.head(200, "text/event-stream", Framing::Chunked).await;
+        conn.send("data: <html>oops</html>\n\ndata: still not json\n\n")
+            .await;
+        conn.send(DONE).await;
+        conn.end().await;
+    })
+    .await;
+    let instrument = OpenAiInstrument::new(&config("openai", &server.url())).unwrap();
+    let (result, _) = start(&instrument, ask("x")).finish().await;
+    let err = result.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("the model server sent no valid events: first line was")
+            && text.contains("<html>oops</html>"),
+        "{text}"
+    );
+}
+
+/// The server stands in for a model server that answers 200 with a plain-text page
+/// instead of SSE: an error quoting it, not "the connection dropped".
+#[tokio::test]
+async fn a_body_that_is_neither_sse_nor_json_is_an_error_quoting_it() {
+    let server = serve(|_, _req, conn| async move {
+        conn.respond(200, "text/plain", &[], "Service starting, try later\n")
+            .await;
+    })
+    .await;
+    let instrument = OpenAiInstrument::new(&config("openai", &server.url())).unwrap();
+    let (result, _) = start(&instrument, ask("x")).finish().await;
+    let text = result.unwrap_err().to_string();
+    assert!(
+        text.contains("no valid events") && text.contains("Service starting"),
+        "{text}"
+    );
+}
+
+/// Lines that are not JSON among good ones are skipped: the answer still arrives.
+#[tokio::test]
+async fn a_stray_non_json_line_among_good_ones_is_skipped() {
+    let server = serve(|_, _req, mut conn| async move {
+        conn.head(200, "text/event-stream", Framing::Chunked).await;
+        conn.send("data: garbage\n\n").await;
+        conn.send(delta("ok")).await;
+        conn.send(format!("{FINISH}{DONE}")).await;
+        conn.end().await;
+    })
+    .await;
+    let instrument = OpenAiInstrument::new(&config("openai", &server.url())).unwrap();
+    let (result, _) = start(&instrument, ask("x")).finish().await;
+    assert_eq!(result.unwrap().text, "ok");
+}

@@ -1,22 +1,18 @@
-//! Logs go to `$XDG_STATE_HOME/symphony/symphony.log` (RUST_LOG honoured),
-//! never to the screen.
+//! Logs go to `$XDG_STATE_HOME/symphony/symphony.log` (RUST_LOG honoured), never to
+//! the screen: private (0600 in a 0700 directory), rotated at 8 MB with 3 files kept,
+//! the same message at most 20 times a second, and every registered API key redacted.
 
-use tracing_appender::non_blocking::WorkerGuard;
-use tracing_subscriber::EnvFilter;
+use symphony_logfile::{Options, WorkerGuard};
 
 /// Starts logging to the log file; keep the guard alive until exit. Returns
 /// `None` (and logs nowhere) when no state directory can be made.
 pub fn init() -> Option<WorkerGuard> {
     let dir = crate::config::state_dir()?;
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "symphony.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .try_init()
-        .ok()?;
-    Some(guard)
+    // Keys in the environment are known before the first line is written.
+    symphony_conductor::instruments::secret::register_environment();
+    symphony_logfile::init(
+        &dir,
+        "symphony.log",
+        Options::default().redact(symphony_conductor::instruments::secret::redact_changed),
+    )
 }

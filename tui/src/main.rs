@@ -29,7 +29,9 @@ struct Cli {
     command: Option<Command>,
     /// Files to open (the first in window 1, one window each).
     files: Vec<PathBuf>,
-    /// Connect to a running symphony-editor on this local socket instead of starting one.
+    /// Connect to a running symphony-editor on this local socket instead of starting one
+    /// (`symphony-editor --listen` serves on $XDG_RUNTIME_DIR/symphony/editor.sock by
+    /// default). A socket that belongs to, or is served by, another user is refused.
     #[arg(long, value_name = "SOCKET")]
     connect: Option<PathBuf>,
     /// The symphony-editor program to start (default: next to this program, else on PATH).
@@ -94,6 +96,15 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     };
     if let Some(e) = &config_error {
         tracing::warn!("{e}");
+    }
+    // Every configured key is known (redacted, kept from children) before anything starts.
+    for var in config
+        .conductor
+        .instruments
+        .iter()
+        .filter_map(|i| i.api_key_env.as_deref())
+    {
+        symphony_conductor::instruments::secret::register_var(var);
     }
     let target = match cli.connect {
         Some(socket) => EditorTarget::Connect { socket },

@@ -33,7 +33,7 @@ pub fn trash(path: &Path) -> io::Result<PathBuf> {
 /// [`trash`] into the trash directory `dir` (created when missing).
 pub fn trash_into(dir: &Path, path: &Path) -> io::Result<PathBuf> {
     fs::symlink_metadata(path)?;
-    fs::create_dir_all(dir)?;
+    create_private_dir(dir)?;
     let original = std::path::absolute(path)?;
     let name = original
         .file_name()
@@ -58,13 +58,41 @@ pub fn trash_into(dir: &Path, path: &Path) -> io::Result<PathBuf> {
         original.display(),
         now
     );
-    fs::write(&info, record)?;
+    write_private(&info, record.as_bytes())?;
     if let Err(e) = move_path(path, &target) {
         let _ = fs::remove_file(&info);
         return Err(e);
     }
     tracing::info!(from = %original.display(), to = %target.display(), "moved to the trash");
     Ok(target)
+}
+
+/// Creates the trash directory (and missing parents) 0700; an existing one of ours is
+/// set to 0700: what it holds is the user's text.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let meta = fs::metadata(dir)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if meta.permissions().mode() & 0o777 != 0o700 && meta.uid() == unsafe { libc::geteuid() } {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Writes a new file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(bytes)
 }
 
 /// The original path recorded for the trashed item `item`.
@@ -225,6 +253,22 @@ mod tests {
             })
             .count();
         assert_eq!(infos, 3, "records go with their items");
+    }
+
+    #[test]
+    fn the_trash_is_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let trash = dir.path().join("share/trash");
+        fs::create_dir_all(&trash).expect("mkdir");
+        fs::set_permissions(&trash, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let file = dir.path().join("secret.txt");
+        fs::write(&file, "text").expect("write");
+        let item = trash_into(&trash, &file).expect("trash");
+        let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&trash), 0o700);
+        let info = PathBuf::from(format!("{}{INFO_SUFFIX}", item.display()));
+        assert_eq!(mode(&info), 0o600);
     }
 
     #[test]

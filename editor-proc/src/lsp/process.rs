@@ -61,13 +61,18 @@ impl ServerProcess {
         server: usize,
         generation: u64,
     ) -> std::io::Result<Self> {
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .current_dir(root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
+            .stderr(Stdio::piped());
+        // A language server needs no model service's key.
+        for var in symphony_protocol::secret_env::key_vars_set() {
+            command.env_remove(var);
+        }
+        let mut child = command.spawn()?;
         let pid = child.id();
         let (tx, rx) = mpsc::channel::<Value>();
         let name = program.display().to_string();

@@ -12,6 +12,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::core::{Core, ServiceEvents};
 
+pub mod socket;
+
 /// Longest input line accepted; longer lines are dropped (and logged).
 pub const MAX_LINE: usize = 64 * 1024 * 1024;
 
@@ -139,65 +141,20 @@ pub async fn serve_stdio(core: &mut Core, events: &mut ServiceEvents) -> io::Res
     }
 }
 
-/// Creates the socket's directory (0700) if needed and removes a stale socket file.
-#[cfg(unix)]
-fn prepare_socket_path(path: &Path) -> io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, FileTypeExt};
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-    }
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if meta.file_type().is_socket() {
-            std::fs::remove_file(path)?;
-        } else {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("{} exists and is not a socket", path.display()),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Listens on a local socket at `path`; serves clients one after another, forever.
+/// Listens on a local socket at `path` (see [`socket`]); serves clients of our own uid
+/// one after another, forever.
 pub async fn serve_socket(
     core: &mut Core,
     path: &Path,
     events: &mut ServiceEvents,
 ) -> io::Result<()> {
-    use interprocess::local_socket::tokio::prelude::*;
-    use interprocess::local_socket::{GenericFilePath, ListenerOptions};
-    #[cfg(unix)]
-    prepare_socket_path(path)?;
-    let name = path.to_fs_name::<GenericFilePath>()?;
-    #[cfg(unix)]
-    let old_umask = unsafe_umask(0o177);
-    let listener = ListenerOptions::new().name(name).create_tokio();
-    #[cfg(unix)]
-    unsafe_umask(old_umask);
-    let listener = listener?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    let listener = socket::bind(path)?;
     tracing::info!("listening on {}", path.display());
     loop {
-        let conn = listener.accept().await?;
+        let conn = socket::accept(&listener).await?;
         tracing::info!("client connected");
-        let (recv, send) = tokio::io::split(conn);
+        let (recv, send) = conn.into_split();
         let r = serve(core, BufReader::new(recv), send, events).await;
         tracing::info!("client disconnected: {r:?}");
     }
-}
-
-#[cfg(unix)]
-fn unsafe_umask(mask: libc::mode_t) -> libc::mode_t {
-    // SAFETY: umask only swaps the process file-creation mask; it cannot fail.
-    unsafe { libc::umask(mask) }
 }

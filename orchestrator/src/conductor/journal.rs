@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use symphony_pit::artifacts::private;
 
 use super::sources::{SourceGone, SourceRef, Sources};
 use crate::command::{AiCommand, EditorContext};
@@ -320,8 +321,8 @@ impl RunJournal {
             let created = self
                 .path
                 .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| File::create(&self.path));
+                .map_or(Ok(()), private::create_dir_all)
+                .and_then(|()| private::create_file(&self.path));
             *file = match created {
                 Ok(f) => JournalFile::Open(f),
                 Err(e) => {
@@ -340,6 +341,8 @@ impl RunJournal {
             };
         }
         text.push_str(&line(&record));
+        // Nothing a model echoed (an API key) reaches the disk.
+        let text = crate::instruments::secret::redact(&text);
         if let JournalFile::Open(f) = &mut *file
             && let Err(e) = f.write_all(text.as_bytes())
         {

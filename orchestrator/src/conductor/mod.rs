@@ -53,7 +53,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use symphony_pit::artifacts::ArtifactStore;
+use symphony_pit::artifacts::{ArtifactStore, private};
 use symphony_pit::dag::DagTracker;
 use tokio::sync::mpsc;
 
@@ -242,14 +242,17 @@ impl Conductor {
 
         let store = ArtifactStore::open(&config.store_dir)
             .map_err(|e| ConductorError::Store(format!("{}: {e}", config.store_dir.display())))?;
-        let secrets: Vec<String> = config
+        // Every configured key (set or not yet) and the well-known ones are redacted
+        // from what is shown, stored and logged, and kept from children.
+        crate::instruments::secret::register_environment();
+        for var in config
             .instruments
             .iter()
             .filter_map(|i| i.api_key_env.as_deref())
-            .filter_map(|var| std::env::var(var).ok())
-            .filter(|v| v.len() >= 8)
-            .collect();
-        let artifacts = Arc::new(Artifacts::new(store, secrets));
+        {
+            crate::instruments::secret::register_var(var);
+        }
+        let artifacts = Arc::new(Artifacts::new(store));
 
         let built = config
             .instruments
@@ -419,11 +422,11 @@ impl Conductor {
         }
         run::launch(&inner.tracker, entry, inner.events.clone(), HashMap::new());
         let counter = inner.counter_file.clone();
-        tokio::spawn(async move {
+        tokio::task::spawn_blocking(move || {
             if let Some(dir) = counter.parent() {
-                let _ = tokio::fs::create_dir_all(dir).await;
+                let _ = private::create_dir_all(dir);
             }
-            let _ = tokio::fs::write(&counter, id.0.to_string()).await;
+            let _ = private::write(&counter, id.0.to_string());
         });
         id
     }

@@ -1,6 +1,10 @@
 //! A model node's call: a pool slot, the instrument's stream turned into Token and
 //! Throughput events at once, the call's figures recorded as a pool sample, and the
 //! pool entry marked Hot or Failed.
+//!
+//! Everything a model sends enters the Conductor here, so this is where registered
+//! API keys are taken out of it (tokens, retry reasons, the answer and the error):
+//! a server that echoes the key gets it neither shown, stored nor logged.
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +14,7 @@ use tokio::sync::mpsc;
 use super::exec::RunEnv;
 use crate::events::ConductorEvent;
 use crate::instrument::{ChatMessage, CompletionRequest, InstrumentError, InstrumentEvent};
+use crate::instruments::secret::{StreamRedactor, redact};
 
 /// Longest wait for a free slot.
 const SLOT_WAIT: Duration = Duration::from_secs(600);
@@ -45,19 +50,23 @@ pub(crate) async fn call(
     let mut first: Option<Instant> = None;
     let mut last_tp = Instant::now();
     let mut usage_tokens: Option<u64> = None;
+    let mut clean = StreamRedactor::new();
     let mut on_event = |ev: InstrumentEvent,
                         chunks: &mut u64,
                         first: &mut Option<Instant>,
                         usage: &mut Option<u64>| match ev {
         InstrumentEvent::Token(text) => {
             *chunks += 1;
+            let text = clean.push(&text);
             let now = Instant::now();
             let t0 = *first.get_or_insert(now);
-            let _ = env.tx.send(ConductorEvent::Token {
-                run: env.run,
-                node: node.to_owned(),
-                text,
-            });
+            if !text.is_empty() {
+                let _ = env.tx.send(ConductorEvent::Token {
+                    run: env.run,
+                    node: node.to_owned(),
+                    text,
+                });
+            }
             if now.duration_since(last_tp) >= THROUGHPUT_EVERY {
                 last_tp = now;
                 let secs = now.duration_since(t0).as_secs_f64();
@@ -76,6 +85,7 @@ pub(crate) async fn call(
             after,
             reason,
         } => {
+            let reason = redact(&reason).into_owned();
             tracing::info!(instrument, attempt, reason, "instrument retrying");
             let _ = env.tx.send(ConductorEvent::Retrying {
                 run: env.run,
@@ -103,6 +113,20 @@ pub(crate) async fn call(
             }
         }
     };
+    let held = clean.finish();
+    if !held.is_empty() {
+        let _ = env.tx.send(ConductorEvent::Token {
+            run: env.run,
+            node: node.to_owned(),
+            text: held,
+        });
+    }
+    let result = result
+        .map(|mut done| {
+            done.text = redact(&done.text).into_owned();
+            done
+        })
+        .map_err(InstrumentError::redacted);
     let elapsed = started.elapsed();
     let out = match result {
         Ok(done) => {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use symphony_pit::artifacts::ArtifactId;
+use symphony_pit::artifacts::{ArtifactId, private};
 
 use super::journal::Manifest;
 use crate::command::EditorContext;
@@ -80,13 +80,13 @@ impl Sources {
             return Ok(hex);
         }
         let shard = path.parent().unwrap_or(&self.dir);
-        fs::create_dir_all(shard)?;
+        private::create_dir_all(shard)?;
         let tmp = self.dir.join(format!(
             ".tmp-{}-{}",
             std::process::id(),
             uuid::Uuid::new_v4()
         ));
-        let written = File::create(&tmp).and_then(|mut f| {
+        let written = private::create_file(&tmp).and_then(|mut f| {
             f.write_all(text.as_bytes())?;
             f.sync_data()
         });

@@ -32,26 +32,19 @@ pub(crate) struct Put<'a> {
     pub extra_tags: Vec<String>,
 }
 
-/// The artifact store plus the secrets that must never reach it.
+/// The artifact store; what it is given passes through the secrets registry first.
 pub(crate) struct Artifacts {
     store: ArtifactStore,
-    secrets: Vec<String>,
 }
 
 impl Artifacts {
-    pub fn new(store: ArtifactStore, secrets: Vec<String>) -> Self {
-        Self { store, secrets }
+    pub fn new(store: ArtifactStore) -> Self {
+        Self { store }
     }
 
-    /// Replaces every configured secret (API key values) in `text`.
+    /// Replaces every registered secret (API key values) in `text`.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "[redacted]");
-            }
-        }
-        out
+        crate::instruments::secret::redact(text).into_owned()
     }
 
     /// Stores `text` and returns its hit (`None` when the store refused; logged).

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub mod config;
 
 pub use config::InstrumentConfig;
+
+use crate::instruments::secret::redact;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 pub use tokio_util::sync::CancellationToken;
@@ -111,10 +113,13 @@ pub struct Completion {
 }
 
 /// Why a call failed. Every variant that can happen mid-stream keeps the partial answer.
+///
+/// Its `Display` never shows a registered API key ([`crate::instruments::secret::redact`]),
+/// whatever the server echoed; [`InstrumentError::redacted`] cleans the fields too.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InstrumentError {
     /// Could not connect or send (server down, refused, DNS).
-    #[error("cannot reach {endpoint}: {message}")]
+    #[error("cannot reach {}: {}", redact(.endpoint), redact(.message))]
     Connect {
         /// What was being reached (URL or program).
         endpoint: String,
@@ -122,7 +127,7 @@ pub enum InstrumentError {
         message: String,
     },
     /// The server answered with an error status (after retries, when retryable).
-    #[error("HTTP {status}: {message}")]
+    #[error("HTTP {status}: {}", redact(.message))]
     Http {
         /// The status code.
         status: u16,
@@ -130,7 +135,7 @@ pub enum InstrumentError {
         message: String,
     },
     /// The server reported an error inside the stream.
-    #[error("the model server reported an error: {message}")]
+    #[error("the model server reported an error: {}", redact(.message))]
     Stream {
         /// The server's message.
         message: String,
@@ -158,10 +163,10 @@ pub enum InstrumentError {
         partial: String,
     },
     /// The reply could not be understood.
-    #[error("unexpected reply: {0}")]
+    #[error("unexpected reply: {}", redact(.0))]
     Protocol(String),
     /// The instrument is misconfigured (missing key variable, bad URL...).
-    #[error("configuration: {0}")]
+    #[error("configuration: {}", redact(.0))]
     Config(String),
     /// The backend cannot do this (prewarm, unload, list loaded models...).
     #[error("{operation} is not supported by {kind}")]
@@ -174,6 +179,39 @@ pub enum InstrumentError {
 }
 
 impl InstrumentError {
+    /// The same error with every registered secret removed from its text fields
+    /// (messages and partial answers), for what is shown, stored and logged.
+    pub fn redacted(self) -> Self {
+        let r = |s: String| redact(&s).into_owned();
+        match self {
+            Self::Connect { endpoint, message } => Self::Connect {
+                endpoint: r(endpoint),
+                message: r(message),
+            },
+            Self::Http { status, message } => Self::Http {
+                status,
+                message: r(message),
+            },
+            Self::Stream { message, partial } => Self::Stream {
+                message: r(message),
+                partial: r(partial),
+            },
+            Self::Dropped { partial } => Self::Dropped {
+                partial: r(partial),
+            },
+            Self::Timeout { after, partial } => Self::Timeout {
+                after,
+                partial: r(partial),
+            },
+            Self::Cancelled { partial } => Self::Cancelled {
+                partial: r(partial),
+            },
+            Self::Protocol(m) => Self::Protocol(r(m)),
+            Self::Config(m) => Self::Config(r(m)),
+            e @ Self::Unsupported { .. } => e,
+        }
+    }
+
     /// The partial answer kept by a mid-stream failure, if any.
     pub fn partial(&self) -> Option<&str> {
         match self {

@@ -155,6 +155,7 @@ impl AnthropicDecoder {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::warn!(error = %e, event = %ev.event, "anthropic stream: skipping an event that is not JSON");
+                    out.push(Decoded::Invalid(ev.data));
                     continue;
                 }
             };

@@ -290,6 +290,7 @@ impl OllamaDecoder {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::warn!(error = %e, "ollama stream: skipping a line that is not JSON");
+                    out.push(Decoded::Invalid(line));
                     continue;
                 }
             };

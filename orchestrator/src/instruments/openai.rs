@@ -150,6 +150,7 @@ impl OpenAiDecoder {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::warn!(error = %e, "openai stream: skipping a chunk that is not JSON");
+                    out.push(Decoded::Invalid(data.to_string()));
                     continue;
                 }
             };
@@ -210,6 +211,12 @@ impl Decoder for OpenAiDecoder {
             });
             self.decode(out);
             out.push(Decoded::Done);
+        } else if let Some(first) = String::from_utf8_lossy(&raw)
+            .lines()
+            .find(|l| !l.trim().is_empty())
+        {
+            // Neither SSE nor JSON (an HTML page, plain text): say what came.
+            out.push(Decoded::Invalid(first.to_string()));
         }
     }
 }

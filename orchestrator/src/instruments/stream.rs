@@ -26,7 +26,12 @@ pub(crate) enum Decoded {
     Done,
     /// The server reported an error inside the stream.
     Error(String),
+    /// A line or event that could not be understood (skipped), as it came.
+    Invalid(String),
 }
+
+/// How much of the first line that could not be understood an error quotes.
+const QUOTE_LIMIT: usize = 120;
 
 /// A wire format: bytes in, [`Decoded`] items out.
 pub(crate) trait Decoder: Send {
@@ -45,6 +50,10 @@ pub(crate) struct Collector {
     finish: Option<FinishReason>,
     first_token: Option<Duration>,
     done: bool,
+    /// Whether any item the server sent was understood.
+    understood: bool,
+    /// The first line that was not (skipped), for the error when nothing was.
+    first_invalid: Option<String>,
 }
 
 impl Collector {
@@ -58,6 +67,8 @@ impl Collector {
             finish: None,
             first_token: None,
             done: false,
+            understood: false,
+            first_invalid: None,
         }
     }
 
@@ -73,6 +84,9 @@ impl Collector {
 
     /// Applies one decoded item, sending its event (awaits a full channel).
     pub(crate) async fn apply(&mut self, item: Decoded) -> Result<()> {
+        if !matches!(item, Decoded::Invalid(_) | Decoded::Done) {
+            self.understood = true;
+        }
         match item {
             Decoded::Token(t) => {
                 if t.is_empty() {
@@ -95,7 +109,15 @@ impl Collector {
                 let _ = self.events.send(InstrumentEvent::Usage(self.usage)).await;
             }
             Decoded::Finish(f) => self.finish = Some(f),
-            Decoded::Done => self.done = true,
+            Decoded::Done => {
+                self.done = true;
+                self.check_understood()?;
+            }
+            Decoded::Invalid(line) => {
+                if self.first_invalid.is_none() {
+                    self.first_invalid = Some(line);
+                }
+            }
             Decoded::Error(message) => {
                 return Err(InstrumentError::Stream {
                     message,
@@ -104,6 +126,18 @@ impl Collector {
             }
         }
         Ok(())
+    }
+
+    /// A stream that sent only lines that could not be understood is an error, not
+    /// an empty answer.
+    fn check_understood(&self) -> Result<()> {
+        match &self.first_invalid {
+            Some(line) if !self.understood => Err(InstrumentError::Protocol(format!(
+                "the model server sent no valid events: first line was {:?}",
+                quote(line)
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// The finished call.
@@ -119,6 +153,7 @@ impl Collector {
 
     /// How the call ends when the bytes stop: complete, or dropped mid-answer.
     pub(crate) fn end_of_stream(self) -> Result<Completion> {
+        self.check_understood()?;
         if self.done || self.finish.is_some() {
             Ok(self.completion())
         } else {
@@ -199,6 +234,15 @@ pub(crate) async fn read_stream<S: ByteSource, D: Decoder>(
         if ended {
             return collector.end_of_stream();
         }
+    }
+}
+
+/// The start of `line` (at most [`QUOTE_LIMIT`] characters, `...` when cut).
+fn quote(line: &str) -> String {
+    let line = line.trim();
+    match line.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_owned(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! tags and time range, snippets, and a rebuild from the objects.
 
 use std::ops::{Bound, Range};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use parking_lot::Mutex;
 use tantivy::collector::TopDocs;
@@ -117,6 +117,8 @@ pub(crate) struct SearchIndex {
     writer: Mutex<IndexWriter>,
     dirty: Mutex<bool>,
     f: Fields,
+    /// Where it lives (its files are made private after each commit).
+    dir: PathBuf,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -140,7 +142,7 @@ impl SearchIndex {
         if index.schema() != schema {
             return None;
         }
-        Self::wrap(index, f).ok()
+        Self::wrap(index, f, dir).ok()
     }
 
     /// Creates an empty index in `dir` (removing what was there).
@@ -148,13 +150,13 @@ impl SearchIndex {
         if dir.exists() {
             std::fs::remove_dir_all(dir).map_err(ArtifactError::io(dir))?;
         }
-        std::fs::create_dir_all(dir).map_err(ArtifactError::io(dir))?;
+        super::private::create_dir_all(dir).map_err(ArtifactError::io(dir))?;
         let (schema, f) = schema();
         let index = Index::create_in_dir(dir, schema)?;
-        Self::wrap(index, f)
+        Self::wrap(index, f, dir)
     }
 
-    fn wrap(index: Index, f: Fields) -> Result<Self> {
+    fn wrap(index: Index, f: Fields, dir: &Path) -> Result<Self> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -166,7 +168,17 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             dirty: Mutex::new(false),
             f,
+            dir: dir.to_owned(),
         })
+        .inspect(|ix| ix.make_private())
+    }
+
+    /// tantivy writes its files with the default modes: inside the 0700 index
+    /// directory they are out of reach already; they are made 0600 too.
+    fn make_private(&self) {
+        if let Err(e) = super::private::restrict_tree(&self.dir) {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "index not made private");
+        }
     }
 
     /// Number of documents visible to searches.
@@ -226,6 +238,7 @@ impl SearchIndex {
             self.writer.lock().commit()?;
             self.reader.reload()?;
             *dirty = false;
+            self.make_private();
         }
         Ok(())
     }

@@ -26,6 +26,7 @@ mod index;
 mod meta;
 mod names;
 mod object;
+pub mod private;
 mod quality;
 mod store;
 mod trash;

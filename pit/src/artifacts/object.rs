@@ -43,8 +43,9 @@ impl Layout {
 
     /// Creates the top directories; shard directories are created on first use.
     pub fn create(&self) -> Result<()> {
+        super::private::create_dir_all(&self.root).map_err(ArtifactError::io(&self.root))?;
         for d in [&self.objects, &self.trash, &self.tmp, &self.names] {
-            fs::create_dir_all(d).map_err(ArtifactError::io(d))?;
+            super::private::create_dir_all(d).map_err(ArtifactError::io(d))?;
         }
         Ok(())
     }
@@ -58,7 +59,7 @@ impl Layout {
         }
         let base = if trash { &self.trash } else { &self.objects };
         let dir = base.join(format!("{:02x}", id.0[0]));
-        match fs::create_dir(&dir) {
+        match super::private::create_dir(&dir) {
             Ok(()) => fsync_parent(&dir)?,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => {
@@ -113,7 +114,7 @@ pub(crate) struct Staged {
 pub(crate) fn stage(layout: &Layout, mut src: impl Read, keep_head: usize) -> Result<Staged> {
     let tmp = layout.temp();
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(ArtifactError::io(&tmp))?;
+        let mut f = super::private::create_file(&tmp).map_err(ArtifactError::io(&tmp))?;
         let mut hasher = blake3::Hasher::new();
         let mut head = Vec::new();
         let mut size = 0u64;
@@ -156,9 +157,9 @@ pub(crate) async fn stage_async(
 ) -> Result<Staged> {
     let tmp = layout.temp();
     let result = async {
-        let mut f = tokio::fs::File::create(&tmp)
-            .await
-            .map_err(ArtifactError::io(&tmp))?;
+        let mut f = tokio::fs::File::from_std(
+            super::private::create_file(&tmp).map_err(ArtifactError::io(&tmp))?,
+        );
         let mut hasher = blake3::Hasher::new();
         let mut head = Vec::new();
         let mut size = 0u64;
@@ -196,7 +197,7 @@ pub(crate) async fn stage_async(
 /// Writes `bytes` to a fsynced temp file and returns its path.
 pub(crate) fn write_temp(layout: &Layout, bytes: &[u8]) -> Result<PathBuf> {
     let tmp = layout.temp();
-    let mut f = File::create(&tmp).map_err(ArtifactError::io(&tmp))?;
+    let mut f = super::private::create_file(&tmp).map_err(ArtifactError::io(&tmp))?;
     f.write_all(bytes).map_err(ArtifactError::io(&tmp))?;
     f.sync_data().map_err(ArtifactError::io(&tmp))?;
     Ok(tmp)

@@ -111,7 +111,7 @@ fn fingerprint(wf: &Workflow) -> String {
 pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     {
-        let mut f = File::create(&tmp)?;
+        let mut f = crate::artifacts::private::create_file(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }
@@ -149,7 +149,7 @@ impl Checkpointer {
     /// Starts a fresh checkpoint: clears `dir` of old segments and writes the header.
     pub fn fresh(policy: CheckpointPolicy, wf: &Workflow) -> Result<Self> {
         let dir = policy.dir.clone();
-        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        crate::artifacts::private::create_dir_all(&dir).map_err(io_err(&dir))?;
         for (_, p) in segments(&dir)? {
             fs::remove_file(&p).map_err(io_err(&p))?;
         }

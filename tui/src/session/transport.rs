@@ -67,11 +67,17 @@ pub(super) async fn open(
     let mut tasks = Vec::new();
     match target {
         EditorTarget::Spawn { program } => {
-            let mut child = tokio::process::Command::new(program)
+            let mut command = tokio::process::Command::new(program);
+            command
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
-                .kill_on_drop(true)
+                .kill_on_drop(true);
+            // The editor (and the language servers it starts) needs no API key.
+            for var in symphony_conductor::instruments::secret::secret_vars() {
+                command.env_remove(var);
+            }
+            let mut child = command
                 .spawn()
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", program.display())))?;
             let (Some(stdin), Some(stdout), Some(stderr)) =
@@ -98,14 +104,9 @@ pub(super) async fn open(
             }));
         }
         EditorTarget::Connect { socket } => {
-            use interprocess::local_socket::tokio::{Stream, prelude::*};
-            use interprocess::local_socket::{GenericFilePath, ToFsName};
-            let name = socket.as_path().to_fs_name::<GenericFilePath>()?;
-            let stream = Stream::connect(name)
-                .await
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", socket.display())))?;
+            let stream = connect_own(socket).await?;
             tracing::info!(socket = %socket.display(), "connected to editor");
-            let (read, write) = tokio::io::split(stream);
+            let (read, write) = stream.into_split();
             tasks.push(tokio::spawn(read_lines(read, generation, inbox.clone())));
             tasks.push(tokio::spawn(write_lines(write, out_rx, generation, inbox)));
         }
@@ -114,6 +115,43 @@ pub(super) async fn open(
         out: Some(out),
         tasks,
     })
+}
+
+/// Connects to the editor socket at `path` only if it is ours: the socket file must
+/// belong to our uid and the process serving it must run as our uid (SO_PEERCRED);
+/// anything else (another user's socket in a squatted directory) is refused with a
+/// message that says so, before a byte of the user's text is sent.
+async fn connect_own(path: &std::path::Path) -> io::Result<tokio::net::UnixStream> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let refuse = |what: String| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{}: {what}; refusing to connect", path.display()),
+        )
+    };
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    if meta.uid() != me {
+        return Err(refuse(format!(
+            "the socket belongs to uid {}, not to you (uid {me})",
+            meta.uid()
+        )));
+    }
+    let stream = tokio::net::UnixStream::connect(path)
+        .await
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let cred = stream
+        .peer_cred()
+        .map_err(|e| refuse(format!("cannot tell who serves it ({e})")))?;
+    if cred.uid() != me {
+        return Err(refuse(format!(
+            "the editor there runs as uid {}, not as you (uid {me})",
+            cred.uid()
+        )));
+    }
+    Ok(stream)
 }
 
 async fn read_lines(read: impl AsyncRead + Unpin, generation: u64, inbox: Inbox) {
