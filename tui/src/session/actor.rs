@@ -20,31 +20,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 use super::transport::{self, Connection, Incoming};
-use super::{Command, EditorState, EditorTarget, SessionEvent, ViewHandle};
-
-/// Tuning of the restart policy.
-#[derive(Debug, Clone)]
-pub(super) struct Options {
-    /// Restarts tried in a row before giving up.
-    pub max_attempts: u32,
-    /// Delay before the first restart; doubles each attempt.
-    pub first_backoff: Duration,
-    /// Longest delay between attempts.
-    pub max_backoff: Duration,
-    /// Running this long resets the attempt counter.
-    pub stable_after: Duration,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            max_attempts: 5,
-            first_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(3),
-            stable_after: Duration::from_secs(10),
-        }
-    }
-}
+use super::{Command, EditorState, EditorTarget, RestartPolicy, SessionEvent, ViewHandle};
 
 /// Where a view is in its life with the current connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +117,7 @@ struct Actor {
     target: EditorTarget,
     events: UnboundedSender<SessionEvent>,
     inbox: transport::Inbox,
-    options: Options,
+    options: RestartPolicy,
     conn: Option<Connection>,
     generation: u64,
     views: BTreeMap<ViewHandle, View>,
@@ -167,7 +143,7 @@ pub(super) async fn run(
     target: EditorTarget,
     events: UnboundedSender<SessionEvent>,
     mut commands: UnboundedReceiver<Command>,
-    options: Options,
+    options: RestartPolicy,
 ) {
     let (inbox, mut incoming) = unbounded_channel();
     let mut actor = Actor {

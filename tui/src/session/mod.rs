@@ -13,6 +13,7 @@ mod actor;
 mod transport;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::Value;
 use symphony_protocol::xi::{
@@ -23,6 +24,30 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 /// A view as the client knows it; stays the same across editor restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ViewHandle(pub u64);
+
+/// How the session restarts an editor that died.
+#[derive(Debug, Clone)]
+pub struct RestartPolicy {
+    /// Restarts tried in a row before giving up (the user can still restart by hand).
+    pub max_attempts: u32,
+    /// Delay before the first restart; doubles each attempt.
+    pub first_backoff: Duration,
+    /// Longest delay between attempts.
+    pub max_backoff: Duration,
+    /// Running this long resets the attempt counter.
+    pub stable_after: Duration,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        RestartPolicy {
+            max_attempts: 5,
+            first_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(3),
+            stable_after: Duration::from_secs(10),
+        }
+    }
+}
 
 /// Where the editor lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,13 +265,14 @@ impl EditorSession {
     /// Starts (or connects to) the editor in the background; events arrive on `tx`.
     /// Must be called inside a tokio runtime.
     pub fn start(target: EditorTarget, tx: UnboundedSender<SessionEvent>) -> Self {
-        Self::start_with(target, tx, actor::Options::default())
+        Self::start_with(target, tx, RestartPolicy::default())
     }
 
-    fn start_with(
+    /// Like [`EditorSession::start`], with another restart policy.
+    pub fn start_with(
         target: EditorTarget,
         tx: UnboundedSender<SessionEvent>,
-        options: actor::Options,
+        options: RestartPolicy,
     ) -> Self {
         let (commands, rx) = unbounded_channel();
         tokio::spawn(actor::run(target, tx, rx, options));

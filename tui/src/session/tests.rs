@@ -237,8 +237,8 @@ impl FakeCore {
     }
 }
 
-fn fast() -> actor::Options {
-    actor::Options {
+fn fast() -> RestartPolicy {
+    RestartPolicy {
         max_attempts: 3,
         first_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
@@ -255,7 +255,7 @@ struct Client {
 }
 
 impl Client {
-    fn new(target: EditorTarget, options: actor::Options) -> Self {
+    fn new(target: EditorTarget, options: RestartPolicy) -> Self {
         let (tx, events) = unbounded_channel();
         Client {
             session: EditorSession::start_with(target, tx, options),
