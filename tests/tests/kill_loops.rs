@@ -73,8 +73,7 @@ fn edit(method: &str, params: serde_json::Value) -> EditNotification {
     } else {
         json!({ "method": method, "params": params })
     };
-    serde_json::from_value(v)
-        .unwrap_or_else(|e| panic!("edit {method}: {e}"))
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("edit {method}: {e}"))
 }
 
 /// The session's events, drained while the test waits.
@@ -166,7 +165,12 @@ fn report_mismatch(kill: usize, expected: &str, got: &str) {
         .zip(got.chars())
         .take_while(|(a, b)| a == b)
         .count();
-    let tail = |s: &str| s.chars().skip(same.saturating_sub(8)).take(40).collect::<String>();
+    let tail = |s: &str| {
+        s.chars()
+            .skip(same.saturating_sub(8))
+            .take(40)
+            .collect::<String>()
+    };
     println!(
         "after kill {kill}: typed ...{:?}, editor holds ...{:?}",
         tail(expected),
@@ -221,13 +225,17 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
     let started = Instant::now();
     let mut pid = 0;
     while kills < KILLS {
-        let text = settled_text(&mut session, &mut events, view, &pidfile, pid, &mut next_id).await?;
+        let text =
+            settled_text(&mut session, &mut events, view, &pidfile, pid, &mut next_id).await?;
         if kills > 0 && text != expected {
             mismatches += 1;
             report_mismatch(kills, &expected, &text);
             // Go on from what the editor holds, typing at its end again.
             expected = text;
-            session.edit(view, edit("move_to_end_of_document", serde_json::Value::Null));
+            session.edit(
+                view,
+                edit("move_to_end_of_document", serde_json::Value::Null),
+            );
         }
         pid = read_pid(&pidfile).context("editor pid")?;
         // A burst of keys with the kill landing somewhere in it, at a random

@@ -1,14 +1,17 @@
 //! The session's background task: owns the connection, maps handles to core
 //! view ids, matches responses, logs edits, and restarts a dead editor.
 //!
-//! Keystrokes survive a crash like this: every edit is logged per view (since
-//! its last save, or since it was opened for an unnamed buffer) and followed by
-//! a cheap `get_config` request; its answer proves the core processed (and
-//! journaled) the edit. After a restart each view is reopened; a file whose
-//! journal is offered is recovered (`symphony.recover {accept:true}`), its
-//! selections restored, and only the unconfirmed edits are sent again; a view
-//! without a journal gets its whole log replayed. Edits that arrived while the
-//! editor was down wait in the view's queue and go out last.
+//! Keystrokes survive a crash like this: every edit (and viewport change) is
+//! logged per view since its base: its open, or its last save, with the
+//! selections and viewport of then. After a restart each view is reopened and,
+//! while only this session's edits changed the buffer since the base, the file's
+//! journal is declined and the whole log replayed in order onto the file: exact
+//! whatever the editor had processed or journaled when it died. When something
+//! else changed the buffer (a language server's or a review's edit, a move), the
+//! journal is the truth: it is recovered (`symphony.recover {accept:true}`), the
+//! selections last seen restored, and the edits not yet confirmed by an answer
+//! to a later `get_config` sent again. Edits that arrived while the editor was
+//! down wait in the view's queue and go out last.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
@@ -73,6 +76,48 @@ struct View {
     last_resize: Option<Value>,
     selections: Vec<[usize; 4]>,
     recovered: bool,
+    /// Where the log starts: the view as it was opened, or as it was at the last save.
+    base: Base,
+    /// The log alone rebuilds the buffer from its file: nothing but this session's
+    /// edits changed it since the base (no language-server or review edit, no move).
+    exact: bool,
+}
+
+impl View {
+    /// The buffer was saved after the edit `seq`: the log starts over from there.
+    fn rebase(&mut self, seq: u64) {
+        for (s, logged) in &self.log {
+            if *s > seq {
+                break;
+            }
+            if let Logged::Edit(edit) = logged {
+                match edit["method"].as_str() {
+                    Some("resize") => self.base.resize = Some(edit.clone()),
+                    Some("scroll") => self.base.scroll = Some(edit.clone()),
+                    _ => {}
+                }
+            }
+        }
+        self.log.retain(|(s, _)| *s > seq);
+        // Updates arrive in order: the last one before the save's answer shows
+        // the selections at the save.
+        self.base.selections = self.selections.clone();
+        self.base.saved = true;
+        self.exact = true;
+    }
+}
+
+/// The state of a view when its log starts.
+#[derive(Debug, Clone, Default)]
+struct Base {
+    /// Selections then (none: the caret at the start, as a view opens).
+    selections: Vec<[usize; 4]>,
+    /// The last `resize` and `scroll` sent before then.
+    resize: Option<Value>,
+    scroll: Option<Value>,
+    /// The base is a save: undo history, kill ring and recordings from before it are
+    /// not in the log.
+    saved: bool,
 }
 
 /// What an outstanding request was for.
@@ -207,6 +252,26 @@ async fn sleep_until_opt(at: Option<Instant>) {
 
 fn is_view_geometry(method: &str) -> bool {
     matches!(method, "scroll" | "resize" | "request_lines")
+}
+
+/// Edits whose effect depends on editor state a restart loses (undo history, kill
+/// ring, macro recordings) when that state predates the log.
+fn depends_on_history(method: &str) -> bool {
+    matches!(method, "undo" | "redo" | "yank" | "play_recording")
+}
+
+/// Requests after which the editor's buffer holds text that is not in the edit log.
+fn changes_text(method: &str) -> bool {
+    use symphony_protocol::xi::{lsp, review};
+    [
+        lsp::ACCEPT_COMPLETION,
+        lsp::RENAME,
+        lsp::APPLY_CODE_ACTION,
+        lsp::FORMAT,
+        review::APPLY,
+        review::REBASE,
+    ]
+    .contains(&method)
 }
 
 impl Actor {
@@ -438,14 +503,24 @@ impl Actor {
             "resize" => v.last_resize = Some(edit.clone()),
             _ => {}
         }
-        if is_view_geometry(&method) {
+        if method == "request_lines" {
             self.send_edit_value(&core, &edit);
             return;
         }
         self.seq += 1;
         let seq = self.seq;
         v.log.push((seq, Logged::Edit(edit.clone())));
+        let path = v.path.clone();
+        let from_history = v.base.saved && depends_on_history(&method);
         self.send_edit_value(&core, &edit);
+        if from_history {
+            // Its effect depends on state from before the save, which no replay has.
+            self.not_exact(view, path);
+        }
+        if is_view_geometry(&method) {
+            // Nothing to confirm: it changes no text.
+            return;
+        }
         self.send_request(
             "get_config",
             json!({ "view_id": core }),
@@ -475,6 +550,16 @@ impl Actor {
         );
     }
 
+    /// Something other than the logged edits changed the buffer of `view` (and of
+    /// every view of its file): after a crash, its journal is the truth again.
+    fn not_exact(&mut self, view: ViewHandle, path: Option<PathBuf>) {
+        for (h, v) in self.views.iter_mut() {
+            if *h == view || (path.is_some() && v.path == path) {
+                v.exact = false;
+            }
+        }
+    }
+
     // ---- commands from the UI ----
 
     fn command(&mut self, cmd: Command) {
@@ -494,6 +579,8 @@ impl Actor {
                         last_resize: None,
                         selections: Vec::new(),
                         recovered: false,
+                        base: Base::default(),
+                        exact: true,
                     },
                 );
                 if self.conn.is_some() {
@@ -592,6 +679,10 @@ impl Actor {
                     obj.insert("view_id".into(), json!(core));
                 }
                 self.send_request(&method, params, Req::Reply { view, id });
+                if changes_text(&method) {
+                    let path = self.views.get(&view).and_then(|v| v.path.clone());
+                    self.not_exact(view, path);
+                }
             }
             Pending::Close => {
                 self.send_notification("close_view", json!({ "view_id": core }));
@@ -652,7 +743,7 @@ impl Actor {
                     for (h, v) in self.views.iter_mut() {
                         if *h == view || (old.is_some() && v.path == old) {
                             v.path = Some(path.clone());
-                            v.log.retain(|(s, _)| *s > seq);
+                            v.rebase(seq);
                         }
                     }
                 }
@@ -753,7 +844,8 @@ impl Actor {
         let mut replay: Vec<(u64, ViewHandle, Logged)> = Vec::new();
         let mut queued: Vec<(u64, ViewHandle, Pending)> = Vec::new();
         let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
-        for view in handles {
+        let exact: Vec<bool> = handles.iter().map(|h| self.path_exact(*h)).collect();
+        for (view, exact) in handles.into_iter().zip(exact) {
             let Some(v) = self.views.get_mut(&view) else {
                 continue;
             };
@@ -765,8 +857,8 @@ impl Actor {
             };
             v.back = false;
             v.phase = Phase::Ready;
-            let recovered =
-                v.recovered || v.path.as_ref().is_some_and(|p| recovered_paths.contains(p));
+            let recovered = !exact
+                && (v.recovered || v.path.as_ref().is_some_and(|p| recovered_paths.contains(p)));
             let log = std::mem::take(&mut v.log);
             let redo = if recovered {
                 let (keep, redo): (Vec<_>, Vec<_>) =
@@ -778,13 +870,17 @@ impl Actor {
             };
             replay.extend(redo.into_iter().map(|(s, l)| (s, view, l)));
             queued.extend(v.queue.drain(..).map(|(o, p)| (o, view, p)));
-            let geometry: Vec<Value> = v
-                .last_resize
-                .iter()
-                .chain(v.last_scroll.iter())
-                .cloned()
-                .collect();
-            let selections = if recovered {
+            // Exact: the view as the log starts, then every edit since, in order.
+            // Recovered: the view as it was last seen, then the unconfirmed edits.
+            let (resize, scroll) = if exact {
+                (&v.base.resize, &v.base.scroll)
+            } else {
+                (&v.last_resize, &v.last_scroll)
+            };
+            let geometry: Vec<Value> = resize.iter().chain(scroll.iter()).cloned().collect();
+            let selections = if exact {
+                v.base.selections.clone()
+            } else if recovered {
                 v.selections.clone()
             } else {
                 Vec::new()
@@ -836,6 +932,21 @@ impl Actor {
         self.send_value(&reply);
     }
 
+    /// Whether the logs of `view` and of every other view of its file rebuild their
+    /// buffer exactly.
+    fn path_exact(&self, view: ViewHandle) -> bool {
+        let Some(v) = self.views.get(&view) else {
+            return false;
+        };
+        v.exact
+            && (v.path.is_none()
+                || self
+                    .views
+                    .values()
+                    .filter(|o| o.path == v.path)
+                    .all(|o| o.exact))
+    }
+
     fn handle_of(&self, core: &str) -> Option<ViewHandle> {
         self.by_core.get(core).copied()
     }
@@ -860,15 +971,19 @@ impl Actor {
                 .get(&view)
                 .is_some_and(|v| v.phase == Phase::Reopening);
             if reopening {
-                // Our own restart: the journal holds what the user typed.
+                // Our own restart. When the log rebuilds the buffer exactly, start
+                // from the file and replay all of it: the journal may hold edits
+                // whose confirmation died with the editor, which a replay of the
+                // unconfirmed ones would double. Else the journal is the truth.
+                let exact = self.path_exact(view);
                 if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
                     self.send_notification(
                         "symphony.recover",
-                        json!({ "view_id": core, "accept": true }),
+                        json!({ "view_id": core, "accept": !exact }),
                     );
                 }
                 if let Some(v) = self.views.get_mut(&view) {
-                    v.recovered = true;
+                    v.recovered = !exact;
                 }
             } else {
                 self.emit(SessionEvent::RecoveryOffered { view, file_path });
@@ -954,6 +1069,8 @@ impl Actor {
                 let Some(view) = self.handle_of(&view_id) else {
                     return;
                 };
+                let old = self.views.get(&view).and_then(|v| v.path.clone());
+                self.not_exact(view, old);
                 let path = PathBuf::from(file_path);
                 // A restart reopens the view from where its file is now.
                 if let Some(v) = self.views.get_mut(&view) {

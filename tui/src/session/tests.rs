@@ -149,6 +149,13 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
         }
         "symphony.recover" => {
             let path = s.views.get(&vid).and_then(|(p, _)| p.clone());
+            if params["accept"] == json!(false) {
+                // Refused: the journal goes, the buffer stays as on disk.
+                if let Some(p) = path {
+                    s.journal.remove(&p);
+                }
+                return Some(out);
+            }
             if let Some(j) = path.and_then(|p| s.journal.get(&p).cloned())
                 && let Some((_, text)) = s.views.get_mut(&vid)
             {
