@@ -28,6 +28,8 @@ pub trait EditorPort {
     /// Sends a request about a view; the answer comes back as
     /// `SessionEvent::Reply` with `id` (see [`super::State::request`]).
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value);
+    /// Starts the editor process again when it is down (see `EditorSession::restart`).
+    fn restart(&mut self);
     /// Stops the editor connection.
     fn shutdown(self: Box<Self>);
 }
@@ -56,6 +58,9 @@ impl EditorPort for EditorSession {
     }
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
         EditorSession::request(self, ViewHandle(view), id, method, params);
+    }
+    fn restart(&mut self) {
+        EditorSession::restart(self);
     }
     fn shutdown(self: Box<Self>) {
         EditorSession::shutdown(*self);
@@ -86,6 +91,8 @@ pub enum PortCall {
     AcceptRecovery(u64, bool),
     /// `request(view, id, method, params)`.
     Request(u64, u64, String, Value),
+    /// `restart`.
+    Restart,
 }
 
 /// A port that records the calls (for tests and snapshots without an editor).
@@ -139,6 +146,9 @@ impl EditorPort for RecordingPort {
     }
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
         self.push(PortCall::Request(view, id, method.into(), params));
+    }
+    fn restart(&mut self) {
+        self.push(PortCall::Restart);
     }
     fn shutdown(self: Box<Self>) {}
 }

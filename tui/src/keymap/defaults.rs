@@ -110,6 +110,7 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("o", "next_pane"),
     ("q", "show_pane_numbers"),
     ("e", "extensions_list"),
+    ("r", "restart_editor"),
     ("m", "ext_open_motifs"),
     ("1", "select_window1"),
     ("2", "select_window2"),

@@ -183,6 +183,9 @@ struct Actor {
     save_alerts: HashMap<ViewHandle, Option<String>>,
 }
 
+/// How long quitting waits for an editor started again to journal the edits.
+const SHUTDOWN_RESTART: Duration = Duration::from_secs(10);
+
 /// The actor's loop; ends on `Shutdown` or when the session is dropped.
 pub(super) async fn run(
     target: EditorTarget,
@@ -223,6 +226,7 @@ pub(super) async fn run(
                     actor.shutdown(&mut incoming).await;
                     return;
                 }
+                Some(Command::Restart) => actor.restart_now().await,
                 Some(cmd) => actor.command(cmd),
             },
             Some((generation, msg)) = incoming.recv() => {
@@ -283,8 +287,10 @@ impl Actor {
 
     fn set_state(&mut self, state: EditorState) {
         if self.state != state {
-            let restarted = matches!(self.state, EditorState::Restarting { .. })
-                && state == EditorState::Running;
+            let restarted = matches!(
+                self.state,
+                EditorState::Restarting { .. } | EditorState::Failed { .. }
+            ) && state == EditorState::Running;
             if state == EditorState::Running {
                 self.up_since = Some(Instant::now());
             }
@@ -410,13 +416,49 @@ impl Actor {
         });
     }
 
+    /// The user asked for the editor back: start it now, with a fresh count of attempts.
+    async fn restart_now(&mut self) {
+        if self.conn.is_some() {
+            return;
+        }
+        self.attempt = 0;
+        self.restart_at = None;
+        self.set_state(EditorState::Restarting { attempt: 1 });
+        self.connect().await;
+    }
+
+    /// Edits the editor may not have journaled: logged since the base (a dead
+    /// editor's journal may miss the last of them), or still queued.
+    fn unjournaled_edits(&self) -> bool {
+        self.views
+            .values()
+            .any(|v| !v.log.is_empty() || v.queue.iter().any(|(_, p)| !matches!(p, Pending::Close)))
+    }
+
     async fn shutdown(&mut self, incoming: &mut UnboundedReceiver<(u64, Incoming)>) {
+        if self.conn.is_none() && self.unjournaled_edits() {
+            // Down, with typing only this session holds: one more start, so that
+            // the editor replays it into its journal before it is told to stop.
+            tracing::info!("starting the editor once more to journal the edits before quitting");
+            self.restart_now().await;
+            let deadline = Instant::now() + SHUTDOWN_RESTART;
+            while self.conn.is_some() && self.state != EditorState::Running {
+                match tokio::time::timeout_at(deadline, incoming.recv()).await {
+                    Ok(Some((g, msg))) if g == self.generation => match msg {
+                        Incoming::Message(v) => self.message(v),
+                        Incoming::Closed(reason) => self.lost(reason),
+                    },
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
         conn.close_input();
         let generation = self.generation;
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = tokio::time::timeout(Duration::from_secs(5), async {
             while let Some((g, msg)) = incoming.recv().await {
                 if g == generation && matches!(msg, Incoming::Closed(_)) {
                     break;
@@ -605,7 +647,7 @@ impl Actor {
                 self.send_notification("set_theme", json!({ "theme_name": name }));
                 self.theme = Some(name);
             }
-            Command::Shutdown => {}
+            Command::Restart | Command::Shutdown => {}
         }
     }
 

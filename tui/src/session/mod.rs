@@ -251,6 +251,7 @@ enum Command {
         method: String,
         params: Value,
     },
+    Restart,
     Shutdown,
 }
 
@@ -353,8 +354,18 @@ impl EditorSession {
         });
     }
 
+    /// Starts the editor again now when it is down (after the session gave up
+    /// restarting it, or while it waits to retry): the attempt count starts over,
+    /// every view is reopened and what was typed meanwhile is sent. Nothing
+    /// happens while it runs.
+    pub fn restart(&mut self) {
+        self.send(Command::Restart);
+    }
+
     /// Stops the editor: closes its input so it exits cleanly (killed if it
-    /// does not). Unsaved text stays in the editor's crash journal.
+    /// does not). Unsaved text stays in the editor's crash journal; when the
+    /// editor is down with edits it has not journaled, it is started once more
+    /// first, so that its journal gets them.
     pub fn shutdown(self) {
         self.send(Command::Shutdown);
     }
