@@ -5,15 +5,16 @@
 //! different from what was typed (nothing lost, nothing doubled), and asserts
 //! that it never did.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use symphony_protocol::xi::EditNotification;
-use symphony_tests::{Sandbox, binaries, kill9};
+use symphony_tests::{Sandbox, Terminal, binaries, descendants, kill9};
 use symphony_tui::session::{
-    EditorSession, EditorState, EditorTarget, RestartPolicy, SessionEvent, ViewHandle,
+    EditorSession, EditorState, EditorTarget, SessionEvent, SessionOptions, ViewHandle,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -204,11 +205,12 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
     let (program, pidfile) = wrapper(&sandbox, &bins.editor)?;
     let (tx, rx) = unbounded_channel();
     // Restart at once and never give up: this loop is about exactness.
-    let policy = RestartPolicy {
+    let policy = SessionOptions {
         max_attempts: u32::MAX,
         first_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(20),
         stable_after: Duration::from_millis(200),
+        client_journal: Some(sandbox.state().join("symphony").join("client-journal")),
     };
     let mut session = EditorSession::start_with(EditorTarget::Spawn { program }, tx, policy);
     let mut events = Events {
@@ -276,6 +278,173 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
         started.elapsed().as_secs_f64()
     );
     session.shutdown();
+    assert_eq!(mismatches, 0, "typed text came back different after a kill");
+    Ok(())
+}
+
+/// The pid of the `symphony` client the pane's shell runs, if any.
+fn client_pid(term: &Terminal) -> Result<Option<u32>> {
+    let root = term.pid()?;
+    Ok(descendants(root)
+        .into_iter()
+        .find(|(_, name)| name == "symphony")
+        .map(|(pid, _)| pid))
+}
+
+/// Whether the state dir holds a non-empty crash journal (the next start asks).
+fn journal_waiting(sandbox: &Sandbox) -> bool {
+    let dir = sandbox.state().join("symphony").join("journal");
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.path().extension().is_some_and(|x| x == "jsonl")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        })
+    })
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> Result<bool>) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done()? {
+        if Instant::now() > deadline {
+            bail!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+#[test]
+fn killing_the_client_100_times_while_typing_loses_and_doubles_nothing() -> Result<()> {
+    const KILLS: usize = 100;
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("typed.txt", "base\n")?;
+    // The pane's shell starts the client again each time the test says "go",
+    // after dropping keys the dead one left unread in the terminal.
+    let go = sandbox.work().join("go");
+    let script = format!(
+        "while :; do while [ ! -e '{go}' ]; do sleep 0.01; done; rm -f '{go}'; \
+         python3 -c 'import termios; termios.tcflush(0, termios.TCIFLUSH)' 2>/dev/null; \
+         '{symphony}' typed.txt; done",
+        go = go.display(),
+        symphony = bins.symphony.display()
+    );
+    let term = Terminal::start(
+        Path::new("/bin/sh"),
+        &[OsStr::new("-c"), OsStr::new(&script)],
+        &sandbox.env(&bins),
+        &sandbox.work(),
+        100,
+        30,
+    )?;
+    let mut rng = Rng::from_clock();
+    let (mut kills, mut mismatches, mut typed) = (0usize, 0usize, 0usize);
+    let mut prev = "base\n".to_owned();
+    // What the last burst was and how many of its keys had been drawn.
+    let mut last: Option<(String, usize)> = None;
+    let started = Instant::now();
+    let mut client = None;
+    let mut phases = [Duration::ZERO; 4];
+    loop {
+        let t0 = Instant::now();
+        std::fs::write(&go, "")?;
+        wait_until("the client to start", || {
+            Ok(client_pid(&term)?.is_some_and(|p| Some(p) != client))
+        })
+        .with_context(|| format!("after kill {kills}"))?;
+        client = client_pid(&term)?;
+        let t1 = Instant::now();
+        // Keys only once it draws (before, the terminal is not raw yet: C-s
+        // would be flow control).
+        if journal_waiting(&sandbox) {
+            term.wait_text("Recover")
+                .with_context(|| format!("after kill {kills}: the recovery question"))?;
+            term.keys(&["y"])?;
+        } else {
+            term.wait_text("editor: running")
+                .with_context(|| format!("after kill {kills}: the client drawing"))?;
+        }
+        term.keys(&["C-s"])?;
+        term.wait_text("Saved")
+            .with_context(|| format!("after kill {kills}: saving"))?;
+        let t2 = Instant::now();
+        phases[0] += t1 - t0;
+        phases[1] += t2 - t1;
+        let text = std::fs::read_to_string(&file)?;
+        if let Some((burst, drawn)) = last.take() {
+            let fits = (drawn..=burst.chars().count()).any(|k| {
+                let head: String = burst.chars().take(k).collect();
+                text == format!("{head}{prev}")
+            });
+            if !fits {
+                mismatches += 1;
+                report_mismatch(kills, &format!("{burst}|{prev}"), &text);
+            }
+        }
+        prev = text;
+        if kills == KILLS {
+            break;
+        }
+        // Type at the start of the file: a few keys, seen on screen, then more
+        // with the kill landing among them.
+        term.keys(&["C-Home"])?;
+        let first_line = prev.lines().next().unwrap_or_default().to_owned();
+        let drawn = 1 + rng.below(3) as usize;
+        let more = 2 + rng.below(5) as usize;
+        let mut burst = String::new();
+        for _ in 0..drawn + more {
+            burst.push(char::from(b'a' + (typed % 26) as u8));
+            typed += 1;
+        }
+        burst.push('\n');
+        let head: String = burst.chars().take(drawn).collect();
+        let t3 = Instant::now();
+        term.type_text(&head)?;
+        term.wait_text(&format!("{head}{first_line}"))
+            .with_context(|| format!("after kill {kills}: the first keys drawn"))?;
+        phases[2] += t3.elapsed();
+        let t4 = Instant::now();
+        let editor = term.editor_pid()?;
+        let victim = client.context("client pid")?;
+        let killed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = killed.clone();
+        let delay = Duration::from_micros(rng.below(more as u64 * 6000));
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            let r = kill9(victim);
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            r
+        });
+        for ch in burst.chars().skip(drawn) {
+            if killed.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            if ch == '\n' {
+                term.keys(&["Enter"])?;
+            } else {
+                term.type_text(&ch.to_string())?;
+            }
+        }
+        killer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the killer thread panicked"))??;
+        kills += 1;
+        // The editor sees its input end, journals what it read, and exits.
+        wait_until("the client and its editor to be gone", || {
+            Ok(!alive(victim) && editor.is_none_or(|e| !alive(e)))
+        })?;
+        phases[3] += t4.elapsed();
+        last = Some((burst, drawn));
+    }
+    println!(
+        "client kills: {kills}, mismatches: {mismatches}, keys: {typed}, {:.1} s \
+         (start {:.1} s, recover and save {:.1} s, first keys {:.1} s, kill {:.1} s)",
+        started.elapsed().as_secs_f64(),
+        phases[0].as_secs_f64(),
+        phases[1].as_secs_f64(),
+        phases[2].as_secs_f64(),
+        phases[3].as_secs_f64(),
+    );
     assert_eq!(mismatches, 0, "typed text came back different after a kill");
     Ok(())
 }

@@ -22,8 +22,11 @@ use symphony_protocol::xi::{ClientNotification, EditNotification, RpcError, RpcM
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
+use super::client_journal::{ClientJournal, Found, Start as Base};
 use super::transport::{self, Connection, Incoming};
-use super::{Command, EditorState, EditorTarget, RestartPolicy, SessionEvent, ViewHandle};
+
+mod rescue;
+use super::{Command, EditorState, EditorTarget, SessionEvent, SessionOptions, ViewHandle};
 
 /// Where a view is in its life with the current connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,12 @@ struct View {
     /// The log alone rebuilds the buffer from its file: nothing but this session's
     /// edits changed it since the base (no language-server or review edit, no move).
     exact: bool,
+    /// The client journal, while the editor may lack some of the edits.
+    cj: Option<ClientJournal>,
+    /// The client journal goes once the editor confirmed the edit with this seq.
+    cj_until: Option<u64>,
+    /// A client journal found at the first open, until the user answers its offer.
+    found: Option<Found>,
 }
 
 impl View {
@@ -105,19 +114,6 @@ impl View {
         self.base.saved = true;
         self.exact = true;
     }
-}
-
-/// The state of a view when its log starts.
-#[derive(Debug, Clone, Default)]
-struct Base {
-    /// Selections then (none: the caret at the start, as a view opens).
-    selections: Vec<[usize; 4]>,
-    /// The last `resize` and `scroll` sent before then.
-    resize: Option<Value>,
-    scroll: Option<Value>,
-    /// The base is a save: undo history, kill ring and recordings from before it are
-    /// not in the log.
-    saved: bool,
 }
 
 /// What an outstanding request was for.
@@ -162,7 +158,7 @@ struct Actor {
     target: EditorTarget,
     events: UnboundedSender<SessionEvent>,
     inbox: transport::Inbox,
-    options: RestartPolicy,
+    options: SessionOptions,
     conn: Option<Connection>,
     generation: u64,
     views: BTreeMap<ViewHandle, View>,
@@ -191,7 +187,7 @@ pub(super) async fn run(
     target: EditorTarget,
     events: UnboundedSender<SessionEvent>,
     mut commands: UnboundedReceiver<Command>,
-    options: RestartPolicy,
+    options: SessionOptions,
 ) {
     let (inbox, mut incoming) = unbounded_channel();
     let mut actor = Actor {
@@ -352,6 +348,7 @@ impl Actor {
     fn maybe_running(&mut self) {
         if self.conn.is_some() && self.views.values().all(|v| v.phase != Phase::Reopening) {
             self.set_state(EditorState::Running);
+            self.client_journals_sent();
         }
     }
 
@@ -390,6 +387,7 @@ impl Actor {
                 v.phase = Phase::Reopening;
             }
         }
+        self.write_client_journals();
         if self
             .up_since
             .is_some_and(|t| t.elapsed() >= self.options.stable_after)
@@ -458,7 +456,7 @@ impl Actor {
         };
         conn.close_input();
         let generation = self.generation;
-        let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
             while let Some((g, msg)) = incoming.recv().await {
                 if g == generation && matches!(msg, Incoming::Closed(_)) {
                     break;
@@ -467,6 +465,13 @@ impl Actor {
         })
         .await;
         self.conn = None;
+        if closed.is_ok() && self.state == EditorState::Running {
+            // It read everything to the end of its input: its journal has it all.
+            let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
+            for view in handles {
+                self.drop_client_journal(view);
+            }
+        }
     }
 
     // ---- sending ----
@@ -623,8 +628,12 @@ impl Actor {
                         recovered: false,
                         base: Base::default(),
                         exact: true,
+                        cj: None,
+                        cj_until: None,
+                        found: None,
                     },
                 );
+                self.find_client_journal(view);
                 if self.conn.is_some() {
                     self.send_new_view(view, false);
                 }
@@ -672,6 +681,10 @@ impl Actor {
             }
             self.order += 1;
             v.queue.push_back((self.order, p));
+            if self.conn.is_none() || v.phase == Phase::Reopening {
+                // Only this session has it now: keep it on disk too.
+                self.journal_queued(view);
+            }
         }
     }
 
@@ -708,10 +721,14 @@ impl Actor {
                 "set_language",
                 json!({ "view_id": core, "language_id": language }),
             ),
-            Pending::Recover(accept) => self.send_notification(
-                "symphony.recover",
-                json!({ "view_id": core, "accept": accept }),
-            ),
+            Pending::Recover(accept) => {
+                if self.answer_client_journal(view, accept).is_none() {
+                    self.send_notification(
+                        "symphony.recover",
+                        json!({ "view_id": core, "accept": accept }),
+                    );
+                }
+            }
             Pending::Request {
                 id,
                 method,
@@ -766,7 +783,10 @@ impl Actor {
                 let text = result.ok().and_then(|v| v.as_str().map(str::to_owned));
                 self.emit(SessionEvent::Copied { view, text, cut });
             }
-            Req::Confirm { seq } => self.confirmed = self.confirmed.max(seq),
+            Req::Confirm { seq } => {
+                self.confirmed = self.confirmed.max(seq);
+                self.client_journals_confirmed(seq);
+            }
             Req::Reopened { view } => {
                 if let Some(v) = self.views.get_mut(&view) {
                     v.back = true;
@@ -782,11 +802,16 @@ impl Actor {
                 if result.is_ok() {
                     // Views of one file share its buffer: all of them are saved.
                     let old = self.views.get(&view).and_then(|v| v.path.clone());
+                    let mut saved = Vec::new();
                     for (h, v) in self.views.iter_mut() {
                         if *h == view || (old.is_some() && v.path == old) {
                             v.path = Some(path.clone());
                             v.rebase(seq);
+                            saved.push(*h);
                         }
+                    }
+                    for h in saved {
+                        self.drop_client_journal(h);
                     }
                 }
                 self.emit(SessionEvent::Saved { view, result });
@@ -840,6 +865,7 @@ impl Actor {
                         view,
                         result: Ok(()),
                     });
+                    self.offer_client_journal(view);
                     self.flush(view);
                 }
             }
@@ -927,21 +953,7 @@ impl Actor {
             } else {
                 Vec::new()
             };
-            for g in &geometry {
-                self.send_edit_value(&core, g);
-            }
-            for (i, [l0, c0, l1, c1]) in selections.into_iter().enumerate() {
-                let select = json!({ "method": "gesture", "params": {
-                    "line": l0, "col": c0,
-                    "ty": { "select": { "granularity": "point", "multi": i > 0 } } } });
-                self.send_edit_value(&core, &select);
-                if (l0, c0) != (l1, c1) {
-                    let extend = json!({ "method": "gesture", "params": {
-                        "line": l1, "col": c1,
-                        "ty": { "select_extend": { "granularity": "point" } } } });
-                    self.send_edit_value(&core, &extend);
-                }
-            }
+            self.restore_view(&core, &geometry, &selections);
         }
         tracing::info!(
             replayed = replay.len(),
@@ -963,6 +975,36 @@ impl Actor {
             self.run_pending(view, p);
         }
         self.maybe_running();
+    }
+
+    /// Sends a view's viewport and selections (not logged: they are its base).
+    fn restore_view(&self, core: &str, geometry: &[Value], selections: &[[usize; 4]]) {
+        for g in geometry {
+            self.send_edit_value(core, g);
+        }
+        for (i, &[l0, c0, l1, c1]) in selections.iter().enumerate() {
+            let select = json!({ "method": "gesture", "params": {
+                "line": l0, "col": c0,
+                "ty": { "select": { "granularity": "point", "multi": i > 0 } } } });
+            self.send_edit_value(core, &select);
+            if (l0, c0) != (l1, c1) {
+                let extend = json!({ "method": "gesture", "params": {
+                    "line": l1, "col": c1,
+                    "ty": { "select_extend": { "granularity": "point" } } } });
+                self.send_edit_value(core, &extend);
+            }
+        }
+    }
+
+    /// Sends the viewport and selections a log starts from.
+    fn restore_start(&self, core: &str, start: &Base) {
+        let geometry: Vec<Value> = start
+            .resize
+            .iter()
+            .chain(start.scroll.iter())
+            .cloned()
+            .collect();
+        self.restore_view(core, &geometry, &start.selections);
     }
 
     fn request(&mut self, id: u64, method: &str, params: Value) {
@@ -1027,7 +1069,8 @@ impl Actor {
                 if let Some(v) = self.views.get_mut(&view) {
                     v.recovered = !exact;
                 }
-            } else {
+            } else if self.views.get(&view).is_some_and(|v| v.found.is_none()) {
+                // (With a client journal, that one was offered: it has more.)
                 self.emit(SessionEvent::RecoveryOffered { view, file_path });
             }
             return;

@@ -10,6 +10,7 @@
 //! the edits queued meanwhile: no keystroke is lost.
 
 mod actor;
+mod client_journal;
 mod transport;
 
 use std::path::PathBuf;
@@ -25,9 +26,10 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ViewHandle(pub u64);
 
-/// How the session restarts an editor that died.
+/// How the session restarts an editor that died, and where it keeps the edits
+/// meanwhile.
 #[derive(Debug, Clone)]
-pub struct RestartPolicy {
+pub struct SessionOptions {
     /// Restarts tried in a row before giving up (the user can still restart by hand).
     pub max_attempts: u32,
     /// Delay before the first restart; doubles each attempt.
@@ -36,15 +38,19 @@ pub struct RestartPolicy {
     pub max_backoff: Duration,
     /// Running this long resets the attempt counter.
     pub stable_after: Duration,
+    /// Where the edits of files the editor may not have journaled are kept while
+    /// it is down (`None`: nowhere; default: `$XDG_STATE_HOME/symphony/client-journal`).
+    pub client_journal: Option<PathBuf>,
 }
 
-impl Default for RestartPolicy {
+impl Default for SessionOptions {
     fn default() -> Self {
-        RestartPolicy {
+        SessionOptions {
             max_attempts: 5,
             first_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(3),
             stable_after: Duration::from_secs(10),
+            client_journal: client_journal::default_dir(),
         }
     }
 }
@@ -266,14 +272,14 @@ impl EditorSession {
     /// Starts (or connects to) the editor in the background; events arrive on `tx`.
     /// Must be called inside a tokio runtime.
     pub fn start(target: EditorTarget, tx: UnboundedSender<SessionEvent>) -> Self {
-        Self::start_with(target, tx, RestartPolicy::default())
+        Self::start_with(target, tx, SessionOptions::default())
     }
 
     /// Like [`EditorSession::start`], with another restart policy.
     pub fn start_with(
         target: EditorTarget,
         tx: UnboundedSender<SessionEvent>,
-        options: RestartPolicy,
+        options: SessionOptions,
     ) -> Self {
         let (commands, rx) = unbounded_channel();
         tokio::spawn(actor::run(target, tx, rx, options));

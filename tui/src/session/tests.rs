@@ -287,12 +287,13 @@ impl FakeCore {
     }
 }
 
-fn fast() -> RestartPolicy {
-    RestartPolicy {
+fn fast() -> SessionOptions {
+    SessionOptions {
         max_attempts: 3,
         first_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
         stable_after: Duration::from_secs(10),
+        client_journal: None,
     }
 }
 
@@ -305,7 +306,7 @@ struct Client {
 }
 
 impl Client {
-    fn new(target: EditorTarget, options: RestartPolicy) -> Self {
+    fn new(target: EditorTarget, options: SessionOptions) -> Self {
         let (tx, events) = unbounded_channel();
         Client {
             session: EditorSession::start_with(target, tx, options),
@@ -706,8 +707,10 @@ async fn after_a_review_edit_a_crash_recovers_the_journal_with_it() {
     let v = c.session.open(Some(file.clone()));
     c.session.edit(v, insert("a"));
     c.session.request(v, 7, "symphony.review.apply", json!({}));
-    c.until_seen("applied", |e| matches!(e, SessionEvent::Reply { id: 7, .. }))
-        .await;
+    c.until_seen("applied", |e| {
+        matches!(e, SessionEvent::Reply { id: 7, .. })
+    })
+    .await;
     assert_eq!(c.text(v), "start\na<R>");
     core.shared.lock().unwrap().crash_on = Some("X".into());
     c.session.edit(v, insert("X"));
@@ -745,22 +748,21 @@ async fn after_giving_up_a_restart_by_hand_brings_back_everything_typed() {
     c.session.edit(v, insert("Z"));
     core.shared.lock().unwrap().refuse = false;
     c.session.restart();
-    c.until("everything back", |c| c.text(v) == "start\naXYZ").await;
+    c.until("everything back", |c| c.text(v) == "start\naXYZ")
+        .await;
     c.until_seen(
         "the user is told",
         |e| matches!(e, SessionEvent::Alert(m) if m.contains("editor restarted")),
     )
     .await;
     assert_eq!(
-        c.seen.last().map(|_| ()).and(
-            c.seen
-                .iter()
-                .rev()
-                .find_map(|e| match e {
-                    SessionEvent::State(s) => Some(s.clone()),
-                    _ => None,
-                })
-        ),
+        c.seen
+            .last()
+            .map(|_| ())
+            .and(c.seen.iter().rev().find_map(|e| match e {
+                SessionEvent::State(s) => Some(s.clone()),
+                _ => None,
+            })),
         Some(EditorState::Running)
     );
     c.session.save(v, file.clone());
@@ -808,4 +810,88 @@ async fn quitting_while_the_editor_is_down_journals_what_was_typed() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn a_client_that_dies_while_the_editor_is_down_leaves_its_typing_for_the_next_start() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("down.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let journals = dir.path().join("client-journal");
+    let options = SessionOptions {
+        client_journal: Some(journals.clone()),
+        ..fast()
+    };
+    let target = EditorTarget::Connect {
+        socket: core.socket.clone(),
+    };
+    let mut c = Client::new(target.clone(), options.clone());
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.until("a", |c| c.text(v) == "start\na").await;
+    {
+        let mut s = core.shared.lock().unwrap();
+        s.refuse = true;
+        s.crash_on = Some("X".into());
+    }
+    c.session.edit(v, insert("X"));
+    c.until_seen("gave up", |e| {
+        matches!(e, SessionEvent::State(EditorState::Failed { .. }))
+    })
+    .await;
+    c.session.edit(v, insert("Y"));
+    c.session.edit(v, insert("Z"));
+    // Let the session write them down, then the client "dies": its task is
+    // gone without a word to anyone (no shutdown, no restart).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let written = loop {
+        let files: Vec<_> = std::fs::read_dir(&journals)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if let [one] = files.as_slice()
+            && std::fs::read_to_string(one).is_ok_and(|t| t.contains("\"Z\""))
+        {
+            break files;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no client journal: {files:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(written.len(), 1, "one client journal");
+    let Client { session, .. } = c;
+    std::mem::forget(session);
+
+    // The next start: the editor's journal has "a" only; the client's has all.
+    core.shared.lock().unwrap().refuse = false;
+    let mut c = Client::new(target, options);
+    let v = c.session.open(Some(file.clone()));
+    c.until_seen(
+        "offer",
+        |e| matches!(e, SessionEvent::RecoveryOffered { view, .. } if *view == v),
+    )
+    .await;
+    assert_eq!(
+        c.seen
+            .iter()
+            .filter(|e| matches!(e, SessionEvent::RecoveryOffered { .. }))
+            .count(),
+        1,
+        "asked once"
+    );
+    c.session.accept_recovery(v, true);
+    c.until("recovered", |c| c.text(v) == "start\naXYZ").await;
+    c.session.save(v, file.clone());
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\naXYZ");
+    assert_eq!(
+        std::fs::read_dir(&journals).unwrap().flatten().count(),
+        0,
+        "gone once the editor has it all"
+    );
 }
