@@ -64,8 +64,13 @@ fn read_pid(pidfile: &Path) -> Option<u32> {
     std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()
 }
 
+/// Whether `pid` runs (a zombie waiting for its parent to reap it does not).
 fn alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 fn edit(method: &str, params: serde_json::Value) -> EditNotification {
@@ -82,6 +87,7 @@ struct Events {
     rx: UnboundedReceiver<SessionEvent>,
     state: EditorState,
     replies: Vec<(u64, Result<serde_json::Value, String>)>,
+    saves: usize,
 }
 
 impl Events {
@@ -95,6 +101,7 @@ impl Events {
         match e {
             SessionEvent::State(s) => self.state = s,
             SessionEvent::Reply { id, result, .. } => self.replies.push((id, result)),
+            SessionEvent::Saved { result: Ok(()), .. } => self.saves += 1,
             _ => {}
         }
     }
@@ -217,6 +224,7 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
         rx,
         state: EditorState::Starting,
         replies: Vec::new(),
+        saves: 0,
     };
     let view = session.open(Some(file.clone()));
     session.edit(view, edit("resize", json!({ "width": 80, "height": 20 })));
@@ -240,6 +248,24 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
             );
         }
         pid = read_pid(&pidfile).context("editor pid")?;
+        if kills % 10 == 5 {
+            // Now and then a save, done before the next kill: the log starts over
+            // from the saved file. (Ending in a newline: the editor adds one to a
+            // saved file that has none, to the file only.)
+            if !expected.ends_with('\n') {
+                expected.push('\n');
+                session.edit(view, edit("insert_newline", serde_json::Value::Null));
+            }
+            let saves = events.saves;
+            session.save(view, file.clone());
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while events.saves == saves {
+                if Instant::now() > deadline {
+                    bail!("the save did not finish");
+                }
+                events.pump(Duration::from_millis(10)).await;
+            }
+        }
         // A burst of keys with the kill landing somewhere in it, at a random
         // microsecond, while the keys keep coming.
         let burst = 4 + rng.below(8) as usize;
@@ -282,13 +308,12 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
     Ok(())
 }
 
-/// The pid of the `symphony` client the pane's shell runs, if any.
-fn client_pid(term: &Terminal) -> Result<Option<u32>> {
-    let root = term.pid()?;
-    Ok(descendants(root)
+/// The pid of the process named `name` below the pane's shell `root`, if any.
+fn below(root: u32, name: &str) -> Option<u32> {
+    descendants(root)
         .into_iter()
-        .find(|(_, name)| name == "symphony")
-        .map(|(pid, _)| pid))
+        .find(|(_, n)| n == name)
+        .map(|(pid, _)| pid)
 }
 
 /// Whether the state dir holds a non-empty crash journal (the next start asks).
@@ -343,16 +368,17 @@ fn killing_the_client_100_times_while_typing_loses_and_doubles_nothing() -> Resu
     // What the last burst was and how many of its keys had been drawn.
     let mut last: Option<(String, usize)> = None;
     let started = Instant::now();
+    let shell = term.pid()?;
     let mut client = None;
     let mut phases = [Duration::ZERO; 4];
     loop {
         let t0 = Instant::now();
         std::fs::write(&go, "")?;
         wait_until("the client to start", || {
-            Ok(client_pid(&term)?.is_some_and(|p| Some(p) != client))
+            Ok(below(shell, "symphony").is_some_and(|p| Some(p) != client))
         })
         .with_context(|| format!("after kill {kills}"))?;
-        client = client_pid(&term)?;
+        client = below(shell, "symphony");
         let t1 = Instant::now();
         // Keys only once it draws (before, the terminal is not raw yet: C-s
         // would be flow control).
@@ -388,7 +414,14 @@ fn killing_the_client_100_times_while_typing_loses_and_doubles_nothing() -> Resu
         // Type at the start of the file: a few keys, seen on screen, then more
         // with the kill landing among them.
         term.keys(&["C-Home"])?;
-        let first_line = prev.lines().next().unwrap_or_default().to_owned();
+        // (Enough of the first line to know it, short of the pane's width.)
+        let first_line: String = prev
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(40)
+            .collect();
         let drawn = 1 + rng.below(3) as usize;
         let more = 2 + rng.below(5) as usize;
         let mut burst = String::new();
@@ -404,26 +437,22 @@ fn killing_the_client_100_times_while_typing_loses_and_doubles_nothing() -> Resu
             .with_context(|| format!("after kill {kills}: the first keys drawn"))?;
         phases[2] += t3.elapsed();
         let t4 = Instant::now();
-        let editor = term.editor_pid()?;
+        // (The kernel cuts command names to 15 bytes.)
+        let editor = below(shell, "symphony-edito");
         let victim = client.context("client pid")?;
         let killed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = killed.clone();
-        let delay = Duration::from_micros(rng.below(more as u64 * 6000));
+        let delay = Duration::from_micros(rng.below(30_000));
         let killer = std::thread::spawn(move || {
             std::thread::sleep(delay);
             let r = kill9(victim);
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
             r
         });
-        for ch in burst.chars().skip(drawn) {
-            if killed.load(std::sync::atomic::Ordering::SeqCst) {
-                break;
-            }
-            if ch == '\n' {
-                term.keys(&["Enter"])?;
-            } else {
-                term.type_text(&ch.to_string())?;
-            }
+        let rest: String = burst.chars().skip(drawn).filter(|c| *c != '\n').collect();
+        term.keys(&["-l", &rest])?;
+        if !killed.load(std::sync::atomic::Ordering::SeqCst) {
+            term.keys(&["Enter"])?;
         }
         killer
             .join()

@@ -373,9 +373,13 @@ impl Actor {
                 }),
                 Req::Saved { view, path, .. } => {
                     self.save_alerts.remove(&view);
+                    let old = self.views.get(&view).and_then(|v| v.path.clone());
                     if let Some(v) = self.views.get_mut(&view) {
                         v.queue.push_front((0, Pending::Save(path)));
                     }
+                    // Saved or not? The file may hold the log's edits already, or
+                    // not: the journal knows (it starts over at a save).
+                    self.not_exact(view, old);
                 }
                 _ => {}
             }
