@@ -895,3 +895,30 @@ async fn a_client_that_dies_while_the_editor_is_down_leaves_its_typing_for_the_n
         "gone once the editor has it all"
     );
 }
+
+#[tokio::test]
+async fn every_line_an_editor_wrote_before_it_exited_is_read_before_the_exit_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    // More than a pipe holds, written at once, then gone.
+    let lines = dir.path().join("lines");
+    let text: String = (0..3000)
+        .map(|i| format!("{{\"method\":\"alert\",\"params\":{{\"msg\":\"line {i}\"}}}}\n"))
+        .collect();
+    std::fs::write(&lines, text).unwrap();
+    let program = script(
+        dir.path(),
+        &format!("read started\ncat '{}'\nexit 0", lines.display()),
+    );
+    let mut c = Client::new(EditorTarget::Spawn { program }, fast());
+    c.until_seen("the exit", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    let alerts = c
+        .seen
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::Alert(m) if m.starts_with("line ")))
+        .count();
+    assert_eq!(alerts, 3000, "lines lost to an exit reported early");
+    c.session.shutdown();
+}
