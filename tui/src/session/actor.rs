@@ -18,13 +18,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use symphony_protocol::xi::{ClientNotification, EditNotification, RpcError, RpcMessage};
+use symphony_protocol::xi::{EditNotification, RpcError, RpcMessage};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 use super::client_journal::{ClientJournal, Found, Start as Base};
 use super::transport::{self, Connection, Incoming};
 
+mod notify;
+mod replay;
 mod rescue;
 use super::{Command, EditorState, EditorTarget, SessionEvent, SessionOptions, ViewHandle};
 
@@ -90,30 +92,6 @@ struct View {
     cj_until: Option<u64>,
     /// A client journal found at the first open, until the user answers its offer.
     found: Option<Found>,
-}
-
-impl View {
-    /// The buffer was saved after the edit `seq`: the log starts over from there.
-    fn rebase(&mut self, seq: u64) {
-        for (s, logged) in &self.log {
-            if *s > seq {
-                break;
-            }
-            if let Logged::Edit(edit) = logged {
-                match edit["method"].as_str() {
-                    Some("resize") => self.base.resize = Some(edit.clone()),
-                    Some("scroll") => self.base.scroll = Some(edit.clone()),
-                    _ => {}
-                }
-            }
-        }
-        self.log.retain(|(s, _)| *s > seq);
-        // Updates arrive in order: the last one before the save's answer shows
-        // the selections at the save.
-        self.base.selections = self.selections.clone();
-        self.base.saved = true;
-        self.exact = true;
-    }
 }
 
 /// What an outstanding request was for.
@@ -601,16 +579,6 @@ impl Actor {
         );
     }
 
-    /// Something other than the logged edits changed the buffer of `view` (and of
-    /// every view of its file): after a crash, its journal is the truth again.
-    fn not_exact(&mut self, view: ViewHandle, path: Option<PathBuf>) {
-        for (h, v) in self.views.iter_mut() {
-            if *h == view || (path.is_some() && v.path == path) {
-                v.exact = false;
-            }
-        }
-    }
-
     // ---- commands from the UI ----
 
     fn command(&mut self, cmd: Command) {
@@ -894,123 +862,6 @@ impl Actor {
         }
     }
 
-    /// Once every reopened view is back: restore viewports and selections,
-    /// recover or replay the logged edits of all views in their original
-    /// order, then send what was queued meanwhile, in order.
-    fn finish_restart(&mut self) {
-        if self
-            .views
-            .values()
-            .any(|v| v.phase == Phase::Reopening && !v.back)
-        {
-            return;
-        }
-        let confirmed = self.confirmed;
-        // A journal recovers a whole buffer, whichever of its views was offered it.
-        let recovered_paths: Vec<PathBuf> = self
-            .views
-            .values()
-            .filter(|v| v.recovered)
-            .filter_map(|v| v.path.clone())
-            .collect();
-        let mut replay: Vec<(u64, ViewHandle, Logged)> = Vec::new();
-        let mut queued: Vec<(u64, ViewHandle, Pending)> = Vec::new();
-        let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
-        let exact: Vec<bool> = handles.iter().map(|h| self.path_exact(*h)).collect();
-        for (view, exact) in handles.into_iter().zip(exact) {
-            let Some(v) = self.views.get_mut(&view) else {
-                continue;
-            };
-            if !(v.phase == Phase::Reopening && v.back) {
-                continue;
-            }
-            let Some(core) = v.core.clone() else {
-                continue;
-            };
-            v.back = false;
-            v.phase = Phase::Ready;
-            let recovered = !exact
-                && (v.recovered || v.path.as_ref().is_some_and(|p| recovered_paths.contains(p)));
-            let log = std::mem::take(&mut v.log);
-            let redo = if recovered {
-                let (keep, redo): (Vec<_>, Vec<_>) =
-                    log.into_iter().partition(|(s, _)| *s <= confirmed);
-                v.log = keep;
-                redo
-            } else {
-                log
-            };
-            replay.extend(redo.into_iter().map(|(s, l)| (s, view, l)));
-            queued.extend(v.queue.drain(..).map(|(o, p)| (o, view, p)));
-            // Exact: the view as the log starts, then every edit since, in order.
-            // Recovered: the view as it was last seen, then the unconfirmed edits.
-            let (resize, scroll) = if exact {
-                (&v.base.resize, &v.base.scroll)
-            } else {
-                (&v.last_resize, &v.last_scroll)
-            };
-            let geometry: Vec<Value> = resize.iter().chain(scroll.iter()).cloned().collect();
-            let selections = if exact {
-                v.base.selections.clone()
-            } else if recovered {
-                v.selections.clone()
-            } else {
-                Vec::new()
-            };
-            self.restore_view(&core, &geometry, &selections);
-        }
-        tracing::info!(
-            replayed = replay.len(),
-            queued = queued.len(),
-            "views reopened"
-        );
-        replay.sort_by_key(|(s, _, _)| *s);
-        for (_, view, logged) in replay {
-            match logged {
-                Logged::Edit(edit) => self.send_edit(view, edit),
-                Logged::Cut => self.send_cut(view, Req::Ignore),
-            }
-        }
-        queued.sort_by_key(|(o, _, _)| *o);
-        for (_, view, p) in queued {
-            if self.conn.is_none() {
-                break;
-            }
-            self.run_pending(view, p);
-        }
-        self.maybe_running();
-    }
-
-    /// Sends a view's viewport and selections (not logged: they are its base).
-    fn restore_view(&self, core: &str, geometry: &[Value], selections: &[[usize; 4]]) {
-        for g in geometry {
-            self.send_edit_value(core, g);
-        }
-        for (i, &[l0, c0, l1, c1]) in selections.iter().enumerate() {
-            let select = json!({ "method": "gesture", "params": {
-                "line": l0, "col": c0,
-                "ty": { "select": { "granularity": "point", "multi": i > 0 } } } });
-            self.send_edit_value(core, &select);
-            if (l0, c0) != (l1, c1) {
-                let extend = json!({ "method": "gesture", "params": {
-                    "line": l1, "col": c1,
-                    "ty": { "select_extend": { "granularity": "point" } } } });
-                self.send_edit_value(core, &extend);
-            }
-        }
-    }
-
-    /// Sends the viewport and selections a log starts from.
-    fn restore_start(&self, core: &str, start: &Base) {
-        let geometry: Vec<Value> = start
-            .resize
-            .iter()
-            .chain(start.scroll.iter())
-            .cloned()
-            .collect();
-        self.restore_view(core, &geometry, &start.selections);
-    }
-
     fn request(&mut self, id: u64, method: &str, params: Value) {
         let reply = if method == "measure_width" {
             json!({ "id": id, "result": measure_width(&params) })
@@ -1018,169 +869,6 @@ impl Actor {
             json!({ "id": id, "error": { "code": -32601, "message": format!("unknown method {method}") } })
         };
         self.send_value(&reply);
-    }
-
-    /// Whether the logs of `view` and of every other view of its file rebuild their
-    /// buffer exactly.
-    fn path_exact(&self, view: ViewHandle) -> bool {
-        let Some(v) = self.views.get(&view) else {
-            return false;
-        };
-        v.exact
-            && (v.path.is_none()
-                || self
-                    .views
-                    .values()
-                    .filter(|o| o.path == v.path)
-                    .all(|o| o.exact))
-    }
-
-    fn handle_of(&self, core: &str) -> Option<ViewHandle> {
-        self.by_core.get(core).copied()
-    }
-
-    fn notification(&mut self, method: String, params: Value) {
-        if symphony_protocol::xi::lsp::is_lsp_method(&method) {
-            let view = params["view_id"].as_str().and_then(|c| self.handle_of(c));
-            self.emit(SessionEvent::Lsp {
-                view,
-                method,
-                params,
-            });
-            return;
-        }
-        if method == "symphony.recovery_available" {
-            let Some(view) = params["view_id"].as_str().and_then(|c| self.handle_of(c)) else {
-                return;
-            };
-            let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
-            let reopening = self
-                .views
-                .get(&view)
-                .is_some_and(|v| v.phase == Phase::Reopening);
-            if reopening {
-                // Our own restart. When the log rebuilds the buffer exactly, start
-                // from the file and replay all of it: the journal may hold edits
-                // whose confirmation died with the editor, which a replay of the
-                // unconfirmed ones would double. Else the journal is the truth.
-                let exact = self.path_exact(view);
-                if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
-                    self.send_notification(
-                        "symphony.recover",
-                        json!({ "view_id": core, "accept": !exact }),
-                    );
-                }
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.recovered = !exact;
-                }
-            } else if self.views.get(&view).is_some_and(|v| v.found.is_none()) {
-                // (With a client journal, that one was offered: it has more.)
-                self.emit(SessionEvent::RecoveryOffered { view, file_path });
-            }
-            return;
-        }
-        let parsed: Result<ClientNotification, _> =
-            serde_json::from_value(json!({ "method": method, "params": params }));
-        let note = match parsed {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::debug!("ignored notification {method}: {e}");
-                return;
-            }
-        };
-        let event = match note {
-            ClientNotification::Update { view_id, update } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                // While reopening, keep the selections from before the crash:
-                // they are restored once the view is back.
-                if let Some(v) = self.views.get_mut(&view)
-                    && v.phase == Phase::Ready
-                {
-                    v.selections = update
-                        .annotations
-                        .iter()
-                        .filter(|a| a.kind == "selection")
-                        .flat_map(|a| a.ranges.iter().copied())
-                        .collect();
-                }
-                SessionEvent::Update { view, update }
-            }
-            ClientNotification::ScrollTo { view_id, line, col } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::ScrollTo { view, line, col }
-            }
-            ClientNotification::DefStyle(style) => SessionEvent::DefStyle(style),
-            ClientNotification::ThemeChanged { name, theme } => {
-                SessionEvent::ThemeChanged { name, theme }
-            }
-            ClientNotification::AvailableThemes { themes } => SessionEvent::AvailableThemes(themes),
-            ClientNotification::AvailableLanguages { languages } => {
-                SessionEvent::AvailableLanguages(languages)
-            }
-            ClientNotification::LanguageChanged {
-                view_id,
-                language_id,
-            } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::LanguageChanged {
-                    view,
-                    language: language_id,
-                }
-            }
-            ClientNotification::ConfigChanged { view_id, changes } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::ConfigChanged { view, changes }
-            }
-            ClientNotification::FindStatus { view_id, queries } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::FindStatus {
-                    view,
-                    status: queries,
-                }
-            }
-            ClientNotification::ReplaceStatus { view_id, status } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::ReplaceStatus { view, status }
-            }
-            ClientNotification::SymphonyFileMoved { view_id, file_path } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                let old = self.views.get(&view).and_then(|v| v.path.clone());
-                self.not_exact(view, old);
-                let path = PathBuf::from(file_path);
-                // A restart reopens the view from where its file is now.
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.path = Some(path.clone());
-                }
-                SessionEvent::FileMoved { view, path }
-            }
-            ClientNotification::Alert { msg } => {
-                for pending in self.save_alerts.values_mut() {
-                    if pending.is_none() {
-                        *pending = Some(msg.clone());
-                    }
-                }
-                SessionEvent::Alert(msg)
-            }
-            other => {
-                tracing::trace!("not shown: {other:?}");
-                return;
-            }
-        };
-        self.emit(event);
     }
 }
 
