@@ -92,6 +92,8 @@ struct View {
     cj_until: Option<u64>,
     /// A client journal found at the first open, until the user answers its offer.
     found: Option<Found>,
+    /// The selections when the editor reached the last save sent.
+    save_point: Option<Vec<[usize; 4]>>,
 }
 
 /// What an outstanding request was for.
@@ -113,11 +115,18 @@ enum Req {
     Reopened {
         view: ViewHandle,
     },
+    /// Everything sent before the save of `view` was processed: the selections
+    /// now are the ones the saved file goes with.
+    SavePoint {
+        view: ViewHandle,
+    },
     /// The save of `view` was processed; edits up to `seq` are on disk.
     Saved {
         view: ViewHandle,
         seq: u64,
         path: PathBuf,
+        /// The file before the save, to tell afterwards whether it happened.
+        before: Option<FileStamp>,
     },
     /// Does the (socket) editor still know the view `old`?
     Probe {
@@ -130,6 +139,26 @@ enum Req {
         id: u64,
     },
     Ignore,
+}
+
+/// What changes when a file is written or replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+}
+
+fn file_stamp(path: &std::path::Path) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        len: m.len(),
+        mtime: (m.mtime(), m.mtime_nsec()),
+    })
 }
 
 struct Actor {
@@ -349,16 +378,12 @@ impl Actor {
                     id,
                     result: Err("the editor connection was lost".into()),
                 }),
-                Req::Saved { view, path, .. } => {
-                    self.save_alerts.remove(&view);
-                    let old = self.views.get(&view).and_then(|v| v.path.clone());
-                    if let Some(v) = self.views.get_mut(&view) {
-                        v.queue.push_front((0, Pending::Save(path)));
-                    }
-                    // Saved or not? The file may hold the log's edits already, or
-                    // not: the journal knows (it starts over at a save).
-                    self.not_exact(view, old);
-                }
+                Req::Saved {
+                    view,
+                    seq,
+                    path,
+                    before,
+                } => self.save_unanswered(view, seq, path, before),
                 _ => {}
             }
         }
@@ -603,6 +628,7 @@ impl Actor {
                         cj: None,
                         cj_until: None,
                         found: None,
+                        save_point: None,
                     },
                 );
                 self.find_client_journal(view);
@@ -677,16 +703,27 @@ impl Actor {
             ),
             Pending::Copy(true) => self.send_cut(view, Req::Copy { view, cut: true }),
             Pending::Save(path) => {
+                self.send_request(
+                    "get_config",
+                    json!({ "view_id": core }),
+                    Req::SavePoint { view },
+                );
                 self.send_notification(
                     "save",
                     json!({ "view_id": core, "file_path": path.to_string_lossy() }),
                 );
                 self.save_alerts.insert(view, None);
                 let seq = self.seq;
+                let before = file_stamp(&path);
                 self.send_request(
                     "get_config",
                     json!({ "view_id": core }),
-                    Req::Saved { view, seq, path },
+                    Req::Saved {
+                        view,
+                        seq,
+                        path,
+                        before,
+                    },
                 );
             }
             Pending::Language(language) => self.send_notification(
@@ -765,7 +802,14 @@ impl Actor {
                 }
                 self.finish_restart();
             }
-            Req::Saved { view, seq, path } => {
+            Req::SavePoint { view } => {
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.save_point = Some(v.selections.clone());
+                }
+            }
+            Req::Saved {
+                view, seq, path, ..
+            } => {
                 let alert = self.save_alerts.remove(&view).flatten();
                 let result = match alert {
                     Some(msg) => Err(msg),

@@ -7,10 +7,19 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::{Actor, Base, Logged, Pending, Phase, Req, View, ViewHandle};
+use crate::session::SessionEvent;
 
 impl View {
     /// The buffer was saved after the edit `seq`: the log starts over from there.
     pub(super) fn rebase(&mut self, seq: u64) {
+        // Updates arrive in order: the last one before the save's answer shows
+        // the selections at the save.
+        let selections = self.selections.clone();
+        self.rebase_at(seq, selections);
+    }
+
+    /// Like [`View::rebase`], with the selections the saved text goes with.
+    fn rebase_at(&mut self, seq: u64, selections: Vec<[usize; 4]>) {
         for (s, logged) in &self.log {
             if *s > seq {
                 break;
@@ -24,15 +33,57 @@ impl View {
             }
         }
         self.log.retain(|(s, _)| *s > seq);
-        // Updates arrive in order: the last one before the save's answer shows
-        // the selections at the save.
-        self.base.selections = self.selections.clone();
+        self.base.selections = selections;
         self.base.saved = true;
         self.exact = true;
     }
 }
 
 impl Actor {
+    /// The editor died before it answered the save of `view`: did it save? The
+    /// file tells (it changed since the save was sent). Saved: the log starts
+    /// over from it, with the selections of when the editor reached the save.
+    /// Else, or when that is unknown, the save is sent again after the restart,
+    /// and the journal (which starts over at a save) rebuilds the buffer.
+    pub(super) fn save_unanswered(
+        &mut self,
+        view: ViewHandle,
+        seq: u64,
+        path: PathBuf,
+        before: Option<super::FileStamp>,
+    ) {
+        let alert = self.save_alerts.remove(&view).flatten();
+        let old = self.views.get(&view).and_then(|v| v.path.clone());
+        let alone = self
+            .views
+            .values()
+            .filter(|v| old.is_some() && v.path == old)
+            .count()
+            <= 1;
+        let point = self.views.get_mut(&view).and_then(|v| v.save_point.take());
+        let changed = super::file_stamp(&path) != before;
+        match point {
+            Some(selections) if alert.is_none() && changed && alone => {
+                tracing::info!(file = %path.display(), "saved just before the editor died");
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.path = Some(path);
+                    v.rebase_at(seq, selections);
+                }
+                self.drop_client_journal(view);
+                self.emit(SessionEvent::Saved {
+                    view,
+                    result: Ok(()),
+                });
+            }
+            _ => {
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.queue.push_front((0, Pending::Save(path)));
+                }
+                self.not_exact(view, old);
+            }
+        }
+    }
+
     /// Something other than the logged edits changed the buffer of `view` (and of
     /// every view of its file): after a crash, its journal is the truth again.
     pub(super) fn not_exact(&mut self, view: ViewHandle, path: Option<PathBuf>) {
