@@ -32,6 +32,8 @@ struct FakeShared {
     move_on: Option<(String, String)>,
     /// The `file_path` of every `new_view`, in order.
     opened: Vec<Option<String>>,
+    /// Save, then die before reading anything else.
+    die_after_save: bool,
     /// The last lines a dying core still writes.
     dying: Option<Vec<Value>>,
     /// How many connections were accepted.
@@ -188,6 +190,12 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
                 let text = text.clone();
                 s.journal.remove(&file);
                 out.push(update_msg(&vid, &text, true));
+                if s.die_after_save {
+                    s.die_after_save = false;
+                    s.views.clear();
+                    s.dying = Some(out);
+                    return None;
+                }
             }
         }
         "symphony.review.apply" => {
@@ -921,4 +929,28 @@ async fn every_line_an_editor_wrote_before_it_exited_is_read_before_the_exit_is_
         .count();
     assert_eq!(alerts, 3000, "lines lost to an exit reported early");
     c.session.shutdown();
+}
+
+#[tokio::test]
+async fn a_save_done_just_before_the_crash_is_not_replayed_onto_the_saved_file() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("saved.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.until("a", |c| c.text(v) == "start\na").await;
+    // The file is written, then the core dies before it confirms the save.
+    core.shared.lock().unwrap().die_after_save = true;
+    c.session.save(v, file.clone());
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\na");
+    c.session.edit(v, insert("b"));
+    c.until("typed on", |c| c.text(v).ends_with('b')).await;
+    assert_eq!(c.text(v), "start\nab");
+    assert!(c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. })));
 }
