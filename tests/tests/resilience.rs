@@ -91,3 +91,95 @@ fn after_the_client_itself_is_killed_the_next_start_offers_the_journal() -> Resu
     term.save_and_quit(&file, "keep123\n")?;
     Ok(())
 }
+
+/// Kills the editor each time the client brings it back, until the client stops
+/// trying (after 5 quick restarts) and says so.
+fn stop_the_editor(term: &symphony_tests::Terminal) -> Result<()> {
+    // Killed again each time it comes back: after 5 restarts the client stops trying.
+    let mut editor = term.wait_editor(None)?;
+    for _ in 0..6 {
+        kill9(editor)?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if term.screen()?.contains("editor stopped") {
+                break;
+            }
+            if let Some(pid) = term.editor_pid()?
+                && pid != editor
+            {
+                editor = pid;
+                break;
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "no restart, no stop");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if term.screen()?.contains("editor stopped") {
+            break;
+        }
+    }
+    term.wait_text("editor stopped")?;
+    Ok(())
+}
+
+#[test]
+fn a_client_killed_while_the_editor_is_stopped_offers_the_typing_at_the_next_start() -> Result<()> {
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("orphan.txt", "base\n")?;
+    let start = || sandbox.symphony(&bins, &[OsStr::new(&file)]);
+    let term = start()?;
+    term.wait_text("base")?;
+    term.keys(&["End"])?;
+    term.type_text("1")?;
+    term.wait_text("base1")?;
+    stop_the_editor(&term)?;
+    // Typed while nothing but the client has it, then the client dies too.
+    term.type_text("23")?;
+    term.wait_text("base123")?;
+    let journals = sandbox.state().join("symphony").join("client-journal");
+    // (Kept on disk by the client as it takes them.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_dir(&journals).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("\"3\"")))
+    }) {
+        anyhow::ensure!(std::time::Instant::now() < deadline, "no client journal");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    kill9(term.pid()?)?;
+    term.wait_exit()?;
+    drop(term);
+    assert_eq!(std::fs::read(&file)?, b"base\n", "nothing saved");
+
+    let term = start()?;
+    term.wait_text("Recover")?;
+    term.keys(&["y"])?;
+    term.wait_text("base123")?;
+    term.save_and_quit(&file, "base123\n")?;
+    Ok(())
+}
+
+#[test]
+fn after_the_editor_stops_for_good_typing_goes_on_and_ctrl_b_r_brings_it_back() -> Result<()> {
+    let bins = binaries()?;
+    let sandbox = Sandbox::new()?;
+    let file = sandbox.file("stopped.txt", "base\n")?;
+    let term = sandbox.symphony(&bins, &[OsStr::new(&file)])?;
+    term.wait_text("base")?;
+    term.keys(&["End"])?;
+    term.type_text("1")?;
+    term.wait_text("base1")?;
+    stop_the_editor(&term)?;
+    term.wait_text("editor stopped: saving needs it back")?;
+    term.wait_text("palette 'Restart editor'")?;
+    // Keys are still taken; Ctrl-S says why it cannot save.
+    term.type_text("23")?;
+    term.keys(&["C-s"])?;
+    term.wait_text("saving needs it back")?;
+    assert_eq!(std::fs::read(&file)?, b"base\n", "nothing saved");
+    term.keys(&["C-b", "r"])?;
+    term.wait_text("base123")?;
+    term.wait_text("editor: running")?;
+    term.save_and_quit(&file, "base123\n")?;
+    Ok(())
+}

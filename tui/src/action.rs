@@ -148,6 +148,8 @@ pub enum Action {
     CloseBuffer,
     /// Quit (asks when buffers are unsaved).
     Quit,
+    /// Start the editor process again (after the session gave up restarting it).
+    RestartEditor,
     // ---- search ----
     /// Find in the buffer.
     Find,
@@ -424,6 +426,7 @@ bindable! {
     NewBuffer => "new_buffer", "New empty buffer";
     CloseBuffer => "close_buffer", "Close the buffer";
     Quit => "quit", "Quit Symphony";
+    RestartEditor => "restart_editor", "Restart editor (after it stopped; replays what was typed)";
     Undo => "undo", "Undo";
     Redo => "redo", "Redo";
     Copy => "copy", "Copy";

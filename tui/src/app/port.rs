@@ -33,6 +33,8 @@ pub trait EditorPort {
     /// Sends a request about a view; the answer comes back as
     /// `SessionEvent::Reply` with `id` (see [`super::State::request`]).
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value);
+    /// Starts the editor process again when it is down (see `EditorSession::restart`).
+    fn restart(&mut self);
     /// Stops the editor connection.
     fn shutdown(self: Box<Self>);
 }
@@ -68,6 +70,9 @@ impl EditorPort for EditorSession {
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
         EditorSession::request(self, ViewHandle(view), id, method, params);
     }
+    fn restart(&mut self) {
+        EditorSession::restart(self);
+    }
     fn shutdown(self: Box<Self>) {
         EditorSession::shutdown(*self);
     }
@@ -101,6 +106,8 @@ pub enum PortCall {
     AnswerRecovery(u64, RecoverAction, Option<u64>),
     /// `request(view, id, method, params)`.
     Request(u64, u64, String, Value),
+    /// `restart`.
+    Restart,
 }
 
 /// A port that records the calls (for tests and snapshots without an editor).
@@ -160,6 +167,9 @@ impl EditorPort for RecordingPort {
     }
     fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
         self.push(PortCall::Request(view, id, method.into(), params));
+    }
+    fn restart(&mut self) {
+        self.push(PortCall::Restart);
     }
     fn shutdown(self: Box<Self>) {}
 }

@@ -159,8 +159,9 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                     format!("restarting ({attempt})")
                 }
                 EditorState::Failed { reason } => {
-                    state.error(format!("The editor process failed: {reason}"));
-                    "failed".into()
+                    let hint = stopped_hint(state);
+                    state.error(format!("The editor process failed ({reason}); {hint}"));
+                    STOPPED.into()
                 }
             };
         }
@@ -298,6 +299,26 @@ fn show_disk_diff(state: &mut State, view: u64, result: Result<serde_json::Value
     );
 }
 
+/// `editor_status` once the session gave up restarting the editor.
+const STOPPED: &str = "stopped";
+
+/// Whether the session gave up restarting the editor (keys are still kept).
+pub fn editor_stopped(state: &State) -> bool {
+    state.editor_status == STOPPED
+}
+
+/// What the status line says while the editor is stopped: that saving needs it
+/// and how to bring it back.
+pub fn stopped_hint(state: &State) -> String {
+    let keys = state.config.keymap.keys_for(&Action::RestartEditor);
+    let keys = if keys.is_empty() {
+        String::new()
+    } else {
+        format!("{} / ", keys.join(", "))
+    };
+    format!("editor stopped: saving needs it back \u{2014} {keys}palette 'Restart editor'")
+}
+
 /// Shows and focuses a pane showing `view` (switching windows if needed).
 fn focus_view(state: &mut State, view: u64) {
     let Some(pane) = state
@@ -335,6 +356,117 @@ mod tests {
     #[test]
     fn osc52_encodes_the_text() {
         assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+
+    fn stopped_state() -> (
+        State,
+        std::sync::Arc<std::sync::Mutex<Vec<crate::app::PortCall>>>,
+    ) {
+        use crate::app::{RecordingPort, update};
+        use crate::config::Config;
+        let port = RecordingPort::new();
+        let calls = port.calls.clone();
+        let mut state = State::new(
+            Config::default(),
+            Box::new(port),
+            Some("/home/demo/notes.txt".into()),
+        );
+        update(&mut state, Action::TerminalResized(100, 10));
+        on_session_event(&mut state, SessionEvent::State(EditorState::Running));
+        on_session_event(
+            &mut state,
+            SessionEvent::State(EditorState::Failed {
+                reason: "gave up after 5 restarts: symphony-editor exited".into(),
+            }),
+        );
+        (state, calls)
+    }
+
+    fn screen(state: &State, width: u16) -> String {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let mut t = Terminal::new(TestBackend::new(width, 10)).expect("terminal");
+        t.draw(|f| crate::ui::draw(state, f)).expect("draw");
+        let buf = t.backend().buffer().clone();
+        buf.content().iter().map(|c| c.symbol()).collect::<String>()
+    }
+
+    #[test]
+    fn when_the_editor_stopped_the_status_line_says_saving_needs_it_and_how_to_restart() {
+        let (mut state, _) = stopped_state();
+        state.message = None;
+        for width in [100, 80] {
+            let shown = screen(&state, width);
+            assert!(
+                shown.contains(
+                    "editor stopped: saving needs it back \u{2014} ctrl-b r / palette 'Restart editor'"
+                ),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn ctrl_s_while_the_editor_is_stopped_says_so_instead_of_doing_nothing() {
+        use crate::app::{PortCall, update};
+        let (mut state, calls) = stopped_state();
+        state.message = None;
+        calls.lock().expect("calls").clear();
+        update(&mut state, Action::Save);
+        let msg = state.message.as_ref().expect("a message");
+        assert!(msg.error);
+        assert!(msg.text.contains("saving needs it back"), "{}", msg.text);
+        assert!(msg.text.contains("Restart editor"), "{}", msg.text);
+        assert!(
+            !calls
+                .lock()
+                .expect("calls")
+                .iter()
+                .any(|c| matches!(c, PortCall::Save(..))),
+            "nothing is sent that cannot be done"
+        );
+    }
+
+    #[test]
+    fn restart_editor_from_the_palette_or_its_key_restarts_the_session() {
+        use crate::app::{PortCall, update};
+        use crate::overlays::Palette;
+        let (mut state, calls) = stopped_state();
+        let palette = Palette::new(&state.config.keymap);
+        let entry = palette
+            .entries
+            .iter()
+            .find(|e| e.action == Action::RestartEditor)
+            .expect("a palette entry");
+        assert!(entry.description.starts_with("Restart editor"));
+        assert_eq!(entry.keys, "ctrl-b r");
+        calls.lock().expect("calls").clear();
+        update(&mut state, Action::RestartEditor);
+        assert_eq!(*calls.lock().expect("calls"), vec![PortCall::Restart]);
+        // Back: the hint goes, saving works again.
+        on_session_event(&mut state, SessionEvent::State(EditorState::Running));
+        assert!(!editor_stopped(&state));
+        calls.lock().expect("calls").clear();
+        update(&mut state, Action::Save);
+        assert!(matches!(
+            calls.lock().expect("calls").as_slice(),
+            [PortCall::Save(..)]
+        ));
+    }
+
+    #[test]
+    fn quitting_while_the_editor_is_stopped_asks_first() {
+        use crate::app::update;
+        let (mut state, _) = stopped_state();
+        update(&mut state, Action::Quit);
+        assert!(!state.quit);
+        match state.overlays.last() {
+            Some(Overlay::Confirm(c)) => {
+                assert!(c.question.contains("crash journal"), "{}", c.question);
+                assert_eq!(c.yes, vec![Action::ForceQuit]);
+            }
+            other => panic!("no question: {other:?}"),
+        }
     }
 
     #[test]

@@ -116,6 +116,10 @@ fn apply(state: &mut State, action: Action) {
         // ---- files and buffers ----
         Action::Save => save(state),
         Action::SaveAs => open_prompt(state, PromptKind::SaveAs),
+        Action::SaveTo(_) if super::session_events::editor_stopped(state) => {
+            let hint = super::session_events::stopped_hint(state);
+            state.error(hint);
+        }
         Action::SaveTo(path) => {
             if let Some(view) = state.focused_view() {
                 // the view takes the name once it is saved there (the editor may ask first)
@@ -166,6 +170,23 @@ fn apply(state: &mut State, action: Action) {
             }
         }
         Action::ForceCloseBuffer => close_buffer(state),
+        Action::RestartEditor => {
+            if super::session_events::editor_stopped(state)
+                || state.editor_status.starts_with("restarting")
+            {
+                state.editor.restart();
+                state.say("Restarting the editor; what you typed meanwhile is replayed");
+            } else {
+                state.say(format!("The editor is {}", state.editor_status));
+            }
+        }
+        Action::Quit if super::session_events::editor_stopped(state) => confirm(
+            state,
+            "The editor is stopped. Quitting starts it once more so that its crash journal \
+             keeps what you typed (recovered at the next start). Quit? (y/n)"
+                .into(),
+            vec![Action::ForceQuit],
+        ),
         Action::Quit => {
             let dirty = state.dirty_buffers();
             if dirty.is_empty() {
@@ -358,6 +379,12 @@ fn open_prompt(state: &mut State, kind: PromptKind) {
 }
 
 fn save(state: &mut State) {
+    if super::session_events::editor_stopped(state) {
+        // Saving needs the editor's buffer: say so and how to get it back.
+        let hint = super::session_events::stopped_hint(state);
+        state.error(hint);
+        return;
+    }
     let Some(view) = state.focused_view() else {
         return;
     };

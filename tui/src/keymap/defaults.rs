@@ -110,6 +110,7 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("o", "next_pane"),
     ("q", "show_pane_numbers"),
     ("e", "extensions_list"),
+    ("r", "restart_editor"),
     ("m", "ext_open_motifs"),
     // Trusting runs a workspace's code: a chord nobody types by accident.
     ("alt-t", "workspace_trust"),

@@ -1,50 +1,34 @@
 //! The session's background task: owns the connection, maps handles to core
 //! view ids, matches responses, logs edits, and restarts a dead editor.
 //!
-//! Keystrokes survive a crash like this: every edit is logged per view (since
-//! its last save, or since it was opened for an unnamed buffer) and followed by
-//! a cheap `get_config` request; its answer proves the core processed (and
-//! journaled) the edit. After a restart each view is reopened; a file whose
-//! journal is offered is recovered (`symphony.recover {accept:true}`), its
-//! selections restored, and only the unconfirmed edits are sent again; a view
-//! without a journal gets its whole log replayed. Edits that arrived while the
-//! editor was down wait in the view's queue and go out last.
+//! Keystrokes survive a crash like this: every edit (and viewport change) is
+//! logged per view since its base: its open, or its last save, with the
+//! selections and viewport of then. After a restart each view is reopened and,
+//! while only this session's edits changed the buffer since the base, the file's
+//! journal is declined and the whole log replayed in order onto the file: exact
+//! whatever the editor had processed or journaled when it died. When something
+//! else changed the buffer (a language server's or a review's edit, a move), the
+//! journal is the truth: it is recovered (`symphony.recover {accept:true}`), the
+//! selections last seen restored, and the edits not yet confirmed by an answer
+//! to a later `get_config` sent again. Edits that arrived while the editor was
+//! down wait in the view's queue and go out last.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use symphony_protocol::xi::{ClientNotification, EditNotification, RpcError, RpcMessage};
+use symphony_protocol::xi::{EditNotification, RpcError, RpcMessage};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
+use super::client_journal::{ClientJournal, Found, Start as Base};
 use super::transport::{self, Connection, Incoming};
-use super::{Command, EditorState, EditorTarget, SessionEvent, ViewHandle};
 
-/// Tuning of the restart policy.
-#[derive(Debug, Clone)]
-pub(super) struct Options {
-    /// Restarts tried in a row before giving up.
-    pub max_attempts: u32,
-    /// Delay before the first restart; doubles each attempt.
-    pub first_backoff: Duration,
-    /// Longest delay between attempts.
-    pub max_backoff: Duration,
-    /// Running this long resets the attempt counter.
-    pub stable_after: Duration,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            max_attempts: 5,
-            first_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(3),
-            stable_after: Duration::from_secs(10),
-        }
-    }
-}
+mod notify;
+mod replay;
+mod rescue;
+use super::{Command, EditorState, EditorTarget, SessionEvent, SessionOptions, ViewHandle};
 
 /// Where a view is in its life with the current connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +88,21 @@ struct View {
     last_resize: Option<Value>,
     selections: Vec<[usize; 4]>,
     recovered: bool,
+    /// Our own restart answered its first journal offer (later ones are the user's).
+    restart_offer_taken: bool,
+    /// Where the log starts: the view as it was opened, or as it was at the last save.
+    base: Base,
+    /// The log alone rebuilds the buffer from its file: nothing but this session's
+    /// edits changed it since the base (no language-server or review edit, no move).
+    exact: bool,
+    /// The client journal, while the editor may lack some of the edits.
+    cj: Option<ClientJournal>,
+    /// The client journal goes once the editor confirmed the edit with this seq.
+    cj_until: Option<u64>,
+    /// A client journal found at the first open, until the user answers its offer.
+    found: Option<Found>,
+    /// The selections when the editor reached the last save sent.
+    save_point: Option<Vec<[usize; 4]>>,
 }
 
 /// What an outstanding request was for.
@@ -125,12 +124,19 @@ enum Req {
     Reopened {
         view: ViewHandle,
     },
+    /// Everything sent before the save of `view` was processed: the selections
+    /// now are the ones the saved file goes with.
+    SavePoint {
+        view: ViewHandle,
+    },
     /// The save of `view` was processed; edits up to `seq` are on disk.
     Saved {
         view: ViewHandle,
         seq: u64,
         path: PathBuf,
         force: bool,
+        /// The file before the save, to tell afterwards whether it happened.
+        before: Option<FileStamp>,
     },
     /// Does the (socket) editor still know the view `old`?
     Probe {
@@ -145,11 +151,31 @@ enum Req {
     Ignore,
 }
 
+/// What changes when a file is written or replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+}
+
+fn file_stamp(path: &std::path::Path) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        len: m.len(),
+        mtime: (m.mtime(), m.mtime_nsec()),
+    })
+}
+
 struct Actor {
     target: EditorTarget,
     events: UnboundedSender<SessionEvent>,
     inbox: transport::Inbox,
-    options: Options,
+    options: SessionOptions,
     conn: Option<Connection>,
     generation: u64,
     views: BTreeMap<ViewHandle, View>,
@@ -172,12 +198,15 @@ struct Actor {
     save_conflicts: HashMap<ViewHandle, (String, String)>,
 }
 
+/// How long quitting waits for an editor started again to journal the edits.
+const SHUTDOWN_RESTART: Duration = Duration::from_secs(10);
+
 /// The actor's loop; ends on `Shutdown` or when the session is dropped.
 pub(super) async fn run(
     target: EditorTarget,
     events: UnboundedSender<SessionEvent>,
     mut commands: UnboundedReceiver<Command>,
-    options: Options,
+    options: SessionOptions,
 ) {
     let (inbox, mut incoming) = unbounded_channel();
     let mut actor = Actor {
@@ -213,6 +242,7 @@ pub(super) async fn run(
                     actor.shutdown(&mut incoming).await;
                     return;
                 }
+                Some(Command::Restart) => actor.restart_now().await,
                 Some(cmd) => actor.command(cmd),
             },
             Some((generation, msg)) = incoming.recv() => {
@@ -244,6 +274,26 @@ fn is_view_geometry(method: &str) -> bool {
     matches!(method, "scroll" | "resize" | "request_lines")
 }
 
+/// Edits whose effect depends on editor state a restart loses (undo history, kill
+/// ring, macro recordings) when that state predates the log.
+fn depends_on_history(method: &str) -> bool {
+    matches!(method, "undo" | "redo" | "yank" | "play_recording")
+}
+
+/// Requests after which the editor's buffer holds text that is not in the edit log.
+fn changes_text(method: &str) -> bool {
+    use symphony_protocol::xi::{lsp, review};
+    [
+        lsp::ACCEPT_COMPLETION,
+        lsp::RENAME,
+        lsp::APPLY_CODE_ACTION,
+        lsp::FORMAT,
+        review::APPLY,
+        review::REBASE,
+    ]
+    .contains(&method)
+}
+
 impl Actor {
     fn emit(&self, event: SessionEvent) {
         if self.events.send(event).is_err() {
@@ -253,8 +303,10 @@ impl Actor {
 
     fn set_state(&mut self, state: EditorState) {
         if self.state != state {
-            let restarted = matches!(self.state, EditorState::Restarting { .. })
-                && state == EditorState::Running;
+            let restarted = matches!(
+                self.state,
+                EditorState::Restarting { .. } | EditorState::Failed { .. }
+            ) && state == EditorState::Running;
             if state == EditorState::Running {
                 self.up_since = Some(Instant::now());
             }
@@ -316,6 +368,7 @@ impl Actor {
     fn maybe_running(&mut self) {
         if self.conn.is_some() && self.views.values().all(|v| v.phase != Phase::Reopening) {
             self.set_state(EditorState::Running);
+            self.client_journals_sent();
         }
     }
 
@@ -339,13 +392,14 @@ impl Actor {
                     result: Err("the editor connection was lost".into()),
                 }),
                 Req::Saved {
-                    view, path, force, ..
+                    view,
+                    seq,
+                    path,
+                    force,
+                    before,
                 } => {
-                    self.save_alerts.remove(&view);
                     self.save_conflicts.remove(&view);
-                    if let Some(v) = self.views.get_mut(&view) {
-                        v.queue.push_front((0, Pending::Save(path, force)));
-                    }
+                    self.save_unanswered(view, seq, path, force, before)
                 }
                 _ => {}
             }
@@ -353,10 +407,12 @@ impl Actor {
         for v in self.views.values_mut() {
             v.prev_core = v.core.take();
             v.recovered = false;
+            v.restart_offer_taken = false;
             if v.phase == Phase::Ready {
                 v.phase = Phase::Reopening;
             }
         }
+        self.write_client_journals();
         if self
             .up_since
             .is_some_and(|t| t.elapsed() >= self.options.stable_after)
@@ -383,13 +439,49 @@ impl Actor {
         });
     }
 
+    /// The user asked for the editor back: start it now, with a fresh count of attempts.
+    async fn restart_now(&mut self) {
+        if self.conn.is_some() {
+            return;
+        }
+        self.attempt = 0;
+        self.restart_at = None;
+        self.set_state(EditorState::Restarting { attempt: 1 });
+        self.connect().await;
+    }
+
+    /// Edits the editor may not have journaled: logged since the base (a dead
+    /// editor's journal may miss the last of them), or still queued.
+    fn unjournaled_edits(&self) -> bool {
+        self.views
+            .values()
+            .any(|v| !v.log.is_empty() || v.queue.iter().any(|(_, p)| !matches!(p, Pending::Close)))
+    }
+
     async fn shutdown(&mut self, incoming: &mut UnboundedReceiver<(u64, Incoming)>) {
+        if self.conn.is_none() && self.unjournaled_edits() {
+            // Down, with typing only this session holds: one more start, so that
+            // the editor replays it into its journal before it is told to stop.
+            tracing::info!("starting the editor once more to journal the edits before quitting");
+            self.restart_now().await;
+            let deadline = Instant::now() + SHUTDOWN_RESTART;
+            while self.conn.is_some() && self.state != EditorState::Running {
+                match tokio::time::timeout_at(deadline, incoming.recv()).await {
+                    Ok(Some((g, msg))) if g == self.generation => match msg {
+                        Incoming::Message(v) => self.message(v),
+                        Incoming::Closed(reason) => self.lost(reason),
+                    },
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
         conn.close_input();
         let generation = self.generation;
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
             while let Some((g, msg)) = incoming.recv().await {
                 if g == generation && matches!(msg, Incoming::Closed(_)) {
                     break;
@@ -398,6 +490,13 @@ impl Actor {
         })
         .await;
         self.conn = None;
+        if closed.is_ok() && self.state == EditorState::Running {
+            // It read everything to the end of its input: its journal has it all.
+            let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
+            for view in handles {
+                self.drop_client_journal(view);
+            }
+        }
     }
 
     // ---- sending ----
@@ -433,6 +532,7 @@ impl Actor {
         };
         v.core = None;
         v.recovered = false;
+        v.restart_offer_taken = false;
         let params = match &v.path {
             Some(p) => json!({ "file_path": p.to_string_lossy() }),
             None => json!({}),
@@ -476,14 +576,24 @@ impl Actor {
             "resize" => v.last_resize = Some(edit.clone()),
             _ => {}
         }
-        if is_view_geometry(&method) {
+        if method == "request_lines" {
             self.send_edit_value(&core, &edit);
             return;
         }
         self.seq += 1;
         let seq = self.seq;
         v.log.push((seq, Logged::Edit(edit.clone())));
+        let path = v.path.clone();
+        let from_history = v.base.saved && depends_on_history(&method);
         self.send_edit_value(&core, &edit);
+        if from_history {
+            // Its effect depends on state from before the save, which no replay has.
+            self.not_exact(view, path);
+        }
+        if is_view_geometry(&method) {
+            // Nothing to confirm: it changes no text.
+            return;
+        }
         self.send_request(
             "get_config",
             json!({ "view_id": core }),
@@ -532,8 +642,16 @@ impl Actor {
                         last_resize: None,
                         selections: Vec::new(),
                         recovered: false,
+                        restart_offer_taken: false,
+                        base: Base::default(),
+                        exact: true,
+                        cj: None,
+                        cj_until: None,
+                        found: None,
+                        save_point: None,
                     },
                 );
+                self.find_client_journal(view);
                 if self.conn.is_some() {
                     self.send_new_view(view, false);
                 }
@@ -569,7 +687,7 @@ impl Actor {
                 self.send_notification("set_theme", json!({ "theme_name": name }));
                 self.theme = Some(name);
             }
-            Command::Shutdown => {}
+            Command::Restart | Command::Shutdown => {}
         }
     }
 
@@ -594,6 +712,10 @@ impl Actor {
             }
             self.order += 1;
             v.queue.push_back((self.order, p));
+            if self.conn.is_none() || v.phase == Phase::Reopening {
+                // Only this session has it now: keep it on disk too.
+                self.journal_queued(view);
+            }
         }
     }
 
@@ -614,6 +736,11 @@ impl Actor {
             ),
             Pending::Copy(true) => self.send_cut(view, Req::Copy { view, cut: true }),
             Pending::Save(path, force) => {
+                self.send_request(
+                    "get_config",
+                    json!({ "view_id": core }),
+                    Req::SavePoint { view },
+                );
                 let mut params = json!({ "view_id": core, "file_path": path.to_string_lossy() });
                 if force {
                     params["force"] = json!(true);
@@ -622,6 +749,7 @@ impl Actor {
                 self.save_alerts.insert(view, None);
                 self.save_conflicts.remove(&view);
                 let seq = self.seq;
+                let before = file_stamp(&path);
                 self.send_request(
                     "get_config",
                     json!({ "view_id": core }),
@@ -630,6 +758,7 @@ impl Actor {
                         seq,
                         path,
                         force,
+                        before,
                     },
                 );
             }
@@ -641,20 +770,29 @@ impl Actor {
                 json!({ "view_id": core, "language_id": language }),
             ),
             Pending::Recover { action, from } => {
-                let replace = action == symphony_protocol::xi::RecoverAction::Replace;
-                let params = match from {
-                    None => json!({ "view_id": core, "accept": replace, "action": action }),
-                    Some(from) => {
-                        let Some(from_core) = self.views.get(&from).and_then(|v| v.core.clone())
-                        else {
-                            tracing::warn!("recovery answer for a closed view dropped");
-                            return;
-                        };
-                        json!({ "view_id": from_core, "accept": replace, "action": action,
-                                "into_view_id": core })
-                    }
-                };
-                self.send_notification("symphony.recover", params);
+                use symphony_protocol::xi::RecoverAction;
+                let replace = action == RecoverAction::Replace;
+                // A journal of this client's own (typing kept while the editor was down)
+                // is replayed or dropped here; anything else is the editor's to answer.
+                let client_journal = from.is_none()
+                    && matches!(action, RecoverAction::Replace | RecoverAction::Trash)
+                    && self.answer_client_journal(view, replace).is_some();
+                if !client_journal {
+                    let params = match from {
+                        None => json!({ "view_id": core, "accept": replace, "action": action }),
+                        Some(from) => {
+                            let Some(from_core) =
+                                self.views.get(&from).and_then(|v| v.core.clone())
+                            else {
+                                tracing::warn!("recovery answer for a closed view dropped");
+                                return;
+                            };
+                            json!({ "view_id": from_core, "accept": replace, "action": action,
+                                    "into_view_id": core })
+                        }
+                    };
+                    self.send_notification("symphony.recover", params);
+                }
             }
             Pending::Request {
                 id,
@@ -665,6 +803,10 @@ impl Actor {
                     obj.insert("view_id".into(), json!(core));
                 }
                 self.send_request(&method, params, Req::Reply { view, id });
+                if changes_text(&method) {
+                    let path = self.views.get(&view).and_then(|v| v.path.clone());
+                    self.not_exact(view, path);
+                }
             }
             Pending::Close => {
                 self.send_notification("close_view", json!({ "view_id": core }));
@@ -706,12 +848,20 @@ impl Actor {
                 let text = result.ok().and_then(|v| v.as_str().map(str::to_owned));
                 self.emit(SessionEvent::Copied { view, text, cut });
             }
-            Req::Confirm { seq } => self.confirmed = self.confirmed.max(seq),
+            Req::Confirm { seq } => {
+                self.confirmed = self.confirmed.max(seq);
+                self.client_journals_confirmed(seq);
+            }
             Req::Reopened { view } => {
                 if let Some(v) = self.views.get_mut(&view) {
                     v.back = true;
                 }
                 self.finish_restart();
+            }
+            Req::SavePoint { view } => {
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.save_point = Some(v.selections.clone());
+                }
             }
             Req::Saved {
                 view, seq, path, ..
@@ -734,11 +884,16 @@ impl Actor {
                 if result.is_ok() {
                     // Views of one file share its buffer: all of them are saved.
                     let old = self.views.get(&view).and_then(|v| v.path.clone());
+                    let mut saved = Vec::new();
                     for (h, v) in self.views.iter_mut() {
                         if *h == view || (old.is_some() && v.path == old) {
                             v.path = Some(path.clone());
-                            v.log.retain(|(s, _)| *s > seq);
+                            v.rebase(seq);
+                            saved.push(*h);
                         }
+                    }
+                    for h in saved {
+                        self.drop_client_journal(h);
                     }
                 }
                 self.emit(SessionEvent::Saved { view, result });
@@ -792,6 +947,7 @@ impl Actor {
                         view,
                         result: Ok(()),
                     });
+                    self.offer_client_journal(view);
                     self.flush(view);
                 }
             }
@@ -816,102 +972,6 @@ impl Actor {
         }
     }
 
-    /// Once every reopened view is back: restore viewports and selections,
-    /// recover or replay the logged edits of all views in their original
-    /// order, then send what was queued meanwhile, in order.
-    fn finish_restart(&mut self) {
-        if self
-            .views
-            .values()
-            .any(|v| v.phase == Phase::Reopening && !v.back)
-        {
-            return;
-        }
-        let confirmed = self.confirmed;
-        // A journal recovers a whole buffer, whichever of its views was offered it.
-        let recovered_paths: Vec<PathBuf> = self
-            .views
-            .values()
-            .filter(|v| v.recovered)
-            .filter_map(|v| v.path.clone())
-            .collect();
-        let mut replay: Vec<(u64, ViewHandle, Logged)> = Vec::new();
-        let mut queued: Vec<(u64, ViewHandle, Pending)> = Vec::new();
-        let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
-        for view in handles {
-            let Some(v) = self.views.get_mut(&view) else {
-                continue;
-            };
-            if !(v.phase == Phase::Reopening && v.back) {
-                continue;
-            }
-            let Some(core) = v.core.clone() else {
-                continue;
-            };
-            v.back = false;
-            v.phase = Phase::Ready;
-            let recovered =
-                v.recovered || v.path.as_ref().is_some_and(|p| recovered_paths.contains(p));
-            let log = std::mem::take(&mut v.log);
-            let redo = if recovered {
-                let (keep, redo): (Vec<_>, Vec<_>) =
-                    log.into_iter().partition(|(s, _)| *s <= confirmed);
-                v.log = keep;
-                redo
-            } else {
-                log
-            };
-            replay.extend(redo.into_iter().map(|(s, l)| (s, view, l)));
-            queued.extend(v.queue.drain(..).map(|(o, p)| (o, view, p)));
-            let geometry: Vec<Value> = v
-                .last_resize
-                .iter()
-                .chain(v.last_scroll.iter())
-                .cloned()
-                .collect();
-            let selections = if recovered {
-                v.selections.clone()
-            } else {
-                Vec::new()
-            };
-            for g in &geometry {
-                self.send_edit_value(&core, g);
-            }
-            for (i, [l0, c0, l1, c1]) in selections.into_iter().enumerate() {
-                let select = json!({ "method": "gesture", "params": {
-                    "line": l0, "col": c0,
-                    "ty": { "select": { "granularity": "point", "multi": i > 0 } } } });
-                self.send_edit_value(&core, &select);
-                if (l0, c0) != (l1, c1) {
-                    let extend = json!({ "method": "gesture", "params": {
-                        "line": l1, "col": c1,
-                        "ty": { "select_extend": { "granularity": "point" } } } });
-                    self.send_edit_value(&core, &extend);
-                }
-            }
-        }
-        tracing::info!(
-            replayed = replay.len(),
-            queued = queued.len(),
-            "views reopened"
-        );
-        replay.sort_by_key(|(s, _, _)| *s);
-        for (_, view, logged) in replay {
-            match logged {
-                Logged::Edit(edit) => self.send_edit(view, edit),
-                Logged::Cut => self.send_cut(view, Req::Ignore),
-            }
-        }
-        queued.sort_by_key(|(o, _, _)| *o);
-        for (_, view, p) in queued {
-            if self.conn.is_none() {
-                break;
-            }
-            self.run_pending(view, p);
-        }
-        self.maybe_running();
-    }
-
     fn request(&mut self, id: u64, method: &str, params: Value) {
         let reply = if method == "measure_width" {
             json!({ "id": id, "result": measure_width(&params) })
@@ -919,192 +979,6 @@ impl Actor {
             json!({ "id": id, "error": { "code": -32601, "message": format!("unknown method {method}") } })
         };
         self.send_value(&reply);
-    }
-
-    fn handle_of(&self, core: &str) -> Option<ViewHandle> {
-        self.by_core.get(core).copied()
-    }
-
-    fn notification(&mut self, method: String, params: Value) {
-        if symphony_protocol::xi::lsp::is_lsp_method(&method) {
-            let view = params["view_id"].as_str().and_then(|c| self.handle_of(c));
-            self.emit(SessionEvent::Lsp {
-                view,
-                method,
-                params,
-            });
-            return;
-        }
-        if method == "symphony.recovery_available" {
-            let Some(view) = params["view_id"].as_str().and_then(|c| self.handle_of(c)) else {
-                return;
-            };
-            let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
-            let changed_on_disk = params["changed_on_disk"].as_bool().unwrap_or(false);
-            let detached = params["detached"].as_bool().unwrap_or(false);
-            // Our own restart recovers the journal it made: on the same file, once, and
-            // only when this view had edits to journal (else the journal is another's,
-            // e.g. one the user put off, and the user decides).
-            let reopening =
-                self.views.get(&view).is_some_and(|v| {
-                    v.phase == Phase::Reopening && !v.recovered && !v.log.is_empty()
-                }) && !changed_on_disk
-                    && !detached;
-            if reopening {
-                // Our own restart: the journal holds what the user typed.
-                if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
-                    self.send_notification(
-                        "symphony.recover",
-                        json!({ "view_id": core, "accept": true }),
-                    );
-                }
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.recovered = true;
-                }
-            } else {
-                self.emit(SessionEvent::RecoveryOffered {
-                    view,
-                    file_path,
-                    changed_on_disk,
-                    exact: params["exact"].as_bool().unwrap_or(true),
-                    more: params["more"].as_u64().map_or(0, |n| n as usize),
-                });
-            }
-            return;
-        }
-        let parsed: Result<ClientNotification, _> =
-            serde_json::from_value(json!({ "method": method, "params": params }));
-        let note = match parsed {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::debug!("ignored notification {method}: {e}");
-                return;
-            }
-        };
-        let event = match note {
-            ClientNotification::Update { view_id, update } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                // While reopening, keep the selections from before the crash:
-                // they are restored once the view is back.
-                if let Some(v) = self.views.get_mut(&view)
-                    && v.phase == Phase::Ready
-                {
-                    v.selections = update
-                        .annotations
-                        .iter()
-                        .filter(|a| a.kind == "selection")
-                        .flat_map(|a| a.ranges.iter().copied())
-                        .collect();
-                }
-                SessionEvent::Update { view, update }
-            }
-            ClientNotification::ScrollTo { view_id, line, col } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::ScrollTo { view, line, col }
-            }
-            ClientNotification::DefStyle(style) => SessionEvent::DefStyle(style),
-            ClientNotification::ThemeChanged { name, theme } => {
-                SessionEvent::ThemeChanged { name, theme }
-            }
-            ClientNotification::AvailableThemes { themes } => SessionEvent::AvailableThemes(themes),
-            ClientNotification::AvailableLanguages { languages } => {
-                SessionEvent::AvailableLanguages(languages)
-            }
-            ClientNotification::LanguageChanged {
-                view_id,
-                language_id,
-            } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::LanguageChanged {
-                    view,
-                    language: language_id,
-                }
-            }
-            ClientNotification::ConfigChanged { view_id, changes } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::ConfigChanged { view, changes }
-            }
-            ClientNotification::FindStatus { view_id, queries } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::FindStatus {
-                    view,
-                    status: queries,
-                }
-            }
-            ClientNotification::ReplaceStatus { view_id, status } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::ReplaceStatus { view, status }
-            }
-            ClientNotification::SymphonyFileMoved { view_id, file_path } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                let path = PathBuf::from(file_path);
-                // A restart reopens the view from where its file is now.
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.path = Some(path.clone());
-                }
-                SessionEvent::FileMoved { view, path }
-            }
-            ClientNotification::SymphonySaveConflict {
-                view_id,
-                file_path,
-                reason,
-                message,
-            } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                if self.save_alerts.contains_key(&view) {
-                    // answered with the save (see `Req::Saved`)
-                    self.save_conflicts.insert(view, (reason, message));
-                    return;
-                }
-                SessionEvent::SaveConflict {
-                    view,
-                    path: PathBuf::from(file_path),
-                    reason,
-                    message,
-                }
-            }
-            ClientNotification::SymphonyDiskState { view_id, state, .. } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::DiskState { view, state }
-            }
-            ClientNotification::SymphonyJournalStatus { view_id, ok, error } => {
-                let Some(view) = self.handle_of(&view_id) else {
-                    return;
-                };
-                SessionEvent::JournalStatus { view, ok, error }
-            }
-            ClientNotification::Alert { msg } => {
-                for pending in self.save_alerts.values_mut() {
-                    if pending.is_none() {
-                        *pending = Some(msg.clone());
-                    }
-                }
-                SessionEvent::Alert(msg)
-            }
-            other => {
-                tracing::trace!("not shown: {other:?}");
-                return;
-            }
-        };
-        self.emit(event);
     }
 }
 

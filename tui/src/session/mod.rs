@@ -10,9 +10,11 @@
 //! the edits queued meanwhile: no keystroke is lost.
 
 mod actor;
+mod client_journal;
 mod transport;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::Value;
 pub use symphony_protocol::xi::RecoverAction;
@@ -24,6 +26,35 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 /// A view as the client knows it; stays the same across editor restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ViewHandle(pub u64);
+
+/// How the session restarts an editor that died, and where it keeps the edits
+/// meanwhile.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Restarts tried in a row before giving up (the user can still restart by hand).
+    pub max_attempts: u32,
+    /// Delay before the first restart; doubles each attempt.
+    pub first_backoff: Duration,
+    /// Longest delay between attempts.
+    pub max_backoff: Duration,
+    /// Running this long resets the attempt counter.
+    pub stable_after: Duration,
+    /// Where the edits of files the editor may not have journaled are kept while
+    /// it is down (`None`: nowhere; default: `$XDG_STATE_HOME/symphony/client-journal`).
+    pub client_journal: Option<PathBuf>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            max_attempts: 5,
+            first_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(3),
+            stable_after: Duration::from_secs(10),
+            client_journal: client_journal::default_dir(),
+        }
+    }
+}
 
 /// Where the editor lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,6 +300,7 @@ enum Command {
         method: String,
         params: Value,
     },
+    Restart,
     Shutdown,
 }
 
@@ -283,13 +315,14 @@ impl EditorSession {
     /// Starts (or connects to) the editor in the background; events arrive on `tx`.
     /// Must be called inside a tokio runtime.
     pub fn start(target: EditorTarget, tx: UnboundedSender<SessionEvent>) -> Self {
-        Self::start_with(target, tx, actor::Options::default())
+        Self::start_with(target, tx, SessionOptions::default())
     }
 
-    fn start_with(
+    /// Like [`EditorSession::start`], with another restart policy.
+    pub fn start_with(
         target: EditorTarget,
         tx: UnboundedSender<SessionEvent>,
-        options: actor::Options,
+        options: SessionOptions,
     ) -> Self {
         let (commands, rx) = unbounded_channel();
         tokio::spawn(actor::run(target, tx, rx, options));
@@ -405,8 +438,18 @@ impl EditorSession {
         });
     }
 
+    /// Starts the editor again now when it is down (after the session gave up
+    /// restarting it, or while it waits to retry): the attempt count starts over,
+    /// every view is reopened and what was typed meanwhile is sent. Nothing
+    /// happens while it runs.
+    pub fn restart(&mut self) {
+        self.send(Command::Restart);
+    }
+
     /// Stops the editor: closes its input so it exits cleanly (killed if it
-    /// does not). Unsaved text stays in the editor's crash journal.
+    /// does not). Unsaved text stays in the editor's crash journal; when the
+    /// editor is down with edits it has not journaled, it is started once more
+    /// first, so that its journal gets them.
     pub fn shutdown(self) {
         self.send(Command::Shutdown);
     }

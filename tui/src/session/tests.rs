@@ -24,13 +24,23 @@ struct FakeShared {
     keep_views: bool,
     /// Process an insert of these chars, then drop the connection.
     drop_after: Option<String>,
+    /// Process (and journal, and show) an insert of these chars, then die before
+    /// reading anything else: the next connection is a fresh core.
+    die_after: Option<String>,
     /// An insert of these chars renames the view's file to this path instead (as a
     /// language server's workspace edit does), with `symphony.file_moved`.
     move_on: Option<(String, String)>,
     /// The `file_path` of every `new_view`, in order.
     opened: Vec<Option<String>>,
+    /// Save, then die before reading anything else.
+    die_after_save: bool,
+    /// The last lines a dying core still writes.
+    dying: Option<Vec<Value>>,
     /// How many connections were accepted.
     connections: usize,
+    /// Connections are closed as soon as they are accepted (an editor that
+    /// dies at start).
+    refuse: bool,
     /// Open views: id -> (path, text).
     views: HashMap<String, (Option<String>, String)>,
     next_view: usize,
@@ -152,6 +162,12 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
                 s.drop_after = None;
                 return None;
             }
+            if s.die_after.as_deref() == Some(chars.as_str()) {
+                s.die_after = None;
+                s.views.clear();
+                s.dying = Some(out);
+                return None;
+            }
         }
         "symphony.recover" if params["action"] == "new_buffer" => {
             let into = params["into_view_id"]
@@ -168,6 +184,13 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
         }
         "symphony.recover" => {
             let path = s.views.get(&vid).and_then(|(p, _)| p.clone());
+            if params["accept"] == json!(false) {
+                // Refused: the journal goes, the buffer stays as on disk.
+                if let Some(p) = path {
+                    s.journal.remove(&p);
+                }
+                return Some(out);
+            }
             if let Some(j) = path.and_then(|p| s.journal.get(&p).cloned())
                 && let Some((_, text)) = s.views.get_mut(&vid)
             {
@@ -186,7 +209,25 @@ fn handle(s: &mut FakeShared, msg: &Value) -> Option<Vec<Value>> {
                 let text = text.clone();
                 s.journal.remove(&file);
                 out.push(update_msg(&vid, &text, true));
+                if s.die_after_save {
+                    s.die_after_save = false;
+                    s.views.clear();
+                    s.dying = Some(out);
+                    return None;
+                }
             }
+        }
+        "symphony.review.apply" => {
+            // A review's edit: text the client's edit log does not have.
+            if let Some((path, text)) = s.views.get_mut(&vid) {
+                text.push_str("<R>");
+                let (path, text) = (path.clone(), text.clone());
+                if let Some(p) = path {
+                    s.journal.insert(p, text.clone());
+                }
+                out.push(update_msg(&vid, &text, false));
+            }
+            out.push(json!({"id": id, "result": null}));
         }
         "get_config" => {
             if s.views.contains_key(&vid) {
@@ -205,8 +246,17 @@ async fn serve(stream: interprocess::local_socket::tokio::Stream, shared: Shared
     let mut lines = BufReader::new(read).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let msg: Value = serde_json::from_str(&line).expect("json from the client");
-        let Some(out) = handle(&mut shared.lock().unwrap(), &msg) else {
-            return; // dies: this message and anything after it is lost
+        let handled = handle(&mut shared.lock().unwrap(), &msg);
+        let Some(out) = handled else {
+            // Dies: anything after this message is lost; what it wrote before
+            // dying is still in the pipe.
+            let last = shared.lock().unwrap().dying.take();
+            for o in last.unwrap_or_default() {
+                let mut line = o.to_string();
+                line.push('\n');
+                let _ = write.write_all(line.as_bytes()).await;
+            }
+            return;
         };
         for o in out {
             let mut line = o.to_string();
@@ -233,7 +283,15 @@ async fn fake_core() -> FakeCore {
     let s = shared.clone();
     tokio::spawn(async move {
         while let Ok(stream) = listener.accept().await {
-            s.lock().unwrap().connections += 1;
+            let refuse = {
+                let mut s = s.lock().unwrap();
+                s.connections += 1;
+                s.refuse
+            };
+            if refuse {
+                drop(stream);
+                continue;
+            }
             tokio::spawn(serve(stream, s.clone()));
         }
     });
@@ -256,12 +314,13 @@ impl FakeCore {
     }
 }
 
-fn fast() -> actor::Options {
-    actor::Options {
+fn fast() -> SessionOptions {
+    SessionOptions {
         max_attempts: 3,
         first_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
         stable_after: Duration::from_secs(10),
+        client_journal: None,
     }
 }
 
@@ -274,7 +333,7 @@ struct Client {
 }
 
 impl Client {
-    fn new(target: EditorTarget, options: actor::Options) -> Self {
+    fn new(target: EditorTarget, options: SessionOptions) -> Self {
         let (tx, events) = unbounded_channel();
         Client {
             session: EditorSession::start_with(target, tx, options),
@@ -677,4 +736,284 @@ async fn a_file_moved_by_the_editor_is_reopened_from_its_new_path_after_a_crash(
         "fn f() {}\n// unsaved !more"
     );
     assert!(!old.exists());
+}
+
+#[tokio::test]
+async fn an_edit_journaled_just_before_the_crash_is_not_typed_twice() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("twice.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.session.edit(v, insert("b"));
+    c.until("ab", |c| c.text(v) == "start\nab").await;
+    // The core applies and journals "c", shows it, and dies before it can
+    // answer the request that would confirm it.
+    core.shared.lock().unwrap().die_after = Some("c".into());
+    c.session.edit(v, insert("c"));
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    c.session.edit(v, insert("d"));
+    c.until("typed on", |c| c.text(v).ends_with('d')).await;
+    assert_eq!(c.text(v), "start\nabcd");
+    c.session.save(v, file.clone());
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\nabcd");
+}
+
+#[tokio::test]
+async fn after_a_review_edit_a_crash_recovers_the_journal_with_it() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("review.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.session.request(v, 7, "symphony.review.apply", json!({}));
+    c.until_seen("applied", |e| {
+        matches!(e, SessionEvent::Reply { id: 7, .. })
+    })
+    .await;
+    assert_eq!(c.text(v), "start\na<R>");
+    core.shared.lock().unwrap().crash_on = Some("X".into());
+    c.session.edit(v, insert("X"));
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    // The edit log alone would lose the review's text: the journal has it.
+    c.until("recovered", |c| c.text(v) == "start\na<R>X").await;
+}
+
+#[tokio::test]
+async fn after_giving_up_a_restart_by_hand_brings_back_everything_typed() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gave_up.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.until("a", |c| c.text(v) == "start\na").await;
+    // The editor dies and every restart dies at once: the session gives up.
+    {
+        let mut s = core.shared.lock().unwrap();
+        s.refuse = true;
+        s.crash_on = Some("X".into());
+    }
+    c.session.edit(v, insert("X"));
+    c.until_seen("gave up", |e| {
+        matches!(e, SessionEvent::State(EditorState::Failed { .. }))
+    })
+    .await;
+    // Keys are still taken while it is stopped.
+    c.session.edit(v, insert("Y"));
+    c.session.edit(v, insert("Z"));
+    core.shared.lock().unwrap().refuse = false;
+    c.session.restart();
+    c.until("everything back", |c| c.text(v) == "start\naXYZ")
+        .await;
+    c.until_seen(
+        "the user is told",
+        |e| matches!(e, SessionEvent::Alert(m) if m.contains("editor restarted")),
+    )
+    .await;
+    assert_eq!(
+        c.seen
+            .last()
+            .map(|_| ())
+            .and(c.seen.iter().rev().find_map(|e| match e {
+                SessionEvent::State(s) => Some(s.clone()),
+                _ => None,
+            })),
+        Some(EditorState::Running)
+    );
+    c.session.save(v, file.clone());
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\naXYZ");
+}
+
+#[tokio::test]
+async fn quitting_while_the_editor_is_down_journals_what_was_typed() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quit_down.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.until("a", |c| c.text(v) == "start\na").await;
+    {
+        let mut s = core.shared.lock().unwrap();
+        s.refuse = true;
+        s.crash_on = Some("X".into());
+    }
+    c.session.edit(v, insert("X"));
+    c.until_seen("gave up", |e| {
+        matches!(e, SessionEvent::State(EditorState::Failed { .. }))
+    })
+    .await;
+    c.session.edit(v, insert("Y"));
+    core.shared.lock().unwrap().refuse = false;
+    let key = file.to_string_lossy().into_owned();
+    let Client { session, .. } = c;
+    session.shutdown();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let journal = core.shared.lock().unwrap().journal.get(&key).cloned();
+        if journal.as_deref() == Some("start\naXY") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the journal holds {journal:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_dies_while_the_editor_is_down_leaves_its_typing_for_the_next_start() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("down.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let journals = dir.path().join("client-journal");
+    let options = SessionOptions {
+        client_journal: Some(journals.clone()),
+        ..fast()
+    };
+    let target = EditorTarget::Connect {
+        socket: core.socket.clone(),
+    };
+    let mut c = Client::new(target.clone(), options.clone());
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.until("a", |c| c.text(v) == "start\na").await;
+    {
+        let mut s = core.shared.lock().unwrap();
+        s.refuse = true;
+        s.crash_on = Some("X".into());
+    }
+    c.session.edit(v, insert("X"));
+    c.until_seen("gave up", |e| {
+        matches!(e, SessionEvent::State(EditorState::Failed { .. }))
+    })
+    .await;
+    c.session.edit(v, insert("Y"));
+    c.session.edit(v, insert("Z"));
+    // Let the session write them down, then the client "dies": its task is
+    // gone without a word to anyone (no shutdown, no restart).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let written = loop {
+        let files: Vec<_> = std::fs::read_dir(&journals)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if let [one] = files.as_slice()
+            && std::fs::read_to_string(one).is_ok_and(|t| t.contains("\"Z\""))
+        {
+            break files;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no client journal: {files:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(written.len(), 1, "one client journal");
+    let Client { session, .. } = c;
+    std::mem::forget(session);
+
+    // The next start: the editor's journal has "a" only; the client's has all.
+    core.shared.lock().unwrap().refuse = false;
+    let mut c = Client::new(target, options);
+    let v = c.session.open(Some(file.clone()));
+    c.until_seen(
+        "offer",
+        |e| matches!(e, SessionEvent::RecoveryOffered { view, .. } if *view == v),
+    )
+    .await;
+    assert_eq!(
+        c.seen
+            .iter()
+            .filter(|e| matches!(e, SessionEvent::RecoveryOffered { .. }))
+            .count(),
+        1,
+        "asked once"
+    );
+    c.session.accept_recovery(v, true);
+    c.until("recovered", |c| c.text(v) == "start\naXYZ").await;
+    c.session.save(v, file.clone());
+    c.until_seen("saved", |e| {
+        matches!(e, SessionEvent::Saved { result: Ok(()), .. })
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\naXYZ");
+    assert_eq!(
+        std::fs::read_dir(&journals).unwrap().flatten().count(),
+        0,
+        "gone once the editor has it all"
+    );
+}
+
+#[tokio::test]
+async fn every_line_an_editor_wrote_before_it_exited_is_read_before_the_exit_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    // More than a pipe holds, written at once, then gone.
+    let lines = dir.path().join("lines");
+    let text: String = (0..3000)
+        .map(|i| format!("{{\"method\":\"alert\",\"params\":{{\"msg\":\"line {i}\"}}}}\n"))
+        .collect();
+    std::fs::write(&lines, text).unwrap();
+    let program = script(
+        dir.path(),
+        &format!("read started\ncat '{}'\nexit 0", lines.display()),
+    );
+    let mut c = Client::new(EditorTarget::Spawn { program }, fast());
+    c.until_seen("the exit", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    let alerts = c
+        .seen
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::Alert(m) if m.starts_with("line ")))
+        .count();
+    assert_eq!(alerts, 3000, "lines lost to an exit reported early");
+    c.session.shutdown();
+}
+
+#[tokio::test]
+async fn a_save_done_just_before_the_crash_is_not_replayed_onto_the_saved_file() {
+    let core = fake_core().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("saved.txt");
+    std::fs::write(&file, "start\n").unwrap();
+    let mut c = core.client();
+    let v = c.session.open(Some(file.clone()));
+    c.session.edit(v, insert("a"));
+    c.until("a", |c| c.text(v) == "start\na").await;
+    // The file is written, then the core dies before it confirms the save.
+    core.shared.lock().unwrap().die_after_save = true;
+    c.session.save(v, file.clone());
+    c.until_seen("restarting", |e| {
+        matches!(e, SessionEvent::State(EditorState::Restarting { .. }))
+    })
+    .await;
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "start\na");
+    c.session.edit(v, insert("b"));
+    c.until("typed on", |c| c.text(v).ends_with('b')).await;
+    assert_eq!(c.text(v), "start\nab");
+    assert!(c.saw(|e| matches!(e, SessionEvent::Saved { result: Ok(()), .. })));
 }

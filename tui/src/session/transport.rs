@@ -1,6 +1,11 @@
 //! One connection to the editor: a child over stdio or a local socket, with a
 //! reader task (lines -> JSON values), a writer task (queued lines -> bytes)
-//! and, for a child, a task that logs its stderr and one that reports its exit.
+//! and, for a child, a task that logs its stderr.
+//!
+//! The end of a connection is reported once, by the reader, after every line
+//! the editor wrote before it died has been read and passed on (for a child,
+//! with its exit status): an answer still in the pipe is never lost to a close
+//! reported early.
 
 use std::io;
 use std::process::Stdio;
@@ -86,19 +91,19 @@ pub(super) async fn open(
                 return Err(io::Error::other("child without stdio pipes"));
             };
             tracing::info!(pid = child.id(), program = %program.display(), "editor started");
-            tasks.push(tokio::spawn(read_lines(stdout, generation, inbox.clone())));
-            tasks.push(tokio::spawn(write_lines(
-                stdin,
-                out_rx,
-                generation,
-                inbox.clone(),
-            )));
+            tasks.push(tokio::spawn(write_lines(stdin, out_rx)));
             tasks.push(tokio::spawn(log_stderr(stderr)));
             tasks.push(tokio::spawn(async move {
                 // Owning the child here: aborting this task drops it, which kills it.
-                let reason = match child.wait().await {
-                    Ok(status) => format!("symphony-editor exited ({status})"),
-                    Err(e) => format!("symphony-editor: {e}"),
+                let read = read_lines(stdout, generation, &inbox).await;
+                // Its output is closed: it exited, or is about to. Say how.
+                let reason = match tokio::time::timeout(EXIT_WAIT, child.wait()).await {
+                    Ok(Ok(status)) => format!("symphony-editor exited ({status})"),
+                    Ok(Err(e)) => format!("symphony-editor: {e}"),
+                    Err(_) => {
+                        let _ = child.start_kill();
+                        format!("{read}; stopped it")
+                    }
                 };
                 let _ = inbox.send((generation, Incoming::Closed(reason)));
             }));
@@ -107,8 +112,11 @@ pub(super) async fn open(
             let stream = connect_own(socket).await?;
             tracing::info!(socket = %socket.display(), "connected to editor");
             let (read, write) = stream.into_split();
-            tasks.push(tokio::spawn(read_lines(read, generation, inbox.clone())));
-            tasks.push(tokio::spawn(write_lines(write, out_rx, generation, inbox)));
+            tasks.push(tokio::spawn(async move {
+                let reason = read_lines(read, generation, &inbox).await;
+                let _ = inbox.send((generation, Incoming::Closed(reason)));
+            }));
+            tasks.push(tokio::spawn(write_lines(write, out_rx)));
         }
     }
     Ok(Connection {
@@ -154,9 +162,13 @@ async fn connect_own(path: &std::path::Path) -> io::Result<tokio::net::UnixStrea
     Ok(stream)
 }
 
-async fn read_lines(read: impl AsyncRead + Unpin, generation: u64, inbox: Inbox) {
+/// How long a child that closed its output gets to exit before it is killed.
+const EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Passes every message on until the editor's output ends; returns why it ended.
+async fn read_lines(read: impl AsyncRead + Unpin, generation: u64, inbox: &Inbox) -> String {
     let mut reader = LineReader::new(read);
-    let reason = loop {
+    loop {
         match reader.next_line().await {
             None => break "the editor closed its output".to_owned(),
             Some(Ok(line)) => {
@@ -166,7 +178,7 @@ async fn read_lines(read: impl AsyncRead + Unpin, generation: u64, inbox: Inbox)
                 match serde_json::from_str::<Value>(&line) {
                     Ok(v) => {
                         if inbox.send((generation, Incoming::Message(v))).is_err() {
-                            return;
+                            break "the session stopped".to_owned();
                         }
                     }
                     Err(e) => tracing::warn!("editor sent a line that is not JSON: {e}"),
@@ -175,16 +187,12 @@ async fn read_lines(read: impl AsyncRead + Unpin, generation: u64, inbox: Inbox)
             Some(Err(FrameError::Io(e))) => break format!("reading from the editor: {e}"),
             Some(Err(e)) => tracing::warn!("unreadable line from the editor: {e}"),
         }
-    };
-    let _ = inbox.send((generation, Incoming::Closed(reason)));
+    }
 }
 
-async fn write_lines(
-    write: impl AsyncWrite + Unpin,
-    mut lines: UnboundedReceiver<String>,
-    generation: u64,
-    inbox: Inbox,
-) {
+/// Writes queued lines until the queue closes (then the editor sees end of input)
+/// or the editor stops reading: then its output ends too, and the reader reports it.
+async fn write_lines(write: impl AsyncWrite + Unpin, mut lines: UnboundedReceiver<String>) {
     let mut write = tokio::io::BufWriter::with_capacity(64 * 1024, write);
     let mut buf = Vec::new();
     while let Some(first) = lines.recv().await {
@@ -202,10 +210,7 @@ async fn write_lines(
         }
         .await;
         if let Err(e) = result {
-            let _ = inbox.send((
-                generation,
-                Incoming::Closed(format!("writing to the editor: {e}")),
-            ));
+            tracing::warn!("writing to the editor: {e}");
             return;
         }
     }

@@ -76,10 +76,19 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
     let running = state.editor_status == "running";
     parts.push((
         if running { 5 } else { 0 },
-        format!("editor: {}", state.editor_status),
+        if crate::app::session_events::editor_stopped(state) {
+            crate::app::session_events::stopped_hint(state)
+        } else {
+            format!("editor: {}", state.editor_status)
+        },
     ));
     let width = usize::from(area.width);
-    let left_min = left.width().min(24);
+    // The note that the editor stopped matters more than the file name.
+    let left_min = if crate::app::session_events::editor_stopped(state) {
+        0
+    } else {
+        left.width().min(24)
+    };
     let join = |parts: &[(u8, String)]| -> String {
         let v: Vec<&str> = parts.iter().map(|(_, s)| s.as_str()).collect();
         format!("{} ", v.join("  "))
