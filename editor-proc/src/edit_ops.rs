@@ -536,6 +536,15 @@ mod tests {
     }
 
     #[test]
+    fn word_deletes_stop_at_a_line_break() {
+        let del = |src: &str, m| run(src, |t, sel| delete_by_movement(t, sel, m, 10).0);
+        assert_eq!(del("foo bar\n|baz", Movement::LeftWord), "foo bar|baz");
+        assert_eq!(del("foo bar|\nbaz", Movement::RightWord), "foo bar|baz");
+        assert_eq!(del("foo\n    |x", Movement::LeftWord), "foo\n|x");
+        assert_eq!(del("a\r\n|b", Movement::LeftWord), "a|b");
+    }
+
+    #[test]
     fn newline_and_tab() {
         let s = EditSettings::default();
         assert_eq!(

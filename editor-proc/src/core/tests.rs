@@ -249,6 +249,22 @@ fn lines_numbers_case_and_recordings() {
 }
 
 #[test]
+fn delete_word_backward_at_column_0_deletes_only_the_line_break() {
+    let mut t = T::new("foo bar\n|baz");
+    t.edit("delete_word_backward", json!({}));
+    assert_eq!(t.state(), "foo bar|baz");
+    let mut t = T::new("foo\n    |x");
+    t.edit("delete_word_backward", json!({}));
+    assert_eq!(t.state(), "foo\n|x");
+    let mut t = T::new("foo bar|\nbaz");
+    t.edit("delete_word_forward", json!({}));
+    assert_eq!(t.state(), "foo bar|baz");
+    let mut t = T::new("foo bar|\nbaz");
+    t.edit("delete_word_backward", json!({}));
+    assert_eq!(t.state(), "foo |\nbaz");
+}
+
+#[test]
 fn scrolling_and_request_lines() {
     let text: String = (0..100).map(|i| format!("l{i}\n")).collect();
     let mut t = T::new(&format!("|{text}"));
