@@ -110,7 +110,7 @@ fn is_end(prev: Class, next: Class) -> bool {
     }
 }
 
-fn char_before(text: &Rope, offset: usize) -> Option<(char, usize)> {
+pub(crate) fn char_before(text: &Rope, offset: usize) -> Option<(char, usize)> {
     let prev = text.prev_codepoint_offset(offset)?;
     text.slice_to_cow(prev..offset)
         .chars()
@@ -118,7 +118,7 @@ fn char_before(text: &Rope, offset: usize) -> Option<(char, usize)> {
         .map(|c| (c, prev))
 }
 
-fn char_after(text: &Rope, offset: usize) -> Option<(char, usize)> {
+pub(crate) fn char_after(text: &Rope, offset: usize) -> Option<(char, usize)> {
     let next = text.next_codepoint_offset(offset)?;
     text.slice_to_cow(offset..next)
         .chars()

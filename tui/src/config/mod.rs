@@ -86,6 +86,9 @@ struct RawConfig {
     /// `[lsp.<language>]`: language servers, read by the editor process.
     #[serde(default, rename = "lsp")]
     _lsp: Option<toml::Value>,
+    /// `[editing]`: auto-closing pairs and indentation, read by the editor process.
+    #[serde(default, rename = "editing")]
+    _editing: Option<toml::Value>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -220,9 +223,31 @@ pub fn default_config_text() -> String {
     write_table(&mut s, defaults::NORMAL);
     s.push_str("\n# Keys after the prefix key.\n[prefix_keys]\n");
     write_table(&mut s, defaults::PREFIX);
+    s.push_str(EDITING_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
     s
 }
+
+/// The `[editing]` table (read by the editor process) with its defaults.
+const EDITING_DEFAULTS: &str = r#"
+# ---- Editing (read by the editor process when it starts) ----
+[editing]
+# Typing an opener adds its closer (not right before a word; a quote not right
+# after a word), typing the closer steps over it, backspace in an empty pair
+# deletes both. auto_close_pairs = [] turns this off.
+auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], [""", """], ["'", "'"]]
+# Enter after a line ending in one of indent_after indents one level more
+# (between `{` and `}` the closer goes on a line of its own); a closer typed on
+# a blank line goes back to its opener's indentation.
+smart_indent = true
+indent_after = ["{", "[", "("]
+
+# Settings for one language, named as the status line shows it. Built in:
+# [editing.Python]
+# indent_after = ["{", "[", "(", ":"]
+# [editing.Rust]
+# auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], [""", """]]
+"#;
 
 /// The Conductor's settings, commented out (nothing is configured by default).
 const CONDUCTOR_DEFAULTS: &str = "
