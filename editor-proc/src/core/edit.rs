@@ -231,6 +231,9 @@ impl Core {
                         self.apply(view_id, d, EditKind::Surround, InsertDrift::Outside);
                     }
                     _ if let Some((d, after)) = typing::type_char(&text, &sel, &chars, &s) => {
+                        if d.is_identity() {
+                            self.lsp_typed_over(view_id, &chars);
+                        }
                         self.apply_then_select(view_id, d, EditKind::InsertChars, after);
                     }
                     _ => {
