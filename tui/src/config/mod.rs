@@ -32,7 +32,13 @@ pub struct Config {
     pub keymap: Keymap,
     /// The Conductor's `[[instruments]]`, `[[workflows]]` and `default_instrument`.
     pub conductor: symphony_conductor::conductor::ConductorConfig,
+    /// `[lsp] auto_complete_ms`: the pause after typing part of an identifier before the
+    /// completion popup opens by itself (0: only on the trigger characters and Ctrl-Space).
+    pub auto_complete_ms: u64,
 }
+
+/// The completion popup's default pause (`[lsp] auto_complete_ms`).
+pub const DEFAULT_AUTO_COMPLETE_MS: u64 = 250;
 
 impl Default for Config {
     fn default() -> Self {
@@ -45,6 +51,7 @@ impl Default for Config {
             local_echo: true,
             keymap: Keymap::default_keymap(),
             conductor: Default::default(),
+            auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
         }
     }
 }
@@ -83,9 +90,10 @@ struct RawConfig {
     #[serde(default)]
     workflows: Vec<symphony_conductor::conductor::WorkflowConfig>,
     default_instrument: Option<String>,
-    /// `[lsp.<language>]`: language servers, read by the editor process.
-    #[serde(default, rename = "lsp")]
-    _lsp: Option<toml::Value>,
+    /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
+    /// tables are the editor process's.
+    #[serde(default)]
+    lsp: Option<Spanned<toml::Table>>,
     /// `[editing]`: auto-closing pairs and indentation, read by the editor process.
     #[serde(default, rename = "editing")]
     _editing: Option<toml::Value>,
@@ -146,6 +154,22 @@ impl Config {
                     .map_err(|e| {
                         err(key.span().start, format!("key `{}`: {}", e.key, e.message))
                     })?;
+            }
+        }
+        if let Some(lsp) = &raw.lsp {
+            match lsp.get_ref().get("auto_complete_ms") {
+                None => {}
+                Some(toml::Value::Integer(ms)) if (0..=10_000).contains(ms) => {
+                    config.auto_complete_ms = *ms as u64;
+                }
+                Some(other) => {
+                    return Err(err(
+                        lsp.span().start,
+                        format!(
+                            "[lsp] auto_complete_ms must be 0 to 10000 milliseconds, not {other}"
+                        ),
+                    ));
+                }
             }
         }
         config.conductor.instruments = raw.instruments;
