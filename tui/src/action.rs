@@ -148,6 +148,8 @@ pub enum Action {
     CloseBuffer,
     /// Quit (asks when buffers are unsaved).
     Quit,
+    /// Pick an open buffer to show (unsaved ones marked).
+    BufferPicker,
     // ---- search ----
     /// Find in the buffer.
     Find,
@@ -343,6 +345,12 @@ pub enum Action {
     /// Quit without asking.
     #[serde(skip)]
     ForceQuit,
+    /// Show this view's buffer: focus the pane showing it, else show it in the focused pane.
+    #[serde(skip)]
+    ShowBuffer(u64),
+    /// The buffer picker with only the unsaved buffers (from the quit question).
+    #[serde(skip)]
+    UnsavedBuffers,
     /// Close the focused buffer without asking.
     #[serde(skip)]
     ForceCloseBuffer,
@@ -411,6 +419,7 @@ bindable! {
     NewBuffer => "new_buffer", "New empty buffer";
     CloseBuffer => "close_buffer", "Close the buffer";
     Quit => "quit", "Quit Symphony";
+    BufferPicker => "buffer_picker", "Switch to an open buffer (unsaved ones marked)";
     Undo => "undo", "Undo";
     Redo => "redo", "Redo";
     Copy => "copy", "Copy";

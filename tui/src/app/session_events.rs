@@ -112,11 +112,12 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 .map_or(file_path.clone(), |n| n.to_string_lossy().into_owned());
             let question = format!("Recover the unsaved edits of {name}? (y/n)");
             // Show the file the question is about.
-            focus_view(state, view.0);
+            super::views::focus_view(state, view.0);
             state.overlays.push(Overlay::Confirm(Confirm {
                 question,
                 yes: vec![Action::AcceptRecovery(view.0, true)],
                 no: vec![Action::AcceptRecovery(view.0, false)],
+                other: None,
             }));
         }
         SessionEvent::FileMoved { view, path } => {
@@ -178,27 +179,6 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 state.clipboard = Some(text);
             }
         }
-    }
-}
-
-/// Shows and focuses a pane showing `view` (switching windows if needed).
-fn focus_view(state: &mut State, view: u64) {
-    let Some(pane) = state
-        .windows
-        .views()
-        .find(|(_, v)| *v == view)
-        .map(|(id, _)| id)
-    else {
-        return;
-    };
-    if let Some(w) = state
-        .windows
-        .windows
-        .iter()
-        .position(|w| w.tree.contains(pane))
-    {
-        state.windows.select_window(w);
-        state.windows.focus_pane(pane);
     }
 }
 

@@ -2,6 +2,7 @@
 //! each key first and says whether it consumed it, wants to close, or wants
 //! actions run / edits sent to the focused view.
 
+pub mod buffers;
 pub mod find;
 pub mod input;
 pub mod lsp;
@@ -24,6 +25,8 @@ pub enum Overlay {
     Palette(Palette),
     /// The fuzzy file picker.
     FilePicker(FilePicker),
+    /// The open buffers.
+    Buffers(buffers::BufferPicker),
     /// The find / replace bar.
     Find(FindBar),
     /// A text prompt.
@@ -97,6 +100,7 @@ impl Overlay {
         match self {
             Overlay::Palette(p) => p.handle_key(key),
             Overlay::FilePicker(p) => p.handle_key(key),
+            Overlay::Buffers(p) => p.handle_key(key),
             Overlay::Find(f) => f.handle_key(key),
             Overlay::Prompt(p) => p.handle_key(key),
             Overlay::Confirm(c) => c.handle_key(key),
@@ -111,6 +115,7 @@ impl Overlay {
         let input = match self {
             Overlay::Palette(p) => &mut p.input,
             Overlay::FilePicker(p) => &mut p.input,
+            Overlay::Buffers(p) => &mut p.input,
             Overlay::Find(f) => match (&mut f.replace, f.on_replace) {
                 (Some(r), true) => r,
                 _ => &mut f.find,

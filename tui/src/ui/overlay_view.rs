@@ -42,6 +42,7 @@ pub fn draw_overlay(
             let title = format!(" Open ({}) ", p.root.display());
             list_box(&title, &p.input, &rows, p.selected, area, buf)
         }
+        Overlay::Buffers(p) => list_box(&p.title(), &p.input, &p.rows(), p.selected, area, buf),
         Overlay::Find(f) => find_bar(state, f, area, buf),
         Overlay::Prompt(p) => bottom_input(p.label(), &p.input, area, buf),
         Overlay::Confirm(c) => {
