@@ -150,6 +150,8 @@ pub enum Action {
     Quit,
     /// Pick an open buffer to show (unsaved ones marked).
     BufferPicker,
+    /// Search every file of the project (regex, .gitignore honoured), jump to a hit.
+    ProjectSearch,
     // ---- search ----
     /// Find in the buffer.
     Find,
@@ -351,6 +353,15 @@ pub enum Action {
     /// The buffer picker with only the unsaved buffers (from the quit question).
     #[serde(skip)]
     UnsavedBuffers,
+    /// The project search's query changed: cancel the running search, start a new one.
+    #[serde(skip)]
+    ProjectSearchRestart,
+    /// Hits of project search number `.0`.
+    #[serde(skip)]
+    ProjectSearchHits(u64, Vec<crate::search::Hit>),
+    /// Project search number `.0` finished.
+    #[serde(skip)]
+    ProjectSearchDone(u64, crate::search::Summary),
     /// Close the focused buffer without asking.
     #[serde(skip)]
     ForceCloseBuffer,
@@ -420,6 +431,7 @@ bindable! {
     CloseBuffer => "close_buffer", "Close the buffer";
     Quit => "quit", "Quit Symphony";
     BufferPicker => "buffer_picker", "Switch to an open buffer (unsaved ones marked)";
+    ProjectSearch => "project_search", "Search the project: regex over every file, jump to a match";
     Undo => "undo", "Undo";
     Redo => "redo", "Redo";
     Copy => "copy", "Copy";

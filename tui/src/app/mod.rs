@@ -103,6 +103,8 @@ pub enum Drag {
 pub enum Task {
     /// List the files under a directory (honouring .gitignore) for the picker.
     ListFiles(PathBuf),
+    /// Run a project search, streaming its hits back as actions.
+    ProjectSearch(crate::search::Job),
 }
 
 /// The whole client state. Rendering only reads it.

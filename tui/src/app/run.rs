@@ -121,6 +121,10 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         let _ = tx.send(Action::PickerFiles(list_files(&root)));
                     });
                 }
+                Task::ProjectSearch(job) => {
+                    let tx = task_tx.clone();
+                    tokio::task::spawn_blocking(move || crate::search::run_job(&job, &tx));
+                }
             }
         }
         if state.quit {

@@ -25,6 +25,8 @@ pub fn update(state: &mut State, action: Action) {
         Action::Noop
             | Action::TerminalResized(..)
             | Action::PickerFiles(_)
+            | Action::ProjectSearchHits(..)
+            | Action::ProjectSearchDone(..)
             | Action::Mouse(crate::action::MouseAction::Wheel { .. })
     ) {
         state.message = None;
@@ -193,6 +195,44 @@ fn apply(state: &mut State, action: Action) {
             ));
         }
         Action::ShowBuffer(view) => show_buffer(state, view),
+        Action::ProjectSearch => {
+            let picker = crate::overlays::project_search::ProjectSearch::new(state.cwd.clone());
+            for o in &state.overlays {
+                if let Overlay::ProjectSearch(old) = o {
+                    old.cancel();
+                }
+            }
+            state
+                .overlays
+                .retain(|o| !matches!(o, Overlay::ProjectSearch(_)));
+            state.overlays.push(Overlay::ProjectSearch(picker));
+        }
+        Action::ProjectSearchRestart => {
+            if let Some(Overlay::ProjectSearch(p)) = state
+                .overlays
+                .iter_mut()
+                .rfind(|o| matches!(o, Overlay::ProjectSearch(_)))
+                && let Some(job) = p.restart()
+            {
+                state.tasks.push(Task::ProjectSearch(job));
+            }
+        }
+        Action::ProjectSearchHits(generation, hits) => {
+            for o in state.overlays.iter_mut() {
+                if let Overlay::ProjectSearch(p) = o {
+                    p.add_hits(generation, hits);
+                    break;
+                }
+            }
+        }
+        Action::ProjectSearchDone(generation, summary) => {
+            for o in state.overlays.iter_mut() {
+                if let Overlay::ProjectSearch(p) = o {
+                    p.finished(generation, summary);
+                    break;
+                }
+            }
+        }
         Action::AcceptRecovery(view, accept) => state.editor.accept_recovery(view, accept),
         // ---- search and prompts ----
         Action::Find | Action::Replace => {

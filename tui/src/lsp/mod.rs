@@ -198,6 +198,8 @@ pub fn before_action(state: &mut State, action: &Action) -> After {
         Action::Noop
             | Action::TerminalResized(..)
             | Action::PickerFiles(_)
+            | Action::ProjectSearchHits(..)
+            | Action::ProjectSearchDone(..)
             | Action::Mouse(crate::action::MouseAction::Wheel { .. })
             | Action::LspHover
             | Action::LspCompletion

@@ -7,6 +7,7 @@ pub mod find;
 pub mod input;
 pub mod lsp;
 pub mod pickers;
+pub mod project_search;
 pub mod prompt;
 
 use crossterm::event::KeyEvent;
@@ -27,6 +28,8 @@ pub enum Overlay {
     FilePicker(FilePicker),
     /// The open buffers.
     Buffers(buffers::BufferPicker),
+    /// The project search.
+    ProjectSearch(project_search::ProjectSearch),
     /// The find / replace bar.
     Find(FindBar),
     /// A text prompt.
@@ -101,6 +104,7 @@ impl Overlay {
             Overlay::Palette(p) => p.handle_key(key),
             Overlay::FilePicker(p) => p.handle_key(key),
             Overlay::Buffers(p) => p.handle_key(key),
+            Overlay::ProjectSearch(p) => p.handle_key(key),
             Overlay::Find(f) => f.handle_key(key),
             Overlay::Prompt(p) => p.handle_key(key),
             Overlay::Confirm(c) => c.handle_key(key),
@@ -116,6 +120,7 @@ impl Overlay {
             Overlay::Palette(p) => &mut p.input,
             Overlay::FilePicker(p) => &mut p.input,
             Overlay::Buffers(p) => &mut p.input,
+            Overlay::ProjectSearch(p) => &mut p.input,
             Overlay::Find(f) => match (&mut f.replace, f.on_replace) {
                 (Some(r), true) => r,
                 _ => &mut f.find,
