@@ -49,6 +49,14 @@ enum Command {
     /// $XDG_CONFIG_HOME/symphony/extensions.toml).
     #[command(subcommand)]
     Ext(ext_cli::ExtCommand),
+    /// Search every file under DIR (default: here) for PATTERN, as the project search
+    /// picker does (regex, smart case, .gitignore honoured); prints path:line:column:text.
+    Search {
+        /// The regular expression (searched as text when it is not a valid one).
+        pattern: String,
+        /// The folder to search.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `symphony-editor` next to the current executable, else the bare name (PATH).
@@ -65,6 +73,12 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     if let Some(Command::Ext(cmd)) = &cli.command {
         return Ok(std::process::ExitCode::from(ext_cli::run(cmd)));
+    }
+    if let Some(Command::Search { pattern, dir }) = &cli.command {
+        let dir = dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        return Ok(std::process::ExitCode::from(
+            symphony_tui::search::print_search(pattern, &dir),
+        ));
     }
     if cli.print_default_config {
         print!("{}", default_config_text());

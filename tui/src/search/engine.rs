@@ -1,11 +1,11 @@
-//! Project-wide search: a regular expression over every file under a folder, with the
+//! The search itself, on the standard library and the `regex`, `memchr` and `ignore`
+//! crates only: a regular expression over every file under a folder, with the
 //! `.gitignore` / `.ignore` rules and hidden files skipped as ripgrep does, on the `ignore`
 //! crate's parallel walker. Each file is read whole and searched as bytes; binary files (a
 //! NUL in the first 8 KiB) are skipped; one hit per matching line. Hits are handed to a
 //! sink file by file as they are found, and a cancel flag stops the walk at the next file.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use regex::bytes::{Regex, RegexBuilder};
@@ -177,42 +177,47 @@ pub fn search_bytes(path: &Path, bytes: &[u8], re: &Regex, cancel: &AtomicBool) 
     out
 }
 
-/// A search job for the client's loop: the folder, the query, which search of the
-/// picker it is and the flag that cancels it.
-#[derive(Debug, Clone)]
-pub struct Job {
-    /// The folder searched.
-    pub root: PathBuf,
-    /// What was typed.
-    pub query: String,
-    /// The picker's search number (answers of older ones are dropped).
-    pub generation: u64,
-    /// Set when a newer search starts or the picker closes.
-    pub cancel: Arc<AtomicBool>,
-}
-
-impl PartialEq for Job {
-    fn eq(&self, other: &Self) -> bool {
-        self.root == other.root && self.query == other.query && self.generation == other.generation
+/// `symphony search PATTERN DIR`: prints each hit as `path:line:column:text` (1-based
+/// line and column) on stdout; exit status 0 with hits, 1 without, 2 for a bad folder.
+pub fn print_search(pattern: &str, dir: &Path) -> u8 {
+    use std::io::Write;
+    if !dir.is_dir() {
+        eprintln!("symphony search: {} is not a folder", dir.display());
+        return 2;
     }
-}
-
-impl Eq for Job {}
-
-/// Runs `job`, sending its hits in batches and then its summary to the loop as actions.
-pub fn run_job(job: &Job, tx: &tokio::sync::mpsc::UnboundedSender<crate::action::Action>) {
-    use crate::action::Action;
-    let Some((re, _)) = query_regex(&job.query) else {
-        return;
+    let Some((re, _)) = query_regex(pattern) else {
+        eprintln!("symphony search: give a pattern");
+        return 2;
     };
-    let generation = job.generation;
+    let out = std::sync::Mutex::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout(),
+    ));
     let sink = |hits: Vec<Hit>| {
-        if !job.cancel.load(Ordering::Relaxed) {
-            let _ = tx.send(Action::ProjectSearchHits(generation, hits));
+        let mut text = String::new();
+        for h in hits {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                text,
+                "{}:{}:{}:{}",
+                dir.join(&h.path).display(),
+                h.line + 1,
+                h.col + 1,
+                h.text
+            );
+        }
+        if let Ok(mut o) = out.lock() {
+            let _ = o.write_all(text.as_bytes());
         }
     };
-    let summary = search(&job.root, &re, &job.cancel, &sink);
-    let _ = tx.send(Action::ProjectSearchDone(generation, summary));
+    let summary = search(dir, &re, &AtomicBool::new(false), &sink);
+    if let Ok(mut o) = out.lock() {
+        let _ = o.flush();
+    }
+    if summary.truncated {
+        eprintln!("symphony search: stopped after {MAX_HITS} matches");
+    }
+    u8::from(summary.hits == 0)
 }
 
 #[cfg(test)]
