@@ -262,7 +262,8 @@ fn apply(state: &mut State, action: Action) {
         }
         Action::GotoLine => open_prompt(state, PromptKind::GotoLine),
         Action::CommandPalette => {
-            let palette = Palette::new(&state.config.keymap);
+            let palette =
+                Palette::with_workflows(&state.config.keymap, &state.config.conductor.workflows);
             state.overlays.push(Overlay::Palette(palette));
         }
         Action::ExtensionsList => state.say(crate::extensions::summary(&state.cwd)),

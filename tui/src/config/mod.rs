@@ -248,6 +248,7 @@ pub fn default_config_text() -> String {
     s.push_str("\n# Keys after the prefix key.\n[prefix_keys]\n");
     write_table(&mut s, defaults::PREFIX);
     s.push_str(EDITING_DEFAULTS);
+    s.push_str(LSP_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
     s
 }
@@ -255,22 +256,97 @@ pub fn default_config_text() -> String {
 /// The `[editing]` table (read by the editor process) with its defaults.
 const EDITING_DEFAULTS: &str = r#"
 # ---- Editing (read by the editor process when it starts) ----
+# The values below are the defaults, commented out: a value set here applies to
+# every language and replaces that language's own default (Python's `:`), so
+# set only what you change, here or per language.
 [editing]
 # Typing an opener adds its closer (not right before a word; a quote not right
 # after a word), typing the closer steps over it, backspace in an empty pair
 # deletes both. auto_close_pairs = [] turns this off.
-auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], [""", """], ["'", "'"]]
+# auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], ["\"", "\""], ["'", "'"]]
 # Enter after a line ending in one of indent_after indents one level more
 # (between `{` and `}` the closer goes on a line of its own); a closer typed on
 # a blank line goes back to its opener's indentation.
-smart_indent = true
-indent_after = ["{", "[", "("]
+# smart_indent = true
+# indent_after = ["{", "[", "("]
 
 # Settings for one language, named as the status line shows it. Built in:
 # [editing.Python]
 # indent_after = ["{", "[", "(", ":"]
 # [editing.Rust]
-# auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], [""", """]]
+# auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], ["\"", "\""]]
+"#;
+
+/// `[lsp]` and the built-in `[lsp.<language>]` servers (read by the editor process, except
+/// `auto_complete_ms`), with their defaults; a test checks them against the editor's.
+const LSP_DEFAULTS: &str = r#"
+# ---- Language servers ----
+[lsp]
+# The pause (ms) after typing part of a name before the completion popup opens
+# by itself (0: only on the server's trigger characters and Ctrl-Space).
+auto_complete_ms = 250
+# Folders searched for server commands before PATH (a virtual environment's
+# bin, say): path = ["~/.venvs/tools/bin"]
+path = []
+
+# The built-in servers. Set any field to change it; enabled = false turns one
+# off; a new [lsp.NAME] table with file_extensions adds a language. Also:
+# initialization_options = {...}, settings = {...}, language_id = "...".
+[lsp.python]
+command = "pylsp"
+args = []
+root_markers = ["pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git"]
+file_extensions = ["py", "pyi"]
+format_on_save = false
+
+[lsp.c]
+command = "clangd"
+args = []
+root_markers = ["compile_commands.json", "compile_flags.txt", ".clangd", ".git"]
+file_extensions = ["c", "h"]
+
+[lsp.cpp]
+command = "clangd"
+args = []
+root_markers = ["compile_commands.json", "compile_flags.txt", ".clangd", ".git"]
+file_extensions = ["cc", "cpp", "cxx", "c++", "hpp", "hh", "hxx"]
+
+[lsp.rust]
+command = "rust-analyzer"
+args = []
+root_markers = ["Cargo.toml", "rust-project.json"]
+file_extensions = ["rs"]
+require_root_marker = true
+
+[lsp.typescript]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["ts", "mts", "cts"]
+
+[lsp.typescriptreact]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["tsx"]
+
+[lsp.javascript]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["js", "mjs", "cjs"]
+
+[lsp.javascriptreact]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["jsx"]
+
+[lsp.go]
+command = "gopls"
+args = []
+root_markers = ["go.work", "go.mod", ".git"]
+file_extensions = ["go"]
 "#;
 
 /// The Conductor's settings, commented out (nothing is configured by default).
@@ -300,9 +376,31 @@ const CONDUCTOR_DEFAULTS: &str = "
 # The instrument the built-in AI commands use (the first one when unset).
 # default_instrument = \"local\"
 
-# Your own workflows, listed in the command palette.
+# Your own workflows: in the command palette as \"Workflow: NAME\" and in the
+# Ctrl-b W picker. Nodes run in dependency order (depends_on); kinds: context,
+# prompt, model, extract, shell, diff, apply_diff, pick, extension. Templates
+# use {{selection}}, {{file}}, {{language}}, {{path}}, {{instruction}},
+# {{diagnostics}}, {{diff}} or a dependency's id. A complete one (remove the #):
+#
 # [[workflows]]
 # name = \"explain like I'm new\"
+# description = \"Explain the selection in plain words\"
+# answer = \"model\"                   # the node whose text is the answer
+#
+# [[workflows.nodes]]
+# id = \"context\"
+# kind = \"context\"
+#
+# [[workflows.nodes]]
+# id = \"prompt\"
+# kind = \"prompt\"
+# depends_on = [\"context\"]
+# template = \"Explain this {{language}} code to a newcomer:\\n{{selection}}\"
+#
+# [[workflows.nodes]]
+# id = \"model\"
+# kind = \"model\"                     # the default instrument unless instrument = \"...\"
+# depends_on = [\"prompt\"]
 ";
 
 fn write_table(s: &mut String, table: &[(&str, &str)]) {
