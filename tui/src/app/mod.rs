@@ -11,7 +11,7 @@ pub mod port;
 pub mod run;
 pub mod session_events;
 pub mod update;
-mod views;
+pub mod views;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
