@@ -47,6 +47,9 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         // Diagnostic under the caret, counts, server state.
         crate::ui::lsp::status(state, &mut left, &mut parts);
     }
+    if let Some(tool) = focused_tool(state) {
+        left.push_str(&format!(" {tool} has the focus"));
+    }
     if state.windows.windows.len() > 1 {
         let mut w = String::new();
         for i in 0..state.windows.windows.len() {
@@ -116,6 +119,20 @@ fn display_path(state: &State, path: Option<&std::path::Path>) -> String {
             .to_string(),
         None => "[new]".into(),
     }
+}
+
+/// The name of the focused pane when it is a tool pane (not an editor view).
+fn focused_tool(state: &State) -> Option<String> {
+    use crate::panes::PaneKind;
+    Some(match state.windows.focused()? {
+        PaneKind::Editor(_) => return None,
+        PaneKind::Tool(t) => format!("{} pane", t.title.trim()),
+        PaneKind::Ai(_) => "AI pane".into(),
+        PaneKind::Dag(_) => "DAG pane".into(),
+        PaneKind::Artifacts(_) => "Artifacts pane".into(),
+        PaneKind::Pool(_) => "Pool pane".into(),
+        PaneKind::Motif(m) => format!("{} pane", m.ext_id),
+    })
 }
 
 /// Draws a message at the top right of the panes, over the text. An error wider than the
