@@ -22,17 +22,14 @@ fn default_table() -> &'static Table {
 
 fn build_defaults() -> Table {
     let v = json!({
-        "auto_close_pairs": [["(",")"],["[","]"],["{","}"],["\"","\""],["'","'"]],
         "auto_indent": true,
         "autodetect_whitespace": true,
         "font_face": "InconsolataGo",
         "font_size": 14,
-        "indent_after": ["{","[","("],
         "line_ending": "\n",
         "plugin_search_path": [],
         "save_with_newline": true,
         "scroll_past_end": false,
-        "smart_indent": true,
         "surrounding_pairs": [["\"","\""],["'","'"],["{","}"],["[","]"]],
         "tab_size": 4,
         "translate_tabs_to_spaces": true,
@@ -44,6 +41,22 @@ fn build_defaults() -> Table {
         Value::Object(m) => m,
         _ => Table::new(),
     }
+}
+
+/// Symphony's own keys (the typing helpers), read by the edit operations but not
+/// reported in `config_changed` / `get_config` unless set, so the wire stays upstream's.
+fn symphony_defaults() -> &'static Table {
+    static T: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        match json!({
+            "auto_close_pairs": [["(",")"],["[","]"],["{","}"],["\"","\""],["'","'"]],
+            "indent_after": ["{","[","("],
+            "smart_indent": true
+        }) {
+            Value::Object(m) => m,
+            _ => Table::new(),
+        }
+    })
 }
 
 /// Symphony's defaults for one language (between the defaults and the user's layers):
@@ -101,12 +114,10 @@ fn merge(into: &mut Table, from: &Table) {
 }
 
 impl ConfigStore {
-    /// The effective table for a buffer of `language`.
+    /// The effective table for a buffer of `language`, as reported on the wire: upstream's
+    /// defaults with the user's layers (Symphony's own keys only where set).
     pub fn effective(&self, buffer: u64, language: &str) -> Table {
         let mut t = defaults();
-        if let Some(l) = language_defaults(language) {
-            merge(&mut t, l);
-        }
         merge(&mut t, &self.general);
         if let Some(s) = self.syntax.get(language) {
             merge(&mut t, s);
@@ -124,6 +135,7 @@ impl ConfigStore {
             self.syntax.get(language),
             Some(&self.general),
             language_defaults(language),
+            Some(symphony_defaults()),
         ];
         for t in layers.into_iter().flatten() {
             if let Some(v) = t.get(key) {
@@ -301,10 +313,8 @@ mod tests {
                 .auto_close_pairs
                 .contains(&('\'', '\''))
         );
-        assert_eq!(
-            c.effective(1, "Python")["indent_after"],
-            json!(["{", "[", "(", ":"])
-        );
+        // reported on the wire only when set (config_changed stays upstream's)
+        assert!(!c.effective(1, "Python").contains_key("indent_after"));
     }
 
     #[test]

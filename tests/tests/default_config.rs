@@ -39,12 +39,25 @@ fn the_printed_editing_table_is_the_editors_defaults() {
     let text = printed();
     let mut store = ConfigStore::default();
     assert_eq!(store.apply_user_file(&text), Ok(()));
+    let defaults = ConfigStore::default();
     for lang in ["Plain Text", "Python", "Rust", "C"] {
         assert_eq!(
             store.effective(1, lang),
-            ConfigStore::default().effective(1, lang),
+            defaults.effective(1, lang),
             "{lang}"
         );
+        for key in [
+            "auto_close_pairs",
+            "smart_indent",
+            "indent_after",
+            "tab_size",
+        ] {
+            assert_eq!(
+                store.get(1, lang, key),
+                defaults.get(1, lang, key),
+                "{lang} {key}"
+            );
+        }
     }
 }
 
