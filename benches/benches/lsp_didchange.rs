@@ -52,7 +52,7 @@ fn pylsp() -> Option<PathBuf> {
     let venv = std::env::var_os("HOME")
         .map(|h| PathBuf::from(h).join(".cache/symphony-lsp/venv/bin/pylsp"))
         .filter(|p| p.is_file());
-    venv.or_else(|| symphony_editor::lsp::config::find_program("pylsp"))
+    venv.or_else(|| symphony_editor::lsp::config::find_program("pylsp", &[]))
 }
 
 const INSERT: &str = r#"{"method":"edit","params":{"view_id":"view-id-1","method":"insert","params":{"chars":"x"}}}"#;

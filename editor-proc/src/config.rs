@@ -43,6 +43,47 @@ fn build_defaults() -> Table {
     }
 }
 
+/// Symphony's own keys (the typing helpers), read by the edit operations but not
+/// reported in `config_changed` / `get_config` unless set, so the wire stays upstream's.
+fn symphony_defaults() -> &'static Table {
+    static T: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        match json!({
+            "auto_close_pairs": [["(",")"],["[","]"],["{","}"],["\"","\""],["'","'"]],
+            "indent_after": ["{","[","("],
+            "smart_indent": true
+        }) {
+            Value::Object(m) => m,
+            _ => Table::new(),
+        }
+    })
+}
+
+/// Symphony's defaults for one language (between the defaults and the user's layers):
+/// Python opens a block with `:`; in Rust and the Lisps `'` is not a quote to close.
+fn language_defaults(language: &str) -> Option<&'static Table> {
+    static LANGS: std::sync::OnceLock<HashMap<&'static str, Table>> = std::sync::OnceLock::new();
+    LANGS
+        .get_or_init(|| {
+            let no_single_quote = json!({
+                "auto_close_pairs": [["(",")"],["[","]"],["{","}"],["\"","\""]]
+            });
+            let mut m = HashMap::new();
+            for (lang, v) in [
+                ("Python", json!({"indent_after": ["{","[","(",":"]})),
+                ("Rust", no_single_quote.clone()),
+                ("Lisp", no_single_quote.clone()),
+                ("Clojure", no_single_quote),
+            ] {
+                if let Value::Object(t) = v {
+                    m.insert(lang, t);
+                }
+            }
+            m
+        })
+        .get(language)
+}
+
 /// Where a `modify_user_config` applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Domain {
@@ -76,7 +117,8 @@ fn merge(into: &mut Table, from: &Table) {
 }
 
 impl ConfigStore {
-    /// The effective table for a buffer of `language`.
+    /// The effective table for a buffer of `language`, as reported on the wire: upstream's
+    /// defaults with the user's layers (Symphony's own keys only where set).
     pub fn effective(&self, buffer: u64, language: &str) -> Table {
         let mut t = defaults();
         merge(&mut t, &self.general);
@@ -99,6 +141,8 @@ impl ConfigStore {
             self.detected.get(&buffer),
             self.syntax.get(language),
             Some(&self.general),
+            language_defaults(language),
+            Some(symphony_defaults()),
         ];
         for t in layers.into_iter().flatten() {
             if let Some(v) = t.get(key) {
@@ -125,6 +169,45 @@ impl ConfigStore {
         };
         for (k, v) in changes {
             table.insert(k.clone(), v.clone());
+        }
+    }
+
+    /// Applies the `[editing]` table of `config.toml`'s text: its keys to every buffer
+    /// (the `general` layer), its sub-tables (`[editing.Python]`, named as the language
+    /// names the status line shows) to buffers of that language. Returns what was wrong
+    /// with the file, if anything; good parts are applied either way.
+    pub fn apply_user_file(&mut self, text: &str) -> Result<(), String> {
+        let file: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let Some(editing) = file.get("editing") else {
+            return Ok(());
+        };
+        let toml::Value::Table(editing) = editing else {
+            return Err("[editing] must be a table".into());
+        };
+        let mut general = Table::new();
+        let mut problems = Vec::new();
+        for (k, v) in editing {
+            match (v, serde_json::to_value(v)) {
+                (toml::Value::Table(lang), _) => {
+                    let mut t = Table::new();
+                    for (lk, lv) in lang {
+                        if let Ok(j) = serde_json::to_value(lv) {
+                            t.insert(lk.clone(), j);
+                        }
+                    }
+                    self.modify(&Domain::Syntax(k.clone()), None, &t);
+                }
+                (_, Ok(j)) => {
+                    general.insert(k.clone(), j);
+                }
+                (_, Err(e)) => problems.push(format!("[editing] {k}: {e}")),
+            }
+        }
+        self.modify(&Domain::General, None, &general);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
         }
     }
 
@@ -175,7 +258,33 @@ fn settings_from<'a>(get: impl Fn(&str) -> Option<&'a Value>) -> EditSettings {
                 .collect()
         })
         .unwrap_or_default();
+    let one_char = |v: &Value| {
+        let s = v.as_str()?;
+        let mut it = s.chars();
+        match (it.next(), it.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        }
+    };
+    let auto_close_pairs = get("auto_close_pairs")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| {
+                    let p = p.as_array()?;
+                    Some((one_char(p.first()?)?, one_char(p.get(1)?)?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let indent_after = get("indent_after")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(one_char).collect())
+        .unwrap_or_default();
     EditSettings {
+        auto_close_pairs,
+        smart_indent: b("smart_indent", true),
+        indent_after,
         tab_size: get("tab_size")
             .and_then(Value::as_u64)
             .map(|n| n.clamp(1, 32) as usize)
@@ -206,5 +315,52 @@ mod tests {
         assert_eq!(c.effective(1, "Rust")["tab_size"], json!(3));
         let d = diff(&c.effective(2, "Rust"), &c.effective(1, "Rust"));
         assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn python_indents_after_a_colon_and_rust_does_not_close_single_quotes() {
+        let c = ConfigStore::default();
+        assert!(c.edit_settings(1, "Python").indent_after.contains(&':'));
+        assert!(!c.edit_settings(1, "Rust").indent_after.contains(&':'));
+        let rust = c.edit_settings(1, "Rust").auto_close_pairs;
+        assert!(rust.contains(&('(', ')')) && !rust.contains(&('\'', '\'')));
+        assert!(
+            c.edit_settings(1, "Plain Text")
+                .auto_close_pairs
+                .contains(&('\'', '\''))
+        );
+        // reported on the wire only when set (config_changed stays upstream's)
+        assert!(!c.effective(1, "Python").contains_key("indent_after"));
+    }
+
+    #[test]
+    fn the_editing_table_of_config_toml_sets_general_and_language_layers() {
+        let mut c = ConfigStore::default();
+        let text = "theme = \"x\"\n[editing]\nsmart_indent = false\n\
+                    [editing.Rust]\nauto_close_pairs = [[\"(\", \")\"]]\n";
+        assert_eq!(c.apply_user_file(text), Ok(()));
+        assert!(!c.edit_settings(1, "Python").smart_indent);
+        assert_eq!(
+            c.edit_settings(1, "Rust").auto_close_pairs,
+            vec![('(', ')')]
+        );
+        assert_eq!(c.edit_settings(1, "Python").auto_close_pairs.len(), 5);
+        assert!(c.apply_user_file("[editing\n").is_err());
+        assert_eq!(
+            ConfigStore::default().apply_user_file("theme = \"x\""),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn user_layers_override_language_defaults() {
+        let mut c = ConfigStore::default();
+        let mut ch = Table::new();
+        ch.insert("auto_close_pairs".into(), json!([]));
+        ch.insert("smart_indent".into(), json!(false));
+        c.modify(&Domain::General, None, &ch);
+        let s = c.edit_settings(1, "Rust");
+        assert!(s.auto_close_pairs.is_empty() && !s.smart_indent);
+        assert!(c.effective(1, "Rust")["auto_close_pairs"] == json!([]));
     }
 }

@@ -24,6 +24,14 @@ pub struct EditSettings {
     pub auto_indent: bool,
     /// Pairs that surround a selection when their opening char is typed.
     pub surrounding_pairs: Vec<(String, String)>,
+    /// Pairs whose closer is added when the opener is typed (and typed over, and deleted
+    /// with it by backspace): `auto_close_pairs`; empty turns auto-closing off.
+    pub auto_close_pairs: Vec<(char, char)>,
+    /// Indent one level after a line ending in one of `indent_after`, and put a closer
+    /// typed on a blank line at its opener's indentation.
+    pub smart_indent: bool,
+    /// The characters that open an indented block at a line's end (`:` for Python).
+    pub indent_after: Vec<char>,
 }
 
 impl Default for EditSettings {
@@ -39,6 +47,9 @@ impl Default for EditSettings {
                 ("{".into(), "}".into()),
                 ("[".into(), "]".into()),
             ],
+            auto_close_pairs: vec![('(', ')'), ('[', ']'), ('{', '}'), ('"', '"'), ('\'', '\'')],
+            smart_indent: true,
+            indent_after: vec!['{', '[', '('],
         }
     }
 }
@@ -158,12 +169,14 @@ fn backspace_start(text: &Rope, offset: usize, s: &EditSettings) -> usize {
 pub fn delete_backward(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
     let mut dels = Selection::new();
     for r in sel {
-        let start = if r.is_caret() {
-            backspace_start(text, r.end, s)
+        let (start, end) = if !r.is_caret() {
+            (r.min(), r.max())
+        } else if let Some(pair) = crate::typing::pair_backspace(text, r.end, s) {
+            pair
         } else {
-            r.min()
+            (backspace_start(text, r.end, s), r.end)
         };
-        dels.add_region(SelRegion::new(start, r.max()));
+        dels.add_region(SelRegion::new(start, end));
     }
     delete_regions(text, &dels)
 }
@@ -202,21 +215,6 @@ pub fn extract(text: &Rope, sel: &[SelRegion]) -> Option<String> {
         }
     }
     out
-}
-
-/// Newline, copying the current line's indentation when `auto_indent` is on.
-pub fn insert_newline(text: &Rope, sel: &[SelRegion], s: &EditSettings) -> RopeDelta {
-    let mut b = Edits::new(text);
-    for r in sel {
-        let mut ins = String::from("\n");
-        if s.auto_indent {
-            let line_start = offset_of_line(text, line_of_offset(text, r.min()));
-            let lead = text.slice_to_cow(line_start..r.min());
-            ins.extend(lead.chars().take_while(|c| *c == ' ' || *c == '\t'));
-        }
-        b.replace(r.min()..r.max(), Rope::from(ins));
-    }
-    b.build()
 }
 
 fn tab_text(s: &EditSettings, width: usize) -> String {
@@ -571,12 +569,20 @@ mod tests {
     }
 
     #[test]
+    fn word_deletes_stop_at_a_line_break() {
+        let del = |src: &str, m| run(src, |t, sel| delete_by_movement(t, sel, m, 10).0);
+        assert_eq!(del("foo bar\n|baz", Movement::LeftWord), "foo bar|baz");
+        assert_eq!(del("foo bar|\nbaz", Movement::RightWord), "foo bar|baz");
+        assert_eq!(del("foo\n    |x", Movement::LeftWord), "foo\n|x");
+        assert_eq!(del("a\r\n|b", Movement::LeftWord), "a|b");
+    }
+
+    #[test]
     fn newline_and_tab() {
         let s = EditSettings::default();
-        assert_eq!(
-            run("  ab|c", |t, sel| insert_newline(t, sel, &s)),
-            "  ab\n  |c"
-        );
+        let (text, sel) = parse("  ab|c");
+        let (d, after) = crate::typing::insert_newline(&text, &sel, &s);
+        assert_eq!(render(&d.apply(&text), &after), "  ab\n  |c");
         assert_eq!(run("a|", |t, sel| insert_tab(t, sel, &s)), "a   |");
         assert_eq!(
             run("[a\nb|]", |t, sel| modify_indent(t, sel, &s, false)),
@@ -669,7 +675,7 @@ mod tests {
                 ("delete_backward", delete_backward(&text, &sel, &s)),
                 ("delete_word", delete_by_movement(&text, &sel, Movement::LeftWord, 5).0),
                 ("delete_to_eol", delete_by_movement(&text, &sel, Movement::RightOfLine, 5).0),
-                ("insert_newline", insert_newline(&text, &sel, &s)),
+                ("insert_newline", crate::typing::insert_newline(&text, &sel, &s).0),
                 ("insert_tab", insert_tab(&text, &sel, &s)),
                 ("indent", modify_indent(&text, &sel, &s, false)),
                 ("outdent", modify_indent(&text, &sel, &tabs, true)),

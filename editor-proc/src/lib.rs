@@ -11,7 +11,8 @@
 //! - [`buffer`]: text in xi-rope's `Engine`, undo groups, pristine tracking.
 //! - [`view`]: selections, scrolling, gestures, find state per view.
 //! - [`selection`], [`movement`], [`text`]: regions, caret movements, lines/columns and words.
-//! - [`edit_ops`]: pure edit functions `(text, selection) -> delta`.
+//! - [`edit_ops`]: pure edit functions `(text, selection) -> delta`; [`typing`]: auto-closing
+//!   pairs and smart indentation.
 //! - [`find`]: find queries and their matches.
 //! - [`render`]: the `update` protocol: the line-cache shadow and op encoding.
 //! - [`config`], [`recorder`]: settings domains and edit recordings.
@@ -33,6 +34,7 @@ pub mod rpc;
 pub mod selection;
 pub mod server;
 pub mod text;
+pub mod typing;
 pub mod view;
 
 #[cfg(test)]

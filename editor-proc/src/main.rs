@@ -66,6 +66,9 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(async {
         let (services, mut events) = Services::start(themes.as_deref());
         let core = core.insert(Core::with_services(services));
+        if let Some(path) = symphony_editor::lsp::LspConfig::default_path() {
+            core.load_user_config(&path);
+        }
         match &args.listen {
             Some(path) => {
                 let path = path

@@ -88,27 +88,29 @@ fn is_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
+/// Whether a word starts between `prev` and `next`. A line break is a boundary on both
+/// sides (as xi-core): word moves and deletes stop at it, so `delete_word_backward` at
+/// column 0 deletes only the line break.
 fn is_start(prev: Class, next: Class) -> bool {
     match (prev, next) {
-        (Class::Lf, Class::Lf) => true,
-        (Class::Lf, Class::Space) | (Class::Space, Class::Space) => false,
-        (_, Class::Lf) | (_, Class::Space) => false,
-        (Class::Lf, _) | (Class::Space, _) => true,
+        (Class::Lf, _) | (_, Class::Lf) => true,
+        (Class::Space, Class::Space) | (_, Class::Space) => false,
+        (Class::Space, _) => true,
         (a, b) => a != b,
     }
 }
 
+/// Whether a word ends between `prev` and `next` (line breaks as in `is_start`).
 fn is_end(prev: Class, next: Class) -> bool {
     match (prev, next) {
-        (Class::Lf, Class::Lf) => true,
-        (Class::Lf, Class::Space) | (Class::Space, Class::Space) => false,
-        (_, Class::Lf) | (_, Class::Space) => true,
-        (Class::Lf, _) | (Class::Space, _) => false,
+        (Class::Lf, _) | (_, Class::Lf) => true,
+        (Class::Space, Class::Space) | (Class::Space, _) => false,
+        (_, Class::Space) => true,
         (a, b) => a != b,
     }
 }
 
-fn char_before(text: &Rope, offset: usize) -> Option<(char, usize)> {
+pub(crate) fn char_before(text: &Rope, offset: usize) -> Option<(char, usize)> {
     let prev = text.prev_codepoint_offset(offset)?;
     text.slice_to_cow(prev..offset)
         .chars()
@@ -116,7 +118,7 @@ fn char_before(text: &Rope, offset: usize) -> Option<(char, usize)> {
         .map(|c| (c, prev))
 }
 
-fn char_after(text: &Rope, offset: usize) -> Option<(char, usize)> {
+pub(crate) fn char_after(text: &Rope, offset: usize) -> Option<(char, usize)> {
     let next = text.next_codepoint_offset(offset)?;
     text.slice_to_cow(offset..next)
         .chars()
@@ -126,33 +128,34 @@ fn char_after(text: &Rope, offset: usize) -> Option<(char, usize)> {
 
 /// Start of the word before `offset` (move_word_left).
 pub fn prev_word_boundary(text: &Rope, offset: usize) -> usize {
-    let Some((c, mut pos)) = char_before(text, offset) else {
+    let Some((mut next, mut pos)) = char_before(text, offset) else {
         return 0;
     };
-    let mut next_class = class(c);
     while let Some((c, p)) = char_before(text, pos) {
-        let prev_class = class(c);
-        if is_start(prev_class, next_class) {
+        if is_start(class(c), class(next)) && !is_crlf(c, next) {
             return pos;
         }
-        next_class = prev_class;
+        next = c;
         pos = p;
     }
     0
 }
 
+/// A `\r\n` pair is one line break: never a boundary inside it.
+fn is_crlf(prev: char, next: char) -> bool {
+    prev == '\r' && next == '\n'
+}
+
 /// End of the word after `offset` (move_word_right).
 pub fn next_word_boundary(text: &Rope, offset: usize) -> usize {
-    let Some((c, mut pos)) = char_after(text, offset) else {
+    let Some((mut prev, mut pos)) = char_after(text, offset) else {
         return text.len();
     };
-    let mut prev_class = class(c);
     while let Some((c, p)) = char_after(text, pos) {
-        let next_class = class(c);
-        if is_end(prev_class, next_class) {
+        if is_end(class(prev), class(c)) && !is_crlf(prev, c) {
             return pos;
         }
-        prev_class = next_class;
+        prev = c;
         pos = p;
     }
     text.len()
@@ -207,6 +210,21 @@ mod tests {
         assert_eq!(next_word_boundary(&t, w), w + 1);
         assert_eq!(prev_word_boundary(&t, w), "héllo ".len());
         assert_eq!(prev_word_boundary(&t, "héllo ".len()), 0);
+    }
+
+    #[test]
+    fn a_line_break_is_a_word_boundary_on_both_sides() {
+        let t = Rope::from("foo bar\nbaz");
+        let bol = "foo bar\n".len();
+        assert_eq!(prev_word_boundary(&t, bol), bol - 1);
+        assert_eq!(next_word_boundary(&t, bol - 1), bol);
+        let t = Rope::from("a\n   x");
+        assert_eq!(prev_word_boundary(&t, "a\n   ".len()), 2);
+        let t = Rope::from("a\r\nb");
+        assert_eq!(prev_word_boundary(&t, 3), 1);
+        assert_eq!(next_word_boundary(&t, 1), 3);
+        let t = Rope::from("a\n\n\n");
+        assert_eq!(prev_word_boundary(&t, 4), 3);
     }
 
     #[test]

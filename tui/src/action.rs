@@ -150,6 +150,10 @@ pub enum Action {
     Quit,
     /// Start the editor process again (after the session gave up restarting it).
     RestartEditor,
+    /// Pick an open buffer to show (unsaved ones marked).
+    BufferPicker,
+    /// Search every file of the project (regex, .gitignore honoured), jump to a hit.
+    ProjectSearch,
     // ---- search ----
     /// Find in the buffer.
     Find,
@@ -349,6 +353,21 @@ pub enum Action {
     /// Quit without asking.
     #[serde(skip)]
     ForceQuit,
+    /// Show this view's buffer: focus the pane showing it, else show it in the focused pane.
+    #[serde(skip)]
+    ShowBuffer(u64),
+    /// The buffer picker with only the unsaved buffers (from the quit question).
+    #[serde(skip)]
+    UnsavedBuffers,
+    /// The project search's query changed: cancel the running search, start a new one.
+    #[serde(skip)]
+    ProjectSearchRestart,
+    /// Hits of project search number `.0`.
+    #[serde(skip)]
+    ProjectSearchHits(u64, Vec<crate::search::Hit>),
+    /// Project search number `.0` finished.
+    #[serde(skip)]
+    ProjectSearchDone(u64, crate::search::Summary),
     /// Close the focused buffer without asking.
     #[serde(skip)]
     ForceCloseBuffer,
@@ -427,6 +446,8 @@ bindable! {
     CloseBuffer => "close_buffer", "Close the buffer";
     Quit => "quit", "Quit Symphony";
     RestartEditor => "restart_editor", "Restart editor (after it stopped; replays what was typed)";
+    BufferPicker => "buffer_picker", "Switch to an open buffer (unsaved ones marked)";
+    ProjectSearch => "project_search", "Search the project: regex over every file, jump to a match";
     Undo => "undo", "Undo";
     Redo => "redo", "Redo";
     Copy => "copy", "Copy";

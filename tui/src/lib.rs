@@ -15,6 +15,7 @@
 //! - [`conductor`]: the Conductor in the client (AI commands, the AI / DAG / artifacts /
 //!   pool panes' state); [`review`]: inline review of edit proposals.
 //! - [`lsp`]: language intelligence (diagnostics, completion, hover, go to...).
+//! - [`search`]: project-wide regex search (the project search picker, `symphony search`).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod action;
@@ -32,6 +33,7 @@ pub mod overlays;
 pub mod panes;
 pub mod render;
 pub mod review;
+pub mod search;
 pub mod session;
 pub mod terminal;
 pub mod ui;

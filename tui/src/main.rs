@@ -61,6 +61,14 @@ enum Command {
         #[arg(long)]
         revoke: bool,
     },
+    /// Search every file under DIR (default: here) for PATTERN, as the project search
+    /// picker does (regex, smart case, .gitignore honoured); prints path:line:column:text.
+    Search {
+        /// The regular expression (searched as text when it is not a valid one).
+        pattern: String,
+        /// The folder to search.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `symphony-editor` next to the current executable, else the bare name (PATH).
@@ -82,6 +90,12 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
                 dir.clone(),
                 *revoke,
             )));
+        }
+        Some(Command::Search { pattern, dir }) => {
+            let dir = dir.clone().unwrap_or_else(|| PathBuf::from("."));
+            return Ok(std::process::ExitCode::from(
+                symphony_tui::search::print_search(pattern, &dir),
+            ));
         }
         None => {}
     }

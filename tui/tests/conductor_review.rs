@@ -668,3 +668,36 @@ fn context_lines_keep_their_syntax_colours() {
     assert_eq!(cols_with_bg(&buf, removed, c.removed_words.bg), strong);
     assert_eq!(cols_with_bg(&buf, removed + 1, c.added_words.bg), strong);
 }
+
+#[test]
+fn a_review_key_pressed_in_a_tool_pane_goes_to_the_editor_with_the_proposal() {
+    let mut f = fixture(64, 16);
+    refactor_until_review(&mut f);
+    let editor = f.state.windows.focus();
+    // The AI pane takes the focus (it opens beside the editor).
+    update(&mut f.state, Action::OpenAiPane);
+    assert_ne!(f.state.windows.focus(), editor);
+    assert!(f.state.focused_view().is_none());
+    alt(&mut f.state, 'a');
+    // The key went to the editor with the proposal: it has the focus, and the accept
+    // started (a rebase first, as when pressed there).
+    assert_eq!(f.state.windows.focus(), editor);
+    let sent = requests(&f.port);
+    assert!(
+        sent.iter().any(|(_, m, _)| m == "symphony.review.rebase"),
+        "{sent:?}"
+    );
+}
+
+#[test]
+fn a_review_key_in_a_tool_pane_with_nothing_to_review_says_so() {
+    let mut f = fixture(64, 16);
+    update(&mut f.state, Action::OpenDagPane);
+    assert!(f.state.focused_view().is_none());
+    alt(&mut f.state, 'a');
+    let msg = f.state.message.as_ref().map(|m| m.text.clone());
+    assert_eq!(
+        msg.as_deref(),
+        Some("Nothing to review: no AI proposal is open")
+    );
+}

@@ -595,3 +595,116 @@ fn config_with_language_server_tables_is_accepted() {
     let f1 = KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE);
     assert_eq!(config.keymap.lookup(&f1), Some(&Action::LspHover));
 }
+
+/// A python view a running server serves, whose trigger characters are `triggers`.
+fn served_python(
+    lines: &[&str],
+    triggers: Value,
+) -> (State, std::sync::Arc<std::sync::Mutex<Vec<PortCall>>>) {
+    let (mut state, calls) = python_file(60, 10, lines);
+    notify(
+        &mut state,
+        None,
+        "symphony.lsp.status",
+        json!({"language": "python", "server": "pylsp", "state": "running", "message": null,
+               "completion_triggers": triggers}),
+    );
+    take(&calls);
+    (state, calls)
+}
+
+#[test]
+fn typing_an_identifier_opens_the_completion_popup_after_a_pause() {
+    let (mut state, calls) = served_python(&["import os\n", ""], json!(["."]));
+    scroll_to(&mut state, 1, 1, 0);
+    press(&mut state, key(KeyCode::Char('o')));
+    press(&mut state, key(KeyCode::Char('s')));
+    // While typing: no request yet, a deadline the default pause away.
+    assert!(requests(&calls).is_empty());
+    let at = state.lsp.auto_complete_at.expect("a pause deadline");
+    let wait = at.saturating_duration_since(std::time::Instant::now());
+    assert!(wait <= std::time::Duration::from_millis(250), "{wait:?}");
+    // The core echoes the text; then the pause ends (the loop's timer sends this).
+    feed(&mut state, 1, plain_lines(&["import os\n", "os"]));
+    scroll_to(&mut state, 1, 1, 2);
+    update(
+        &mut state,
+        Action::Lsp(symphony_tui::lsp::LspAction::AutoComplete),
+    );
+    let reqs = requests(&calls);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].1, "symphony.lsp.completion");
+    assert!(state.lsp.auto_complete_at.is_none());
+    let mut items = completion_items();
+    items["start_col"] = json!(0);
+    items["items"][0]["label"] = json!("os");
+    items["items"][0]["filter_text"] = json!("os");
+    reply(&mut state, 1, reqs[0].0, items);
+    assert!(state.lsp.completion.is_some(), "the popup opened by itself");
+}
+
+#[test]
+fn another_key_before_the_pause_ends_cancels_the_auto_completion() {
+    let (mut state, calls) = served_python(&["import os\n", ""], json!(["."]));
+    scroll_to(&mut state, 1, 1, 0);
+    press(&mut state, key(KeyCode::Char('o')));
+    assert!(state.lsp.auto_complete_at.is_some());
+    press(&mut state, key(KeyCode::Left));
+    assert!(state.lsp.auto_complete_at.is_none(), "a move cancels it");
+    press(&mut state, key(KeyCode::Char(' ')));
+    assert!(
+        state.lsp.auto_complete_at.is_none(),
+        "a space is not a word"
+    );
+    // Fired anyway after a non-word character: nothing is asked.
+    feed(&mut state, 1, plain_lines(&["import os\n", "o "]));
+    scroll_to(&mut state, 1, 1, 2);
+    update(
+        &mut state,
+        Action::Lsp(symphony_tui::lsp::LspAction::AutoComplete),
+    );
+    assert!(requests(&calls).is_empty());
+}
+
+#[test]
+fn the_pause_is_configurable_and_0_turns_it_off() {
+    let text = "[lsp]\nauto_complete_ms = 0\n[lsp.python]\ncommand = \"pylsp\"\n";
+    let config = symphony_tui::config::Config::parse(text, "config.toml").expect("parses");
+    assert_eq!(config.auto_complete_ms, 0);
+    let (mut state, _calls) = state_with_config(Some("main.py"), 60, 10, config);
+    feed(&mut state, 1, plain_lines(&["x\n", ""]));
+    on_session_event(
+        &mut state,
+        SessionEvent::LanguageChanged {
+            view: ViewHandle(1),
+            language: "python".into(),
+        },
+    );
+    notify(
+        &mut state,
+        None,
+        "symphony.lsp.status",
+        json!({"language": "python", "server": "pylsp", "state": "running", "message": null}),
+    );
+    press(&mut state, key(KeyCode::Char('o')));
+    assert!(state.lsp.auto_complete_at.is_none());
+    let e = symphony_tui::config::Config::parse("\n[lsp]\nauto_complete_ms = \"soon\"\n", "c")
+        .expect_err("not a number");
+    assert!(e.message.contains("auto_complete_ms"), "{e}");
+    let c = symphony_tui::config::Config::parse("[lsp]\nauto_complete_ms = 80\n", "c").expect("ok");
+    assert_eq!(c.auto_complete_ms, 80);
+}
+
+#[test]
+fn the_servers_own_trigger_characters_ask_for_completions() {
+    let (mut state, calls) = served_python(&["x\n", ""], json!(["@", "."]));
+    scroll_to(&mut state, 1, 1, 0);
+    press(&mut state, key(KeyCode::Char('@')));
+    let reqs = requests(&calls);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(reqs[0].1, "symphony.lsp.completion");
+    // `->` is not one of this server's: just the characters.
+    press(&mut state, key(KeyCode::Char('-')));
+    press(&mut state, key(KeyCode::Char('>')));
+    assert!(requests(&calls).is_empty());
+}

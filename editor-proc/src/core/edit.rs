@@ -11,6 +11,7 @@ use crate::edit_ops;
 use crate::movement::Movement;
 use crate::render;
 use crate::selection::{InsertDrift, SelRegion, Selection};
+use crate::typing;
 use crate::view::{SelectionModifier, View};
 
 impl Core {
@@ -150,6 +151,26 @@ impl Core {
         true
     }
 
+    /// Applies `delta` (when it changes anything), then puts the carets at `after`
+    /// (offsets in the new text) and scrolls to them.
+    fn apply_then_select(
+        &mut self,
+        view_id: &str,
+        delta: RopeDelta,
+        kind: EditKind,
+        after: Selection,
+    ) {
+        self.apply(view_id, delta, kind, InsertDrift::Default);
+        let Some(t) = self.text(view_id) else { return };
+        let clamped = after.iter().fold(Selection::new(), |mut s, r| {
+            s.add_region(SelRegion::caret(r.end.min(t.len())));
+            s
+        });
+        if let Some(v) = self.views.get_mut(view_id) {
+            v.set_selection(&t, clamped);
+        }
+    }
+
     fn break_undo_group(&mut self, view_id: &str) {
         if let Some(bid) = self.views.get(view_id).map(|v| v.buffer)
             && let Some(b) = self.buffers.get_mut(&bid)
@@ -209,6 +230,12 @@ impl Core {
                         let d = edit_ops::surround(&text, &sel, &open, &close);
                         self.apply(view_id, d, EditKind::Surround, InsertDrift::Outside);
                     }
+                    _ if let Some((d, after)) = typing::type_char(&text, &sel, &chars, &s) => {
+                        if d.is_identity() {
+                            self.lsp_typed_over(view_id, &chars);
+                        }
+                        self.apply_then_select(view_id, d, EditKind::InsertChars, after);
+                    }
                     _ => {
                         let d = edit_ops::insert(&text, &sel, &chars);
                         self.apply(view_id, d, EditKind::InsertChars, InsertDrift::Default);
@@ -231,8 +258,8 @@ impl Core {
                 self.apply(view_id, d, EditKind::Delete, InsertDrift::Default);
             }
             E::InsertNewline => {
-                let d = edit_ops::insert_newline(&text, &sel, &self.settings(view_id));
-                self.apply(view_id, d, EditKind::InsertNewline, InsertDrift::Default);
+                let (d, after) = typing::insert_newline(&text, &sel, &self.settings(view_id));
+                self.apply_then_select(view_id, d, EditKind::InsertNewline, after);
             }
             E::InsertTab => {
                 let d = edit_ops::insert_tab(&text, &sel, &self.settings(view_id));

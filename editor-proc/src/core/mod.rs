@@ -90,6 +90,20 @@ impl Core {
         Self::with_services(Services::default())
     }
 
+    /// Applies the `[editing]` settings of the user's `config.toml` (see
+    /// [`ConfigStore::apply_user_file`]); a problem with the file is logged.
+    pub fn load_user_config(&mut self, path: &Path) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                if let Err(e) = self.config.apply_user_file(&text) {
+                    tracing::warn!("ignoring [editing] of {}: {e}", path.display());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!("cannot read {}: {e}", path.display()),
+        }
+    }
+
     /// A core using `services`.
     pub fn with_services(services: Services) -> Self {
         Core {

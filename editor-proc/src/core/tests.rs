@@ -13,11 +13,28 @@ struct T {
 impl T {
     /// A core with one view on `src` (notation: carets and selections set as given).
     fn new(src: &str) -> T {
+        T::file("t.txt", src)
+    }
+
+    /// As `new`, the text in a file called `name` (its language from the name).
+    fn file(name: &str, src: &str) -> T {
         let (text, sel) = parse(src);
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("t.txt");
+        let path = dir.path().join(name);
         std::fs::write(&path, String::from(&text)).expect("write");
-        let mut core = Core::new();
+        // languages are detected (no highlighting thread) unless the file is plain text
+        let mut core = if name.ends_with(".txt") {
+            Core::new()
+        } else {
+            static H: std::sync::OnceLock<std::sync::Arc<crate::highlight::Highlighting>> =
+                std::sync::OnceLock::new();
+            let h =
+                H.get_or_init(|| std::sync::Arc::new(crate::highlight::Highlighting::load(None)));
+            Core::with_services(super::Services {
+                highlighting: Some(std::sync::Arc::clone(h)),
+                ..Default::default()
+            })
+        };
         let mut out = Vec::new();
         core.handle_line(
             &json!({"id": 0, "method": "new_view", "params": {"file_path": path}}).to_string(),
@@ -246,6 +263,77 @@ fn lines_numbers_case_and_recordings() {
     assert_eq!(t.state(), "    ab\n        |");
     t.edit("debug_toggle_comment", json!({}));
     assert_eq!(t.state(), "    ab\n        |");
+}
+
+#[test]
+fn delete_word_backward_at_column_0_deletes_only_the_line_break() {
+    let mut t = T::new("foo bar\n|baz");
+    t.edit("delete_word_backward", json!({}));
+    assert_eq!(t.state(), "foo bar|baz");
+    let mut t = T::new("foo\n    |x");
+    t.edit("delete_word_backward", json!({}));
+    assert_eq!(t.state(), "foo\n|x");
+    let mut t = T::new("foo bar|\nbaz");
+    t.edit("delete_word_forward", json!({}));
+    assert_eq!(t.state(), "foo bar|baz");
+    let mut t = T::new("foo bar|\nbaz");
+    t.edit("delete_word_backward", json!({}));
+    assert_eq!(t.state(), "foo |\nbaz");
+}
+
+#[test]
+fn typing_brackets_and_quotes_closes_them_skips_closers_and_backspace_deletes_the_pair() {
+    let mut t = T::file("m.rs", "fn ma|in() {}\n");
+    t.edit("insert", json!({"chars": "("}));
+    assert_eq!(t.state(), "fn ma(|in() {}\n", "no closer before a word");
+    let mut t = T::file("m.rs", "fn main|\n");
+    t.edit("insert", json!({"chars": "("}));
+    assert_eq!(t.state(), "fn main(|)\n");
+    t.edit("insert", json!({"chars": "\""}));
+    t.edit("insert", json!({"chars": "x"}));
+    assert_eq!(t.state(), "fn main(\"x|\")\n");
+    t.edit("insert", json!({"chars": "\""}));
+    t.edit("insert", json!({"chars": ")"}));
+    assert_eq!(t.state(), "fn main(\"x\")|\n", "typed closers step over");
+    t.edit("undo", json!({}));
+    assert_eq!(t.state(), "fn main|\n", "one undo group with the typing");
+    t.edit("insert", json!({"chars": "("}));
+    t.edit("delete_backward", json!({}));
+    assert_eq!(t.state(), "fn main|\n", "backspace deletes the empty pair");
+    let mut t = T::file("m.rs", "let c = |\n");
+    t.edit("insert", json!({"chars": "'"}));
+    assert_eq!(
+        t.state(),
+        "let c = '|\n",
+        "no closing ' in Rust (lifetimes)"
+    );
+    let mut t = T::new("|");
+    let mut out = Vec::new();
+    let line = json!({"method": "modify_user_config", "params": {"domain": "general", "changes": {"auto_close_pairs": []}}});
+    t.core.handle_line(&line.to_string(), &mut out);
+    t.edit("insert", json!({"chars": "("}));
+    assert_eq!(t.state(), "(|", "auto_close_pairs = [] turns it off");
+}
+
+#[test]
+fn enter_indents_after_openers_by_language() {
+    let mut t = T::file("m.py", "def f(x):|\n");
+    t.edit("insert_newline", json!({}));
+    assert_eq!(t.state(), "def f(x):\n    |\n");
+    let mut t = T::file("m.rs", "fn f() {|}\n");
+    t.edit("insert_newline", json!({}));
+    assert_eq!(t.state(), "fn f() {\n    |\n}\n");
+    t.edit("insert", json!({"chars": "x;"}));
+    t.edit("insert_newline", json!({}));
+    t.edit("insert", json!({"chars": "}"}));
+    assert_eq!(
+        t.state(),
+        "fn f() {\n    x;\n}|\n}\n",
+        "a closer goes back to its opener"
+    );
+    let mut t = T::file("m.rs", "if x:|\n");
+    t.edit("insert_newline", json!({}));
+    assert_eq!(t.state(), "if x:\n|\n", "`:` opens a block only in Python");
 }
 
 #[test]

@@ -78,6 +78,9 @@ impl ServerConfig {
 pub struct LspConfig {
     /// Language name -> server.
     pub languages: BTreeMap<String, ServerConfig>,
+    /// `[lsp] path`: folders searched for server commands before `PATH` (a virtual
+    /// environment's `bin`, say; `~/` is the home folder).
+    pub search_path: Vec<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -148,7 +151,10 @@ impl Default for LspConfig {
             "go".into(),
             ServerConfig::new("gopls", &[], &["go.work", "go.mod", ".git"], &["go"]),
         );
-        LspConfig { languages }
+        LspConfig {
+            languages,
+            search_path: Vec::new(),
+        }
     }
 }
 
@@ -180,6 +186,13 @@ impl LspConfig {
         let file: FileConfig = toml::from_str(text)?;
         let mut cfg = Self::default();
         for (lang, table) in file.lsp {
+            // `[lsp]`'s own keys: `path` here, the client's (`auto_complete_ms`) skipped
+            if !table.is_table() {
+                if lang == "path" {
+                    cfg.search_path = search_path(&table);
+                }
+                continue;
+            }
             let merged = match (cfg.languages.get(&lang), table) {
                 (Some(base), toml::Value::Table(t)) => merge(base, t),
                 (None, t) => t.try_into::<ServerConfig>(),
@@ -273,8 +286,30 @@ pub fn find_marked_root(file: &Path, markers: &[String]) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The full path of `command`: itself when it contains a `/`, else the first match on `PATH`.
-pub fn find_program(command: &str) -> Option<PathBuf> {
+/// The folders of `[lsp] path` (a list of strings, or one string), `~/` expanded.
+fn search_path(v: &toml::Value) -> Vec<PathBuf> {
+    let items: Vec<&str> = match v {
+        toml::Value::String(s) => vec![s.as_str()],
+        toml::Value::Array(a) => a.iter().filter_map(toml::Value::as_str).collect(),
+        _ => {
+            tracing::warn!("lsp: [lsp] path must be a list of folders");
+            Vec::new()
+        }
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    items
+        .into_iter()
+        .filter_map(|s| match (s.strip_prefix("~/"), &home) {
+            (Some(rest), Some(h)) => Some(h.join(rest)),
+            (Some(_), None) => None,
+            (None, _) => Some(PathBuf::from(s)),
+        })
+        .collect()
+}
+
+/// The full path of `command`: itself when it contains a `/`, else the first match in
+/// `search_path`, then on `PATH`.
+pub fn find_program(command: &str, search_path: &[PathBuf]) -> Option<PathBuf> {
     if command.is_empty() {
         return None;
     }
@@ -282,8 +317,11 @@ pub fn find_program(command: &str) -> Option<PathBuf> {
         let p = PathBuf::from(command);
         return is_executable(&p).then_some(p);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    search_path
+        .iter()
+        .cloned()
+        .chain(std::env::split_paths(&path))
         .map(|d| d.join(command))
         .find(|p| is_executable(p))
 }
@@ -335,6 +373,33 @@ mod tests {
             None
         );
         assert_eq!(cfg.languages["typescript"].args, vec!["--stdio"]);
+    }
+
+    #[test]
+    fn servers_are_found_in_the_lsp_search_path_before_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("venv/bin");
+        std::fs::create_dir_all(&bin).expect("mkdir");
+        let exe = bin.join("my-test-lsp");
+        std::fs::write(&exe, "#!/bin/sh\n").expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let text = format!(
+            "[lsp]\npath = [{:?}]\nauto_complete_ms = 200\n[lsp.python]\ncommand = \"my-test-lsp\"\n",
+            bin.display().to_string()
+        );
+        let cfg = LspConfig::from_toml(&text).expect("parses");
+        assert_eq!(cfg.search_path, vec![bin.clone()]);
+        assert_eq!(cfg.languages["python"].command, "my-test-lsp");
+        assert_eq!(find_program("my-test-lsp", &cfg.search_path), Some(exe));
+        assert_eq!(find_program("my-test-lsp", &[]), None);
+        let home = LspConfig::from_toml("[lsp]\npath = \"~/.venvs/x/bin\"\n").expect("parses");
+        if let Some(h) = std::env::var_os("HOME") {
+            assert_eq!(
+                home.search_path,
+                vec![PathBuf::from(h).join(".venvs/x/bin")]
+            );
+        }
     }
 
     #[test]

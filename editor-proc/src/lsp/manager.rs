@@ -222,11 +222,26 @@ impl Lsp {
             return;
         };
         s.state = state;
+        let completion_triggers = if state == ServerState::Running {
+            s.caps
+                .pointer("/completionProvider/triggerCharacters")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let p = StatusParams {
             language: s.language.clone(),
             server: s.name(),
             state,
             message,
+            completion_triggers,
         };
         let params = serde_json::to_value(&p).unwrap_or(Value::Null);
         self.outbox
@@ -299,11 +314,17 @@ impl Lsp {
         let Some(s) = self.servers.get_mut(idx) else {
             return;
         };
-        let Some(program) = find_program(&s.cfg.command) else {
+        let Some(program) = find_program(&s.cfg.command, &self.config.search_path) else {
             let name = s.name();
             let why = format!(
-                "{name} is not installed (command `{}` not found); set [lsp.{}] command in config.toml",
-                s.cfg.command, s.language
+                "{name} is not installed (command `{}` not found on PATH{}); set [lsp.{}] command, or [lsp] path = [\"<folder>\"], in config.toml",
+                s.cfg.command,
+                if self.config.search_path.is_empty() {
+                    ""
+                } else {
+                    " or in [lsp] path"
+                },
+                s.language
             );
             s.why = Some(why.clone());
             self.status(idx, ServerState::NotInstalled, Some(why));

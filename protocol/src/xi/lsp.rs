@@ -141,6 +141,10 @@ pub struct StatusParams {
     pub state: ServerState,
     /// A human-readable explanation, for problems.
     pub message: Option<String>,
+    /// With `"running"`: the characters after which the server offers completions
+    /// (its `completionProvider.triggerCharacters`); left out when it names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub completion_triggers: Vec<String>,
 }
 
 /// Params of [`SIGNATURE_HELP`]; `label: ""` (and the rest empty) closes it.

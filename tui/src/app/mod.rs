@@ -11,7 +11,7 @@ pub mod port;
 pub mod run;
 pub mod session_events;
 pub mod update;
-mod views;
+pub mod views;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -110,6 +110,8 @@ pub enum Drag {
 pub enum Task {
     /// List the files under a directory (honouring .gitignore) for the picker.
     ListFiles(PathBuf),
+    /// Run a project search, streaming its hits back as actions.
+    ProjectSearch(crate::search::Job),
 }
 
 /// The whole client state. Rendering only reads it.

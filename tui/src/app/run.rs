@@ -121,6 +121,10 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         let _ = tx.send(Action::PickerFiles(list_files(&root)));
                     });
                 }
+                Task::ProjectSearch(job) => {
+                    let tx = task_tx.clone();
+                    tokio::task::spawn_blocking(move || crate::search::run_job(&job, &tx));
+                }
             }
         }
         if state.quit {
@@ -138,6 +142,8 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         let mut changed = false;
         // The change only moved the focused pane's rows (see `rows_before`).
         let mut rows_only = false;
+        // The completion popup's pause while an identifier is typed.
+        let auto_complete_at = state.lsp.auto_complete_at;
         tokio::select! {
             biased;
             _ = sigterm.recv() => {
@@ -247,6 +253,15 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
             }
             Some(action) = task_rx.recv() => {
                 update(&mut state, action);
+                changed = true;
+            }
+            () = async {
+                match auto_complete_at {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            }, if auto_complete_at.is_some() => {
+                update(&mut state, Action::Lsp(crate::lsp::LspAction::AutoComplete));
                 changed = true;
             }
             _ = std::future::ready(()), if dirty_since.is_some() => {

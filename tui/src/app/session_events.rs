@@ -119,7 +119,7 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 .file_name()
                 .map_or(file_path.clone(), |n| n.to_string_lossy().into_owned());
             // Show the file the question is about.
-            focus_view(state, view.0);
+            super::views::focus_view(state, view.0);
             // One question per view: a new offer (the next journal) replaces the old.
             state
                 .overlays
@@ -247,7 +247,7 @@ fn save_conflict(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    focus_view(state, view);
+    super::views::focus_view(state, view);
     let overwrite = ('o', vec![Action::SaveOverwriting(view, path.clone())]);
     let (question, answers) = match reason {
         "exists" => (
@@ -287,7 +287,7 @@ fn show_disk_diff(state: &mut State, view: u64, result: Result<serde_json::Value
         state.say("The file on disk holds the same text as the buffer");
         return;
     }
-    focus_view(state, view);
+    super::views::focus_view(state, view);
     let shown = super::views::open_view(state, None);
     super::views::show_in_focused(state, shown);
     state.editor.edit(
@@ -317,27 +317,6 @@ pub fn stopped_hint(state: &State) -> String {
         format!("{} / ", keys.join(", "))
     };
     format!("editor stopped: saving needs it back \u{2014} {keys}palette 'Restart editor'")
-}
-
-/// Shows and focuses a pane showing `view` (switching windows if needed).
-fn focus_view(state: &mut State, view: u64) {
-    let Some(pane) = state
-        .windows
-        .views()
-        .find(|(_, v)| *v == view)
-        .map(|(id, _)| id)
-    else {
-        return;
-    };
-    if let Some(w) = state
-        .windows
-        .windows
-        .iter()
-        .position(|w| w.tree.contains(pane))
-    {
-        state.windows.select_window(w);
-        state.windows.focus_pane(pane);
-    }
 }
 
 /// The most text handed to the terminal's clipboard (terminals cap OSC 52).

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use symphony_protocol::xi::{EditNotification as E, SelectionModifier};
 
 use super::edits::simple_edit;
-use super::views::{open_view, retire_view, reveal, scroll_pane, show_in_focused, sync_views};
+use super::views::{
+    open_view, retire_view, reveal, scroll_pane, show_buffer, show_in_focused, sync_views,
+};
 use super::{State, Task, mouse};
 use crate::action::Action;
 use crate::overlays::{Confirm, FilePicker, FindBar, Overlay, Palette, Prompt, PromptKind};
@@ -23,6 +25,8 @@ pub fn update(state: &mut State, action: Action) {
         Action::Noop
             | Action::TerminalResized(..)
             | Action::PickerFiles(_)
+            | Action::ProjectSearchHits(..)
+            | Action::ProjectSearchDone(..)
             | Action::Mouse(crate::action::MouseAction::Wheel { .. })
     ) {
         state.message = None;
@@ -192,12 +196,15 @@ fn apply(state: &mut State, action: Action) {
             if dirty.is_empty() {
                 state.quit = true;
             } else {
-                let q = format!(
-                    "{} buffer{} with unsaved changes. Quit anyway? (y/n)",
-                    dirty.len(),
-                    if dirty.len() == 1 { "" } else { "s" }
-                );
+                let names: Vec<String> = crate::overlays::buffers::buffer_entries(state, true)
+                    .into_iter()
+                    .map(|e| e.name)
+                    .collect();
+                let q = quit_question(if names.is_empty() { &dirty } else { &names });
                 confirm(state, q, vec![Action::ForceQuit]);
+                if let Some(Overlay::Confirm(c)) = state.overlays.last_mut() {
+                    c.other = Some(('b', vec![Action::UnsavedBuffers]));
+                }
             }
         }
         Action::ForceQuit => state.quit = true,
@@ -212,6 +219,53 @@ fn apply(state: &mut State, action: Action) {
         Action::ShowDiskDiff(view) => {
             let id = state.request(view, "symphony.disk_diff", serde_json::json!({}));
             state.disk_diffs.insert(id, view);
+        }
+        Action::BufferPicker | Action::UnsavedBuffers => {
+            let unsaved_only = action == Action::UnsavedBuffers;
+            let entries = crate::overlays::buffers::buffer_entries(state, unsaved_only);
+            state.overlays.retain(|o| !matches!(o, Overlay::Buffers(_)));
+            state.overlays.push(Overlay::Buffers(
+                crate::overlays::buffers::BufferPicker::new(entries, unsaved_only),
+            ));
+        }
+        Action::ShowBuffer(view) => show_buffer(state, view),
+        Action::ProjectSearch => {
+            let picker = crate::overlays::project_search::ProjectSearch::new(state.cwd.clone());
+            for o in &state.overlays {
+                if let Overlay::ProjectSearch(old) = o {
+                    old.cancel();
+                }
+            }
+            state
+                .overlays
+                .retain(|o| !matches!(o, Overlay::ProjectSearch(_)));
+            state.overlays.push(Overlay::ProjectSearch(picker));
+        }
+        Action::ProjectSearchRestart => {
+            if let Some(Overlay::ProjectSearch(p)) = state
+                .overlays
+                .iter_mut()
+                .rfind(|o| matches!(o, Overlay::ProjectSearch(_)))
+                && let Some(job) = p.restart()
+            {
+                state.tasks.push(Task::ProjectSearch(job));
+            }
+        }
+        Action::ProjectSearchHits(generation, hits) => {
+            for o in state.overlays.iter_mut() {
+                if let Overlay::ProjectSearch(p) = o {
+                    p.add_hits(generation, hits);
+                    break;
+                }
+            }
+        }
+        Action::ProjectSearchDone(generation, summary) => {
+            for o in state.overlays.iter_mut() {
+                if let Overlay::ProjectSearch(p) = o {
+                    p.finished(generation, summary);
+                    break;
+                }
+            }
         }
         // ---- search and prompts ----
         Action::Find | Action::Replace => {
@@ -241,7 +295,8 @@ fn apply(state: &mut State, action: Action) {
         }
         Action::GotoLine => open_prompt(state, PromptKind::GotoLine),
         Action::CommandPalette => {
-            let palette = Palette::new(&state.config.keymap);
+            let palette =
+                Palette::with_workflows(&state.config.keymap, &state.config.conductor.workflows);
             state.overlays.push(Overlay::Palette(palette));
         }
         Action::ExtensionsList => state.say(crate::extensions::summary(&state.cwd)),
@@ -360,7 +415,17 @@ fn confirm(state: &mut State, question: String, yes: Vec<Action>) {
         question,
         yes,
         no: Vec::new(),
+        other: None,
     }));
+}
+
+/// "Unsaved: a.py, notes.txt. Quit anyway? (y/n, b: show them)", naming at most three.
+fn quit_question(dirty: &[String]) -> String {
+    let mut names = dirty.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if dirty.len() > 3 {
+        names.push_str(&format!(" and {} more", dirty.len() - 3));
+    }
+    format!("Unsaved: {names}. Quit anyway? (y/n, b: show them)")
 }
 
 fn open_prompt(state: &mut State, kind: PromptKind) {

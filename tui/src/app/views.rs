@@ -166,6 +166,41 @@ pub fn retire_view(state: &mut State, view: u64) {
     }
 }
 
+/// Focuses the pane showing `view` (in whichever window holds it); false when no pane
+/// shows it.
+pub fn focus_view(state: &mut State, view: u64) -> bool {
+    let Some(pane) = state
+        .windows
+        .views()
+        .find(|(_, v)| *v == view)
+        .map(|(id, _)| id)
+    else {
+        return false;
+    };
+    match state
+        .windows
+        .windows
+        .iter()
+        .position(|w| w.tree.contains(pane))
+    {
+        Some(w) => {
+            state.windows.select_window(w);
+            state.windows.focus_pane(pane)
+        }
+        None => false,
+    }
+}
+
+/// Shows `view`'s buffer: focuses a pane showing it, else shows it in the focused pane.
+pub fn show_buffer(state: &mut State, view: u64) {
+    if !state.views.contains_key(&view) {
+        return;
+    }
+    if !focus_view(state, view) {
+        show_in_focused(state, view);
+    }
+}
+
 /// Scrolls the pane showing `view` by `delta` lines (the wheel, scroll keys).
 pub fn scroll_pane(state: &mut State, pane: PaneId, delta: isize) {
     let Some(PaneKind::Editor(e)) = state.windows.panes.get_mut(&pane) else {

@@ -32,7 +32,13 @@ pub struct Config {
     pub keymap: Keymap,
     /// The Conductor's `[[instruments]]`, `[[workflows]]` and `default_instrument`.
     pub conductor: symphony_conductor::conductor::ConductorConfig,
+    /// `[lsp] auto_complete_ms`: the pause after typing part of an identifier before the
+    /// completion popup opens by itself (0: only on the trigger characters and Ctrl-Space).
+    pub auto_complete_ms: u64,
 }
+
+/// The completion popup's default pause (`[lsp] auto_complete_ms`).
+pub const DEFAULT_AUTO_COMPLETE_MS: u64 = 250;
 
 impl Default for Config {
     fn default() -> Self {
@@ -45,6 +51,7 @@ impl Default for Config {
             local_echo: true,
             keymap: Keymap::default_keymap(),
             conductor: Default::default(),
+            auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
         }
     }
 }
@@ -83,9 +90,13 @@ struct RawConfig {
     #[serde(default)]
     workflows: Vec<symphony_conductor::conductor::WorkflowConfig>,
     default_instrument: Option<String>,
-    /// `[lsp.<language>]`: language servers, read by the editor process.
-    #[serde(default, rename = "lsp")]
-    _lsp: Option<toml::Value>,
+    /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
+    /// tables are the editor process's.
+    #[serde(default)]
+    lsp: Option<Spanned<toml::Table>>,
+    /// `[editing]`: auto-closing pairs and indentation, read by the editor process.
+    #[serde(default, rename = "editing")]
+    _editing: Option<toml::Value>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -143,6 +154,22 @@ impl Config {
                     .map_err(|e| {
                         err(key.span().start, format!("key `{}`: {}", e.key, e.message))
                     })?;
+            }
+        }
+        if let Some(lsp) = &raw.lsp {
+            match lsp.get_ref().get("auto_complete_ms") {
+                None => {}
+                Some(toml::Value::Integer(ms)) if (0..=10_000).contains(ms) => {
+                    config.auto_complete_ms = *ms as u64;
+                }
+                Some(other) => {
+                    return Err(err(
+                        lsp.span().start,
+                        format!(
+                            "[lsp] auto_complete_ms must be 0 to 10000 milliseconds, not {other}"
+                        ),
+                    ));
+                }
             }
         }
         config.conductor.instruments = raw.instruments;
@@ -220,9 +247,107 @@ pub fn default_config_text() -> String {
     write_table(&mut s, defaults::NORMAL);
     s.push_str("\n# Keys after the prefix key.\n[prefix_keys]\n");
     write_table(&mut s, defaults::PREFIX);
+    s.push_str(EDITING_DEFAULTS);
+    s.push_str(LSP_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
     s
 }
+
+/// The `[editing]` table (read by the editor process) with its defaults.
+const EDITING_DEFAULTS: &str = r#"
+# ---- Editing (read by the editor process when it starts) ----
+# The values below are the defaults, commented out: a value set here applies to
+# every language and replaces that language's own default (Python's `:`), so
+# set only what you change, here or per language.
+[editing]
+# Typing an opener adds its closer (not right before a word; a quote not right
+# after a word), typing the closer steps over it, backspace in an empty pair
+# deletes both. auto_close_pairs = [] turns this off.
+# auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], ["\"", "\""], ["'", "'"]]
+# Enter after a line ending in one of indent_after indents one level more
+# (between `{` and `}` the closer goes on a line of its own); a closer typed on
+# a blank line goes back to its opener's indentation.
+# smart_indent = true
+# indent_after = ["{", "[", "("]
+
+# Settings for one language, named as the status line shows it. Built in:
+# [editing.Python]
+# indent_after = ["{", "[", "(", ":"]
+# [editing.Rust]
+# auto_close_pairs = [["(", ")"], ["[", "]"], ["{", "}"], ["\"", "\""]]
+"#;
+
+/// `[lsp]` and the built-in `[lsp.<language>]` servers (read by the editor process, except
+/// `auto_complete_ms`), with their defaults; a test checks them against the editor's.
+const LSP_DEFAULTS: &str = r#"
+# ---- Language servers ----
+[lsp]
+# The pause (ms) after typing part of a name before the completion popup opens
+# by itself (0: only on the server's trigger characters and Ctrl-Space).
+auto_complete_ms = 250
+# Folders searched for server commands before PATH (a virtual environment's
+# bin, say): path = ["~/.venvs/tools/bin"]
+path = []
+
+# The built-in servers. Set any field to change it; enabled = false turns one
+# off; a new [lsp.NAME] table with file_extensions adds a language. Also:
+# initialization_options = {...}, settings = {...}, language_id = "...".
+[lsp.python]
+command = "pylsp"
+args = []
+root_markers = ["pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git"]
+file_extensions = ["py", "pyi"]
+format_on_save = false
+
+[lsp.c]
+command = "clangd"
+args = []
+root_markers = ["compile_commands.json", "compile_flags.txt", ".clangd", ".git"]
+file_extensions = ["c", "h"]
+
+[lsp.cpp]
+command = "clangd"
+args = []
+root_markers = ["compile_commands.json", "compile_flags.txt", ".clangd", ".git"]
+file_extensions = ["cc", "cpp", "cxx", "c++", "hpp", "hh", "hxx"]
+
+[lsp.rust]
+command = "rust-analyzer"
+args = []
+root_markers = ["Cargo.toml", "rust-project.json"]
+file_extensions = ["rs"]
+require_root_marker = true
+
+[lsp.typescript]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["ts", "mts", "cts"]
+
+[lsp.typescriptreact]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["tsx"]
+
+[lsp.javascript]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["js", "mjs", "cjs"]
+
+[lsp.javascriptreact]
+command = "typescript-language-server"
+args = ["--stdio"]
+root_markers = ["tsconfig.json", "jsconfig.json", "package.json", ".git"]
+file_extensions = ["jsx"]
+
+[lsp.go]
+command = "gopls"
+args = []
+root_markers = ["go.work", "go.mod", ".git"]
+file_extensions = ["go"]
+"#;
 
 /// The Conductor's settings, commented out (nothing is configured by default).
 const CONDUCTOR_DEFAULTS: &str = "
@@ -251,9 +376,31 @@ const CONDUCTOR_DEFAULTS: &str = "
 # The instrument the built-in AI commands use (the first one when unset).
 # default_instrument = \"local\"
 
-# Your own workflows, listed in the command palette.
+# Your own workflows: in the command palette as \"Workflow: NAME\" and in the
+# Ctrl-b W picker. Nodes run in dependency order (depends_on); kinds: context,
+# prompt, model, extract, shell, diff, apply_diff, pick, extension. Templates
+# use {{selection}}, {{file}}, {{language}}, {{path}}, {{instruction}},
+# {{diagnostics}}, {{diff}} or a dependency's id. A complete one (remove the #):
+#
 # [[workflows]]
 # name = \"explain like I'm new\"
+# description = \"Explain the selection in plain words\"
+# answer = \"model\"                   # the node whose text is the answer
+#
+# [[workflows.nodes]]
+# id = \"context\"
+# kind = \"context\"
+#
+# [[workflows.nodes]]
+# id = \"prompt\"
+# kind = \"prompt\"
+# depends_on = [\"context\"]
+# template = \"Explain this {{language}} code to a newcomer:\\n{{selection}}\"
+#
+# [[workflows.nodes]]
+# id = \"model\"
+# kind = \"model\"                     # the default instrument unless instrument = \"...\"
+# depends_on = [\"prompt\"]
 ";
 
 fn write_table(s: &mut String, table: &[(&str, &str)]) {

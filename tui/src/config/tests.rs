@@ -12,6 +12,28 @@ fn the_printed_default_parses_to_the_defaults() {
 }
 
 #[test]
+fn the_printed_default_has_the_editing_settings_the_editor_reads() {
+    let text = default_config_text();
+    assert!(text.contains("[editing]\n"), "{text}");
+    assert!(text.contains("# smart_indent = true"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("# auto_close_pairs = "))
+        .unwrap();
+    let t: toml::Table = toml::from_str(line.trim_start_matches("# ")).unwrap();
+    let pairs = t["auto_close_pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 5);
+    assert_eq!(pairs[3].as_array().unwrap()[0].as_str(), Some("\""));
+    assert!(
+        Config::parse(
+            "[editing]\nsmart_indent = false\n[editing.Python]\nindent_after = []\n",
+            "c"
+        )
+        .is_ok()
+    );
+}
+
+#[test]
 fn empty_file_is_the_defaults() {
     assert_eq!(Config::parse("", "c").unwrap(), Config::default());
 }

@@ -20,6 +20,7 @@ use crate::overlays::lsp::{LspOverlay, LspPicker, PickerRow, RenamePrompt};
 pub fn apply(state: &mut State, action: LspAction) {
     match action {
         LspAction::Completion => request_completion(state, true),
+        LspAction::AutoComplete => super::auto_complete(state),
         LspAction::Hover => {
             if let Some((view, at)) = focused_caret(state) {
                 send(

@@ -78,6 +78,11 @@ pub struct LspState {
     pub jumps: JumpList,
     /// Each language's server and its last state, from `symphony.lsp.status`.
     pub servers: BTreeMap<String, (String, ServerState)>,
+    /// Each language's completion trigger characters, as its running server named them.
+    pub triggers: BTreeMap<String, Vec<String>>,
+    /// When the completion popup opens by itself if no other key comes first (set while
+    /// an identifier is being typed; the loop sends [`LspAction::AutoComplete`] then).
+    pub auto_complete_at: Option<std::time::Instant>,
     pending: HashMap<u64, Pending>,
 }
 
@@ -119,6 +124,9 @@ pub enum LspAction {
     Jump(Target),
     /// A key for an open popup (completion list, hover).
     PopupKey(KeyEvent),
+    /// The pause after typing part of an identifier is over: open the completion popup
+    /// if the caret still ends a word.
+    AutoComplete,
 }
 
 /// The language action a bindable [`Action`] stands for, if any.
@@ -178,6 +186,8 @@ pub enum After {
     Nothing,
     /// Ask for completions (a trigger character was typed).
     Complete,
+    /// Part of an identifier was typed: open the popup after a pause.
+    Typed,
 }
 
 /// Called by `update` before an action: closes popups the action dismisses
@@ -188,6 +198,8 @@ pub fn before_action(state: &mut State, action: &Action) -> After {
         Action::Noop
             | Action::TerminalResized(..)
             | Action::PickerFiles(_)
+            | Action::ProjectSearchHits(..)
+            | Action::ProjectSearchDone(..)
             | Action::Mouse(crate::action::MouseAction::Wheel { .. })
             | Action::LspHover
             | Action::LspCompletion
@@ -195,14 +207,21 @@ pub fn before_action(state: &mut State, action: &Action) -> After {
     if keeps_popups {
         return After::Nothing;
     }
+    if !matches!(action, Action::Lsp(LspAction::AutoComplete)) {
+        state.lsp.auto_complete_at = None;
+    }
     state.lsp.hover = None;
     match action {
         Action::Insert(s) => {
-            if !s.chars().all(completion::is_word_char) {
+            let word = s.chars().all(completion::is_word_char);
+            if !word {
                 state.lsp.completion = None;
             }
             if is_trigger(state, s) {
                 return After::Complete;
+            }
+            if word {
+                return After::Typed;
             }
         }
         Action::DeleteBackward | Action::Lsp(_) => {}
@@ -213,21 +232,67 @@ pub fn before_action(state: &mut State, action: &Action) -> After {
 
 /// Called by `update` after the action was applied.
 pub fn after_action(state: &mut State, after: After) {
-    if after == After::Complete {
-        commands::request_completion(state, false);
+    match after {
+        After::Complete => commands::request_completion(state, false),
+        After::Typed => schedule_auto_complete(state),
+        After::Nothing => {}
     }
     // A keystroke drawn ahead of the core (local echo) refilters at once.
     refresh(state);
 }
 
-/// Whether typing `s` at the focused caret triggers completion: `.`, `::`
-/// or `->`, in a view a language server serves.
+/// After part of an identifier was typed in a served view with no popup open: the
+/// popup opens by itself `[lsp] auto_complete_ms` later unless another key comes first
+/// (0 turns this off).
+fn schedule_auto_complete(state: &mut State) {
+    let ms = state.config.auto_complete_ms;
+    let open = state.lsp.completion.is_some();
+    let served_here = state.focused_data().is_some_and(|d| served(state, d));
+    if ms > 0 && !open && served_here {
+        state.lsp.auto_complete_at =
+            Some(std::time::Instant::now() + std::time::Duration::from_millis(ms));
+    }
+}
+
+/// The pause is over: ask for completions when the focused caret still ends a word and
+/// no popup is open (an answer with nothing in it shows nothing).
+pub(crate) fn auto_complete(state: &mut State) {
+    state.lsp.auto_complete_at = None;
+    if state.lsp.completion.is_some() {
+        return;
+    }
+    let Some(data) = state.focused_data() else {
+        return;
+    };
+    let (line, col) = data.caret;
+    let ends_word = data
+        .cache
+        .get(line)
+        .and_then(|l| l.text.get(..col.min(l.text.len())))
+        .and_then(|t| t.chars().last())
+        .is_some_and(completion::is_word_char);
+    if ends_word && served(state, data) {
+        commands::request_completion(state, false);
+    }
+}
+
+/// Whether typing `s` at the focused caret triggers completion, in a view a language
+/// server serves: one of the trigger characters its server named, else `.`, `::` or `->`.
 fn is_trigger(state: &State, s: &str) -> bool {
     let Some(data) = state.focused_data() else {
         return false;
     };
     if !served(state, data) {
         return false;
+    }
+    let named = state
+        .lsp
+        .triggers
+        .iter()
+        .find(|(lang, _)| lang.eq_ignore_ascii_case(&data.language))
+        .map(|(_, t)| t);
+    if let Some(triggers) = named.filter(|t| !t.is_empty()) {
+        return triggers.iter().any(|t| t == s);
     }
     let before = || {
         let (line, col) = data.caret;

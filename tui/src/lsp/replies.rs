@@ -52,6 +52,12 @@ pub fn on_notification(state: &mut State, view: Option<u64>, method: &str, param
 
 /// One clear, non-focus-stealing message per server problem.
 fn on_status(state: &mut State, p: StatusParams) {
+    if p.state == ServerState::Running {
+        state
+            .lsp
+            .triggers
+            .insert(p.language.clone(), p.completion_triggers.clone());
+    }
     let previous = state
         .lsp
         .servers

@@ -2,10 +2,12 @@
 //! each key first and says whether it consumed it, wants to close, or wants
 //! actions run / edits sent to the focused view.
 
+pub mod buffers;
 pub mod find;
 pub mod input;
 pub mod lsp;
 pub mod pickers;
+pub mod project_search;
 pub mod prompt;
 pub mod recovery;
 
@@ -26,6 +28,10 @@ pub enum Overlay {
     Palette(Palette),
     /// The fuzzy file picker.
     FilePicker(FilePicker),
+    /// The open buffers.
+    Buffers(buffers::BufferPicker),
+    /// The project search.
+    ProjectSearch(project_search::ProjectSearch),
     /// The find / replace bar.
     Find(FindBar),
     /// A text prompt.
@@ -103,6 +109,8 @@ impl Overlay {
         match self {
             Overlay::Palette(p) => p.handle_key(key),
             Overlay::FilePicker(p) => p.handle_key(key),
+            Overlay::Buffers(p) => p.handle_key(key),
+            Overlay::ProjectSearch(p) => p.handle_key(key),
             Overlay::Find(f) => f.handle_key(key),
             Overlay::Prompt(p) => p.handle_key(key),
             Overlay::Confirm(c) => c.handle_key(key),
@@ -119,6 +127,8 @@ impl Overlay {
         let input = match self {
             Overlay::Palette(p) => &mut p.input,
             Overlay::FilePicker(p) => &mut p.input,
+            Overlay::Buffers(p) => &mut p.input,
+            Overlay::ProjectSearch(p) => &mut p.input,
             Overlay::Find(f) => match (&mut f.replace, f.on_replace) {
                 (Some(r), true) => r,
                 _ => &mut f.find,

@@ -58,10 +58,10 @@ pub(crate) fn move_selection(selected: &mut usize, len: usize, key: &KeyEvent) -
 pub struct PaletteEntry {
     /// What runs.
     pub action: Action,
-    /// The config name.
-    pub name: &'static str,
+    /// The config name (a user workflow's name).
+    pub name: String,
     /// What it does.
-    pub description: &'static str,
+    pub description: String,
     /// Its keys, e.g. `ctrl-s` or `ctrl-b %`.
     pub keys: String,
 }
@@ -89,10 +89,36 @@ impl Palette {
             .map(|i| PaletteEntry {
                 keys: keymap.keys_for(&i.action).join(", "),
                 action: i.action,
-                name: i.name,
-                description: i.description,
+                name: i.name.to_owned(),
+                description: i.description.to_owned(),
             })
             .collect();
+        Palette::from_entries(entries)
+    }
+
+    /// The palette with a "Workflow: NAME" entry for each user workflow (`[[workflows]]`
+    /// of config.toml), after the commands.
+    pub fn with_workflows(
+        keymap: &Keymap,
+        workflows: &[symphony_conductor::conductor::WorkflowConfig],
+    ) -> Palette {
+        let mut entries = Palette::new(keymap).entries;
+        entries.extend(workflows.iter().map(|w| PaletteEntry {
+            action: Action::AiRunWorkflow {
+                name: w.name.clone(),
+                instruction: None,
+            },
+            name: w.name.clone(),
+            description: match &w.description {
+                Some(d) => format!("Workflow: {} ({d})", w.name),
+                None => format!("Workflow: {}", w.name),
+            },
+            keys: String::new(),
+        }));
+        Palette::from_entries(entries)
+    }
+
+    fn from_entries(entries: Vec<PaletteEntry>) -> Palette {
         let haystack = entries
             .iter()
             .map(|e| format!("{} {}", e.description, e.name))
@@ -254,6 +280,30 @@ mod tests {
         let out = p.handle_key(&k(KeyCode::Enter));
         assert_eq!(out.actions, vec![Action::SplitRight]);
         assert!(out.close);
+    }
+
+    #[test]
+    fn user_workflows_are_in_the_palette() {
+        let text = "[[workflows]]\nname = \"explain like I'm new\"\ndescription = \"plain words\"\n\
+                    [[workflows.nodes]]\nid = \"c\"\nkind = \"context\"\n";
+        let config = crate::config::Config::parse(text, "c").unwrap();
+        let mut p = Palette::with_workflows(&Keymap::default_keymap(), &config.conductor.workflows);
+        for c in "like i".chars() {
+            p.handle_key(&k(KeyCode::Char(c)));
+        }
+        let first = &p.entries[p.filtered[0]];
+        assert_eq!(
+            first.description,
+            "Workflow: explain like I'm new (plain words)"
+        );
+        let out = p.handle_key(&k(KeyCode::Enter));
+        assert_eq!(
+            out.actions,
+            vec![Action::AiRunWorkflow {
+                name: "explain like I'm new".into(),
+                instruction: None
+            }]
+        );
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct Confirm {
     pub yes: Vec<Action>,
     /// What `n` or Esc runs.
     pub no: Vec<Action>,
+    /// A third answer: its key and what it runs (the quit question's `b`).
+    pub other: Option<(char, Vec<Action>)>,
 }
 
 impl Confirm {
@@ -81,6 +83,9 @@ impl Confirm {
         match key.code {
             KeyCode::Char('y' | 'Y') => Outcome::run(std::mem::take(&mut self.yes)),
             KeyCode::Char('n' | 'N') | KeyCode::Esc => Outcome::run(std::mem::take(&mut self.no)),
+            KeyCode::Char(c) if self.other.as_ref().is_some_and(|(k, _)| *k == c) => {
+                Outcome::run(self.other.take().map(|(_, a)| a).unwrap_or_default())
+            }
             _ => Outcome::consumed(),
         }
     }
@@ -196,7 +201,12 @@ mod tests {
             question: "Quit? (y/n)".into(),
             yes: vec![Action::ForceQuit],
             no: vec![],
+            other: Some(('b', vec![Action::UnsavedBuffers])),
         };
+        assert_eq!(
+            c.clone().handle_key(&k(KeyCode::Char('b'))).actions,
+            vec![Action::UnsavedBuffers]
+        );
         assert!(c.handle_key(&k(KeyCode::Char('q'))).consumed);
         assert_eq!(
             c.handle_key(&k(KeyCode::Char('y'))).actions,

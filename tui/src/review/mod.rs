@@ -343,9 +343,43 @@ fn finish_if_done(state: &mut State, view: u64) {
     }
 }
 
+/// A review key pressed while a tool pane has the focus goes to the editor pane showing
+/// the proposal under review (which gets the focus); when there is none, or several, a
+/// message says so. Returns the view to apply the key to.
+fn review_target(state: &mut State) -> Option<u64> {
+    if let Some(view) = state.focused_view() {
+        return Some(view);
+    }
+    let shown: Vec<u64> = state
+        .conductor
+        .reviews
+        .keys()
+        .copied()
+        .filter(|v| state.windows.views().any(|(_, shown)| shown == *v))
+        .collect();
+    match (shown.as_slice(), state.conductor.reviews.len()) {
+        ([view], _) => {
+            crate::app::views::focus_view(state, *view);
+            Some(*view)
+        }
+        ([], 0) => {
+            state.say("Nothing to review: no AI proposal is open");
+            None
+        }
+        ([], _) => {
+            state.say("The proposal's buffer is not shown: open it with the buffer picker (Alt-B)");
+            None
+        }
+        _ => {
+            state.say("Several proposals are open: move to the editor pane of the one you mean");
+            None
+        }
+    }
+}
+
 /// The review keys.
 pub fn apply_action(state: &mut State, action: &Action) {
-    let Some(view) = state.focused_view() else {
+    let Some(view) = review_target(state) else {
         return;
     };
     let caret = state.views.get(&view).map(|d| d.caret.0).unwrap_or(0);

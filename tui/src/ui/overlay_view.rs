@@ -42,6 +42,8 @@ pub fn draw_overlay(
             let title = format!(" Open ({}) ", p.root.display());
             list_box(&title, &p.input, &rows, p.selected, area, buf)
         }
+        Overlay::ProjectSearch(p) => project_search_box(p, area, buf),
+        Overlay::Buffers(p) => list_box(&p.title(), &p.input, &p.rows(), p.selected, area, buf),
         Overlay::Find(f) => find_bar(state, f, area, buf),
         Overlay::Prompt(p) => bottom_input(p.label(), &p.input, area, buf),
         Overlay::Confirm(c) => question_bar(&c.question, area, buf),
@@ -293,6 +295,100 @@ fn list_box(
                 right,
                 usize::from(rw),
                 style.add_modifier(Modifier::BOLD),
+            );
+        }
+    }
+    cursor
+}
+
+/// The project search picker: the query, the hits (`path:line: text`), and below them a
+/// preview of the selected hit's surroundings with its line marked.
+fn project_search_box(
+    p: &crate::overlays::project_search::ProjectSearch,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let inner = centered_box(&p.status(), (120, 40), (20, 8), area, buf)?;
+    let cursor = draw_input_row(
+        "> ",
+        &p.input,
+        Rect::new(inner.x, inner.y, inner.width, 1),
+        buf,
+    );
+    let body = inner.height.saturating_sub(1);
+    let list_h = (body / 2).max(1);
+    let rows: Vec<(String, String)> = p
+        .hits
+        .iter()
+        .map(|h| {
+            (
+                format!("{}:{}: {}", h.path.display(), h.line + 1, h.text.trim()),
+                String::new(),
+            )
+        })
+        .collect();
+    let first = p
+        .selected
+        .saturating_sub(usize::from(list_h).saturating_sub(1));
+    for (i, (left, _)) in rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(usize::from(list_h))
+    {
+        let y = inner.y + 1 + (i - first) as u16;
+        let style = if i == p.selected {
+            Style::default().fg(Color::Black).bg(Color::Cyan)
+        } else {
+            Style::default()
+        };
+        buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
+        buf.set_stringn(
+            inner.x + 1,
+            y,
+            left,
+            usize::from(inner.width.saturating_sub(2)),
+            style,
+        );
+    }
+    let sep_y = inner.y + 1 + list_h;
+    if sep_y >= inner.bottom() {
+        return cursor;
+    }
+    let dim = Style::default().fg(Color::Cyan);
+    let label = match p.hits.get(p.selected) {
+        Some(h) => format!("── {}:{} ", h.path.display(), h.line + 1),
+        None => "──".into(),
+    };
+    let line: String = label
+        .chars()
+        .chain(std::iter::repeat('─'))
+        .take(usize::from(inner.width))
+        .collect();
+    buf.set_stringn(inner.x, sep_y, &line, usize::from(inner.width), dim);
+    if let (Some((_, first_line, lines)), Some(hit)) = (&p.preview, p.hits.get(p.selected)) {
+        let room = usize::from(inner.bottom().saturating_sub(sep_y + 1));
+        // keep the hit's line in the middle of what fits
+        let at = hit.line.saturating_sub(*first_line);
+        let skip = at
+            .saturating_sub(room / 2)
+            .min(lines.len().saturating_sub(room));
+        for (k, text) in lines.iter().enumerate().skip(skip).take(room) {
+            let y = sep_y + 1 + (k - skip) as u16;
+            let n = first_line + k + 1;
+            let style = if k == at {
+                Style::default()
+                    .add_modifier(Modifier::BOLD)
+                    .fg(Color::Yellow)
+            } else {
+                Style::default()
+            };
+            buf.set_stringn(
+                inner.x + 1,
+                y,
+                format!("{n:>5} {text}"),
+                usize::from(inner.width.saturating_sub(2)),
+                style,
             );
         }
     }

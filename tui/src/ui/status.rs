@@ -55,6 +55,9 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         // Diagnostic under the caret, counts, server state.
         crate::ui::lsp::status(state, &mut left, &mut parts);
     }
+    if let Some(tool) = focused_tool(state) {
+        left.push_str(&format!(" {tool} has the focus"));
+    }
     if state.windows.windows.len() > 1 {
         let mut w = String::new();
         for i in 0..state.windows.windows.len() {
@@ -159,17 +162,126 @@ fn display_path(state: &State, path: Option<&std::path::Path>) -> String {
     }
 }
 
-/// Draws a message at the top right of the panes, over the text.
+/// The name of the focused pane when it is a tool pane (not an editor view).
+fn focused_tool(state: &State) -> Option<String> {
+    use crate::panes::PaneKind;
+    Some(match state.windows.focused()? {
+        PaneKind::Editor(_) => return None,
+        PaneKind::Tool(t) => format!("{} pane", t.title.trim()),
+        PaneKind::Ai(_) => "AI pane".into(),
+        PaneKind::Dag(_) => "DAG pane".into(),
+        PaneKind::Artifacts(_) => "Artifacts pane".into(),
+        PaneKind::Pool(_) => "Pool pane".into(),
+        PaneKind::Motif(m) => format!("{} pane", m.ext_id),
+    })
+}
+
+/// Draws a message at the top right of the panes, over the text. An error wider than the
+/// panes wraps at spaces onto as many rows as it needs (and the panes have), so that a
+/// config error is read whole; other messages keep to one row and are cut.
 pub fn draw_message(msg: &Message, area: Rect, buf: &mut Buffer) {
-    if area.height == 0 {
+    if area.height == 0 || area.width < 3 {
         return;
     }
-    let text = format!(" {} ", msg.text);
-    let w = text.width().min(usize::from(area.width)) as u16;
     let style = if msg.error {
         Style::default().fg(Color::White).bg(Color::Red)
     } else {
         Style::default().fg(Color::Black).bg(Color::Yellow)
     };
-    buf.set_stringn(area.right() - w, area.y, text, usize::from(w), style);
+    if !msg.error {
+        let text = format!(" {} ", msg.text);
+        let w = text.width().min(usize::from(area.width)) as u16;
+        buf.set_stringn(area.right() - w, area.y, text, usize::from(w), style);
+        return;
+    }
+    let room = usize::from(area.width) - 2;
+    let lines = wrap_words(&msg.text, room);
+    let w = lines.iter().map(|l| l.width()).max().unwrap_or(0) + 2;
+    for (i, line) in lines.iter().take(usize::from(area.height)).enumerate() {
+        let x = area.right() - w as u16;
+        let y = area.y + i as u16;
+        let pad = " ".repeat(w - 2 - line.width());
+        let row = format!(" {line}{pad} ");
+        buf.set_stringn(x, y, row, w, style);
+    }
+}
+
+/// `text` in lines at most `width` columns wide, broken at spaces (a longer word is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!cur.is_empty());
+        if cur.width() + sep + word.width() <= width {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        if !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        let mut rest = word;
+        while rest.width() > width {
+            let mut cut = 0;
+            let mut w = 0;
+            for (i, c) in rest.char_indices() {
+                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if w + cw > width {
+                    break;
+                }
+                w += cw;
+                cut = i + c.len_utf8();
+            }
+            if cut == 0 {
+                break;
+            }
+            lines.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        cur.push_str(rest);
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_wraps_at_spaces_instead_of_being_cut() {
+        let text = "/home/u/.config/symphony/config.toml: line 3: invalid type: string \"wide\", expected an integer (using the defaults)";
+        let lines = wrap_words(text, 40);
+        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap_words("short", 40), vec!["short"]);
+        assert_eq!(wrap_words("abcdefgh", 3), vec!["abc", "def", "gh"]);
+    }
+
+    #[test]
+    fn the_message_box_shows_every_word() {
+        let area = Rect::new(0, 0, 30, 6);
+        let mut buf = Buffer::empty(area);
+        let msg = Message {
+            text: "config.toml: line 3: tab_size must be 1 to 16, not 40 (using the defaults)"
+                .into(),
+            error: true,
+        };
+        draw_message(&msg, area, &mut buf);
+        let shown: String = (0..6)
+            .map(|y| {
+                (0..30)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        for word in msg.text.split(' ') {
+            assert!(shown.contains(word), "{word} missing from {shown:?}");
+        }
+    }
 }

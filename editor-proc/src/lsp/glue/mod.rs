@@ -87,6 +87,36 @@ impl Core {
         self.lsp_send_diagnostics(bid);
     }
 
+    /// Whether `open` + `close` is one of buffer `bid`'s auto-closing pairs.
+    fn auto_closed(&self, bid: u64, open: char, close: char) -> bool {
+        self.buffers.get(&bid).is_some_and(|b| {
+            self.config
+                .edit_settings(bid, &b.language)
+                .auto_close_pairs
+                .contains(&(open, close))
+        })
+    }
+
+    /// A `)` was typed over the closer already there (no text change): signature help
+    /// closes as when it is typed.
+    pub(super) fn lsp_typed_over(&mut self, view_id: &str, typed: &str) {
+        if typed != ")" {
+            return;
+        }
+        let Some(bid) = self.views.get(view_id).map(|v| v.buffer) else {
+            return;
+        };
+        let served = self
+            .services
+            .lsp
+            .as_ref()
+            .is_some_and(|lsp| lsp.docs.contains_key(&bid));
+        if served {
+            let close = SignatureHelpParams::close(view_id.to_string());
+            self.send(json!({"method": wire::SIGNATURE_HELP, "params": close}));
+        }
+    }
+
     /// Buffer `bid`'s text changed by `delta` (from `old`): an incremental `didChange`, and
     /// signature help after its trigger characters.
     pub(super) fn lsp_changed(&mut self, bid: u64, old: &Rope, delta: &RopeDelta) {
@@ -127,9 +157,23 @@ impl Core {
         let [rep] = reps.as_slice() else {
             return;
         };
-        if rep.start != rep.end || rep.text.chars().count() != 1 {
+        if rep.start != rep.end {
             return;
         }
+        // one typed character, or an opener typed with its auto-closed closer (`()`)
+        let typed: String = {
+            let mut cs = rep.text.chars();
+            match (cs.next(), cs.next(), cs.next()) {
+                (Some(c), None, _) => c.to_string(),
+                (Some(open), Some(close), None) if self.auto_closed(bid, open, close) => {
+                    open.to_string()
+                }
+                _ => return,
+            }
+        };
+        let Some(lsp) = self.services.lsp.as_mut() else {
+            return;
+        };
         let caps = &lsp.servers[idx].caps;
         let Some(sh) = caps.get("signatureHelpProvider").filter(|v| v.is_object()) else {
             return;
@@ -149,15 +193,15 @@ impl Core {
         let Some(view) = b.views.first().cloned() else {
             return;
         };
-        if rep.text == ")" {
+        if typed == ")" {
             let close = SignatureHelpParams::close(view);
             self.send(json!({"method": wire::SIGNATURE_HELP, "params": close}));
             return;
         }
-        if !triggers.contains(&rep.text.as_str()) {
+        if !triggers.contains(&typed.as_str()) {
             return;
         }
-        let at = rep.start + rep.text.len();
+        let at = rep.start + typed.len();
         let params = json!({
             "textDocument": {"uri": uri},
             "position": position::lsp_position(b.buffer.text(), at, enc),
