@@ -44,6 +44,7 @@ impl Core {
         } else {
             self.dispatch(view_id, cmd);
         }
+        self.highlight_lines_in_view(view_id);
         self.render_buffer_views(view_id);
     }
 
