@@ -399,6 +399,7 @@ impl Core {
             return;
         };
         let old_sel = view.selection.clone();
+        view.finish_search(&text);
         view.collapse_selections(&text);
         if all {
             view.find_all(&text);
