@@ -65,3 +65,26 @@ fn the_find_bar_shows_its_keys_and_counting_until_the_count_is_final() {
         last_rows(&replacing, 3)
     ));
 }
+
+#[test]
+fn a_match_on_the_row_under_the_find_bar_scrolls_into_view_above_it() {
+    let (mut state, _) = state_with(None, 60, 8);
+    let texts: Vec<String> = (1..=30).map(|i| format!("line {i}\n")).collect();
+    let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+    feed(&mut state, 1, plain_lines(&lines));
+    update(&mut state, Action::Replace);
+    // 7 rows of text; the find bar and replace field cover the last two.
+    // The editor selected a match on line 6 (0-based 5, the first covered row).
+    scroll_to(&mut state, 1, 5, 0);
+    let shown = screen(&state);
+    let rows: Vec<&str> = shown.lines().collect();
+    let find_row = rows
+        .iter()
+        .position(|r| r.starts_with("Find:"))
+        .expect("find bar");
+    let match_row = rows
+        .iter()
+        .position(|r| r.contains("line 6"))
+        .unwrap_or_else(|| panic!("the match's line is on screen:\n{shown}"));
+    assert!(match_row < find_row, "the match is above the find bar:\n{shown}");
+}
