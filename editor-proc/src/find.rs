@@ -266,6 +266,45 @@ impl Find {
         }
     }
 
+    /// Whether `start..end` is one of this query's matches.
+    pub fn has_match(&self, start: usize, end: usize) -> bool {
+        self.occurrences
+            .regions_in_range(start, end)
+            .iter()
+            .any(|r| r.min() == start && r.max() == end)
+    }
+
+    /// The text that replaces the match `start..end` of `text`. For a regex
+    /// query the template's `$1` / `${1}`, `$name` / `${name}` and `\1` insert
+    /// the match's capture groups (`$0` the whole match, `$$` a `$`; a group that
+    /// did not take part is empty); otherwise the template is inserted as it is.
+    pub fn replacement(&self, text: &Rope, start: usize, end: usize, template: &str) -> String {
+        let Some(re) = &self.regex else {
+            return template.to_string();
+        };
+        let template = backslash_groups_as_dollars(template);
+        let mut out = String::new();
+        // the match with its line around it, so anchors see what the search saw
+        let ctx_start = offset_of_line(text, line_of_offset(text, start));
+        let ctx_end = offset_of_line(text, line_of_offset(text, end) + 1).max(end);
+        let context = text.slice_to_cow(ctx_start..ctx_end);
+        let at = start - ctx_start;
+        if let Some(caps) = re.captures_at(&context, at)
+            && caps
+                .get(0)
+                .is_some_and(|m| m.start() == at && m.end() == end - ctx_start)
+        {
+            caps.expand(&template, &mut out);
+            return out;
+        }
+        let matched = text.slice_to_cow(start..end);
+        match re.captures(&matched) {
+            Some(caps) => caps.expand(&template, &mut out),
+            None => out.push_str(&template),
+        }
+        out
+    }
+
     /// The match to select next after (or before, `reverse`) the last region of `sel`.
     pub fn next_occurrence(
         &self,
@@ -341,6 +380,32 @@ impl Find {
     }
 }
 
+/// A replacement template in the regex crate's syntax: `\1` and `$1` become
+/// `${1}`, so a group number may be followed by letters (`$1px` is group 1 then
+/// `px`, where the crate would read a group named `1px`); `$$` and other
+/// backslashes stay as they are.
+fn backslash_groups_as_dollars(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' if chars.peek() == Some(&'$') => {
+                chars.next();
+                out.push_str("$$");
+            }
+            '\\' | '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push_str("${");
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    out.push(d);
+                }
+                out.push('}');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +445,34 @@ mod tests {
         let t2 = d.apply(&t);
         f.update_after_edit(&t2, &d);
         assert_eq!(occ(&f), vec![(1, 3), (3, 5), (6, 8), (9, 11)]);
+    }
+
+    #[test]
+    fn regex_replacements_insert_capture_groups() {
+        let t = Rope::from("let width = 3;\nlet height = 4;\n");
+        let mut f = Find::new(1);
+        f.set(r"let (?P<name>\w+) = (\d+)", true, true, false);
+        f.search_all(&t);
+        let (s, e) = occ(&f)[1];
+        assert_eq!(
+            f.replacement(&t, s, e, "const $1: u32 = $2"),
+            "const height: u32 = 4"
+        );
+        assert_eq!(f.replacement(&t, s, e, "${name}_px=${2}0"), "height_px=40");
+        assert_eq!(f.replacement(&t, s, e, "$2px $name"), "4px height");
+        assert_eq!(
+            f.replacement(&t, s, e, r"\2 \1 $$1 $0"),
+            "4 height $1 let height = 4"
+        );
+        let mut plain = Find::new(2);
+        plain.set("width", true, false, false);
+        plain.search_all(&t);
+        let (s, e) = occ(&plain)[0];
+        assert_eq!(
+            plain.replacement(&t, s, e, "$1 \\1"),
+            "$1 \\1",
+            "plain text stays literal"
+        );
     }
 
     /// `f`'s matches when its incremental search runs in slices of `step` bytes.

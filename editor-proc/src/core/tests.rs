@@ -579,3 +579,32 @@ fn lines_scrolled_into_view_get_styles_in_every_pane() {
     apply_updates(&mut cache2, &out);
     highlight_until(&mut core, &mut rx, &mut cache2, |c| styled(c, 40..60));
 }
+
+#[test]
+fn regex_replace_all_and_next_insert_each_matchs_capture_groups() {
+    let mut t = T::new("|width: 3px;\nheight: 14px;\n");
+    t.edit(
+        "find",
+        json!({"chars": r"(?P<prop>\w+): (\d+)px", "case_sensitive": true, "regex": true, "whole_words": false}),
+    );
+    t.edit(
+        "replace",
+        json!({"chars": "${prop}=$2em", "preserve_case": false}),
+    );
+    t.edit("replace_all", json!({}));
+    assert_eq!(
+        String::from(t.core.text_of("view-id-1").expect("text")),
+        "width=3em;\nheight=14em;\n"
+    );
+    t.edit("undo", json!({}));
+    t.edit("move_to_beginning_of_document", json!({}));
+    t.edit(
+        "replace",
+        json!({"chars": r"\2 \1", "preserve_case": false}),
+    );
+    t.edit("replace_next", json!({}));
+    assert_eq!(
+        String::from(t.core.text_of("view-id-1").expect("text")),
+        "3 width;\nheight: 14px;\n"
+    );
+}
