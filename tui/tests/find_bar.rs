@@ -86,5 +86,8 @@ fn a_match_on_the_row_under_the_find_bar_scrolls_into_view_above_it() {
         .iter()
         .position(|r| r.contains("line 6"))
         .unwrap_or_else(|| panic!("the match's line is on screen:\n{shown}"));
-    assert!(match_row < find_row, "the match is above the find bar:\n{shown}");
+    assert!(
+        match_row < find_row,
+        "the match is above the find bar:\n{shown}"
+    );
 }
