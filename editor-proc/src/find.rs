@@ -15,6 +15,9 @@ use crate::selection::{InsertDrift, SelRegion, Selection};
 use crate::text::{is_word_char, line_of_offset, offset_of_line, offset_to_line_col};
 
 const REGEX_SIZE_LIMIT: usize = 1_000_000;
+/// `find_status` lists the lines of at most this many matches (millions of
+/// matches in a big file would cost seconds of line lookups per status).
+const MAX_STATUS_LINES: usize = 10_000;
 /// Bytes one [`Find::search_step`] searches (a few milliseconds).
 pub const STEP_BYTES: usize = 512 * 1024;
 /// How far past the searched range a match starting in it may reach (multi-line
@@ -365,6 +368,7 @@ impl Find {
         let lines: Vec<usize> = self
             .occurrences
             .iter()
+            .take(MAX_STATUS_LINES)
             .map(|o| offset_to_line_col(text, o.min()).0 + 1)
             .collect();
         FindStatusQuery {

@@ -270,7 +270,10 @@ impl View {
         self.drag = None;
         for f in &mut self.find {
             f.update_after_edit(text, delta);
-            self.find_changed = FindChange::All;
+            // the query is the same: only the count (as upstream)
+            if self.find_changed == FindChange::None {
+                self.find_changed = FindChange::Matches;
+            }
         }
         let sel = self.selection.apply_delta(delta, true, drift);
         self.selection = sel;
