@@ -201,10 +201,13 @@ impl Core {
         let Some(text) = self.text_of(&view_id).cloned() else {
             return;
         };
-        if let Some(view) = self.views.get_mut(&view_id) {
-            view.search_step(&text);
+        let changed = self
+            .views
+            .get_mut(&view_id)
+            .is_some_and(|view| view.search_step(&text));
+        if changed {
+            self.render_view(&view_id);
         }
-        self.render_view(&view_id);
         self.flush(out);
     }
 

@@ -27,9 +27,10 @@ impl View {
     }
 
     /// Searches the next slice of the first query still running; restyles the
-    /// visible lines if it found matches there, owes a `find_status`, and
-    /// answers a waiting `find_next` once the answer is known. Returns false
-    /// when nothing was left to search.
+    /// visible lines if it found matches there, owes a `find_status` when the
+    /// count changed or became final, and answers a waiting `find_next` once
+    /// the answer is known. Returns whether the front end has something new
+    /// (a slice that found nothing changes nothing it shows).
     pub fn search_step(&mut self, text: &Rope) -> bool {
         let Some(f) = self.find.iter_mut().find(|f| f.is_counting()) else {
             return false;
@@ -45,9 +46,14 @@ impl View {
             let last = line_of_offset(text, to.min(visible.end())) + 1;
             self.shadow.partial_invalidate(first, last, STYLES_VALID);
         }
-        self.owe_find_status();
+        let done = !self.is_searching();
+        if found || done {
+            self.owe_find_status();
+        }
+        let waited = self.pending_find_next.is_some();
         self.answer_pending_find_next(text);
-        true
+        let answered = waited && self.pending_find_next.is_none();
+        found || done || answered
     }
 
     /// Finishes every running search at once (find all, replace need all).
