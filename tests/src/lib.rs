@@ -231,6 +231,12 @@ impl Terminal {
         self.run(&["capture-pane", "-p", "-t", "t"])
     }
 
+    /// The visible screen with its colours and attributes as SGR escape sequences
+    /// (`tmux capture-pane -e`).
+    pub fn screen_with_colours(&self) -> Result<String> {
+        self.run(&["capture-pane", "-p", "-e", "-t", "t"])
+    }
+
     /// Polls the screen until `pred` holds; fails with the last screen after [`WAIT`].
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> Result<String> {
         let deadline = Instant::now() + WAIT;

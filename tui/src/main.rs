@@ -81,7 +81,31 @@ fn default_editor() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn main() -> anyhow::Result<std::process::ExitCode> {
+/// Why the editor cannot start here, when standard input or output is not a
+/// terminal (a pipe, a file, `/dev/null`, a job without a tty).
+fn not_a_terminal() -> Option<&'static str> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() {
+        Some("standard input")
+    } else if !std::io::stdout().is_terminal() {
+        Some("standard output")
+    } else {
+        None
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    match run_cli() {
+        Ok(code) => code,
+        Err(e) => {
+            // One readable line, no backtrace; the details are in the log.
+            eprintln!("symphony: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_cli() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Ext(cmd)) => return Ok(std::process::ExitCode::from(ext_cli::run(cmd))),
@@ -102,6 +126,13 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     if cli.print_default_config {
         print!("{}", default_config_text());
         return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(stream) = not_a_terminal() {
+        eprintln!(
+            "symphony: {stream} is not a terminal; run symphony in a terminal \
+             (`symphony --help` lists the commands that work without one)"
+        );
+        return Ok(std::process::ExitCode::FAILURE);
     }
     let _log = symphony_tui::logging::init();
     let (config, config_error) = match cli.config.clone().or_else(config_path) {

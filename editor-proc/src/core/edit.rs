@@ -45,6 +45,7 @@ impl Core {
         } else {
             self.dispatch(view_id, cmd);
         }
+        self.highlight_lines_in_view(view_id);
         self.render_buffer_views(view_id);
     }
 
@@ -425,6 +426,7 @@ impl Core {
             return;
         };
         let old_sel = view.selection.clone();
+        view.finish_search(&text);
         view.collapse_selections(&text);
         if all {
             view.find_all(&text);
@@ -433,7 +435,19 @@ impl Core {
         }
         let sel = view.selection.clone();
         if sel.iter().any(|r| !r.is_caret()) {
-            let d = edit_ops::insert(&text, &sel, &chars);
+            // each match gets its own text: a regex query's `$1` / `${name}` are
+            // its capture groups (see `Find::replacement`)
+            let mut b = xi_rope::DeltaBuilder::new(text.len());
+            for r in sel.iter() {
+                let (s, e) = (r.min(), r.max());
+                let with = view
+                    .find
+                    .iter()
+                    .find(|f| f.has_match(s, e))
+                    .map_or_else(|| chars.clone(), |f| f.replacement(&text, s, e, &chars));
+                b.replace(xi_rope::Interval::new(s, e), Rope::from(with));
+            }
+            let d = b.build();
             self.apply(view_id, d, EditKind::Other, InsertDrift::Default);
         } else if let Some(v) = self.views.get_mut(view_id) {
             v.set_selection(&text, old_sel);

@@ -197,6 +197,36 @@ impl Core {
         self.flush(out);
     }
 
+    /// True while a view's search is still running (see [`Self::run_search_step`]).
+    pub fn is_searching(&self) -> bool {
+        self.views.values().any(crate::view::View::is_searching)
+    }
+
+    /// Searches one slice (a few milliseconds) of a running search and sends
+    /// what changed: the serve loop calls it only when no input is waiting, so a
+    /// search never delays a keystroke and a new query replaces the old one.
+    pub fn run_search_step(&mut self, out: &mut Vec<String>) {
+        let Some(view_id) = self
+            .views
+            .iter()
+            .find(|(_, v)| v.is_searching())
+            .map(|(id, _)| id.clone())
+        else {
+            return;
+        };
+        let Some(text) = self.text_of(&view_id).cloned() else {
+            return;
+        };
+        let changed = self
+            .views
+            .get_mut(&view_id)
+            .is_some_and(|view| view.search_step(&text));
+        if changed {
+            self.render_view(&view_id);
+        }
+        self.flush(out);
+    }
+
     /// Moves queued messages into `out` as serialized lines.
     pub fn flush(&mut self, out: &mut Vec<String>) {
         out.append(&mut self.out);

@@ -121,6 +121,31 @@ impl Core {
         });
     }
 
+    /// Asks the highlighter for the lines of `view_id` that have no styles yet: the
+    /// first job only covers the lines in view when the buffer opened, so a pane
+    /// that grew, scrolled or was opened on the same buffer needs more.
+    pub(super) fn highlight_lines_in_view(&mut self, view_id: &str) {
+        let Some(view) = self.views.get(view_id) else {
+            return;
+        };
+        let Some(b) = self.buffers.get(&view.buffer) else {
+            return;
+        };
+        if b.language == crate::highlight::PLAIN_TEXT || b.language.is_empty() {
+            return;
+        }
+        // the empty line after a final `\n` is never highlighted
+        let text = b.buffer.text();
+        let ends_open = text.is_empty() || text.byte_at(text.len() - 1) == b'\n';
+        let lines = crate::text::line_count(text) - usize::from(ends_open);
+        let end = (view.first_line + view.height).min(lines);
+        let missing = (view.first_line..end).any(|l| b.styles.get(l).is_none());
+        if missing {
+            let bid = view.buffer;
+            self.request_highlight(bid, Some(LineEdit::UNCHANGED));
+        }
+    }
+
     /// Records an applied delta in the journal and tells the highlighter what changed.
     pub(super) fn text_changed(&mut self, bid: u64, old: &Rope, delta: &RopeDelta) {
         let (iv, new_len) = delta.summary();

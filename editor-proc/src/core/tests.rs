@@ -500,3 +500,199 @@ fn typing_inside_an_identifier_sends_one_update_with_shifted_styles() {
         "the restyle equals what the client holds: nothing more is sent, got {after:?}"
     );
 }
+
+/// The styles a front end's line cache holds after applying `msgs` to `cache`
+/// (one entry per line: `None` unknown, `Some(styles)` as sent), per docs/protocol.md.
+fn apply_updates(cache: &mut Vec<Option<Vec<i64>>>, msgs: &[Value]) {
+    for update in updates(msgs) {
+        let ops = update["params"]["update"]["ops"].as_array().expect("ops");
+        let old = std::mem::take(cache);
+        let mut at = 0;
+        for op in ops {
+            let n = op["n"].as_u64().expect("n") as usize;
+            let given = op["lines"].as_array().cloned().unwrap_or_default();
+            let styles = |l: &Value| serde_json::from_value::<Vec<i64>>(l["styles"].clone()).ok();
+            match op["op"].as_str().expect("op kind") {
+                "copy" => cache.extend(old[at..at + n].iter().cloned()),
+                "skip" => {}
+                "invalidate" => cache.extend(std::iter::repeat_n(None, n)),
+                "ins" => cache.extend(given.iter().map(|l| Some(styles(l).unwrap_or_default()))),
+                "update" => cache.extend(old[at..at + n].iter().enumerate().map(|(i, s)| {
+                    match given.get(i).and_then(styles) {
+                        Some(new) if s.is_some() => Some(new),
+                        _ => s.clone(),
+                    }
+                })),
+                other => panic!("unknown op {other}"),
+            }
+            if matches!(op["op"].as_str(), Some("copy" | "skip" | "update")) {
+                at += n;
+            }
+        }
+    }
+}
+
+/// A core with real highlighting and one view on a 60-line Rust file whose
+/// every line holds a keyword; returns the core, the results channel and the
+/// messages of the open.
+fn open_sixty_line_rust_file(
+    dir: &std::path::Path,
+) -> (
+    Core,
+    tokio::sync::mpsc::UnboundedReceiver<crate::highlight::HighlightResult>,
+    Vec<Value>,
+) {
+    let h = std::sync::Arc::new(crate::highlight::Highlighting::load(None));
+    let (service, rx) = crate::highlight::HighlightService::spawn(std::sync::Arc::clone(&h));
+    let services = super::Services {
+        highlighting: Some(h),
+        highlighter: Some(service),
+        ..Default::default()
+    };
+    let path = dir.join("long.rs");
+    let text: String = (0..60)
+        .map(|i| format!("fn f{i}() -> u32 {{ {i} }}\n"))
+        .collect();
+    std::fs::write(&path, text).expect("write");
+    let mut core = Core::with_services(services);
+    let mut out = Vec::new();
+    core.handle_line(
+        &json!({"id": 0, "method": "new_view", "params": {"file_path": path}}).to_string(),
+        &mut out,
+    );
+    let msgs = out
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    (core, rx, msgs)
+}
+
+/// Highlight results delivered to `core` until `done(core)` holds (bounded poll).
+fn highlight_until(
+    core: &mut Core,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<crate::highlight::HighlightResult>,
+    cache: &mut Vec<Option<Vec<i64>>>,
+    done: impl Fn(&[Option<Vec<i64>>]) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done(cache) {
+        match rx.try_recv() {
+            Ok(result) => {
+                let mut out = Vec::new();
+                core.on_highlight(result, &mut out);
+                let msgs: Vec<Value> = out
+                    .iter()
+                    .map(|l| serde_json::from_str(l).expect("json"))
+                    .collect();
+                apply_updates(cache, &msgs);
+            }
+            Err(_) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "lines in view never got styles: {cache:?}"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+fn send_edit(core: &mut Core, view: &str, method: &str, params: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let line =
+        json!({"method": "edit", "params": {"view_id": view, "method": method, "params": params}});
+    core.handle_line(&line.to_string(), &mut out);
+    out.iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+fn styled(cache: &[Option<Vec<i64>>], lines: std::ops::Range<usize>) -> bool {
+    lines.into_iter().all(|l| {
+        cache
+            .get(l)
+            .is_some_and(|s| s.as_ref().is_some_and(|s| !s.is_empty()))
+    })
+}
+
+#[test]
+fn every_line_in_a_tall_view_gets_styles_without_an_edit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut core, mut rx, opened) = open_sixty_line_rust_file(dir.path());
+    let mut cache = Vec::new();
+    apply_updates(&mut cache, &opened);
+    // the front end says how tall its pane is, as it does right after new_view
+    let out = send_edit(&mut core, "view-id-1", "scroll", json!([0, 50]));
+    apply_updates(&mut cache, &out);
+    highlight_until(&mut core, &mut rx, &mut cache, |c| styled(c, 0..50));
+}
+
+#[test]
+fn lines_scrolled_into_view_get_styles_in_every_pane() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut core, mut rx, opened) = open_sixty_line_rust_file(dir.path());
+    let mut cache = Vec::new();
+    apply_updates(&mut cache, &opened);
+    let out = send_edit(&mut core, "view-id-1", "scroll", json!([0, 20]));
+    apply_updates(&mut cache, &out);
+    highlight_until(&mut core, &mut rx, &mut cache, |c| styled(c, 0..20));
+    let out = send_edit(&mut core, "view-id-1", "scroll", json!([38, 58]));
+    apply_updates(&mut cache, &out);
+    highlight_until(&mut core, &mut rx, &mut cache, |c| styled(c, 38..58));
+
+    // a second pane on the same file, scrolled to the end
+    let path = dir.path().join("long.rs");
+    let mut out = Vec::new();
+    core.handle_line(
+        &json!({"id": 1, "method": "new_view", "params": {"file_path": path}}).to_string(),
+        &mut out,
+    );
+    let msgs: Vec<Value> = out
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let view2 = msgs
+        .iter()
+        .find(|m| m["id"] == 1)
+        .and_then(|m| m["result"].as_str())
+        .expect("second view id")
+        .to_string();
+    let mut cache2 = Vec::new();
+    let second: Vec<Value> = msgs
+        .into_iter()
+        .filter(|m| m["params"]["view_id"] == view2.as_str())
+        .collect();
+    apply_updates(&mut cache2, &second);
+    let out = send_edit(&mut core, &view2, "scroll", json!([40, 60]));
+    apply_updates(&mut cache2, &out);
+    highlight_until(&mut core, &mut rx, &mut cache2, |c| styled(c, 40..60));
+}
+
+#[test]
+fn regex_replace_all_and_next_insert_each_matchs_capture_groups() {
+    let mut t = T::new("|width: 3px;\nheight: 14px;\n");
+    t.edit(
+        "find",
+        json!({"chars": r"(?P<prop>\w+): (\d+)px", "case_sensitive": true, "regex": true, "whole_words": false}),
+    );
+    t.edit(
+        "replace",
+        json!({"chars": "${prop}=$2em", "preserve_case": false}),
+    );
+    t.edit("replace_all", json!({}));
+    assert_eq!(
+        String::from(t.core.text_of("view-id-1").expect("text")),
+        "width=3em;\nheight=14em;\n"
+    );
+    t.edit("undo", json!({}));
+    t.edit("move_to_beginning_of_document", json!({}));
+    t.edit(
+        "replace",
+        json!({"chars": r"\2 \1", "preserve_case": false}),
+    );
+    t.edit("replace_next", json!({}));
+    assert_eq!(
+        String::from(t.core.text_of("view-id-1").expect("text")),
+        "3 width;\nheight: 14px;\n"
+    );
+}

@@ -106,6 +106,10 @@ where
                 Some(l) => core.on_lsp(l, &mut out),
                 None => events.lsp = None,
             },
+            // Last and only when nothing else is ready: one slice of a running
+            // search. Yielding first lets the reader task queue waiting input,
+            // which the biased select then takes before the next slice.
+            () = tokio::task::yield_now(), if core.is_searching() => core.run_search_step(&mut out),
         }
         write_lines(&mut writer, &mut out).await?;
         while core.has_pending() {

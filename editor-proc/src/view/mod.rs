@@ -2,6 +2,9 @@
 //! line cache for one buffer (xi's `View`). Selection changes only; edits go through `core`.
 
 pub mod gesture;
+mod search;
+
+pub use search::FindNextRequest;
 
 use xi_rope::{Interval, Rope, RopeDelta};
 
@@ -95,6 +98,8 @@ pub struct View {
     pub find_changed: FindChange,
     /// Whether find matches are highlighted.
     pub highlight_find: bool,
+    /// A `find_next` that waits for the running search to find its answer.
+    pub pending_find_next: Option<FindNextRequest>,
     /// Replacement text and preserve_case.
     pub replace: Option<(String, bool)>,
     /// Whether replace_status is owed.
@@ -117,6 +122,7 @@ impl View {
             next_find_id: 1,
             find_changed: FindChange::None,
             highlight_find: false,
+            pending_find_next: None,
             replace: None,
             replace_changed: false,
         }
@@ -264,7 +270,10 @@ impl View {
         self.drag = None;
         for f in &mut self.find {
             f.update_after_edit(text, delta);
-            self.find_changed = FindChange::All;
+            // the query is the same: only the count (as upstream)
+            if self.find_changed == FindChange::None {
+                self.find_changed = FindChange::Matches;
+            }
         }
         let sel = self.selection.apply_delta(delta, true, drift);
         self.selection = sel;
@@ -293,7 +302,9 @@ impl View {
             };
             if self.find[pos].set(&q.chars, q.case_sensitive, q.regex, q.whole_words) {
                 changed = true;
-                self.find[pos].search_all(text);
+                // the first slice now (all of a small file); the rest in
+                // steps between keystrokes (see `search_step`)
+                self.find[pos].search_step(text, crate::find::STEP_BYTES);
             }
         }
         if changed {
@@ -312,8 +323,10 @@ impl View {
             self.next_find_id += 1;
         }
         if let Some(f) = self.find.last_mut() {
-            f.set(&q, case_sensitive, false, true);
-            f.search_all(text);
+            if !f.set(&q, case_sensitive, false, true) && !f.is_counting() {
+                f.search_all(text);
+            }
+            f.search_step(text, crate::find::STEP_BYTES);
         }
         self.find_changed = FindChange::All;
         self.set_dirty(text);
@@ -327,11 +340,40 @@ impl View {
         wrap: bool,
         modifier: SelectionModifier,
     ) -> bool {
+        self.pending_find_next = None;
+        if self.find.iter().any(Find::is_counting) && !self.next_is_known(text, reverse) {
+            // the search has not reached the answer yet: answered by `search_step`
+            self.pending_find_next = Some(FindNextRequest {
+                reverse,
+                wrap,
+                modifier,
+            });
+            return false;
+        }
         let found = self.select_next_occurrence(text, reverse, false, modifier);
         if !found && wrap {
             return self.select_next_occurrence(text, reverse, true, modifier);
         }
         found
+    }
+
+    /// The match `find_next` (`reverse`: `find_previous`) would select.
+    fn best_occurrence(&self, text: &Rope, reverse: bool, wrapped: bool) -> Option<SelRegion> {
+        let (cur_start, cur_end) = self
+            .selection
+            .last()
+            .map(|s| (s.min(), s.max()))
+            .unwrap_or((0, 0));
+        let len = text.len();
+        self.find
+            .iter()
+            .filter_map(|f| f.next_occurrence(text, reverse, wrapped, &self.selection))
+            .min_by_key(|x| match reverse {
+                true if x.end > cur_end => 2 * len - x.end,
+                true => cur_end - x.end,
+                false if x.start < cur_start => x.start + len,
+                false => x.start - cur_start,
+            })
     }
 
     fn select_next_occurrence(
@@ -341,23 +383,9 @@ impl View {
         wrapped: bool,
         modifier: SelectionModifier,
     ) -> bool {
-        let (cur_start, cur_end) = self
-            .selection
-            .last()
-            .map(|s| (s.min(), s.max()))
-            .unwrap_or((0, 0));
-        let len = text.len();
-        let best = self
-            .find
-            .iter()
-            .filter_map(|f| f.next_occurrence(text, reverse, wrapped, &self.selection))
-            .min_by_key(|x| match reverse {
-                true if x.end > cur_end => 2 * len - x.end,
-                true => cur_end - x.end,
-                false if x.start < cur_start => x.start + len,
-                false => x.start - cur_start,
-            });
-        let Some(occ) = best else { return false };
+        let Some(occ) = self.best_occurrence(text, reverse, wrapped) else {
+            return false;
+        };
         match modifier {
             SelectionModifier::Set => self.set_selection(text, occ),
             SelectionModifier::Add => {
@@ -380,6 +408,7 @@ impl View {
 
     /// `find_all`: selects every match.
     pub fn find_all(&mut self, text: &Rope) {
+        self.finish_search(text);
         let mut sel = Selection::new();
         for f in &self.find {
             for &o in f.occurrences().iter() {

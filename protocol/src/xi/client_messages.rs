@@ -269,6 +269,10 @@ pub struct FindStatusQuery {
     /// 1-based line numbers of the matches.
     #[serde(default)]
     pub lines: Vec<usize>,
+    /// The search is still running: `matches` counts the matches found so far
+    /// (absent when the count is final; a Symphony addition).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub counting: bool,
 }
 
 /// The `status` of `replace_status`.

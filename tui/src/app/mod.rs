@@ -43,6 +43,8 @@ pub struct ViewData {
     pub caret: (usize, usize),
     /// Matches of the current find, when known.
     pub find_matches: Option<usize>,
+    /// The editor is still searching: `find_matches` counts the matches so far.
+    pub find_counting: bool,
     /// The editor could not open it: the message.
     pub open_error: Option<String>,
     /// Last `resize` sent (columns, rows).

@@ -104,6 +104,7 @@ fn apply_event(state: &mut State, event: SessionEvent) {
         SessionEvent::FindStatus { view, status } => {
             if let Some(d) = state.views.get_mut(&view.0) {
                 d.find_matches = status.first().map(|q| q.matches);
+                d.find_counting = status.first().is_some_and(|q| q.counting);
             }
         }
         SessionEvent::ReplaceStatus { .. } => {}

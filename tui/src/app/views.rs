@@ -59,15 +59,21 @@ pub fn reveal(state: &mut State, view: u64, line: usize, col: usize) {
         .into_iter()
         .filter(|(id, _)| matches!(state.windows.panes.get(id), Some(PaneKind::Editor(e)) if e.view == view))
         .collect();
+    // rows a find bar or prompt covers at the bottom: the line must be above it
+    let covered = state
+        .overlays
+        .iter()
+        .map(crate::overlays::Overlay::bottom_rows)
+        .max()
+        .unwrap_or(0);
+    let uncovered_bottom = state.pane_area().bottom().saturating_sub(covered);
     for (id, rect) in panes {
         let Some(data) = state.views.get(&view) else {
             return;
         };
         let text = text_rect(&state.config, data, rect);
-        let (h, w) = (
-            usize::from(text.height).max(1),
-            usize::from(text.width).max(1),
-        );
+        let shown = text.bottom().min(uncovered_bottom).saturating_sub(text.y);
+        let (h, w) = (usize::from(shown).max(1), usize::from(text.width).max(1));
         let tab = state.config.tab_size;
         let wrap = state.config.soft_wrap;
         let line_text = data.cache.get(line).map(|l| l.text.clone());

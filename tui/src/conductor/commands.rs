@@ -425,6 +425,7 @@ pub fn launch(state: &mut State) {
         state.conductor.run_views.insert(run, v);
     }
     tracing::info!(?run, kind = ?p.kind, "AI command started");
+    super::feedback::on_launch(state, p.kind, run);
 }
 
 /// The editor answered `symphony.review.snapshot`.

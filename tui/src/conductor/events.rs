@@ -61,6 +61,14 @@ pub fn runs_from_journal(
 
 /// Applies one event from the Conductor.
 pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
+    if let ConductorEvent::RunFinished {
+        run,
+        outcome,
+        answer,
+    } = &event
+    {
+        super::feedback::on_finished(state, *run, outcome, answer.is_some());
+    }
     let now = state.conductor.now();
     let c = &mut state.conductor;
     match event {

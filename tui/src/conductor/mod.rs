@@ -12,6 +12,7 @@
 
 pub mod commands;
 pub mod events;
+pub mod feedback;
 pub mod highlight;
 pub mod keys;
 pub mod panes;

@@ -15,6 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Clear, Widget};
 use symphony_extensions::config::ConfigError;
 use symphony_extensions::{Manager, Manifest, Permissions, StartOutcome};
 
@@ -212,6 +213,8 @@ pub fn render(prompt: &GrantPrompt, area: Rect, buf: &mut Buffer) {
 /// Clears `rect` and draws a yellow box around it with `title` on its top edge.
 fn draw_frame(rect: Rect, title: &str, buf: &mut Buffer) {
     let frame = Style::default().fg(Color::Yellow);
+    // Nothing drawn before (pane text, borders) may show through the box.
+    Clear.render(rect, buf);
     buf.set_style(rect, Style::default().bg(Color::Black).fg(Color::White));
     for cx in rect.x..rect.right() {
         buf.set_stringn(cx, rect.y, "─", 1, frame);

@@ -1,5 +1,7 @@
-//! The find bar (Ctrl-F) and its replace field (Ctrl-H): regex, case and
-//! whole-word toggles; every change re-runs the search in the editor.
+//! The find bar (Ctrl-F) and its replace field (Ctrl-H, or Tab from the find
+//! bar): regex (Alt-R), case (Alt-C) and whole-word (Alt-W) toggles, Alt-A for
+//! all (select every match; with a replacement, replace every match); every
+//! change re-runs the search in the editor.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use symphony_protocol::xi::{EditNotification as E, SelectionModifier};
@@ -110,10 +112,15 @@ impl FindBar {
             }
             KeyCode::Char('a') if alt => match self.replace_edit() {
                 Some(r) => Outcome::edits(vec![self.find_edit(), r, E::ReplaceAll]),
-                None => Outcome::consumed(),
+                None => Outcome::edits(vec![self.find_edit(), E::FindAll]),
             },
-            KeyCode::Tab | KeyCode::BackTab if self.replace.is_some() => {
-                self.on_replace = !self.on_replace;
+            KeyCode::Tab | KeyCode::BackTab => {
+                if self.replace.is_none() {
+                    self.replace = Some(LineInput::default());
+                    self.on_replace = true;
+                } else {
+                    self.on_replace = !self.on_replace;
+                }
                 Outcome::consumed()
             }
             KeyCode::Enter if self.on_replace => match self.replace_edit() {
@@ -188,5 +195,22 @@ mod tests {
         let out = f.handle_key(&k(KeyCode::Char('a'), KeyModifiers::ALT));
         assert_eq!(out.edits.last(), Some(&E::ReplaceAll));
         assert_eq!(f.find.text, "foo");
+    }
+
+    #[test]
+    fn tab_opens_the_replace_field_and_alt_a_selects_every_match() {
+        let mut f = FindBar::new("foo", false);
+        let out = f.handle_key(&k(KeyCode::Char('a'), KeyModifiers::ALT));
+        assert_eq!(out.edits.last(), Some(&E::FindAll));
+        f.handle_key(&k(KeyCode::Tab, KeyModifiers::NONE));
+        assert!(
+            f.replace.is_some() && f.on_replace,
+            "Tab goes to a new replace field"
+        );
+        f.handle_key(&k(KeyCode::Char('x'), KeyModifiers::NONE));
+        assert_eq!(f.replace.as_ref().map(|r| r.text.as_str()), Some("x"));
+        assert_eq!(f.find.text, "foo");
+        f.handle_key(&k(KeyCode::Tab, KeyModifiers::NONE));
+        assert!(!f.on_replace, "Tab goes back to the query");
     }
 }

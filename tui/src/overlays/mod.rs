@@ -50,6 +50,18 @@ pub enum Overlay {
     Ai(crate::conductor::picker::AiPicker),
 }
 
+impl Overlay {
+    /// How many rows at the bottom of the panes this overlay covers (the find
+    /// bar, prompts and questions are drawn there; boxes float and count 0).
+    pub fn bottom_rows(&self) -> u16 {
+        match self {
+            Overlay::Find(f) if f.replace.is_some() => 2,
+            Overlay::Find(_) | Overlay::Prompt(_) | Overlay::Confirm(_) => 1,
+            _ => 0,
+        }
+    }
+}
+
 /// What an overlay did with a key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Outcome {

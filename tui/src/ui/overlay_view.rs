@@ -185,6 +185,9 @@ pub(crate) fn draw_input_row(
     ))
 }
 
+/// The find bar: the query with its toggles, each with its key, and the match
+/// count (`counting…` while the editor still searches); the replace field with
+/// its keys below it. Hints that do not fit are dropped, least useful first.
 fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let rows = if f.replace.is_some() { 2 } else { 1 };
     let y = area.bottom().checked_sub(rows)?;
@@ -195,37 +198,80 @@ fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<
             format!(" {s} ")
         }
     };
-    let matches = state
-        .focused_data()
-        .and_then(|d| d.find_matches)
-        .map(|n| format!("{n} match{}", if n == 1 { "" } else { "es" }))
-        .unwrap_or_default();
-    let right = format!(
-        "{}{}{} {} ",
+    let data = state.focused_data();
+    let matches = match data.and_then(|d| d.find_matches) {
+        Some(n) if data.is_some_and(|d| d.find_counting) => format!("counting… {n}"),
+        Some(n) => format!("{n} match{}", if n == 1 { "" } else { "es" }),
+        None => String::new(),
+    };
+    let (regex, case, words) = (
         toggle(f.regex, ".*"),
         toggle(f.case_sensitive, "Aa"),
         toggle(f.whole_words, "ab"),
-        matches
     );
-    let rw = right.width() as u16;
-    let find_row = Rect::new(area.x, y, area.width.saturating_sub(rw), 1);
-    let mut cursor = draw_input_row("Find: ", &f.find, find_row, buf);
-    let rs = Rect::new(area.right().saturating_sub(rw), y, rw.min(area.width), 1);
+    let all = if f.replace.is_some() {
+        String::new()
+    } else {
+        "A all · Tab replace ".to_string()
+    };
+    // from the most to the least complete; the first that leaves room to type
+    let candidates = [
+        format!("Alt: R{regex}C{case}W{words}{all}· {matches} "),
+        format!("Alt: R{regex}C{case}W{words}· {matches} "),
+        format!("{regex}{case}{words} {matches} "),
+    ];
+    let room_to_type = 14;
+    let right = candidates
+        .iter()
+        .find(|c| c.width() as u16 + room_to_type <= area.width)
+        .unwrap_or(&candidates[2]);
+    let cursor = draw_input_with_hint(
+        "Find: ",
+        &f.find,
+        right,
+        Rect::new(area.x, y, area.width, 1),
+        buf,
+    );
+    let Some(r) = &f.replace else {
+        return cursor;
+    };
+    let hints = [" Enter next · Alt-A all · Tab find ", " Tab find "];
+    let hint = hints
+        .iter()
+        .find(|h| h.width() as u16 + room_to_type <= area.width)
+        .copied()
+        .unwrap_or("");
+    let c = draw_input_with_hint(
+        "Replace: ",
+        r,
+        hint,
+        Rect::new(area.x, y + 1, area.width, 1),
+        buf,
+    );
+    if f.on_replace { c } else { cursor }
+}
+
+/// An input row with `hint` right-aligned in yellow.
+fn draw_input_with_hint(
+    label: &str,
+    input: &LineInput,
+    hint: &str,
+    row: Rect,
+    buf: &mut Buffer,
+) -> Option<(u16, u16)> {
+    let hw = (hint.width() as u16).min(row.width);
+    let input_row = Rect::new(row.x, row.y, row.width - hw, 1);
+    let cursor = draw_input_row(label, input, input_row, buf);
+    let rs = Rect::new(row.right() - hw, row.y, hw, 1);
     Clear.render(rs, buf);
     buf.set_style(rs, input_style());
     buf.set_stringn(
         rs.x,
-        y,
-        &right,
+        row.y,
+        hint,
         usize::from(rs.width),
         input_style().fg(Color::Yellow),
     );
-    if let Some(r) = &f.replace {
-        let c = draw_input_row("Replace: ", r, Rect::new(area.x, y + 1, area.width, 1), buf);
-        if f.on_replace {
-            cursor = c;
-        }
-    }
     cursor
 }
 

@@ -1,6 +1,7 @@
 //! The DAG pane: runs (newest first) as trees of nodes with state glyphs,
-//! a progress bar (finished / all nodes), the elapsed time, and tokens/s of
-//! running model nodes; the selected row is what Esc / r / Enter act on.
+//! a progress bar (nodes done / all nodes: a cancelled or failed run's bar
+//! stays as far as its work got), the elapsed time, and tokens/s of running
+//! model nodes; the selected row is what Esc / r / Enter act on.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -55,8 +56,25 @@ fn bar(done: usize, total: usize, cells: usize) -> String {
     format!("{}{}", "█".repeat(full), "░".repeat(cells - full))
 }
 
+/// Nodes that did their work (skipped ones too once the run succeeded: a
+/// branch not taken), and all nodes. Cancelled, failed, interrupted nodes and
+/// nodes skipped because of them do not count.
+fn done_of(run: &RunView) -> (usize, usize) {
+    let succeeded = matches!(run.outcome, Some(RunOutcome::Succeeded));
+    let done = run
+        .nodes
+        .iter()
+        .filter(|n| match n.status {
+            NodeStatus::Done => true,
+            NodeStatus::Skipped => succeeded,
+            _ => false,
+        })
+        .count();
+    (done, run.nodes.len())
+}
+
 fn run_header(run: &RunView, now: std::time::Instant) -> (String, Color) {
-    let (done, total) = run.progress();
+    let (done, total) = done_of(run);
     let (state, color) = match &run.outcome {
         None => ("running".to_owned(), Color::Yellow),
         Some(RunOutcome::Succeeded) => ("done".to_owned(), Color::Green),
