@@ -376,7 +376,7 @@ fn killing_the_client_100_times_while_typing_loses_and_doubles_nothing() -> Resu
         if journal_waiting(&sandbox) {
             term.wait_text("Recover")
                 .with_context(|| format!("after kill {kills}: the recovery question"))?;
-            term.keys(&["y"])?;
+            term.keys(&["Down", "Enter"])?;
         } else {
             term.wait_text("editor: running")
                 .with_context(|| format!("after kill {kills}: the client drawing"))?;

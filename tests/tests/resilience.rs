@@ -153,7 +153,7 @@ fn a_client_killed_while_the_editor_is_stopped_offers_the_typing_at_the_next_sta
 
     let term = start()?;
     term.wait_text("Recover")?;
-    term.keys(&["y"])?;
+    term.keys(&["Down", "Enter"])?;
     term.wait_text("base123")?;
     term.save_and_quit(&file, "base123\n")?;
     Ok(())

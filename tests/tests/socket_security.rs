@@ -243,6 +243,12 @@ fn connect_and_expect_refusal(socket: &Path, record: &Path, why: &str) -> Result
         log.contains(why) && log.contains("refusing to connect"),
         "{log}"
     );
+    // A refusal is final: no restart loop knocks on the impostor's door again.
+    assert_eq!(
+        log.matches("cannot start the editor").count(),
+        1,
+        "retried a refused connection: {log}"
+    );
     term.type_text("typed secret")?;
     std::thread::sleep(Duration::from_millis(300));
     let got = std::fs::read(record)?;

@@ -187,6 +187,9 @@ struct Actor {
     theme: Option<String>,
     state: EditorState,
     attempt: u32,
+    /// The last start was refused for good (another user's socket): retrying cannot
+    /// help, so the session fails at once with that reason.
+    refused: bool,
     up_since: Option<Instant>,
     restart_at: Option<Instant>,
     /// Why the last connection ended (told to the user once it is back).
@@ -225,6 +228,7 @@ pub(super) async fn run(
         theme: None,
         state: EditorState::Starting,
         attempt: 0,
+        refused: false,
         up_since: None,
         restart_at: None,
         lost_reason: None,
@@ -333,6 +337,7 @@ impl Actor {
             }
             Err(e) => {
                 tracing::warn!("cannot start the editor: {e}");
+                self.refused = e.kind() == std::io::ErrorKind::PermissionDenied;
                 self.lost(e.to_string());
             }
         }
@@ -421,6 +426,11 @@ impl Actor {
         }
         self.up_since = None;
         self.attempt += 1;
+        if std::mem::take(&mut self.refused) {
+            self.restart_at = None;
+            self.set_state(EditorState::Failed { reason });
+            return;
+        }
         if self.attempt > self.options.max_attempts {
             self.restart_at = None;
             self.set_state(EditorState::Failed {
