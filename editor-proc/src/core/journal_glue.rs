@@ -120,6 +120,16 @@ impl Core {
                 };
                 self.notify(ClientNotification::Alert { msg });
             }
+            RecoverAction::Superseded => {
+                let moved = match self.services.journal.as_ref() {
+                    Some(dir) => dir.trash(orphan).map(|to| to.display().to_string()),
+                    None => Ok(String::new()),
+                };
+                match moved {
+                    Ok(to) => tracing::info!(file = %name, %to, "superseded journal trashed"),
+                    Err(e) => tracing::warn!(file = %name, "superseded journal kept: {e}"),
+                }
+            }
             // Dropping the claim leaves the journal for next time.
             RecoverAction::Later => drop(orphan),
         }

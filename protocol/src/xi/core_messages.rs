@@ -107,6 +107,10 @@ pub enum RecoverAction {
     Trash,
     /// Decide later: the journal stays and is offered again next time.
     Later,
+    /// The client rebuilt the text itself (from its own edit log or journal): the
+    /// journal is out of date and goes to the trash without an `alert` (nothing the
+    /// user typed is in it that the buffer does not have).
+    Superseded,
 }
 
 /// Requests the front end sends to the core; each is answered with a response.

@@ -51,7 +51,7 @@ impl Actor {
                 let exact = self.path_exact(view);
                 if exact || !changed_on_disk {
                     if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
-                        let action = if exact { "trash" } else { "replace" };
+                        let action = if exact { "superseded" } else { "replace" };
                         self.send_notification(
                             "symphony.recover",
                             json!({ "view_id": core, "accept": !exact, "action": action }),

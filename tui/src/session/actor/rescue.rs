@@ -189,7 +189,7 @@ impl Actor {
         };
         self.send_notification(
             "symphony.recover",
-            json!({ "view_id": core, "accept": false }),
+            json!({ "view_id": core, "accept": false, "action": "superseded" }),
         );
         if !accept {
             if let (Some(dir), Some(path)) = (dir, path) {
