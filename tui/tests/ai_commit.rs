@@ -40,7 +40,11 @@ fn repo_with_a_staged_change() -> tempfile::TempDir {
     git(d, &["config", "user.email", "test@example.com"]);
     git(d, &["config", "user.name", "Test"]);
     git(d, &["config", "commit.gpgsign", "false"]);
-    std::fs::write(d.join("lib.rs"), "fn add(a: i32, b: i32) -> i32 { a + b }\n").expect("write");
+    std::fs::write(
+        d.join("lib.rs"),
+        "fn add(a: i32, b: i32) -> i32 { a + b }\n",
+    )
+    .expect("write");
     git(d, &["add", "lib.rs"]);
     git(d, &["commit", "-q", "-m", "first"]);
     std::fs::write(
@@ -103,7 +107,11 @@ fn the_models_commit_message_commits_the_staged_changes_after_a_yes() {
     let Some(Overlay::Confirm(c)) = state.overlays.last() else {
         panic!("a commit asks first: {:?}", state.overlays);
     };
-    assert!(c.question.contains("Use checked_add in add"), "{}", c.question);
+    assert!(
+        c.question.contains("Use checked_add in add"),
+        "{}",
+        c.question
+    );
     assert!(
         screen(&state).contains("Commit the staged changes"),
         "{}",
@@ -162,5 +170,8 @@ fn the_commit_key_without_a_message_says_how_to_get_one() {
     ctrl_b(&mut state, 'G');
     assert!(state.overlays.is_empty());
     let said = state.message.clone().expect("a message").text;
-    assert!(said.contains("No commit message yet") && said.contains("ctrl-b M"), "{said}");
+    assert!(
+        said.contains("No commit message yet") && said.contains("ctrl-b M"),
+        "{said}"
+    );
 }
