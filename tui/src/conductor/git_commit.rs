@@ -28,7 +28,7 @@ pub fn on_finished(state: &mut State, run: RunId, outcome: &RunOutcome, answer: 
     let (RunOutcome::Succeeded, Some(answer)) = (outcome, answer) else {
         return;
     };
-    let message = answer.trim();
+    let message = unfenced(answer);
     if message.is_empty() {
         return;
     }
@@ -37,6 +37,19 @@ pub fn on_finished(state: &mut State, run: RunId, outcome: &RunOutcome, answer: 
         .map(|k| format!(": {k} commits the staged changes with it"))
         .unwrap_or_else(|| ": the palette's \"AI: commit\" commits with it".to_owned());
     state.say(format!("Run #{}: commit message ready{how}", run.0));
+}
+
+/// The message without a code fence a model may have put around it.
+fn unfenced(answer: &str) -> &str {
+    let t = answer.trim();
+    match t.strip_prefix("```").and_then(|r| r.strip_suffix("```")) {
+        // The opening fence's line may name a language (```text).
+        Some(inner) => inner
+            .split_once('\n')
+            .map_or(inner, |(_, body)| body)
+            .trim(),
+        None => t,
+    }
 }
 
 /// The first line of a message, shortened for a question.
@@ -160,4 +173,25 @@ pub fn commit(dir: &Path, message: &str) -> Result<String, String> {
         return Err(format!("committed, but {}", git_said(&head)));
     }
     Ok(hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fenced_commit_message_is_committed_without_its_fence() {
+        assert_eq!(
+            unfenced("```text\nFix add\n\nBody.\n```\n"),
+            "Fix add\n\nBody."
+        );
+        assert_eq!(unfenced("```\nFix add\n```"), "Fix add");
+        assert_eq!(unfenced("  Fix add\n"), "Fix add");
+    }
+
+    #[test]
+    fn the_question_shows_the_summary_line_shortened() {
+        assert_eq!(summary("Fix add\n\nBody."), "Fix add");
+        assert_eq!(summary(&"x".repeat(80)).chars().count(), 61);
+    }
 }
