@@ -249,6 +249,14 @@ pub enum Action {
     AiDocComments,
     /// AI: write a commit message from the staged changes.
     AiCommitMessage,
+    /// AI: commit the staged changes with the model's message (asks first).
+    AiCommit,
+    /// The user confirmed the commit: run `git commit -F`.
+    #[serde(skip)]
+    AiCommitConfirmed,
+    /// The commit ended: the new commit's short hash, or git's error.
+    #[serde(skip)]
+    AiCommitDone(Result<String, String>),
     /// AI: chat about the current file (focuses the AI pane's prompt).
     AiChat,
     /// AI: run a user workflow from config.toml (asks for its name and instruction).
@@ -551,6 +559,7 @@ bindable! {
     AiFixDiagnostics => "ai_fix_diagnostics", "AI: fix the diagnostics";
     AiDocComments => "ai_doc_comments", "AI: add doc comments";
     AiCommitMessage => "ai_commit_message", "AI: write a commit message";
+    AiCommit => "ai_commit", "AI: commit the staged changes with the model's message";
     AiChat => "ai_chat", "AI: chat about this file";
     AiWorkflow => "ai_workflow", "AI: run a user workflow (picker)";
     AiCancelRun => "ai_cancel_run", "AI: cancel the running command";

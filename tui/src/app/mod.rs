@@ -114,6 +114,13 @@ pub enum Task {
     ListFiles(PathBuf),
     /// Run a project search, streaming its hits back as actions.
     ProjectSearch(crate::search::Job),
+    /// Commit the staged changes in `dir` with this message (`git commit -F`).
+    GitCommit {
+        /// The workspace.
+        dir: PathBuf,
+        /// The commit message.
+        message: String,
+    },
 }
 
 /// The whole client state. Rendering only reads it.

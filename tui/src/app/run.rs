@@ -125,6 +125,13 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     let tx = task_tx.clone();
                     tokio::task::spawn_blocking(move || crate::search::run_job(&job, &tx));
                 }
+                Task::GitCommit { dir, message } => {
+                    let tx = task_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = crate::conductor::git_commit::commit(&dir, &message);
+                        let _ = tx.send(Action::AiCommitDone(result));
+                    });
+                }
             }
         }
         if state.quit {

@@ -208,6 +208,13 @@ fn apply(state: &mut State, action: Action) {
             }
         }
         Action::ForceQuit => state.quit = true,
+        Action::AiCommit => {
+            if let Some(question) = crate::conductor::git_commit::ask(state) {
+                confirm(state, question, vec![Action::AiCommitConfirmed]);
+            }
+        }
+        Action::AiCommitConfirmed => crate::conductor::git_commit::start(state),
+        Action::AiCommitDone(result) => crate::conductor::git_commit::done(state, result),
         Action::AnswerRecovery(view, answer) => answer_recovery(state, view, answer),
         Action::SaveOverwriting(view, path) => {
             if let Some(d) = state.views.get_mut(&view) {

@@ -424,6 +424,9 @@ pub fn launch(state: &mut State) {
     if let Some(v) = p.view {
         state.conductor.run_views.insert(run, v);
     }
+    if p.kind == CommandKind::CommitMessage {
+        state.conductor.commit_runs.insert(run);
+    }
     tracing::info!(?run, kind = ?p.kind, "AI command started");
     super::feedback::on_launch(state, p.kind, run);
 }

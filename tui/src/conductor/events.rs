@@ -68,6 +68,7 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
     } = &event
     {
         super::feedback::on_finished(state, *run, outcome, answer.is_some());
+        super::git_commit::on_finished(state, *run, outcome, answer.as_deref());
     }
     let now = state.conductor.now();
     let c = &mut state.conductor;

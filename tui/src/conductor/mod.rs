@@ -13,6 +13,7 @@
 pub mod commands;
 pub mod events;
 pub mod feedback;
+pub mod git_commit;
 pub mod highlight;
 pub mod keys;
 pub mod panes;
@@ -287,6 +288,10 @@ pub struct ConductorState {
     pub journal_runs: HashSet<RunId>,
     /// The AI pane's drawn rows per message (highlighted code blocks).
     pub chat_rows: highlight::ChatCache,
+    /// Runs of the "commit message" command still going.
+    pub commit_runs: HashSet<RunId>,
+    /// The last commit message a model wrote, until it is committed.
+    pub commit_message: Option<String>,
 }
 
 impl std::fmt::Debug for ConductorState {

@@ -138,6 +138,7 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("F", "ai_fix_diagnostics"),
     ("D", "ai_doc_comments"),
     ("M", "ai_commit_message"),
+    ("G", "ai_commit"),
     ("C", "ai_chat"),
     ("W", "ai_workflow"),
     ("K", "ai_cancel_run"),

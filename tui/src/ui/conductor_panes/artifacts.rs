@@ -1,12 +1,13 @@
 //! The artifacts pane: a search box (tantivy query; `kind:` and `tag:`
 //! filters), the results with their snippets, and a preview of the
-//! selected one (to the right when the pane is wide, else below).
+//! selected one, rendered by its kind (to the right when the pane is wide,
+//! else below).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 
-use super::{title, wrap};
+use super::{artifact_preview, title};
 use crate::app::State;
 use crate::conductor::{ArtifactsFocus, ArtifactsPane};
 
@@ -118,12 +119,16 @@ pub(super) fn render(
     }
     if let Some(text) = &pane.preview {
         let pw = usize::from(preview.width);
-        for (i, r) in wrap(text, pw)
-            .iter()
+        let kind = pane
+            .results
+            .get(pane.selected)
+            .map_or("", |h| h.kind.as_str());
+        for (i, (r, style)) in artifact_preview::rows(kind, text, pw)
+            .into_iter()
             .take(usize::from(preview.height))
             .enumerate()
         {
-            buf.set_stringn(preview.x, preview.y + i as u16, r, pw, Style::default());
+            buf.set_stringn(preview.x, preview.y + i as u16, r, pw, style);
         }
     }
 }

@@ -3,6 +3,7 @@
 //! functions of the state.
 
 mod ai;
+mod artifact_preview;
 mod artifacts;
 mod dag;
 mod picker;
