@@ -271,16 +271,28 @@ pub fn info(manifests: &[Manifest], config: &ExtensionsConfig, id: &str) -> Resu
             format!("of {}", identity.path.display()),
         ],
     ));
-    for (name, f) in &m.config {
-        let secret = if f.secret { ", secret" } else { "" };
-        let mut value = format!("{name} ({}{secret})", config_type_text(f.ty));
-        if !f.description.is_empty() {
-            value.push_str(&format!(": {}", f.description));
-        }
-        rows.push(("config", vec![value]));
+    let fields: Vec<String> = m
+        .config
+        .iter()
+        .map(|(name, f)| {
+            let secret = if f.secret { ", secret" } else { "" };
+            let mut value = format!("{name} ({}{secret})", config_type_text(f.ty));
+            if !f.description.is_empty() {
+                value.push_str(&format!(": {}", f.description));
+            }
+            value
+        })
+        .collect();
+    if !fields.is_empty() {
+        rows.push(("config", fields));
     }
-    for (dep, req) in &m.dependencies {
-        rows.push(("depends on", vec![format!("{dep} {req}")]));
+    let deps: Vec<String> = m
+        .dependencies
+        .iter()
+        .map(|(dep, req)| format!("{dep} {req}"))
+        .collect();
+    if !deps.is_empty() {
+        rows.push(("depends on", deps));
     }
     Ok(aligned(&rows))
 }
