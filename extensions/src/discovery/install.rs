@@ -129,6 +129,8 @@ pub fn install(src: &Path, user_dir: &Path, force: bool) -> Result<Installed, In
         let _ = std::fs::remove_dir_all(&staging);
         return Err(InstallError::Io { path: dest, source });
     }
+    // Left only if another install runs at the same time.
+    let _ = std::fs::remove_dir(&staging_root);
     let mut manifest = Manifest::load(&dest.join(MANIFEST_FILE))?;
     manifest.origin = super::Origin::User;
     tracing::info!(id = %manifest.id, dir = %dest.display(), "extension installed");
