@@ -77,7 +77,10 @@ fn shipped_example_installs_as_a_user_extension_and_info_is_readable() -> Result
     assert!(text.contains("asks for permission"), "{text}");
     assert!(dest.join("extension.toml").is_file());
     assert!(dest.join("main.py").is_file());
-    assert!(dest.join("symphony_ext.py").is_file(), "the SDK comes along");
+    assert!(
+        dest.join("symphony_ext.py").is_file(),
+        "the SDK comes along"
+    );
 
     let list = stdout(&symphony(&sandbox, &bins, &["ext", "list"])?);
     let row = list
@@ -103,7 +106,8 @@ fn shipped_example_installs_as_a_user_extension_and_info_is_readable() -> Result
         "{info}"
     );
     assert!(
-        value(&info, "command").is_some_and(|c| c.starts_with("python3 ") && c.ends_with("main.py")),
+        value(&info, "command")
+            .is_some_and(|c| c.starts_with("python3 ") && c.ends_with("main.py")),
         "{info}"
     );
     assert_eq!(
@@ -129,7 +133,10 @@ fn shipped_example_installs_as_a_user_extension_and_info_is_readable() -> Result
         "{info}"
     );
     // Values line up in one column; no Debug output anywhere.
-    let column = |l: &str| l.find(": ").map(|i| i + 2 + l[i + 2..].len() - l[i + 2..].trim_start().len());
+    let column = |l: &str| {
+        l.find(": ")
+            .map(|i| i + 2 + l[i + 2..].len() - l[i + 2..].trim_start().len())
+    };
     let columns: std::collections::BTreeSet<_> = info.lines().filter_map(column).collect();
     assert_eq!(columns.len(), 1, "values not aligned:\n{info}");
     for debug in ["{", "}", "Some(", "None", "[\""] {

@@ -115,7 +115,10 @@ pub fn run(cmd: &ExtCommand) -> u8 {
 /// What `symphony ext list` adds when no extension is installed: where the shipped
 /// examples are and how to install one.
 fn examples_hint() -> String {
-    let ids: Vec<String> = ext_examples::manifests().into_iter().map(|m| m.id).collect();
+    let ids: Vec<String> = ext_examples::manifests()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
     let mut s = format!(
         "no extensions installed; the shipped examples ({}) are built into symphony",
         ids.join(", ")

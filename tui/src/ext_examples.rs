@@ -108,11 +108,7 @@ pub enum ExampleError {
 pub fn install_example(id: &str, user_dir: &Path, force: bool) -> Result<Installed, ExampleError> {
     let example = EXAMPLES
         .iter()
-        .find(|e| {
-            e.manifest(Path::new(e.folder))
-                .is_some_and(|m| m.id == id)
-                || e.folder == id
-        })
+        .find(|e| e.manifest(Path::new(e.folder)).is_some_and(|m| m.id == id) || e.folder == id)
         .ok_or_else(|| ExampleError::Unknown(id.to_string()))?;
     let out = user_dir
         .join(".staging")
