@@ -215,7 +215,7 @@ mod tests {
             "mine"
         );
         // Only the new copy is discovered.
-        let found = super::super::discover(&[user.clone()]);
+        let found = super::super::discover(std::slice::from_ref(&user));
         assert_eq!(found.extensions.len(), 1, "{:?}", found.problems);
         assert!(found.problems.is_empty(), "{:?}", found.problems);
     }
