@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discovery::Origin;
 use crate::identity::Identity;
-use crate::manifest::{ExtensionType, Manifest};
+use crate::manifest::{ConfigType, ExtensionType, Manifest};
 use crate::permissions::Grant;
 
 /// What can go wrong with the settings file.
@@ -222,33 +222,154 @@ pub fn list(manifests: &[Manifest], config: &ExtensionsConfig) -> Vec<ListEntry>
         .collect()
 }
 
-/// `symphony ext info <id>`: a human-readable description (secrets are named, never
-/// valued).
+/// `symphony ext info <id>`: a readable summary, one aligned `key: value` line per
+/// field (a list continues on indented lines); secrets are named, never valued.
 pub fn info(manifests: &[Manifest], config: &ExtensionsConfig, id: &str) -> Result<String> {
-    use std::fmt::Write as _;
     let m = manifests
         .iter()
         .find(|m| m.id == id)
         .ok_or_else(|| ConfigError::Unknown(id.to_string()))?;
+    let identity = Identity::of(m);
+    let mut rows: Vec<(&str, Vec<String>)> = vec![
+        ("name", vec![m.name.clone()]),
+        ("id", vec![m.id.clone()]),
+        ("version", vec![m.version.to_string()]),
+        ("type", vec![m.kind.to_string()]),
+    ];
+    if !m.description.is_empty() {
+        rows.push(("description", vec![m.description.clone()]));
+    }
+    let enabled = if config.is_enabled(&m.id) {
+        "yes"
+    } else {
+        "no (`symphony ext enable` turns it on)"
+    };
+    rows.push(("enabled", vec![enabled.to_string()]));
+    rows.push(("origin", vec![origin_text(m.origin).to_string()]));
+    rows.push(("folder", vec![m.dir.display().to_string()]));
+    let mut command = vec![m.program().display().to_string()];
+    command.extend(m.resolved_args());
+    rows.push(("command", vec![command.join(" ")]));
+    rows.push(("activation", activation_text(m)));
+    if !m.capabilities.is_empty() {
+        rows.push(("capabilities", vec![m.capabilities.join(", ")]));
+    }
+    let asked = m.permissions.words();
+    rows.push((
+        "permissions asked",
+        if asked.is_empty() {
+            vec!["none (it only runs its program)".to_string()]
+        } else {
+            asked
+        },
+    ));
+    rows.push(("permissions granted", granted_text(m, config, &identity)));
+    rows.push((
+        "identity",
+        vec![
+            format!("blake3 {}", identity.blake3),
+            format!("of {}", identity.path.display()),
+        ],
+    ));
+    let fields: Vec<String> = m
+        .config
+        .iter()
+        .map(|(name, f)| {
+            let secret = if f.secret { ", secret" } else { "" };
+            let mut value = format!("{name} ({}{secret})", config_type_text(f.ty));
+            if !f.description.is_empty() {
+                value.push_str(&format!(": {}", f.description));
+            }
+            value
+        })
+        .collect();
+    if !fields.is_empty() {
+        rows.push(("config", fields));
+    }
+    let deps: Vec<String> = m
+        .dependencies
+        .iter()
+        .map(|(dep, req)| format!("{dep} {req}"))
+        .collect();
+    if !deps.is_empty() {
+        rows.push(("depends on", deps));
+    }
+    Ok(aligned(&rows))
+}
+
+/// `rows` as `key: value` lines with the values in one column; a row's further values
+/// go on lines of their own, indented to that column.
+fn aligned(rows: &[(&str, Vec<String>)]) -> String {
+    use std::fmt::Write as _;
+    let width = rows.iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0);
     let mut s = String::new();
-    let _ = writeln!(s, "{} {} ({})", m.id, m.version, m.kind);
-    let _ = writeln!(s, "name: {}", m.name);
-    let _ = writeln!(s, "description: {}", m.description);
-    let _ = writeln!(s, "enabled: {}", config.is_enabled(&m.id));
-    let _ = writeln!(s, "folder: {}", m.dir.display());
-    let _ = writeln!(s, "origin: {}", m.origin);
-    let _ = writeln!(s, "identity: blake3 {}", Identity::of(m).blake3);
-    let _ = writeln!(s, "capabilities: {}", m.capabilities.join(", "));
-    let _ = writeln!(s, "permissions asked: {:?}", m.permissions);
-    let _ = writeln!(s, "permissions granted: {:?}", config.grant_for(m));
-    for (name, f) in &m.config {
-        let secret = if f.secret { " (secret)" } else { "" };
-        let _ = writeln!(s, "config {name}: {:?}{secret}", f.ty);
+    for (key, values) in rows {
+        let mut key = format!("{key}:");
+        for value in values {
+            let _ = writeln!(s, "{key:<width$} {value}");
+            key.clear();
+        }
     }
-    for (dep, req) in &m.dependencies {
-        let _ = writeln!(s, "depends on {dep} {req}");
+    s
+}
+
+/// Where an extension came from, in words.
+fn origin_text(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Shipped => "shipped (with Symphony)",
+        Origin::User => "user (installed)",
+        Origin::Workspace => "workspace (runs only once the workspace is trusted)",
     }
-    Ok(s)
+}
+
+/// When the extension is started, one event a line.
+fn activation_text(m: &Manifest) -> Vec<String> {
+    let a = &m.activation;
+    let mut out = Vec::new();
+    if a.on_startup {
+        out.push("at start-up".to_string());
+    }
+    if !a.on_commands.is_empty() {
+        out.push(format!("on command {}", a.on_commands.join(", ")));
+    }
+    if !a.on_languages.is_empty() {
+        out.push(format!("on opening {} files", a.on_languages.join(", ")));
+    }
+    if out.is_empty() {
+        out.push("when first used".to_string());
+    }
+    out
+}
+
+/// What the user granted this very extension, in words.
+fn granted_text(m: &Manifest, config: &ExtensionsConfig, identity: &Identity) -> Vec<String> {
+    match config.grant_for_identity(m, identity) {
+        Some(g) => {
+            let words = g.words();
+            if words.is_empty() && !m.permissions.is_empty() {
+                vec!["nothing (refused)".to_string()]
+            } else if words.is_empty() {
+                vec!["answered (nothing was asked)".to_string()]
+            } else {
+                words
+            }
+        }
+        None if config.grant_is_stale(m) => {
+            vec!["none for this copy: it changed since granted (asks again)".to_string()]
+        }
+        None => vec!["not yet (asks before its first run)".to_string()],
+    }
+}
+
+/// A configuration field's type, as written in the manifest.
+fn config_type_text(ty: ConfigType) -> &'static str {
+    match ty {
+        ConfigType::String => "string",
+        ConfigType::Integer => "integer",
+        ConfigType::Float => "float",
+        ConfigType::Boolean => "boolean",
+        ConfigType::StringList => "string list",
+    }
 }
 
 /// `symphony ext enable <id>`: marks it enabled in the file at `path`.

@@ -264,6 +264,22 @@ fn enable_disable_list_and_info_work_on_the_settings_file() {
     assert!(g.buffer_read && !g.spawn);
 
     let info = config::info(&d.extensions, &cfg, "word-count").unwrap();
-    assert!(info.contains("word-count 1.2.3 (operator)"), "{info}");
-    assert!(info.contains("config token: String (secret)"), "{info}");
+    // Readable `key: value` lines (the old first line and Debug types are gone on
+    // purpose: `symphony ext info` is for people).
+    let line = |key: &str| {
+        info.lines()
+            .find(|l| l.starts_with(&format!("{key}:")))
+            .map(|l| l[key.len() + 1..].trim().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(line("id"), "word-count", "{info}");
+    assert_eq!(line("version"), "1.2.3", "{info}");
+    assert_eq!(line("type"), "operator", "{info}");
+    assert!(line("config").starts_with("max_words (integer)"), "{info}");
+    assert!(
+        info.lines().any(|l| l.trim() == "token (string, secret)"),
+        "{info}"
+    );
+    assert_eq!(line("permissions granted"), "read editor buffers", "{info}");
+    assert!(!info.contains('{') && !info.contains("Some("), "{info}");
 }

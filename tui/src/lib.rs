@@ -10,6 +10,7 @@
 //! - [`terminal`], [`logging`]: terminal set-up/restore, the log file.
 //! - [`render`]: the terminal backend that writes frames with few bytes.
 //! - [`extensions`]: extension discovery and settings for `symphony ext` and the palette.
+//!   [`ext_examples`]: the example extensions built into the program.
 //! - [`motif`]: motif extension panes and the host services extensions get from the client;
 //!   [`grant`]: the first-activation permission prompt.
 //! - [`conductor`]: the Conductor in the client (AI commands, the AI / DAG / artifacts /
@@ -22,6 +23,7 @@ pub mod action;
 pub mod app;
 pub mod conductor;
 pub mod config;
+pub mod ext_examples;
 pub mod extensions;
 pub mod grant;
 pub mod keymap;

@@ -48,7 +48,7 @@ struct Cli {
 /// Commands other than opening files.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Manage extensions: list, info ID, enable ID, disable ID (settings in
+    /// Manage extensions: list, info ID, enable ID, disable ID, install PATH (settings in
     /// $XDG_CONFIG_HOME/symphony/extensions.toml).
     #[command(subcommand)]
     Ext(ext_cli::ExtCommand),

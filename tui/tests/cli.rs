@@ -118,12 +118,15 @@ fn ext_info_prints_fields_and_permissions() {
     let (_tmp, home, ws) = ext_workspace();
     let (code, out, err) = symphony_in(&home, &ws, &["ext", "info", "hello"]);
     assert_eq!(code, 0, "stderr: {err}");
+    // Readable words since `ext info` dropped its Debug output (`hello 1.2.3` header,
+    // `buffer_read: true`): the same facts, as `key: value` lines.
     for needle in [
-        "hello 1.2.3",
+        "id:",
+        "1.2.3",
         "Says hello",
         "greet",
         "**/*.md",
-        "buffer_read",
+        "read editor buffers",
     ] {
         assert!(out.contains(needle), "{needle} missing in:\n{out}");
     }

@@ -7,8 +7,10 @@
 //! found is tagged with its [`Origin`]: a workspace's extensions need the workspace
 //! to be trusted before they run (see [`crate::trust`]).
 
+mod install;
 mod order;
 
+pub use install::{InstallError, Installed, install};
 pub use order::load_order;
 
 use std::path::{Path, PathBuf};
@@ -105,17 +107,24 @@ pub struct Discovery {
 /// (or `~/.local/share/...`), then `<workspace>/.symphony/extensions`.
 pub fn standard_dirs(builtin: &Path, workspace: Option<&Path>) -> Vec<PathBuf> {
     let mut dirs = vec![builtin.to_path_buf()];
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
-    if let Some(d) = data {
-        dirs.push(d.join("symphony").join("extensions"));
+    if let Some(d) = user_dir() {
+        dirs.push(d);
     }
     if let Some(w) = workspace {
         dirs.push(w.join(".symphony").join("extensions"));
     }
     dirs
+}
+
+/// Where the user's extensions live (and `symphony ext install` copies them):
+/// `$XDG_DATA_HOME/symphony/extensions`, or `~/.local/share/symphony/extensions`;
+/// `None` when neither variable is set.
+pub fn user_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .map(|d| d.join("symphony").join("extensions"))
 }
 
 /// Scans `dirs` (lowest precedence first; missing folders are fine): every direct

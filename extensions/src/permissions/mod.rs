@@ -80,6 +80,41 @@ impl Permissions {
         *self == Self::default()
     }
 
+    /// What is asked (or granted), one permission a line, in words (`read files:
+    /// **/*.md`, `read editor buffers`); empty when nothing is.
+    pub fn words(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.read.is_empty() {
+            out.push(format!("read files: {}", self.read.join(", ")));
+        }
+        if !self.write.is_empty() {
+            out.push(format!("write files: {}", self.write.join(", ")));
+        }
+        if !self.network.is_empty() {
+            out.push(format!("connect to: {}", self.network.join(", ")));
+        }
+        let flags = [
+            (self.spawn, "run programs"),
+            (self.buffer_read, "read editor buffers"),
+            (self.buffer_write, "edit editor buffers"),
+            (self.clipboard, "use the clipboard"),
+            (self.notifications, "show notifications"),
+        ];
+        out.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, s)| s.to_string()),
+        );
+        if !self.env.is_empty() {
+            out.push(format!(
+                "read environment variables: {}",
+                self.env.join(", ")
+            ));
+        }
+        out
+    }
+
     /// The part of `self` (a grant) that `declared` actually asks for: a grant never
     /// exceeds the manifest.
     pub fn restricted_to(&self, declared: &Permissions) -> Grant {

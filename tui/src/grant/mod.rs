@@ -92,33 +92,7 @@ impl GrantPrompt {
 
     /// What is asked, one permission a line, in words.
     pub fn lines(&self) -> Vec<String> {
-        let a = &self.asked;
-        let mut out = Vec::new();
-        if !a.read.is_empty() {
-            out.push(format!("read files: {}", a.read.join(", ")));
-        }
-        if !a.write.is_empty() {
-            out.push(format!("write files: {}", a.write.join(", ")));
-        }
-        if !a.network.is_empty() {
-            out.push(format!("connect to: {}", a.network.join(", ")));
-        }
-        let flags = [
-            (a.spawn, "run programs"),
-            (a.buffer_read, "read editor buffers"),
-            (a.buffer_write, "edit editor buffers"),
-            (a.clipboard, "use the clipboard"),
-            (a.notifications, "show notifications"),
-        ];
-        out.extend(
-            flags
-                .iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, s)| s.to_string()),
-        );
-        if !a.env.is_empty() {
-            out.push(format!("read environment variables: {}", a.env.join(", ")));
-        }
+        let mut out = self.asked.words();
         if out.is_empty() {
             out.push("run its program (it asks for no editor permission)".to_string());
         }
