@@ -17,6 +17,7 @@ pub mod highlight;
 pub mod keys;
 pub mod panes;
 pub mod picker;
+pub mod artifact_fetch;
 pub mod port;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -262,6 +263,8 @@ pub struct ConductorState {
     pub pool: Vec<InstrumentStatus>,
     /// Outstanding editor requests by id.
     pub requests: HashMap<u64, EditorRequest>,
+    /// Artifact reads asked of the Conductor and not answered yet ([`artifact_fetch`]).
+    pub artifact_fetches: artifact_fetch::Fetches,
     /// The view each run read.
     pub run_views: HashMap<RunId, u64>,
     /// Reviews in progress by view.
