@@ -236,7 +236,10 @@ async fn fetched_searches_and_texts_arrive_as_events_with_their_request_number()
     texts.sort_by_key(|t| t.0);
     assert_eq!(texts[0].0, 8);
     assert!(
-        texts[0].1.as_deref().is_some_and(|t| t.contains("+fn add() {}")),
+        texts[0]
+            .1
+            .as_deref()
+            .is_some_and(|t| t.contains("+fn add() {}")),
         "{texts:?}"
     );
     assert_eq!(texts[1], (9, None));

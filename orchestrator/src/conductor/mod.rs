@@ -540,11 +540,10 @@ impl Conductor {
         let id = id.to_owned();
         tokio::task::spawn_blocking(move || {
             let text = this.artifact_text(&id).map(std::sync::Arc::<str>::from);
-            let _ = this.inner.events.send(ConductorEvent::ArtifactText {
-                request,
-                id,
-                text,
-            });
+            let _ = this
+                .inner
+                .events
+                .send(ConductorEvent::ArtifactText { request, id, text });
         });
     }
 

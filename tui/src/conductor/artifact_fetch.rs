@@ -139,8 +139,7 @@ fn fetch_text(state: &mut State, id: &str, want: Want) {
 pub fn on_hits(state: &mut State, request: u64, hits: Vec<ArtifactHit>) {
     let preview = state.conductor.artifact_fetches.next();
     let c = &mut state.conductor;
-    let Some(pane) = pane_waiting(&mut state.windows, |p| p.pending_search == Some(request))
-    else {
+    let Some(pane) = pane_waiting(&mut state.windows, |p| p.pending_search == Some(request)) else {
         tracing::debug!(request, "stale artifact search answer dropped");
         return;
     };
@@ -163,9 +162,7 @@ pub fn on_text(state: &mut State, request: u64, text: Option<Arc<str>>) {
     let text = text.map(|t| t.to_string());
     match want {
         Want::Preview => {
-            let waiting = pane_waiting(&mut state.windows, |p| {
-                p.pending_preview == Some(request)
-            });
+            let waiting = pane_waiting(&mut state.windows, |p| p.pending_preview == Some(request));
             match waiting {
                 Some(pane) => {
                     pane.pending_preview = None;

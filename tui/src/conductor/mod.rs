@@ -10,6 +10,7 @@
 //! answers (or, if the editor does not know the method, from the text in the
 //! client's line cache, with a message saying so).
 
+pub mod artifact_fetch;
 pub mod commands;
 pub mod events;
 pub mod feedback;
@@ -17,7 +18,6 @@ pub mod highlight;
 pub mod keys;
 pub mod panes;
 pub mod picker;
-pub mod artifact_fetch;
 pub mod port;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
