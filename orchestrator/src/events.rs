@@ -226,6 +226,24 @@ pub enum ConductorEvent {
         /// The candidates' texts, in the node's dependency order.
         candidates: Vec<String>,
     },
+    /// The answer to `Conductor::fetch_artifacts(query, limit, request)`: the search ran
+    /// off the caller's thread; `request` is the caller's number (a newer one wins).
+    ArtifactHits {
+        /// The caller's request number.
+        request: u64,
+        /// The hits, best first.
+        hits: Vec<ArtifactHit>,
+    },
+    /// The answer to `Conductor::fetch_artifact_text(id, request)`, read off the caller's
+    /// thread; `None` when the store has no text for `id`.
+    ArtifactText {
+        /// The caller's request number.
+        request: u64,
+        /// The artifact.
+        id: String,
+        /// Its text, shared (it may be large).
+        text: Option<std::sync::Arc<str>>,
+    },
     /// The text a run read (its selection, else the whole file), asked for with
     /// `Conductor::fetch_run_source`: read off the caller's thread, from memory or from the
     /// journal's content-addressed store; `Err` says why it cannot be had (e.g. deleted).

@@ -200,6 +200,51 @@ async fn artifacts_are_searchable_by_run_tag_and_kind() {
     assert!(kept[0].pinned);
 }
 
+/// The client's reads of the store: `fetch_artifacts` and `fetch_artifact_text` return at
+/// once and their answers arrive as events carrying the caller's request number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetched_searches_and_texts_arrive_as_events_with_their_request_number() {
+    let mut h = Harness::with(Scripted::tokens("local", &["```\nfn add() {}\n```"]));
+    let run = h.conductor.run(
+        AiCommand::Refactor {
+            instruction: "rename".into(),
+        },
+        ctx_with_selection(),
+    );
+    h.until_finished(run).await;
+    h.conductor
+        .fetch_artifacts(&format!("kind:diff tag:run:{}", run.0), 20, 7);
+    let events = h
+        .until(|e| matches!(e, ConductorEvent::ArtifactHits { .. }))
+        .await;
+    let Some(ConductorEvent::ArtifactHits { request, hits }) = events.last() else {
+        panic!("an ArtifactHits event: {events:?}");
+    };
+    assert_eq!(*request, 7);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    h.conductor.fetch_artifact_text(&hits[0].id, 8);
+    h.conductor.fetch_artifact_text("no-such-artifact", 9);
+    let mut texts = Vec::new();
+    while texts.len() < 2 {
+        let events = h
+            .until(|e| matches!(e, ConductorEvent::ArtifactText { .. }))
+            .await;
+        if let Some(ConductorEvent::ArtifactText { request, text, .. }) = events.last() {
+            texts.push((*request, text.clone()));
+        }
+    }
+    texts.sort_by_key(|t| t.0);
+    assert_eq!(texts[0].0, 8);
+    assert!(
+        texts[0]
+            .1
+            .as_deref()
+            .is_some_and(|t| t.contains("+fn add() {}")),
+        "{texts:?}"
+    );
+    assert_eq!(texts[1], (9, None));
+}
+
 #[tokio::test]
 async fn chat_keeps_conversations_and_continues_one_by_id() {
     let model = Scripted::new(

@@ -111,10 +111,12 @@ fn a_buffer_opened_from_the_artifacts_pane_stays_reachable_after_its_pane_closes
         texts: vec![("a1".into(), "-    a + b\n+    a.checked_add(b)\n".into())],
         ..Default::default()
     };
-    install(&mut state, Box::new(rec));
+    install(&mut state, Box::new(rec.clone()));
     update(&mut state, Action::OpenArtifactsPane);
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    answered(&mut state, &rec);
     typed(&mut state, "o");
+    answered(&mut state, &rec);
     let Some(PaneKind::Editor(e)) = state.windows.focused() else {
         panic!("the artifact opens in an editor pane");
     };

@@ -269,6 +269,7 @@ fn artifacts_pane_searches_previews_pins_tags_and_opens_in_an_editor() {
     update(&mut state, Action::OpenArtifactsPane);
     typed(&mut state, "add kind:diff");
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    answered(&mut state, &rec);
     assert_eq!(
         calls(&rec),
         vec![ConductorCall::Search("add kind:diff".into())]
@@ -276,6 +277,7 @@ fn artifacts_pane_searches_previews_pins_tags_and_opens_in_an_editor() {
     insta::assert_snapshot!(screen(&state));
     // Second result: pin it, tag it.
     press(&mut state, KeyCode::Down, KeyModifiers::NONE);
+    answered(&mut state, &rec);
     typed(&mut state, "p");
     typed(&mut state, "tlater");
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
@@ -293,6 +295,7 @@ fn artifacts_pane_searches_previews_pins_tags_and_opens_in_an_editor() {
     assert_eq!(pane.results[1].tags, vec!["later".to_owned()]);
     // Open: a new editor pane with the text.
     typed(&mut state, "o");
+    answered(&mut state, &rec);
     let Some(PaneKind::Editor(e)) = state.windows.focused() else {
         panic!("the artifact opens in an editor pane");
     };
@@ -308,11 +311,13 @@ fn artifact_opened_in_an_editor_sends_its_text_to_a_new_buffer() {
         texts: vec![("a1".into(), "the diff text\n".into())],
         ..Default::default()
     };
-    install(&mut state, Box::new(rec));
+    install(&mut state, Box::new(rec.clone()));
     update(&mut state, Action::OpenArtifactsPane);
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    answered(&mut state, &rec);
     take(&calls_port);
     typed(&mut state, "o");
+    answered(&mut state, &rec);
     let sent = take(&calls_port);
     assert!(
         sent.iter()

@@ -517,6 +517,36 @@ impl Conductor {
         self.inner.artifacts.text(id)
     }
 
+    /// Searches the artifact store on a blocking thread; the hits arrive as a
+    /// [`ConductorEvent::ArtifactHits`] carrying `request`. Returns at once.
+    pub fn fetch_artifacts(&self, query: &str, limit: usize, request: u64) {
+        let _rt = self.inner.rt.enter();
+        let this = self.clone();
+        let query = query.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let hits = this.search_artifacts(&query, limit);
+            let _ = this
+                .inner
+                .events
+                .send(ConductorEvent::ArtifactHits { request, hits });
+        });
+    }
+
+    /// Reads an artifact's text on a blocking thread; it arrives as a
+    /// [`ConductorEvent::ArtifactText`] carrying `request`. Returns at once.
+    pub fn fetch_artifact_text(&self, id: &str, request: u64) {
+        let _rt = self.inner.rt.enter();
+        let this = self.clone();
+        let id = id.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let text = this.artifact_text(&id).map(std::sync::Arc::<str>::from);
+            let _ = this
+                .inner
+                .events
+                .send(ConductorEvent::ArtifactText { request, id, text });
+        });
+    }
+
     /// Pins or unpins an artifact against retention.
     pub fn pin_artifact(&self, id: &str, pinned: bool) {
         self.inner.artifacts.pin(id, pinned);

@@ -291,6 +291,12 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
             );
             state.overlays.push(Overlay::Ai(picker));
         }
+        ConductorEvent::ArtifactHits { request, hits } => {
+            super::artifact_fetch::on_hits(state, request, hits);
+        }
+        ConductorEvent::ArtifactText { request, text, .. } => {
+            super::artifact_fetch::on_text(state, request, text);
+        }
         ConductorEvent::RunSource { run, text } => {
             c.source_requests.remove(&run);
             match text {

@@ -16,7 +16,7 @@
 //!   unloads it, `r` polls the loaded models now.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use symphony_conductor::events::{NodeStatus, RunId};
+use symphony_conductor::events::{ArtifactHit, NodeStatus, RunId};
 use symphony_protocol::xi::EditNotification as E;
 
 use super::commands::submit_prompt;
@@ -169,23 +169,11 @@ fn ai_key(state: &mut State, key: KeyEvent) {
     }
 }
 
-/// Continues a stored conversation: its text goes into the history.
+/// Continues a stored conversation: its text goes into the history when the
+/// Conductor has read it (off this thread).
 fn reopen_conversation(state: &mut State, id: &str, title: &str) {
     state.conductor.conversation = Some(id.to_owned());
-    let text = state
-        .conductor
-        .port
-        .as_ref()
-        .and_then(|p| p.artifact_text(id))
-        .unwrap_or_default();
-    super::commands::note(
-        state,
-        super::ChatRole::Notice,
-        format!("Reopened conversation: {title}"),
-    );
-    if !text.is_empty() {
-        super::commands::note(state, super::ChatRole::Assistant, text);
-    }
+    super::artifact_fetch::conversation(state, id, title);
 }
 
 fn cancel(state: &mut State, run: Option<RunId>) {
@@ -298,24 +286,15 @@ fn artifacts_key(state: &mut State, key: KeyEvent) {
     let Some(PaneKind::Artifacts(pane)) = state.windows.panes.get_mut(&focus) else {
         return;
     };
-    let mut open_text: Option<String> = None;
+    // Reads of the store (tantivy, the disk) are asked of the Conductor and
+    // applied when it answers (`artifact_fetch`): none runs on this thread.
+    let mut search = false;
+    let mut preview = false;
+    let mut open: Option<ArtifactHit> = None;
     let mut message: Option<String> = None;
     match pane.focus {
         ArtifactsFocus::Search => match key.code {
-            KeyCode::Enter => {
-                pane.results = port
-                    .map(|p| p.search_artifacts(&pane.query.text, 100))
-                    .unwrap_or_default();
-                pane.searched = true;
-                pane.selected = 0;
-                pane.preview = pane
-                    .results
-                    .first()
-                    .and_then(|h| port.and_then(|p| p.artifact_text(&h.id)));
-                if !pane.results.is_empty() {
-                    pane.focus = ArtifactsFocus::Results;
-                }
-            }
+            KeyCode::Enter => search = true,
             KeyCode::Tab | KeyCode::Down => pane.focus = ArtifactsFocus::Results,
             _ => {
                 pane.query.handle_key(&key);
@@ -324,21 +303,11 @@ fn artifacts_key(state: &mut State, key: KeyEvent) {
         ArtifactsFocus::Results => {
             let before = pane.selected;
             pane.selected = step(pane.selected, &key, pane.results.len());
-            if pane.selected != before {
-                pane.preview = pane
-                    .results
-                    .get(pane.selected)
-                    .and_then(|h| port.and_then(|p| p.artifact_text(&h.id)));
-            }
+            preview = pane.selected != before;
             let hit = pane.results.get_mut(pane.selected);
             match (key.code, hit) {
                 (KeyCode::Tab | KeyCode::Char('/'), _) => pane.focus = ArtifactsFocus::Search,
-                (KeyCode::Enter | KeyCode::Char('o'), Some(hit)) => {
-                    open_text = port.and_then(|p| p.artifact_text(&hit.id));
-                    if open_text.is_none() {
-                        message = Some(format!("No text for {}", hit.title));
-                    }
-                }
+                (KeyCode::Enter | KeyCode::Char('o'), Some(hit)) => open = Some(hit.clone()),
                 (KeyCode::Char('p'), Some(hit)) => {
                     hit.pinned = !hit.pinned;
                     if let Some(p) = port {
@@ -380,13 +349,19 @@ fn artifacts_key(state: &mut State, key: KeyEvent) {
     if let Some(m) = message {
         state.say(m);
     }
-    if let Some(text) = open_text {
-        open_in_editor(state, &text);
+    if search {
+        super::artifact_fetch::search(state);
+    }
+    if preview {
+        super::artifact_fetch::preview(state);
+    }
+    if let Some(hit) = open {
+        super::artifact_fetch::open(state, &hit);
     }
 }
 
 /// Opens `text` in a new buffer in a new pane to the right.
-fn open_in_editor(state: &mut State, text: &str) {
+pub(super) fn open_in_editor(state: &mut State, text: &str) {
     let view = state.editor.open(None);
     state.views.insert(view, crate::app::ViewData::new(None));
     state.windows.split(

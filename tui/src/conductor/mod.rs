@@ -10,6 +10,7 @@
 //! answers (or, if the editor does not know the method, from the text in the
 //! client's line cache, with a message saying so).
 
+pub mod artifact_fetch;
 pub mod commands;
 pub mod events;
 pub mod feedback;
@@ -263,6 +264,8 @@ pub struct ConductorState {
     pub pool: Vec<InstrumentStatus>,
     /// Outstanding editor requests by id.
     pub requests: HashMap<u64, EditorRequest>,
+    /// Artifact reads asked of the Conductor and not answered yet ([`artifact_fetch`]).
+    pub artifact_fetches: artifact_fetch::Fetches,
     /// The view each run read.
     pub run_views: HashMap<RunId, u64>,
     /// Reviews in progress by view.

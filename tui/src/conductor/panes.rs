@@ -52,6 +52,11 @@ pub struct ArtifactsPane {
     pub focus: ArtifactsFocus,
     /// A search ran (to tell "no results" from "not searched").
     pub searched: bool,
+    /// The search asked for and not answered yet (the pane says "Searching…"); an
+    /// answer to any other request is stale and dropped.
+    pub pending_search: Option<u64>,
+    /// The preview asked for and not answered yet (the preview says "Loading…").
+    pub pending_preview: Option<u64>,
 }
 
 /// The pool pane.

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use symphony_conductor::command::{AiCommand, EditorContext};
 use symphony_conductor::conductor::{Conductor, RunSummary};
-use symphony_conductor::events::{ArtifactHit, InstrumentStatus, RunId};
+use symphony_conductor::events::{ArtifactHit, ConductorEvent, InstrumentStatus, RunId};
 
 /// The Conductor's calls the client makes; none of them waits on a model.
 pub trait ConductorPort {
@@ -19,10 +19,12 @@ pub trait ConductorPort {
     fn choose(&self, run: RunId, node: &str, index: usize);
     /// The output of a node.
     fn node_output(&self, run: RunId, node: &str) -> Option<String>;
-    /// Searches the artifact store.
-    fn search_artifacts(&self, query: &str, limit: usize) -> Vec<ArtifactHit>;
-    /// The text of an artifact.
-    fn artifact_text(&self, id: &str) -> Option<String>;
+    /// Asks for a search of the artifact store; it runs off the loop thread and the hits
+    /// arrive as an [`ArtifactHits`](ConductorEvent::ArtifactHits) event with `request`.
+    fn fetch_artifacts(&self, query: &str, limit: usize, request: u64);
+    /// Asks for an artifact's text; it is read off the loop thread and arrives as an
+    /// [`ArtifactText`](ConductorEvent::ArtifactText) event with `request`.
+    fn fetch_artifact_text(&self, id: &str, request: u64);
     /// Pins or unpins an artifact.
     fn pin_artifact(&self, id: &str, pinned: bool);
     /// Tags an artifact.
@@ -73,11 +75,11 @@ impl ConductorPort for Conductor {
     fn node_output(&self, run: RunId, node: &str) -> Option<String> {
         Conductor::node_output(self, run, node)
     }
-    fn search_artifacts(&self, query: &str, limit: usize) -> Vec<ArtifactHit> {
-        Conductor::search_artifacts(self, query, limit)
+    fn fetch_artifacts(&self, query: &str, limit: usize, request: u64) {
+        Conductor::fetch_artifacts(self, query, limit, request);
     }
-    fn artifact_text(&self, id: &str) -> Option<String> {
-        Conductor::artifact_text(self, id)
+    fn fetch_artifact_text(&self, id: &str, request: u64) {
+        Conductor::fetch_artifact_text(self, id, request);
     }
     fn pin_artifact(&self, id: &str, pinned: bool) {
         Conductor::pin_artifact(self, id, pinned);
@@ -124,7 +126,7 @@ pub enum ConductorCall {
     NodeOutput(RunId, String),
     /// `choose(run, node, index)`.
     Choose(RunId, String, usize),
-    /// `search_artifacts`.
+    /// `fetch_artifacts` (a search).
     Search(String),
     /// `pin_artifact`.
     Pin(String, bool),
@@ -168,6 +170,9 @@ pub struct RecordingConductor {
     pub canned: Arc<Mutex<Canned>>,
     /// The last `watch_pool` value (not a call: it comes after every action).
     pub pool_watched: Arc<Mutex<Option<bool>>>,
+    /// The answers to `fetch_*` calls not yet delivered, oldest first: a test hands them
+    /// to the client when (and in the order) it likes, as the real Conductor's arrive.
+    pub answers: Arc<Mutex<Vec<ConductorEvent>>>,
 }
 
 impl RecordingConductor {
@@ -179,6 +184,20 @@ impl RecordingConductor {
     fn push(&self, call: ConductorCall) {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(call);
+        }
+    }
+
+    /// The answers queued since the last call, oldest first.
+    pub fn take_answers(&self) -> Vec<ConductorEvent> {
+        self.answers
+            .lock()
+            .map(|mut a| std::mem::take(&mut *a))
+            .unwrap_or_default()
+    }
+
+    fn answer(&self, event: ConductorEvent) {
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.push(event);
         }
     }
 
@@ -221,18 +240,25 @@ impl ConductorPort for RecordingConductor {
         self.push(ConductorCall::NodeOutput(run, node.into()));
         self.canned(|c| c.node_output.clone()).flatten()
     }
-    fn search_artifacts(&self, query: &str, _limit: usize) -> Vec<ArtifactHit> {
+    fn fetch_artifacts(&self, query: &str, _limit: usize, request: u64) {
         self.push(ConductorCall::Search(query.into()));
-        self.canned(|c| c.hits.clone()).unwrap_or_default()
+        let hits = self.canned(|c| c.hits.clone()).unwrap_or_default();
+        self.answer(ConductorEvent::ArtifactHits { request, hits });
     }
-    fn artifact_text(&self, id: &str) -> Option<String> {
-        self.canned(|c| {
-            c.texts
-                .iter()
-                .find(|(i, _)| i == id)
-                .map(|(_, t)| t.clone())
-        })
-        .flatten()
+    fn fetch_artifact_text(&self, id: &str, request: u64) {
+        let text = self
+            .canned(|c| {
+                c.texts
+                    .iter()
+                    .find(|(i, _)| i == id)
+                    .map(|(_, t)| Arc::<str>::from(t.as_str()))
+            })
+            .flatten();
+        self.answer(ConductorEvent::ArtifactText {
+            request,
+            id: id.into(),
+            text,
+        });
     }
     fn pin_artifact(&self, id: &str, pinned: bool) {
         self.push(ConductorCall::Pin(id.into(), pinned));

@@ -227,6 +227,20 @@ pub fn calls(rec: &RecordingConductor) -> Vec<ConductorCall> {
     std::mem::take(&mut *rec.calls.lock().expect("calls"))
 }
 
+/// The recording Conductor's answers to the client's reads (searches, artifact
+/// texts) delivered as its events, until none is left (an answer can ask for more).
+pub fn answered(state: &mut State, rec: &RecordingConductor) {
+    loop {
+        let answers = rec.take_answers();
+        if answers.is_empty() {
+            break;
+        }
+        for e in answers {
+            on_conductor_event(state, e);
+        }
+    }
+}
+
 /// A Conductor event applied to the state.
 pub fn ev(state: &mut State, e: ConductorEvent) {
     on_conductor_event(state, e);

@@ -56,7 +56,9 @@ pub(super) fn render(
     );
     let body = Rect::new(rect.x, rect.y + 2, rect.width, rect.height - 2);
     if pane.results.is_empty() {
-        let msg = if pane.searched {
+        let msg = if pane.pending_search.is_some() {
+            "Searching…"
+        } else if pane.searched {
             "No artifact matches."
         } else {
             "Type a query (e.g. refactor kind:diff tag:keep) and press Enter."
@@ -116,6 +118,15 @@ pub(super) fn render(
                 Style::default().fg(Color::DarkGray),
             );
         }
+    }
+    if pane.pending_preview.is_some() {
+        buf.set_stringn(
+            preview.x,
+            preview.y,
+            "Loading…",
+            usize::from(preview.width),
+            Style::default().fg(Color::DarkGray),
+        );
     }
     if let Some(text) = &pane.preview {
         let pw = usize::from(preview.width);
