@@ -17,7 +17,7 @@ use symphony_tui::conductor::Canned;
 /// A 140x18 state whose artifacts pane (wide enough for a side preview)
 /// found one artifact of `kind` with `text` and previews it.
 fn previewing(kind: &str, title: &str, text: &str) -> State {
-    let (mut state, _rec) = common::conductor_state(
+    let (mut state, rec) = common::conductor_state(
         Canned {
             hits: vec![ArtifactHit {
                 id: "a1".into(),
@@ -36,6 +36,8 @@ fn previewing(kind: &str, title: &str, text: &str) -> State {
     );
     update(&mut state, Action::OpenArtifactsPane);
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    // The search and the preview's text arrive as the Conductor's answers.
+    answered(&mut state, &rec);
     state
 }
 
