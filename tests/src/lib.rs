@@ -97,6 +97,26 @@ impl Sandbox {
     }
 
     /// Where test files live (the client's working directory).
+    /// A wrapper script that starts `editor` with this sandbox's XDG dirs and records
+    /// its pid: (the script, the pid file).
+    pub fn editor_wrapper(&self, editor: &Path) -> Result<(PathBuf, PathBuf)> {
+        use std::os::unix::fs::PermissionsExt;
+        let pidfile = self.work().join("editor.pid");
+        let script = self.work().join("editor.sh");
+        let mut body = String::from("#!/bin/sh\n");
+        for (k, v) in self.env(&binaries()?) {
+            body.push_str(&format!("export {k}='{}'\n", v.to_string_lossy()));
+        }
+        body.push_str(&format!(
+            "echo $$ > '{}'\nexec '{}' \"$@\"\n",
+            pidfile.display(),
+            editor.display()
+        ));
+        std::fs::write(&script, body)?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        Ok((script, pidfile))
+    }
+
     pub fn work(&self) -> PathBuf {
         self.dir.path().join("work")
     }

@@ -6,7 +6,7 @@
 //! that it never did.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -39,25 +39,6 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n.max(1)
     }
-}
-
-/// A wrapper that gives the editor the sandbox's XDG dirs and records its pid.
-fn wrapper(sandbox: &Sandbox, editor: &Path) -> Result<(PathBuf, PathBuf)> {
-    use std::os::unix::fs::PermissionsExt;
-    let pidfile = sandbox.work().join("editor.pid");
-    let script = sandbox.work().join("editor.sh");
-    let mut body = String::from("#!/bin/sh\n");
-    for (k, v) in sandbox.env(&binaries()?) {
-        body.push_str(&format!("export {k}='{}'\n", v.to_string_lossy()));
-    }
-    body.push_str(&format!(
-        "echo $$ > '{}'\nexec '{}' \"$@\"\n",
-        pidfile.display(),
-        editor.display()
-    ));
-    std::fs::write(&script, body)?;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    Ok((script, pidfile))
 }
 
 fn read_pid(pidfile: &Path) -> Option<u32> {
@@ -211,7 +192,7 @@ async fn killing_the_editor_100_times_while_typing_loses_and_doubles_nothing() -
     // Typed before its last newline, the text always ends with one (the editor
     // adds one to a saved file without, to the file only).
     let file = sandbox.file("typed.txt", "\n")?;
-    let (program, pidfile) = wrapper(&sandbox, &bins.editor)?;
+    let (program, pidfile) = sandbox.editor_wrapper(&bins.editor)?;
     let (tx, rx) = unbounded_channel();
     // Restart at once and never give up: this loop is about exactness.
     let policy = SessionOptions {

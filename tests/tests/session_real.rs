@@ -2,7 +2,6 @@
 //! save, and a SIGKILL of the editor in the middle (recovered, nothing lost).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -12,25 +11,6 @@ use symphony_tests::{Sandbox, binaries, kill9};
 use symphony_tui::linecache::LineCache;
 use symphony_tui::session::{EditorSession, EditorState, EditorTarget, SessionEvent, ViewHandle};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
-
-/// A wrapper that gives the editor the sandbox's XDG dirs and records its pid.
-fn wrapper(sandbox: &Sandbox, editor: &Path) -> Result<(PathBuf, PathBuf)> {
-    use std::os::unix::fs::PermissionsExt;
-    let pidfile = sandbox.work().join("editor.pid");
-    let script = sandbox.work().join("editor.sh");
-    let mut body = String::from("#!/bin/sh\n");
-    for (k, v) in sandbox.env(&binaries()?) {
-        body.push_str(&format!("export {k}='{}'\n", v.to_string_lossy()));
-    }
-    body.push_str(&format!(
-        "echo $$ > '{}'\nexec '{}' \"$@\"\n",
-        pidfile.display(),
-        editor.display()
-    ));
-    std::fs::write(&script, body)?;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
-    Ok((script, pidfile))
-}
 
 struct Client {
     session: EditorSession,
@@ -95,7 +75,7 @@ async fn session_survives_sigkill_of_the_real_editor() -> Result<()> {
     let bins = binaries()?;
     let sandbox = Sandbox::new()?;
     let file = sandbox.file("real.txt", "x\n")?;
-    let (program, pidfile) = wrapper(&sandbox, &bins.editor)?;
+    let (program, pidfile) = sandbox.editor_wrapper(&bins.editor)?;
     let (tx, events) = unbounded_channel();
     let mut c = Client {
         session: EditorSession::start(EditorTarget::Spawn { program }, tx),
