@@ -5,6 +5,7 @@
 //! - [`instrument`]: the [`Instrument`](instrument::Instrument) trait every backend
 //!   implements, and its request / event / error types.
 //! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
+//! - [`completion`]: inline completion (ghost text) backends: `/infill`, `/v1/completions`, Ollama.
 //! - [`command`]: the AI commands a user runs and the editor context they read.
 //! - [`events`]: what the Conductor tells its panes ([`ConductorEvent`](events::ConductorEvent)).
 //! - [`conductor`]: the [`Conductor`](conductor::Conductor) handle: run, cancel, retry, search.
@@ -15,6 +16,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod command;
+pub mod completion;
 pub mod conductor;
 pub mod events;
 pub mod extension_bridge;

@@ -157,6 +157,62 @@ impl HttpClient {
         }
     }
 
+    /// One POST with a small JSON answer, within `timeout` overall, no retries (a
+    /// completion that is late is worthless): cancelling drops the connection at once.
+    pub(crate) async fn post_json_once(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        body: &Value,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<Value> {
+        let send = async {
+            let response = self
+                .client
+                .post(url)
+                .headers(headers.clone())
+                .json(body)
+                .timeout(timeout)
+                .send()
+                .await
+                .map_err(|e| {
+                    if e.is_timeout() {
+                        InstrumentError::Timeout {
+                            after: timeout,
+                            partial: String::new(),
+                        }
+                    } else {
+                        send_error(url, &e)
+                    }
+                })?;
+            let status = response.status();
+            if !status.is_success() {
+                let message = error_body(response, timeout).await;
+                return Err(InstrumentError::Http {
+                    status: status.as_u16(),
+                    message,
+                });
+            }
+            let bytes = response.bytes().await.map_err(|e| {
+                if e.is_timeout() {
+                    InstrumentError::Timeout {
+                        after: timeout,
+                        partial: String::new(),
+                    }
+                } else {
+                    InstrumentError::Protocol(format!("{url}: {}", error_chain(&e)))
+                }
+            })?;
+            serde_json::from_slice(&bytes)
+                .map_err(|e| InstrumentError::Protocol(format!("{url}: not JSON: {e}")))
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => Err(cancelled()),
+            r = send => r,
+        }
+    }
+
     /// A GET or POST with a small JSON answer, within `timeout` overall (no retries).
     pub(crate) async fn request_json(
         &self,

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 pub mod anthropic;
 pub mod command;
-mod http;
+pub(crate) mod http;
 pub mod ndjson;
 pub mod ollama;
 pub mod openai;
