@@ -321,7 +321,22 @@ pub enum Action {
     /// Go to the previous diagnostic in the buffer.
     LspPreviousDiagnostic,
 
+    // ---- inline completion (ghost text) ----
+    /// Accept the whole suggestion shown (Tab does too while one is shown).
+    GhostAccept,
+    /// Accept the next word of the suggestion shown.
+    GhostAcceptWord,
+    /// Accept the next line of the suggestion shown.
+    GhostAcceptLine,
+    /// Show the next alternative suggestion.
+    GhostNext,
+    /// Turn inline completion on or off for this session.
+    ToggleInlineCompletion,
+
     // ---- internal ----
+    /// Inline completion: the typing pause ended, an answer came, Tab / Esc on a suggestion.
+    #[serde(skip)]
+    Ghost(crate::completion::GhostAction),
     /// A language action with data (picked location, popup key...).
     #[serde(skip)]
     Lsp(crate::lsp::LspAction),
@@ -577,6 +592,11 @@ bindable! {
     ExtOpenMotifs => "ext_open_motifs", "Extensions: open the motif panes";
     WorkspaceTrust => "workspace_trust", "Workspace: trust (let its extensions run)";
     WorkspaceRevokeTrust => "workspace_revoke_trust", "Workspace: revoke trust";
+    GhostAccept => "ghost_accept", "Inline completion: accept the suggestion";
+    GhostAcceptWord => "ghost_accept_word", "Inline completion: accept the next word";
+    GhostAcceptLine => "ghost_accept_line", "Inline completion: accept the next line";
+    GhostNext => "ghost_next", "Inline completion: show the next alternative";
+    ToggleInlineCompletion => "toggle_inline_completion", "Inline completion: turn on or off";
 }
 
 impl Action {

@@ -15,12 +15,14 @@
 //!   [`grant`]: the first-activation permission prompt.
 //! - [`conductor`]: the Conductor in the client (AI commands, the AI / DAG / artifacts /
 //!   pool panes' state); [`review`]: inline review of edit proposals.
+//! - [`completion`]: inline completion (ghost text from a model after a typing pause).
 //! - [`lsp`]: language intelligence (diagnostics, completion, hover, go to...).
 //! - [`search`]: project-wide regex search (the project search picker, `symphony search`).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod action;
 pub mod app;
+pub mod completion;
 pub mod conductor;
 pub mod config;
 pub mod ext_examples;

@@ -187,6 +187,8 @@ pub struct State {
     pub lsp: crate::lsp::LspState,
     /// Extensions: motif panes' clients, the permission prompt, host services.
     pub motifs: crate::motif::MotifState,
+    /// Inline completion: the typing pause, the request in flight, the ghost text.
+    pub ghost: crate::completion::GhostState,
 }
 
 impl std::fmt::Debug for State {
@@ -240,6 +242,7 @@ impl State {
             disk_diffs: std::collections::HashMap::new(),
             lsp: crate::lsp::LspState::default(),
             motifs: crate::motif::MotifState::default(),
+            ghost: crate::completion::GhostState::default(),
         }
     }
 

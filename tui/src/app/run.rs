@@ -134,6 +134,9 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 }
             }
         }
+        for job in state.ghost.jobs.drain(..) {
+            crate::completion::spawn(job, task_tx.clone());
+        }
         if state.quit {
             break Ok(());
         }
@@ -151,6 +154,8 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         let mut rows_only = false;
         // The completion popup's pause while an identifier is typed.
         let auto_complete_at = state.lsp.auto_complete_at;
+        // Inline completion's pause after typing.
+        let ghost_due_at = state.ghost.due_at;
         tokio::select! {
             biased;
             _ = sigterm.recv() => {
@@ -269,6 +274,15 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 }
             }, if auto_complete_at.is_some() => {
                 update(&mut state, Action::Lsp(crate::lsp::LspAction::AutoComplete));
+                changed = true;
+            }
+            () = async {
+                match ghost_due_at {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            }, if ghost_due_at.is_some() => {
+                update(&mut state, Action::Ghost(crate::completion::GhostAction::Due));
                 changed = true;
             }
             _ = std::future::ready(()), if dirty_since.is_some() => {

@@ -18,7 +18,7 @@ use crate::panes::{Direction, EditorPane, PaneKind, SplitDir};
 const RESIZE_STEP: u16 = 5;
 
 /// Applies one action.
-pub fn update(state: &mut State, action: Action) {
+pub fn update(state: &mut State, mut action: Action) {
     tracing::trace!(?action, "update");
     if !matches!(
         action,
@@ -39,9 +39,11 @@ pub fn update(state: &mut State, action: Action) {
     if !std::mem::take(&mut state.echo_predicted) {
         super::echo::predict(state, &action);
     }
+    let ghost_after = crate::completion::before_action(state, &mut action);
     let after = crate::lsp::before_action(state, &action);
     apply(state, action);
     crate::lsp::after_action(state, after);
+    crate::completion::after_action(state, ghost_after);
     sync_views(state);
     crate::conductor::keys::sync_pool_watch(state);
 }
@@ -65,6 +67,9 @@ fn apply(state: &mut State, action: Action) {
     }
     if let Some(a) = crate::lsp::from_action(&action) {
         crate::lsp::apply(state, a);
+        return;
+    }
+    if crate::completion::apply(state, &action) {
         return;
     }
     let area = state.pane_area();

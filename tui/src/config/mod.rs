@@ -35,6 +35,8 @@ pub struct Config {
     /// `[lsp] auto_complete_ms`: the pause after typing part of an identifier before the
     /// completion popup opens by itself (0: only on the trigger characters and Ctrl-Space).
     pub auto_complete_ms: u64,
+    /// `[completion]`: inline completion (ghost text) from a model.
+    pub completion: symphony_conductor::completion::CompletionConfig,
 }
 
 /// The completion popup's default pause (`[lsp] auto_complete_ms`).
@@ -52,6 +54,7 @@ impl Default for Config {
             keymap: Keymap::default_keymap(),
             conductor: Default::default(),
             auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
+            completion: Default::default(),
         }
     }
 }
@@ -97,6 +100,9 @@ struct RawConfig {
     /// `[editing]`: auto-closing pairs and indentation, read by the editor process.
     #[serde(default, rename = "editing")]
     _editing: Option<toml::Value>,
+    /// `[completion]`: inline completion (ghost text).
+    #[serde(default)]
+    completion: Option<symphony_conductor::completion::CompletionConfig>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -155,6 +161,9 @@ impl Config {
                         err(key.span().start, format!("key `{}`: {}", e.key, e.message))
                     })?;
             }
+        }
+        if let Some(completion) = raw.completion {
+            config.completion = completion;
         }
         if let Some(lsp) = &raw.lsp {
             match lsp.get_ref().get("auto_complete_ms") {
@@ -250,8 +259,37 @@ pub fn default_config_text() -> String {
     s.push_str(EDITING_DEFAULTS);
     s.push_str(LSP_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
+    s.push_str(COMPLETION_DEFAULTS);
     s
 }
+
+/// `[completion]`, commented out (off until an instrument is named).
+const COMPLETION_DEFAULTS: &str = r#"
+# ---- Inline completion (ghost text) ----
+# After a pause in typing, the named instrument suggests what comes next; it is
+# drawn dim after the cursor. Tab accepts it all (and indents when nothing is
+# shown), alt-w the next word, alt-l the next line, alt-] shows the next
+# alternative, Esc hides it; alt-i turns it on and off.
+# [completion]
+# enabled = true
+# instrument = "local"         # one of the [[instruments]] names
+# format = "infill"            # infill (llama.cpp), openai, openai-template, ollama
+# template = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
+# debounce_ms = 150
+# max_lines = 8
+# prefix_lines = 64
+# suffix_lines = 16
+# extra_chunks = 4
+# extra_chunk_lines = 32
+# max_request_bytes = 16384
+# n_predict = 64
+# t_max_prompt_ms = 500
+# t_max_predict_ms = 1000
+# alternatives = 1
+# timeout_secs = 10
+# [completion.languages]
+# markdown = false
+"#;
 
 /// The `[editing]` table (read by the editor process) with its defaults.
 const EDITING_DEFAULTS: &str = r#"

@@ -86,6 +86,12 @@ pub const NORMAL: &[(&str, &str)] = &[
     ("alt-E", "lsp_workspace_diagnostics"),
     ("f8", "lsp_next_diagnostic"),
     ("shift-f8", "lsp_previous_diagnostic"),
+    // Inline completion; Tab accepts a shown suggestion, Esc hides it.
+    ("alt-;", "ghost_accept"),
+    ("alt-w", "ghost_accept_word"),
+    ("alt-l", "ghost_accept_line"),
+    ("alt-]", "ghost_next"),
+    ("alt-i", "toggle_inline_completion"),
 ];
 
 /// Keys after the prefix key (default `ctrl-b`), as in tmux.

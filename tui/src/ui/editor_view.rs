@@ -284,6 +284,7 @@ pub fn render_rows(
             );
         }
     }
+    crate::completion::draw::draw(state, data, pane, rect, focused, ys, buf);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -54,6 +54,9 @@ pub fn draw_status(state: &State, area: Rect, buf: &mut Buffer) {
         parts.insert(0, (0, format!("{}:{}", line + 1, col + 1)));
         // Diagnostic under the caret, counts, server state.
         crate::ui::lsp::status(state, &mut left, &mut parts);
+        if let Some(ghost) = crate::completion::status(state) {
+            parts.push((3, ghost));
+        }
     }
     if let Some(tool) = focused_tool(state) {
         left.push_str(&format!(" {tool} has the focus"));

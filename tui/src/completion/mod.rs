@@ -1,0 +1,428 @@
+//! Inline completion in the client: after a pause in typing, a request goes to the
+//! `[completion]` instrument (on the runtime, never on the key path); its answer is
+//! drawn as dim ghost text after the caret ([`draw`]). Typing what it shows consumes
+//! it without a new request; Tab accepts it all, other keys a word or a line, Esc
+//! dismisses, anything else drops it and cancels the request in flight. Accepting
+//! is one insert sent to the editor process (one undo step).
+//!
+//! - [`ghost`]: the shown suggestion and the word / line pieces.
+//! - [`draw`]: the ghost text over the editor view.
+
+pub mod draw;
+pub mod ghost;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use symphony_conductor::completion::{FimClient, FimContext};
+use symphony_conductor::instrument::{CancellationToken, InstrumentError};
+use symphony_protocol::xi::EditNotification as E;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::action::Action;
+use crate::app::State;
+pub use ghost::Ghost;
+
+/// What the loop and the keys tell the ghost-text machinery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GhostAction {
+    /// The typing pause is over: ask.
+    Due,
+    /// A request's answer.
+    Answer {
+        /// The request.
+        id: u64,
+        /// Its alternatives, or why there are none.
+        result: Result<Answer, String>,
+    },
+    /// Tab with a suggestion shown: insert all of it.
+    AcceptAll,
+    /// Esc with a suggestion shown: hide it.
+    Dismiss,
+}
+
+/// A backend's answer as the client keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Answer {
+    /// The texts to insert, best first.
+    pub alternatives: Vec<String>,
+    /// Tokens read.
+    pub prompt_tokens: u64,
+    /// Tokens generated.
+    pub completion_tokens: u64,
+    /// From the cache (no request).
+    pub cached: bool,
+}
+
+/// What the status line says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum GhostStatus {
+    /// Nothing to say.
+    #[default]
+    Idle,
+    /// A request is in flight.
+    Waiting,
+    /// The last answer's cost.
+    Tokens {
+        /// Tokens read.
+        prompt: u64,
+        /// Tokens generated.
+        completion: u64,
+    },
+    /// The backend failed: why.
+    Down(String),
+}
+
+/// A request in flight.
+#[derive(Debug)]
+pub struct InFlight {
+    /// Tells its answer apart.
+    pub id: u64,
+    /// The view and the caret it was asked for.
+    pub view: u64,
+    /// The caret it was asked for.
+    pub at: (usize, usize),
+    /// Drops its connection.
+    pub cancel: CancellationToken,
+}
+
+/// A request for the loop to start on the runtime.
+#[derive(Debug)]
+pub struct Job {
+    /// The request.
+    pub id: u64,
+    /// Who answers.
+    pub client: Arc<FimClient>,
+    /// What is sent.
+    pub context: FimContext,
+    /// Cancels it.
+    pub cancel: CancellationToken,
+}
+
+/// The client's inline-completion state.
+#[derive(Debug, Default)]
+pub struct GhostState {
+    /// Switched off for this session with the toggle (starts as `[completion] enabled`).
+    pub off: Option<bool>,
+    /// When the pause after typing is over.
+    pub due_at: Option<Instant>,
+    /// The backend, built at the first request (or why it could not be).
+    client: Option<Result<Arc<FimClient>, String>>,
+    /// The id of the next request.
+    next_id: u64,
+    /// The request in flight.
+    pub in_flight: Option<InFlight>,
+    /// The suggestion shown.
+    pub shown: Option<Ghost>,
+    /// For the status line.
+    pub status: GhostStatus,
+    /// Requests for the loop to start.
+    pub jobs: Vec<Job>,
+}
+
+impl GhostState {
+    fn cancel(&mut self) {
+        if let Some(f) = self.in_flight.take() {
+            f.cancel.cancel();
+            if self.status == GhostStatus::Waiting {
+                self.status = GhostStatus::Idle;
+            }
+        }
+    }
+
+    /// Hides the suggestion, cancels the request and the pause.
+    pub fn clear(&mut self) {
+        self.cancel();
+        self.shown = None;
+        self.due_at = None;
+    }
+}
+
+/// Whether inline completion is on now (config and toggle) and has an instrument.
+pub fn active(state: &State) -> bool {
+    let c = &state.config.completion;
+    c.instrument.is_some() && state.ghost.off.map_or(c.enabled, |off| !off)
+}
+
+/// The toggle key / palette entry.
+pub fn toggle(state: &mut State) {
+    let on = !active(state);
+    if on && state.config.completion.instrument.is_none() {
+        state.error("Inline completion needs [completion] instrument = \"NAME\" in config.toml");
+        return;
+    }
+    state.ghost.off = Some(!on);
+    state.ghost.clear();
+    state.ghost.status = GhostStatus::Idle;
+    state.say(if on {
+        "Inline completion on"
+    } else {
+        "Inline completion off"
+    });
+}
+
+/// What [`after_action`] should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Nothing.
+    Nothing,
+    /// Text changed at the caret: ask again after the pause.
+    Schedule,
+}
+
+/// Called by `update` before an action: Tab and Esc act on a shown suggestion, typed
+/// characters that match it consume it, anything else drops it and its request.
+pub fn before_action(state: &mut State, action: &mut Action) -> After {
+    let keeps = matches!(
+        action,
+        Action::Noop
+            | Action::Ghost(_)
+            | Action::TerminalResized(..)
+            | Action::PickerFiles(_)
+            | Action::ProjectSearchHits(..)
+            | Action::ProjectSearchDone(..)
+            | Action::Mouse(crate::action::MouseAction::Wheel { .. })
+            | Action::GhostAcceptWord
+            | Action::GhostAcceptLine
+            | Action::GhostAccept
+            | Action::GhostNext
+            | Action::ToggleInlineCompletion
+    );
+    if keeps {
+        return After::Nothing;
+    }
+    let shown_here = state
+        .ghost
+        .shown
+        .as_ref()
+        .is_some_and(|g| Some(g.view) == state.focused_view());
+    match action {
+        Action::Indent if shown_here => {
+            *action = Action::Ghost(GhostAction::AcceptAll);
+            return After::Nothing;
+        }
+        Action::SingleCursor if shown_here => {
+            *action = Action::Ghost(GhostAction::Dismiss);
+            return After::Nothing;
+        }
+        Action::Insert(s) if shown_here => {
+            let consumed = state.ghost.shown.as_mut().is_some_and(|g| g.consume(s));
+            if consumed {
+                state.ghost.due_at = None;
+                if state.ghost.shown.as_ref().is_some_and(Ghost::is_empty) {
+                    state.ghost.shown = None;
+                    return After::Schedule;
+                }
+                return After::Nothing;
+            }
+        }
+        _ => {}
+    }
+    state.ghost.clear();
+    match action {
+        Action::Insert(_) | Action::InsertNewline | Action::DeleteBackward => After::Schedule,
+        _ => After::Nothing,
+    }
+}
+
+/// Called by `update` after the action was applied: starts the typing pause.
+pub fn after_action(state: &mut State, after: After) {
+    if after == After::Schedule && active(state) && language_on(state) {
+        let ms = state.config.completion.debounce_ms;
+        state.ghost.due_at = Some(Instant::now() + Duration::from_millis(ms));
+    }
+}
+
+fn language_on(state: &State) -> bool {
+    state.focused_data().is_some_and(|d| {
+        let lang = (!d.language.is_empty()).then_some(d.language.as_str());
+        state.config.completion.enabled_for(lang)
+    })
+}
+
+/// Applies a ghost action or a ghost key.
+pub fn apply(state: &mut State, action: &Action) -> bool {
+    match action {
+        Action::Ghost(GhostAction::Due) => request(state),
+        Action::Ghost(GhostAction::Answer { id, result }) => answer(state, *id, result.clone()),
+        Action::Ghost(GhostAction::AcceptAll) | Action::GhostAccept => {
+            accept(state, |t| t.len());
+        }
+        Action::GhostAcceptWord => accept(state, ghost::next_word),
+        Action::GhostAcceptLine => accept(state, ghost::next_line),
+        Action::GhostNext => {
+            if let Some(g) = &mut state.ghost.shown
+                && !g.cycle()
+            {
+                state.say("No other suggestion");
+            }
+        }
+        Action::Ghost(GhostAction::Dismiss) => state.ghost.clear(),
+        Action::ToggleInlineCompletion => toggle(state),
+        _ => return false,
+    }
+    true
+}
+
+/// Inserts the next `part(text)` bytes of the shown suggestion as one edit.
+fn accept(state: &mut State, part: impl Fn(&str) -> usize) {
+    let Some(view) = state.focused_view() else {
+        return;
+    };
+    let Some(g) = state.ghost.shown.as_mut().filter(|g| g.view == view) else {
+        return;
+    };
+    let n = part(g.text());
+    let chars = g.take(n);
+    if g.is_empty() {
+        state.ghost.shown = None;
+    }
+    if !chars.is_empty() {
+        state.editor.edit(view, E::Insert { chars });
+    }
+}
+
+fn client(state: &mut State) -> Result<Arc<FimClient>, String> {
+    if state.ghost.client.is_none() {
+        let c = &state.config.completion;
+        let name = c.instrument.clone().unwrap_or_default();
+        let built = match state
+            .config
+            .conductor
+            .instruments
+            .iter()
+            .find(|i| i.name == name)
+        {
+            Some(instrument) => FimClient::new(c, instrument)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+            None => Err(format!(
+                "[completion] instrument {name:?} is not among the [[instruments]]"
+            )),
+        };
+        state.ghost.client = Some(built);
+    }
+    state
+        .ghost
+        .client
+        .clone()
+        .unwrap_or_else(|| Err(String::new()))
+}
+
+/// The pause is over: builds the context at the focused caret and queues the request.
+fn request(state: &mut State) {
+    state.ghost.due_at = None;
+    if !active(state) {
+        return;
+    }
+    let Some(view) = state.focused_view() else {
+        return;
+    };
+    let Some(data) = state.views.get(&view) else {
+        return;
+    };
+    // Keystrokes drawn ahead of the editor: wait for its caret.
+    if data.cache.pending_predictions() > 0 {
+        state.ghost.due_at = Some(Instant::now() + Duration::from_millis(10));
+        return;
+    }
+    let (line, col) = data.caret;
+    let cache = &data.cache;
+    let context = FimContext::around(
+        |i| cache.get(i).map(|l| l.text.clone()),
+        line,
+        col,
+        Vec::new(),
+        &state.config.completion,
+    );
+    let client = match client(state) {
+        Ok(c) => c,
+        Err(why) => {
+            state.ghost.status = GhostStatus::Down(why);
+            return;
+        }
+    };
+    state.ghost.cancel();
+    state.ghost.next_id += 1;
+    let id = state.ghost.next_id;
+    let cancel = CancellationToken::new();
+    state.ghost.in_flight = Some(InFlight {
+        id,
+        view,
+        at: (line, col),
+        cancel: cancel.clone(),
+    });
+    state.ghost.status = GhostStatus::Waiting;
+    state.ghost.jobs.push(Job {
+        id,
+        client,
+        context,
+        cancel,
+    });
+}
+
+/// An answer: shown when it is for the request in flight and the caret is still there.
+fn answer(state: &mut State, id: u64, result: Result<Answer, String>) {
+    let Some(f) = state.ghost.in_flight.take_if(|f| f.id == id) else {
+        return; // stale: the user moved on
+    };
+    match result {
+        Ok(a) => {
+            state.ghost.status = GhostStatus::Tokens {
+                prompt: a.prompt_tokens,
+                completion: a.completion_tokens,
+            };
+            let still_here = state.focused_view() == Some(f.view)
+                && state.views.get(&f.view).is_some_and(|d| d.caret == f.at);
+            if still_here && !a.alternatives.is_empty() {
+                state.ghost.shown = Some(Ghost::new(f.view, f.at, a.alternatives));
+            }
+        }
+        Err(why) => state.ghost.status = GhostStatus::Down(why),
+    }
+}
+
+/// Starts a queued request on the runtime; its answer comes back as an action.
+pub fn spawn(job: Job, tx: UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        let result = job.client.complete(&job.context, &job.cancel).await;
+        let result = match result {
+            Ok(s) => Ok(Answer {
+                alternatives: s.alternatives,
+                prompt_tokens: s.usage.prompt_tokens,
+                completion_tokens: s.usage.completion_tokens,
+                cached: s.cached,
+            }),
+            Err(InstrumentError::Cancelled { .. }) => return,
+            Err(e) => {
+                tracing::info!("inline completion failed: {e}");
+                Err(e.to_string())
+            }
+        };
+        let _ = tx.send(Action::Ghost(GhostAction::Answer { id: job.id, result }));
+    });
+}
+
+/// The status line's part, when inline completion is configured.
+pub fn status(state: &State) -> Option<String> {
+    if state.config.completion.instrument.is_none() {
+        return None;
+    }
+    if !active(state) {
+        return None;
+    }
+    Some(match &state.ghost.status {
+        GhostStatus::Idle => "ghost: on".to_string(),
+        GhostStatus::Waiting => "ghost: waiting".to_string(),
+        GhostStatus::Tokens { prompt, completion } => {
+            format!("ghost: {prompt}+{completion} tok")
+        }
+        GhostStatus::Down(why) => {
+            let mut why = why.clone();
+            if why.chars().count() > 40 {
+                why = why.chars().take(39).collect::<String>() + "…";
+            }
+            format!("ghost: down ({why})")
+        }
+    })
+}
