@@ -193,12 +193,15 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         // this key's work, should it share this CPU.
                         std::thread::yield_now();
                     }
+                    // Ghost text shown, consumed or hidden changes the screen.
+                    let ghost_before = state.ghost.shown.clone();
                     let mut other = false;
                     for action in actions {
                         other |= !(state.overlays.is_empty() && simple_edit(&action).is_some());
                         update(&mut state, action);
                     }
                     state.echo_predicted = false;
+                    other |= state.ghost.shown != ghost_before;
                     let after = (state.message.is_some(), state.prefix_pending, echoed(&state));
                     // Only a keystroke echoed on an up-to-date screen: draw
                     // its rows rather than the whole frame.
