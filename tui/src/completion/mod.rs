@@ -405,9 +405,6 @@ pub fn spawn(job: Job, tx: UnboundedSender<Action>) {
 
 /// The status line's part, when inline completion is configured.
 pub fn status(state: &State) -> Option<String> {
-    if state.config.completion.instrument.is_none() {
-        return None;
-    }
     if !active(state) {
         return None;
     }
