@@ -92,10 +92,13 @@ install_native_engine() {
 
 make_model() {
     ensure_venv
-    if [ -f "$MODEL" ]; then
+    # A model made by an older generator (without FIM tokens, say) is made again.
+    write_gguf_tool "$LLM_HOME/make_tiny_gguf.py.new"
+    if [ -f "$MODEL" ] && cmp -s "$LLM_HOME/make_tiny_gguf.py.new" "$LLM_HOME/make_tiny_gguf.py"; then
+        rm -f "$LLM_HOME/make_tiny_gguf.py.new"
         return
     fi
-    write_gguf_tool "$LLM_HOME/make_tiny_gguf.py"
+    mv "$LLM_HOME/make_tiny_gguf.py.new" "$LLM_HOME/make_tiny_gguf.py"
     "$PY" "$LLM_HOME/make_tiny_gguf.py" "$MODEL.tmp" --eos-bias 1.5
     mv "$MODEL.tmp" "$MODEL"
     log "wrote $MODEL"
@@ -216,6 +219,17 @@ Questions? Answers! Lists, commas; colons: quotes "like this" and (brackets).
 """
 
 CONTROL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+# Fill-in-the-middle tokens (Qwen2.5-Coder names): llama-server's /infill refuses a
+# model without them. Sampling never produces them (they are banned like the others).
+FIM_TOKENS = {
+    "fim_pre": "<|fim_prefix|>",
+    "fim_suf": "<|fim_suffix|>",
+    "fim_mid": "<|fim_middle|>",
+    "fim_pad": "<|fim_pad|>",
+    "fim_rep": "<|repo_name|>",
+    "fim_sep": "<|file_sep|>",
+}
+CONTROL_TOKENS += list(FIM_TOKENS.values())
 
 # ChatML-style; accepts content given as a string or as a list of
 # {"type": "text", "text": ...} parts (other part types are skipped).
@@ -375,6 +389,8 @@ def main(argv=None) -> int:
     writer.add_eos_token_id(im_end)
     writer.add_eot_token_id(im_end)
     writer.add_pad_token_id(eot)
+    for key, text in FIM_TOKENS.items():
+        writer.add_uint32(f"tokenizer.ggml.{key}_token_id", tokens.index(text))
     writer.add_add_bos_token(False)
     writer.add_chat_template(CHAT_TEMPLATE)
 

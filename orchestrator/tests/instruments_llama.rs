@@ -227,3 +227,64 @@ async fn anthropic_instrument_streams_from_the_native_llama_server() {
         completion.usage
     );
 }
+
+/// Inline completion's `/infill` against llama.cpp's native llama-server: the tiny model
+/// carries FIM tokens (scripts/llm-server.sh generates them), so the server accepts the
+/// request llama.vim's way and answers with its content and timings.
+#[tokio::test]
+async fn infill_completion_is_answered_by_the_native_llama_server() {
+    let generator = llm_home().join("make_tiny_gguf.py");
+    let has_fim = std::fs::read_to_string(&generator).is_ok_and(|t| t.contains("fim_prefix"));
+    if std::env::var_os("SYMPHONY_LLM_NATIVE_URL").is_none() && !has_fim {
+        eprintln!(
+            "SKIPPED infill_completion_is_answered_by_the_native_llama_server: {} predates FIM \
+             tokens (run scripts/llm-server.sh install to make the model again)",
+            generator.display()
+        );
+        return;
+    }
+    let llm = match server(Engine::Native).await {
+        Ok(l) => l,
+        Err(why) => {
+            eprintln!("SKIPPED infill_completion_is_answered_by_the_native_llama_server: {why}");
+            return;
+        }
+    };
+    use symphony_conductor::completion::{
+        CompletionConfig, ExtraChunk, FimClient, FimContext, FimFormat,
+    };
+    let completion = CompletionConfig {
+        enabled: true,
+        format: Some(FimFormat::Infill),
+        n_predict: 16,
+        timeout_secs: 60,
+        ..Default::default()
+    };
+    let client = FimClient::new(&completion, &config("openai", &llm.url)).unwrap();
+    let ctx = FimContext {
+        prefix: "fn main() {\n".into(),
+        middle: "    let x = ".into(),
+        suffix: ";\n}\n".into(),
+        extra: vec![ExtraChunk {
+            filename: "lib.rs".into(),
+            text: "pub fn two() -> i32 { 2 }\n".into(),
+        }],
+        indent: 4,
+    };
+    let s = client
+        .complete(
+            &ctx,
+            &symphony_conductor::instrument::CancellationToken::new(),
+        )
+        .await
+        .expect("the real server accepts /infill");
+    assert!(
+        s.usage.prompt_tokens > 0,
+        "the server read the prompt: {s:?}"
+    );
+    assert!(
+        s.server_ms.is_some(),
+        "the server reports its timings: {s:?}"
+    );
+    eprintln!("real /infill: {s:?}");
+}
