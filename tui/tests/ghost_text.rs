@@ -164,6 +164,21 @@ fn alt_w_takes_a_word_alt_l_a_line_and_esc_hides_the_rest() {
 }
 
 #[test]
+fn alt_n_shows_the_next_alternative() {
+    let (mut state, calls) = ghost_state(40, 6, "http://127.0.0.1:9");
+    let (id, _, _) = pause(&mut state, "");
+    answer(&mut state, id, &["two()", "three()"]);
+    press(&mut state, KeyCode::Char('n'), KeyModifiers::ALT);
+    assert!(
+        screen(&state).contains("let x = three();"),
+        "{}",
+        screen(&state)
+    );
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(inserts(&take(&calls)), vec!["three()".to_string()]);
+}
+
+#[test]
 fn typing_what_is_shown_consumes_it_without_a_new_request() {
     let (mut state, calls) = ghost_state(40, 6, "http://127.0.0.1:9");
     let (id, _, _) = pause(&mut state, "");

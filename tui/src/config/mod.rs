@@ -268,7 +268,7 @@ const COMPLETION_DEFAULTS: &str = r#"
 # ---- Inline completion (ghost text) ----
 # After a pause in typing, the named instrument suggests what comes next; it is
 # drawn dim after the cursor. Tab accepts it all (and indents when nothing is
-# shown), alt-w the next word, alt-l the next line, alt-] shows the next
+# shown), alt-w the next word, alt-l the next line, alt-n shows the next
 # alternative, Esc hides it; alt-i turns it on and off.
 # [completion]
 # enabled = true

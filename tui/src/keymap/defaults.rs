@@ -90,7 +90,7 @@ pub const NORMAL: &[(&str, &str)] = &[
     ("alt-;", "ghost_accept"),
     ("alt-w", "ghost_accept_word"),
     ("alt-l", "ghost_accept_line"),
-    ("alt-]", "ghost_next"),
+    ("alt-n", "ghost_next"),
     ("alt-i", "toggle_inline_completion"),
 ];
 
