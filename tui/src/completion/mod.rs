@@ -23,6 +23,10 @@ use crate::action::Action;
 use crate::app::State;
 pub use ghost::Ghost;
 
+/// How many times (10 ms each) a request waits for the editor's caret after a keystroke
+/// drawn ahead of it.
+const MAX_CARET_WAITS: u8 = 50;
+
 /// What the loop and the keys tell the ghost-text machinery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GhostAction {
@@ -118,6 +122,8 @@ pub struct GhostState {
     pub status: GhostStatus,
     /// Requests for the loop to start.
     pub jobs: Vec<Job>,
+    /// Times the pause was extended waiting for the editor's caret.
+    waited: u8,
 }
 
 impl GhostState {
@@ -228,6 +234,7 @@ pub fn before_action(state: &mut State, action: &mut Action) -> After {
 /// Called by `update` after the action was applied: starts the typing pause.
 pub fn after_action(state: &mut State, after: After) {
     if after == After::Schedule && active(state) && language_on(state) {
+        state.ghost.waited = 0;
         let ms = state.config.completion.debounce_ms;
         state.ghost.due_at = Some(Instant::now() + Duration::from_millis(ms));
     }
@@ -321,11 +328,16 @@ fn request(state: &mut State) {
     let Some(data) = state.views.get(&view) else {
         return;
     };
-    // Keystrokes drawn ahead of the editor: wait for its caret.
+    // Keystrokes drawn ahead of the editor: wait for its caret (not forever: an
+    // editor that stopped answering gets no request).
     if data.cache.pending_predictions() > 0 {
-        state.ghost.due_at = Some(Instant::now() + Duration::from_millis(10));
+        if state.ghost.waited < MAX_CARET_WAITS {
+            state.ghost.waited += 1;
+            state.ghost.due_at = Some(Instant::now() + Duration::from_millis(10));
+        }
         return;
     }
+    state.ghost.waited = 0;
     let (line, col) = data.caret;
     let cache = &data.cache;
     let context = FimContext::around(
