@@ -17,13 +17,14 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use symphony_protocol::xi::{EditNotification, RpcError, RpcMessage};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 use super::client_journal::{ClientJournal, Found, Start as Base};
 use super::transport::{self, Connection, Incoming};
+use super::wire::{self, Out, OutRequest};
 
 mod notify;
 mod replay;
@@ -58,8 +59,7 @@ enum Pending {
     },
     Request {
         id: u64,
-        method: String,
-        params: Value,
+        request: wire::Request,
     },
     Close,
 }
@@ -67,7 +67,7 @@ enum Pending {
 /// A state-changing command already sent, kept for replay.
 #[derive(Debug, Clone)]
 enum Logged {
-    Edit(Value),
+    Edit(EditNotification),
     Cut,
 }
 
@@ -84,8 +84,8 @@ struct View {
     back: bool,
     /// (sequence number, command), oldest first.
     log: Vec<(u64, Logged)>,
-    last_scroll: Option<Value>,
-    last_resize: Option<Value>,
+    last_scroll: Option<EditNotification>,
+    last_resize: Option<EditNotification>,
     selections: Vec<[usize; 4]>,
     recovered: bool,
     /// Our own restart answered its first journal offer (later ones are the user's).
@@ -148,6 +148,8 @@ enum Req {
         view: ViewHandle,
         id: u64,
     },
+    /// The answer to `symphony.capabilities`: whether edits are acknowledged.
+    Capabilities,
     Ignore,
 }
 
@@ -184,6 +186,10 @@ struct Actor {
     next_id: u64,
     seq: u64,
     confirmed: u64,
+    /// The editor acknowledges each edit (`symphony_ack`): no `get_config` after it.
+    edit_ack: bool,
+    /// `symphony.capabilities` was sent on this connection.
+    capabilities_asked: bool,
     theme: Option<String>,
     state: EditorState,
     attempt: u32,
@@ -225,6 +231,8 @@ pub(super) async fn run(
         next_id: 0,
         seq: 0,
         confirmed: 0,
+        edit_ack: false,
+        capabilities_asked: false,
         theme: None,
         state: EditorState::Starting,
         attempt: 0,
@@ -274,28 +282,25 @@ async fn sleep_until_opt(at: Option<Instant>) {
     }
 }
 
-fn is_view_geometry(method: &str) -> bool {
-    matches!(method, "scroll" | "resize" | "request_lines")
+fn is_view_geometry(cmd: &EditNotification) -> bool {
+    matches!(
+        cmd,
+        EditNotification::Scroll(_)
+            | EditNotification::Resize(_)
+            | EditNotification::RequestLines(_)
+    )
 }
 
 /// Edits whose effect depends on editor state a restart loses (undo history, kill
 /// ring, macro recordings) when that state predates the log.
-fn depends_on_history(method: &str) -> bool {
-    matches!(method, "undo" | "redo" | "yank" | "play_recording")
-}
-
-/// Requests after which the editor's buffer holds text that is not in the edit log.
-fn changes_text(method: &str) -> bool {
-    use symphony_protocol::xi::{lsp, review};
-    [
-        lsp::ACCEPT_COMPLETION,
-        lsp::RENAME,
-        lsp::APPLY_CODE_ACTION,
-        lsp::FORMAT,
-        review::APPLY,
-        review::REBASE,
-    ]
-    .contains(&method)
+fn depends_on_history(cmd: &EditNotification) -> bool {
+    matches!(
+        cmd,
+        EditNotification::Undo
+            | EditNotification::Redo
+            | EditNotification::Yank
+            | EditNotification::PlayRecording { .. }
+    )
 }
 
 impl Actor {
@@ -344,9 +349,9 @@ impl Actor {
     }
 
     fn on_connected(&mut self) {
-        self.send_notification("client_started", json!({}));
+        self.send(&Out::ClientStarted);
         if let Some(theme) = self.theme.clone() {
-            self.send_notification("set_theme", json!({ "theme_name": theme }));
+            self.send(&Out::SetTheme(&theme));
         }
         let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
         let probe = matches!(self.target, EditorTarget::Connect { .. });
@@ -358,13 +363,17 @@ impl Actor {
             match v.prev_core.take() {
                 // A socket server may have outlived the connection: if it still
                 // knows the view, keep using it (its buffer has every edit).
-                Some(old) if probe && reopen => self.send_request(
-                    "get_config",
-                    json!({ "view_id": old }),
-                    Req::Probe { view, old },
-                ),
+                Some(old) if probe && reopen => {
+                    let core = old.clone();
+                    self.send_request_of(OutRequest::GetConfig(&core), Req::Probe { view, old });
+                }
                 _ => self.send_new_view(view, reopen),
             }
+        }
+        if !self.views.is_empty() && !self.capabilities_asked {
+            // Every view was kept by a socket server: ask now.
+            self.capabilities_asked = true;
+            self.send_request_of(OutRequest::Capabilities, Req::Capabilities);
         }
         self.maybe_running();
     }
@@ -383,6 +392,8 @@ impl Actor {
             self.lost_reason = Some(reason.clone());
         }
         self.conn = None;
+        self.edit_ack = false;
+        self.capabilities_asked = false;
         self.by_core.clear();
         for req in std::mem::take(&mut self.requests).into_values() {
             match req {
@@ -511,24 +522,29 @@ impl Actor {
 
     // ---- sending ----
 
-    fn send_value(&self, v: &Value) {
+    fn send_line(&self, line: String) {
         if let Some(conn) = &self.conn {
-            conn.send(v.to_string());
+            conn.send(line);
         }
     }
 
-    fn send_notification(&self, method: &str, params: Value) {
-        self.send_value(&json!({ "method": method, "params": params }));
+    fn send(&self, out: &Out<'_>) {
+        self.send_line(out.to_line());
     }
 
-    fn send_request(&mut self, method: &str, params: Value, req: Req) {
+    /// Sends the request `line(id)` with a fresh id, remembering what it is for.
+    fn send_request(&mut self, line: impl FnOnce(u64) -> String, req: Req) {
         if self.conn.is_none() {
             return;
         }
         let id = self.next_id;
         self.next_id += 1;
         self.requests.insert(id, req);
-        self.send_value(&json!({ "id": id, "method": method, "params": params }));
+        self.send_line(line(id));
+    }
+
+    fn send_request_of(&mut self, r: OutRequest<'_>, req: Req) {
+        self.send_request(|id| r.to_line(id), req);
     }
 
     fn send_new_view(&mut self, view: ViewHandle, reopen: bool) {
@@ -543,72 +559,60 @@ impl Actor {
         v.core = None;
         v.recovered = false;
         v.restart_offer_taken = false;
-        let params = match &v.path {
-            Some(p) => json!({ "file_path": p.to_string_lossy() }),
-            None => json!({}),
-        };
-        self.send_request("new_view", params, Req::NewView { view, reopen });
-    }
-
-    /// The edit as `{"method":m,"params":p}` with params always present.
-    fn edit_value(cmd: &EditNotification) -> Option<Value> {
-        let mut v = match serde_json::to_value(cmd) {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::error!("cannot serialize edit {cmd:?}: {e}");
-                return None;
-            }
-        };
-        if let Some(obj) = v.as_object_mut() {
-            obj.entry("params").or_insert_with(|| json!({}));
+        let path = v.path.clone();
+        self.send_request_of(OutRequest::NewView(path.as_deref()), Req::NewView { view, reopen });
+        if !self.capabilities_asked && self.conn.is_some() {
+            // Asked with the first view: nothing is acknowledged before one is open. Until
+            // the answer (an upstream xi-core answers an error), edits are confirmed by a
+            // `get_config` after them.
+            self.capabilities_asked = true;
+            self.send_request_of(OutRequest::Capabilities, Req::Capabilities);
         }
-        Some(v)
     }
 
-    fn send_edit_value(&self, core: &str, edit: &Value) {
-        self.send_notification(
-            "edit",
-            json!({ "view_id": core, "method": edit["method"], "params": edit["params"] }),
-        );
-    }
-
-    /// Sends an edit of a ready view, logs it and asks for its confirmation.
-    fn send_edit(&mut self, view: ViewHandle, edit: Value) {
-        let method = edit["method"].as_str().unwrap_or_default().to_owned();
+    /// Sends an edit of a ready view, logs it and asks for its confirmation: the
+    /// editor's acknowledgement when it gives them, else a `get_config` after it.
+    fn send_edit(&mut self, view: ViewHandle, edit: EditNotification) {
         let Some(v) = self.views.get_mut(&view) else {
             return;
         };
         let Some(core) = v.core.clone() else {
             return;
         };
-        match method.as_str() {
-            "scroll" => v.last_scroll = Some(edit.clone()),
-            "resize" => v.last_resize = Some(edit.clone()),
+        match &edit {
+            EditNotification::Scroll(_) => v.last_scroll = Some(edit.clone()),
+            EditNotification::Resize(_) => v.last_resize = Some(edit.clone()),
             _ => {}
         }
-        if method == "request_lines" {
-            self.send_edit_value(&core, &edit);
+        if matches!(edit, EditNotification::RequestLines(_)) {
+            self.send(&Out::Edit(&core, &edit, None));
             return;
         }
         self.seq += 1;
         let seq = self.seq;
-        v.log.push((seq, Logged::Edit(edit.clone())));
         let path = v.path.clone();
-        let from_history = v.base.saved && depends_on_history(&method);
-        self.send_edit_value(&core, &edit);
+        let from_history = v.base.saved && depends_on_history(&edit);
+        let geometry = is_view_geometry(&edit);
+        // Nothing to confirm for the viewport: it changes no text.
+        let ack = (self.edit_ack && !geometry).then_some(seq);
+        self.send(&Out::Edit(&core, &edit, ack));
+        if let Some(v) = self.views.get_mut(&view) {
+            v.log.push((seq, Logged::Edit(edit)));
+        }
         if from_history {
             // Its effect depends on state from before the save, which no replay has.
             self.not_exact(view, path);
         }
-        if is_view_geometry(&method) {
-            // Nothing to confirm: it changes no text.
+        if geometry || ack.is_some() {
             return;
         }
-        self.send_request(
-            "get_config",
-            json!({ "view_id": core }),
-            Req::Confirm { seq },
-        );
+        self.send_request_of(OutRequest::GetConfig(&core), Req::Confirm { seq });
+    }
+
+    /// Every edit up to `seq` was processed (an answer or an acknowledgement).
+    fn confirmed_up_to(&mut self, seq: u64) {
+        self.confirmed = self.confirmed.max(seq);
+        self.client_journals_confirmed(seq);
     }
 
     fn send_cut(&mut self, view: ViewHandle, req: Req) {
@@ -621,16 +625,8 @@ impl Actor {
         self.seq += 1;
         let seq = self.seq;
         v.log.push((seq, Logged::Cut));
-        self.send_request(
-            "edit",
-            json!({ "view_id": core, "method": "cut", "params": {} }),
-            req,
-        );
-        self.send_request(
-            "get_config",
-            json!({ "view_id": core }),
-            Req::Confirm { seq },
-        );
+        self.send_request_of(OutRequest::CopyCut(&core, true), req);
+        self.send_request_of(OutRequest::GetConfig(&core), Req::Confirm { seq });
     }
 
     // ---- commands from the UI ----
@@ -687,14 +683,11 @@ impl Actor {
                 ),
                 None => self.for_view(view, Pending::Recover { action, from: None }),
             },
-            Command::Request {
-                view,
-                id,
-                method,
-                params,
-            } => self.for_view(view, Pending::Request { id, method, params }),
+            Command::Request { view, id, request } => {
+                self.for_view(view, Pending::Request { id, request })
+            }
             Command::SetTheme(name) => {
-                self.send_notification("set_theme", json!({ "theme_name": name }));
+                self.send(&Out::SetTheme(&name));
                 self.theme = Some(name);
             }
             Command::Restart | Command::Shutdown => {}
@@ -711,14 +704,14 @@ impl Actor {
             self.run_pending(view, p);
         } else {
             // Remember the viewport even while queued.
-            if let Pending::Edit(cmd) = &p
-                && let Some(edit) = Self::edit_value(cmd)
-            {
-                match edit["method"].as_str() {
-                    Some("scroll") => v.last_scroll = Some(edit),
-                    Some("resize") => v.last_resize = Some(edit),
-                    _ => {}
+            match &p {
+                Pending::Edit(edit @ EditNotification::Scroll(_)) => {
+                    v.last_scroll = Some(edit.clone())
                 }
+                Pending::Edit(edit @ EditNotification::Resize(_)) => {
+                    v.last_resize = Some(edit.clone())
+                }
+                _ => {}
             }
             self.order += 1;
             v.queue.push_back((self.order, p));
@@ -734,35 +727,24 @@ impl Actor {
             return;
         };
         match p {
-            Pending::Edit(cmd) => {
-                if let Some(edit) = Self::edit_value(&cmd) {
-                    self.send_edit(view, edit);
-                }
+            Pending::Edit(cmd) => self.send_edit(view, cmd),
+            Pending::Copy(false) => {
+                self.send_request_of(OutRequest::CopyCut(&core, false), Req::Copy { view, cut: false })
             }
-            Pending::Copy(false) => self.send_request(
-                "edit",
-                json!({ "view_id": core, "method": "copy", "params": {} }),
-                Req::Copy { view, cut: false },
-            ),
             Pending::Copy(true) => self.send_cut(view, Req::Copy { view, cut: true }),
             Pending::Save(path, force) => {
-                self.send_request(
-                    "get_config",
-                    json!({ "view_id": core }),
-                    Req::SavePoint { view },
-                );
-                let mut params = json!({ "view_id": core, "file_path": path.to_string_lossy() });
-                if force {
-                    params["force"] = json!(true);
-                }
-                self.send_notification("save", params);
+                self.send_request_of(OutRequest::GetConfig(&core), Req::SavePoint { view });
+                self.send(&Out::Save {
+                    view_id: &core,
+                    path: &path,
+                    force,
+                });
                 self.save_alerts.insert(view, None);
                 self.save_conflicts.remove(&view);
                 let seq = self.seq;
                 let before = file_stamp(&path);
-                self.send_request(
-                    "get_config",
-                    json!({ "view_id": core }),
+                self.send_request_of(
+                    OutRequest::GetConfig(&core),
                     Req::Saved {
                         view,
                         seq,
@@ -772,13 +754,8 @@ impl Actor {
                     },
                 );
             }
-            Pending::Reload => {
-                self.send_notification("symphony.reload", json!({ "view_id": core }));
-            }
-            Pending::Language(language) => self.send_notification(
-                "set_language",
-                json!({ "view_id": core, "language_id": language }),
-            ),
+            Pending::Reload => self.send(&Out::Reload(&core)),
+            Pending::Language(language) => self.send(&Out::SetLanguage(&core, &language)),
             Pending::Recover { action, from } => {
                 use symphony_protocol::xi::RecoverAction;
                 let replace = action == RecoverAction::Replace;
@@ -788,38 +765,39 @@ impl Actor {
                     && matches!(action, RecoverAction::Replace | RecoverAction::Trash)
                     && self.answer_client_journal(view, replace).is_some();
                 if !client_journal {
-                    let params = match from {
-                        None => json!({ "view_id": core, "accept": replace, "action": action }),
+                    let out = match from {
+                        None => Out::Recover {
+                            view_id: &core,
+                            action,
+                            into: None,
+                        },
                         Some(from) => {
                             let Some(from_core) =
-                                self.views.get(&from).and_then(|v| v.core.clone())
+                                self.views.get(&from).and_then(|v| v.core.as_deref())
                             else {
                                 tracing::warn!("recovery answer for a closed view dropped");
                                 return;
                             };
-                            json!({ "view_id": from_core, "accept": replace, "action": action,
-                                    "into_view_id": core })
+                            Out::Recover {
+                                view_id: from_core,
+                                action,
+                                into: Some(&core),
+                            }
                         }
                     };
-                    self.send_notification("symphony.recover", params);
+                    self.send(&out);
                 }
             }
-            Pending::Request {
-                id,
-                method,
-                mut params,
-            } => {
-                if let Some(obj) = params.as_object_mut() {
-                    obj.insert("view_id".into(), json!(core));
-                }
-                self.send_request(&method, params, Req::Reply { view, id });
-                if changes_text(&method) {
+            Pending::Request { id, request } => {
+                let changes_text = request.changes_text();
+                self.send_request(|n| request.to_line(n, &core), Req::Reply { view, id });
+                if changes_text {
                     let path = self.views.get(&view).and_then(|v| v.path.clone());
                     self.not_exact(view, path);
                 }
             }
             Pending::Close => {
-                self.send_notification("close_view", json!({ "view_id": core }));
+                self.send(&Out::CloseView(&core));
                 self.by_core.remove(&core);
                 self.views.remove(&view);
             }
@@ -855,12 +833,13 @@ impl Actor {
         match req {
             Req::NewView { view, reopen } => self.view_opened(view, reopen, result),
             Req::Copy { view, cut } => {
-                let text = result.ok().and_then(|v| v.as_str().map(str::to_owned));
+                let text = wire::copied_text(result);
                 self.emit(SessionEvent::Copied { view, text, cut });
             }
-            Req::Confirm { seq } => {
-                self.confirmed = self.confirmed.max(seq);
-                self.client_journals_confirmed(seq);
+            Req::Confirm { seq } => self.confirmed_up_to(seq),
+            Req::Capabilities => {
+                self.edit_ack = wire::granted(result).edit_ack;
+                tracing::info!(edit_ack = self.edit_ack, "editor capabilities");
             }
             Req::Reopened { view } => {
                 if let Some(v) = self.views.get_mut(&view) {
@@ -932,12 +911,7 @@ impl Actor {
     }
 
     fn view_opened(&mut self, view: ViewHandle, reopen: bool, result: Result<Value, RpcError>) {
-        let core = match result {
-            Ok(Value::String(core)) => Ok(core),
-            Ok(other) => Err(format!("unexpected new_view result {other}")),
-            Err(e) => Err(e.message),
-        };
-        match core {
+        match wire::new_view_id(result) {
             Ok(core) => {
                 let Some(v) = self.views.get_mut(&view) else {
                     return;
@@ -946,11 +920,7 @@ impl Actor {
                 self.by_core.insert(core.clone(), view);
                 if reopen {
                     self.emit(SessionEvent::ViewReset { view });
-                    self.send_request(
-                        "get_config",
-                        json!({ "view_id": core }),
-                        Req::Reopened { view },
-                    );
+                    self.send_request_of(OutRequest::GetConfig(&core), Req::Reopened { view });
                 } else {
                     v.phase = Phase::Ready;
                     self.emit(SessionEvent::Opened {
@@ -983,34 +953,6 @@ impl Actor {
     }
 
     fn request(&mut self, id: u64, method: &str, params: Value) {
-        let reply = if method == "measure_width" {
-            json!({ "id": id, "result": measure_width(&params) })
-        } else {
-            json!({ "id": id, "error": { "code": -32601, "message": format!("unknown method {method}") } })
-        };
-        self.send_value(&reply);
+        self.send_line(wire::answer_line(id, method, &params));
     }
-}
-
-/// Answers xi-core's `measure_width` request: display widths of strings.
-fn measure_width(params: &Value) -> Value {
-    use unicode_width::UnicodeWidthStr;
-    let groups = params.as_array().map(Vec::as_slice).unwrap_or_default();
-    Value::Array(
-        groups
-            .iter()
-            .map(|g| {
-                let strings = g["strings"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                Value::Array(
-                    strings
-                        .iter()
-                        .map(|s| json!(s.as_str().map(UnicodeWidthStr::width).unwrap_or(0)))
-                        .collect(),
-                )
-            })
-            .collect(),
-    )
 }

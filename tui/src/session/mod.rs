@@ -12,12 +12,14 @@
 mod actor;
 mod client_journal;
 mod transport;
+pub mod wire;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
 pub use symphony_protocol::xi::RecoverAction;
+pub use wire::{Request, RequestKind};
 use symphony_protocol::xi::{
     EditNotification, FindStatusQuery, ReplaceStatus, StyleDef, ThemeSettings, Update,
 };
@@ -297,8 +299,7 @@ enum Command {
     Request {
         view: ViewHandle,
         id: u64,
-        method: String,
-        params: Value,
+        request: Request,
     },
     Restart,
     Shutdown,
@@ -424,18 +425,13 @@ impl EditorSession {
         self.send(Command::Recover { view, action, into });
     }
 
-    /// Sends a request about a view (`symphony.review.*`, `symphony.lsp.*`):
-    /// `params` get the view's core `view_id` added; the answer arrives as
+    /// Sends a request about a view (`symphony.review.*`, `symphony.lsp.*`,
+    /// `symphony.disk_diff`) with the view's core `view_id`; the answer arrives as
     /// [`SessionEvent::Reply`] with `id` (chosen by the caller). Queued while
     /// the view is opening or the editor restarts; lost with the connection
     /// (then the reply is an `Err`).
-    pub fn request(&mut self, view: ViewHandle, id: u64, method: &str, params: Value) {
-        self.send(Command::Request {
-            view,
-            id,
-            method: method.to_owned(),
-            params,
-        });
+    pub fn request(&mut self, view: ViewHandle, id: u64, request: Request) {
+        self.send(Command::Request { view, id, request });
     }
 
     /// Starts the editor again now when it is down (after the session gave up
