@@ -458,3 +458,6 @@ pub(super) fn new_view_id(result: Result<Value, RpcError>) -> Result<String, Str
         Err(e) => Err(e.message),
     }
 }
+
+#[cfg(test)]
+mod tests;
