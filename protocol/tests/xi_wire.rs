@@ -537,7 +537,10 @@ fn edit_acknowledgement_additions_exact_json() {
     let v = json!({"method": "edit", "params": {"view_id": "v", "method": "insert",
         "params": {"chars": "a"}, "symphony_seq": 7}});
     assert_eq!(seq.to_value(), v);
-    assert_eq!(parse_core_notification("edit", v["params"].clone()).unwrap(), seq);
+    assert_eq!(
+        parse_core_notification("edit", v["params"].clone()).unwrap(),
+        seq
+    );
     let plain = json!({"view_id": "v", "method": "undo", "params": {}});
     match parse_core_notification("edit", plain).unwrap() {
         CoreNotification::Edit(c) => assert_eq!(c.seq, None),

@@ -18,7 +18,11 @@ const KEYS: usize = 40;
 
 /// A wrapper recording both directions; `refuse`: the editor never hears the
 /// negotiation (its method is renamed, so it answers "unknown method").
-fn recording_editor(sandbox: &Sandbox, editor: &Path, refuse: bool) -> Result<(PathBuf, PathBuf, PathBuf)> {
+fn recording_editor(
+    sandbox: &Sandbox,
+    editor: &Path,
+    refuse: bool,
+) -> Result<(PathBuf, PathBuf, PathBuf)> {
     use std::os::unix::fs::PermissionsExt;
     let (inner, _pid) = sandbox.editor_wrapper(editor)?;
     let dir = sandbox.work();
@@ -72,7 +76,9 @@ async fn type_keys(refuse: bool) -> Result<Traffic> {
     wait(&mut events, &mut cache, v, "opened", |c| c.len() >= 1).await?;
     // The negotiation is answered (or refused) before the typing starts.
     poll("negotiated", || {
-        lines(&from).iter().any(|l| l.contains("edit_ack") || l.contains("no_such_method"))
+        lines(&from)
+            .iter()
+            .any(|l| l.contains("edit_ack") || l.contains("no_such_method"))
     })
     .await?;
     let (to0, from0) = (lines(&to).len(), lines(&from).len());

@@ -722,10 +722,17 @@ fn capabilities_grant_the_edit_ack_and_each_edit_is_acknowledged_in_its_update()
     let updates: Vec<&Value> = out.iter().filter(|m| m["method"] == "update").collect();
     assert_eq!(updates.len(), 1, "{out:?}");
     assert_eq!(updates[0]["params"]["symphony_ack"], 12);
-    assert!(!out.iter().any(|m| m["method"] == "symphony.ack"), "{out:?}");
+    assert!(
+        !out.iter().any(|m| m["method"] == "symphony.ack"),
+        "{out:?}"
+    );
     // Without a sequence number (an xi client), no acknowledgement at all.
     let out = t.edit("insert", json!({"chars": "Y"}));
-    assert!(out.iter().all(|m| m["params"].get("symphony_ack").is_none()), "{out:?}");
+    assert!(
+        out.iter()
+            .all(|m| m["params"].get("symphony_ack").is_none()),
+        "{out:?}"
+    );
 }
 
 #[test]

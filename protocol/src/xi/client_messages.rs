@@ -26,7 +26,11 @@ pub enum ClientNotification {
         update: Update,
         /// Symphony: the last edit of this view (its `symphony_seq`) processed before this
         /// update was made; only sent to a client that asked for edit acknowledgements.
-        #[serde(default, skip_serializing_if = "Option::is_none", rename = "symphony_ack")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            rename = "symphony_ack"
+        )]
         ack: Option<u64>,
     },
     /// Where the caret is (0-based); the front end scrolls it into view.

@@ -68,7 +68,7 @@ impl EditorPort for EditorSession {
         EditorSession::answer_recovery(self, ViewHandle(view), action, into.map(ViewHandle));
     }
     fn request(&mut self, view: u64, id: u64, request: Request) {
-        EditorSession::request(self, ViewHandle(view), id, request);
+        EditorSession::call(self, ViewHandle(view), id, request);
     }
     fn restart(&mut self) {
         EditorSession::restart(self);

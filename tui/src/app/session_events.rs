@@ -218,7 +218,9 @@ fn apply_event(state: &mut State, event: SessionEvent) {
             Some(RequestKind::Review) => {
                 crate::review::on_reply(state, view.0, id, result);
             }
-            None => tracing::debug!("reply to a request nobody waits for: {id}"),
+            Some(RequestKind::Debug) | None => {
+                tracing::debug!("reply to a request nobody waits for: {id}")
+            }
         },
         SessionEvent::Lsp {
             view,

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use symphony_protocol::xi::review::Snapshot;
 use symphony_conductor::command::{AiCommand, DiagnosticContext, EditorContext, SelectionContext};
 use symphony_conductor::events::RunId;
+use symphony_protocol::xi::review::Snapshot;
 
 use super::panes::{AiPane, ArtifactsPane, DagPane, PoolPane};
 use super::{ChatEntry, ChatRole, EditorRequest, PendingCommand};

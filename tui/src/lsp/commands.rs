@@ -23,22 +23,12 @@ pub fn apply(state: &mut State, action: LspAction) {
         LspAction::AutoComplete => super::auto_complete(state),
         LspAction::Hover => {
             if let Some((view, at)) = focused_caret(state) {
-                send(
-                    state,
-                    view,
-                    Request::Hover,
-                    Pending::Hover { view, at },
-                );
+                send(state, view, Request::Hover, Pending::Hover { view, at });
             }
         }
         LspAction::Goto(kind) => {
             if let Some(view) = state.focused_view() {
-                send(
-                    state,
-                    view,
-                    Request::Goto(kind),
-                    Pending::Goto { kind },
-                );
+                send(state, view, Request::Goto(kind), Pending::Goto { kind });
             }
         }
         LspAction::JumpBack | LspAction::JumpForward => {
@@ -65,12 +55,7 @@ pub fn apply(state: &mut State, action: LspAction) {
         }
         LspAction::RenameTo(new_name) => {
             if let Some(view) = state.focused_view() {
-                send(
-                    state,
-                    view,
-                    Request::Rename { new_name },
-                    Pending::Rename,
-                );
+                send(state, view, Request::Rename { new_name }, Pending::Rename);
             }
         }
         LspAction::CodeActions => {

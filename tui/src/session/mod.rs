@@ -19,11 +19,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 pub use symphony_protocol::xi::RecoverAction;
-pub use wire::{Request, RequestKind};
 use symphony_protocol::xi::{
     EditNotification, FindStatusQuery, ReplaceStatus, StyleDef, ThemeSettings, Update,
 };
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+pub use wire::{Request, RequestKind};
 
 /// A view as the client knows it; stays the same across editor restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -301,6 +301,12 @@ enum Command {
         id: u64,
         request: Request,
     },
+    /// A request that could not be made: answered with this error.
+    Refused {
+        view: ViewHandle,
+        id: u64,
+        error: String,
+    },
     Restart,
     Shutdown,
 }
@@ -430,8 +436,17 @@ impl EditorSession {
     /// [`SessionEvent::Reply`] with `id` (chosen by the caller). Queued while
     /// the view is opening or the editor restarts; lost with the connection
     /// (then the reply is an `Err`).
-    pub fn request(&mut self, view: ViewHandle, id: u64, request: Request) {
+    pub fn call(&mut self, view: ViewHandle, id: u64, request: Request) {
         self.send(Command::Request { view, id, request });
+    }
+
+    /// Like [`EditorSession::call`], by method name and params (for tools and tests);
+    /// a request the client does not make is answered with an `Err` reply at once.
+    pub fn request(&mut self, view: ViewHandle, id: u64, method: &str, params: Value) {
+        match Request::parse(method, params) {
+            Ok(request) => self.call(view, id, request),
+            Err(e) => self.send(Command::Refused { view, id, error: e }),
+        }
     }
 
     /// Starts the editor again now when it is down (after the session gave up

@@ -782,7 +782,7 @@ async fn after_a_review_edit_a_crash_recovers_the_journal_with_it() {
         revision: 0,
         edits: Vec::new(),
     };
-    c.session.request(v, 7, super::Request::Apply(apply));
+    c.session.call(v, 7, super::Request::Apply(apply));
     c.until_seen("applied", |e| {
         matches!(e, SessionEvent::Reply { id: 7, .. })
     })

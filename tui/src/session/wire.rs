@@ -8,9 +8,8 @@ use serde_json::{Map, Value};
 use symphony_protocol::xi::lsp::{self, GotoKind};
 use symphony_protocol::xi::review::{self, ApplyParams, RebaseParams, ReviewRequest};
 use symphony_protocol::xi::{
-    ClientNotification, CoreNotification, CoreRequest, EditCommand, EditNotification,
-    EditRequest, GestureType, RecoverAction, RpcError, RpcMessage, SelectionGranularity,
-    symphony,
+    ClientNotification, CoreNotification, CoreRequest, EditCommand, EditNotification, EditRequest,
+    GestureType, RecoverAction, RpcError, RpcMessage, SelectionGranularity, symphony,
 };
 
 /// A request about one view that a feature makes; the session adds the view's
@@ -60,6 +59,8 @@ pub enum Request {
     Apply(ApplyParams),
     /// `symphony.disk_diff`: the diff from the file on disk to the buffer.
     DiskDiff,
+    /// `debug_get_contents`: the whole text (tests and tools).
+    DebugGetContents,
 }
 
 /// Which feature a [`Request`] belongs to: its answer is routed there.
@@ -71,6 +72,8 @@ pub enum RequestKind {
     Review,
     /// The diff against the disk (shown in a new buffer).
     DiskDiff,
+    /// A tool's or test's question (`debug_get_contents`).
+    Debug,
 }
 
 impl Request {
@@ -91,7 +94,51 @@ impl Request {
             Request::Rebase(_) => review::REBASE,
             Request::Apply(_) => review::APPLY,
             Request::DiskDiff => symphony::DISK_DIFF,
+            Request::DebugGetContents => "debug_get_contents",
         }
+    }
+
+    /// The request named `method` with `params` (without or with any `view_id`: the
+    /// session sets it), for callers that speak by name.
+    pub fn parse(method: &str, params: Value) -> Result<Request, String> {
+        let mut params = match params {
+            Value::Null => Map::new(),
+            Value::Object(o) => o,
+            other => return Err(format!("{method}: params must be an object, not {other}")),
+        };
+        params.insert("view_id".into(), Value::String(String::new()));
+        let p = Value::Object(params);
+        fn get<T: serde::de::DeserializeOwned>(method: &str, p: Value) -> Result<T, String> {
+            serde_json::from_value(p).map_err(|e| format!("{method}: {e}"))
+        }
+        Ok(match method {
+            lsp::COMPLETION => Request::Completion,
+            lsp::HOVER => Request::Hover,
+            lsp::CODE_ACTIONS => Request::CodeActions,
+            lsp::WORKSPACE_DIAGNOSTICS => Request::WorkspaceDiagnostics,
+            lsp::RESOLVE_COMPLETION => Request::ResolveCompletion {
+                index: get::<lsp::ResolveCompletionParams>(method, p)?.index,
+            },
+            lsp::ACCEPT_COMPLETION => Request::AcceptCompletion {
+                index: get::<lsp::ResolveCompletionParams>(method, p)?.index,
+            },
+            lsp::APPLY_CODE_ACTION => Request::ApplyCodeAction {
+                index: get::<lsp::ResolveCompletionParams>(method, p)?.index,
+            },
+            lsp::GOTO => Request::Goto(get::<lsp::GotoParams>(method, p)?.kind),
+            lsp::RENAME => Request::Rename {
+                new_name: get::<lsp::RenameParams>(method, p)?.new_name,
+            },
+            lsp::FORMAT => Request::Format {
+                selection_only: get::<lsp::FormatParams>(method, p)?.selection_only,
+            },
+            review::SNAPSHOT => Request::Snapshot,
+            review::REBASE => Request::Rebase(get(method, p)?),
+            review::APPLY => Request::Apply(get(method, p)?),
+            symphony::DISK_DIFF => Request::DiskDiff,
+            "debug_get_contents" => Request::DebugGetContents,
+            _ => return Err(format!("the client does not make {method} requests")),
+        })
     }
 
     /// The feature whose answer this is.
@@ -99,6 +146,7 @@ impl Request {
         match self {
             Request::Snapshot | Request::Rebase(_) | Request::Apply(_) => RequestKind::Review,
             Request::DiskDiff => RequestKind::DiskDiff,
+            Request::DebugGetContents => RequestKind::Debug,
             _ => RequestKind::Lsp,
         }
     }
@@ -140,10 +188,9 @@ impl Request {
                 view_id,
                 selection_only: *selection_only,
             }),
-            Request::WorkspaceDiagnostics => with_view_id(
-                to_value(lsp::WorkspaceDiagnosticsParams {}),
-                view_id,
-            ),
+            Request::WorkspaceDiagnostics => {
+                with_view_id(to_value(lsp::WorkspaceDiagnosticsParams {}), view_id)
+            }
             Request::Snapshot => to_value(review::SnapshotParams { view_id }),
             Request::Rebase(p) => review_params(ReviewRequest::Rebase(RebaseParams {
                 view_id,
@@ -153,10 +200,8 @@ impl Request {
                 view_id,
                 ..p.clone()
             })),
-            Request::DiskDiff => match to_value(CoreRequest::SymphonyDiskDiff { view_id }) {
-                Value::Object(mut o) => o.remove("params").unwrap_or(Value::Null),
-                other => other,
-            },
+            Request::DiskDiff => core_params(CoreRequest::SymphonyDiskDiff { view_id }),
+            Request::DebugGetContents => core_params(CoreRequest::DebugGetContents { view_id }),
         }
     }
 
@@ -172,6 +217,13 @@ impl Request {
     /// The request line with `id` for the view `view_id`.
     pub(super) fn to_line(&self, id: u64, view_id: &str) -> String {
         request_line(id, self.method(), self.params(view_id))
+    }
+}
+
+fn core_params(r: CoreRequest) -> Value {
+    match r.to_value(0) {
+        Value::Object(mut o) => o.remove("params").unwrap_or(Value::Null),
+        other => other,
     }
 }
 
@@ -311,7 +363,11 @@ impl OutRequest<'_> {
             },
             OutRequest::CopyCut(view_id, cut) => CoreRequest::Edit(EditCommand {
                 view_id: view_id.to_owned(),
-                cmd: if cut { EditRequest::Cut } else { EditRequest::Copy },
+                cmd: if cut {
+                    EditRequest::Cut
+                } else {
+                    EditRequest::Copy
+                },
                 seq: None,
             }),
             OutRequest::Capabilities => {

@@ -150,7 +150,11 @@ impl Actor {
             let geometry: Vec<EditNotification> = if exact {
                 base_geometry(&v.base)
             } else {
-                v.last_resize.iter().chain(v.last_scroll.iter()).cloned().collect()
+                v.last_resize
+                    .iter()
+                    .chain(v.last_scroll.iter())
+                    .cloned()
+                    .collect()
             };
             let selections = if exact {
                 v.base.selections.clone()

@@ -38,7 +38,10 @@ fn every_notification_the_session_sends_parses_to_its_command_in_the_editor() {
     let path = Path::new("/tmp/a file.txt");
     let cases: Vec<(Out<'_>, Notification)> = vec![
         (Out::ClientStarted, Notification::ClientStarted),
-        (Out::SetTheme("Solarized"), Notification::SetTheme("Solarized".into())),
+        (
+            Out::SetTheme("Solarized"),
+            Notification::SetTheme("Solarized".into()),
+        ),
         (
             Out::Save {
                 view_id: "view-id-1",
@@ -63,7 +66,10 @@ fn every_notification_the_session_sends_parses_to_its_command_in_the_editor() {
                 force: true,
             },
         ),
-        (Out::Reload("view-id-2"), Notification::Reload("view-id-2".into())),
+        (
+            Out::Reload("view-id-2"),
+            Notification::Reload("view-id-2".into()),
+        ),
         (
             Out::SetLanguage("view-id-1", "Rust"),
             Notification::SetLanguage {
@@ -71,7 +77,10 @@ fn every_notification_the_session_sends_parses_to_its_command_in_the_editor() {
                 language: "Rust".into(),
             },
         ),
-        (Out::CloseView("view-id-3"), Notification::CloseView("view-id-3".into())),
+        (
+            Out::CloseView("view-id-3"),
+            Notification::CloseView("view-id-3".into()),
+        ),
     ];
     let mut recover = Vec::new();
     for action in [
@@ -115,7 +124,9 @@ fn every_notification_the_session_sends_parses_to_its_command_in_the_editor() {
 #[test]
 fn every_edit_the_session_sends_parses_with_its_sequence_number_in_the_editor() {
     let mut edits = vec![
-        E::Insert { chars: "é\n\"x\"".into() },
+        E::Insert {
+            chars: "é\n\"x\"".into(),
+        },
         E::Paste { chars: "p".into() },
         E::DeleteBackward,
         E::InsertNewline,
@@ -148,7 +159,10 @@ fn every_edit_the_session_sends_parses_with_its_sequence_number_in_the_editor() 
     // A journaled edit reads back as the one written.
     let edit = E::Insert { chars: "j".into() };
     assert_eq!(super::parse_edit(&super::edit_value(&edit)), Some(edit));
-    assert_eq!(super::parse_edit(&super::edit_value(&E::Undo)), Some(E::Undo));
+    assert_eq!(
+        super::parse_edit(&super::edit_value(&E::Undo)),
+        Some(E::Undo)
+    );
 }
 
 #[test]
@@ -216,8 +230,14 @@ fn every_request_a_feature_makes_parses_to_its_request_in_the_editor() {
         }],
     };
     let cases = vec![
-        (Request::Completion, EditorRequest::Lsp(LspRequest::Completion(completion()))),
-        (Request::Hover, EditorRequest::Lsp(LspRequest::Hover(completion()))),
+        (
+            Request::Completion,
+            EditorRequest::Lsp(LspRequest::Completion(completion())),
+        ),
+        (
+            Request::Hover,
+            EditorRequest::Lsp(LspRequest::Hover(completion())),
+        ),
         (
             Request::CodeActions,
             EditorRequest::Lsp(LspRequest::CodeActions(completion())),
@@ -289,4 +309,33 @@ fn every_request_a_feature_makes_parses_to_its_request_in_the_editor() {
         let (id, got) = request(&req.to_line(9, "view-id-5"));
         assert_eq!((id, got), (9, want), "{req:?}");
     }
+}
+
+#[test]
+fn a_request_by_name_reads_back_as_the_typed_one() {
+    let rebase = RebaseParams {
+        view_id: String::new(),
+        base_revision: 4,
+        hunks: Vec::new(),
+    };
+    for req in [
+        Request::Completion,
+        Request::ResolveCompletion { index: 2 },
+        Request::Goto(GotoKind::References),
+        Request::Rename {
+            new_name: "n".into(),
+        },
+        Request::Format {
+            selection_only: false,
+        },
+        Request::Rebase(rebase),
+        Request::DiskDiff,
+        Request::DebugGetContents,
+    ] {
+        assert_eq!(
+            Request::parse(req.method(), req.params_without_view()),
+            Ok(req.clone())
+        );
+    }
+    assert!(Request::parse("symphony.no_such", Value::Null).is_err());
 }
