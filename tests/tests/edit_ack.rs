@@ -73,7 +73,7 @@ async fn type_keys(refuse: bool) -> Result<Traffic> {
     let mut session = EditorSession::start(EditorTarget::Spawn { program }, tx);
     let mut cache = LineCache::default();
     let v = session.open(Some(file));
-    wait(&mut events, &mut cache, v, "opened", |c| c.len() >= 1).await?;
+    wait(&mut events, &mut cache, v, "opened", |c| !c.is_empty()).await?;
     // The negotiation is answered (or refused) before the typing starts.
     poll("negotiated", || {
         lines(&from)

@@ -159,8 +159,9 @@ impl Request {
                 | Request::Rename { .. }
                 | Request::ApplyCodeAction { .. }
                 | Request::Format { .. }
+                | Request::Rebase(_)
                 | Request::Apply(_)
-        ) || self.method() == review::REBASE
+        )
     }
 
     /// The params for the view `view_id` (the core's id).
