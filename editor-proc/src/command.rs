@@ -201,6 +201,8 @@ pub enum Notification {
         view: String,
         /// Command.
         cmd: EditCmd,
+        /// The client's sequence number, to acknowledge (`symphony_seq`).
+        seq: Option<u64>,
     },
     /// Plugin commands (no plugins here: logged).
     Plugin,
@@ -228,6 +230,8 @@ pub enum Request {
     DebugGetContents(String),
     /// `symphony.disk_diff`: the diff from the file on disk to the buffer.
     DiskDiff(String),
+    /// `symphony.capabilities`: what the client can use (answered with what is granted).
+    Capabilities(symphony_protocol::xi::symphony::Capabilities),
     /// `copy` (cut = false) or `cut`.
     CopyCut {
         /// View.

@@ -220,7 +220,8 @@ fn edit_requests_copy_and_cut() {
         r,
         CoreRequest::Edit(EditCommand {
             view_id: "view-id-1".into(),
-            cmd: EditRequest::Copy
+            cmd: EditRequest::Copy,
+            seq: None,
         })
     );
     assert_eq!(
@@ -515,4 +516,44 @@ fn small_enums_exact_json() {
         .unwrap(),
         json!({"name": "p", "running": true})
     );
+}
+
+#[test]
+fn edit_acknowledgement_additions_exact_json() {
+    // The negotiation: a request whose params and answer are the capabilities.
+    let r = CoreRequest::SymphonyCapabilities(symphony::Capabilities { edit_ack: true });
+    let v = json!({"id": 3, "method": "symphony.capabilities", "params": {"edit_ack": true}});
+    assert_eq!(r.to_value(3), v);
+    assert_eq!(
+        parse_core_request("symphony.capabilities", v["params"].clone()).unwrap(),
+        r
+    );
+    // An edit with the client's sequence number, and one without (the xi shape).
+    let seq = CoreNotification::Edit(EditCommand {
+        view_id: "v".into(),
+        cmd: EditNotification::Insert { chars: "a".into() },
+        seq: Some(7),
+    });
+    let v = json!({"method": "edit", "params": {"view_id": "v", "method": "insert",
+        "params": {"chars": "a"}, "symphony_seq": 7}});
+    assert_eq!(seq.to_value(), v);
+    assert_eq!(
+        parse_core_notification("edit", v["params"].clone()).unwrap(),
+        seq
+    );
+    let plain = json!({"view_id": "v", "method": "undo", "params": {}});
+    match parse_core_notification("edit", plain).unwrap() {
+        CoreNotification::Edit(c) => assert_eq!(c.seq, None),
+        other => panic!("{other:?}"),
+    }
+    // The acknowledgement: in the update, or alone when there is no update.
+    let update = json!({"method": "update", "params": {"view_id": "v", "update":
+        {"ops": [], "pristine": true, "annotations": []}, "symphony_ack": 7}});
+    let n = parse_client_notification("update", update["params"].clone()).unwrap();
+    assert!(matches!(n, ClientNotification::Update { ack: Some(7), .. }));
+    assert_eq!(n.to_value(), update);
+    let ack = json!({"method": "symphony.ack", "params": {"seq": 9}});
+    let n = parse_client_notification("symphony.ack", ack["params"].clone()).unwrap();
+    assert_eq!(n, ClientNotification::SymphonyAck(symphony::Ack { seq: 9 }));
+    assert_eq!(n.to_value(), ack);
 }

@@ -272,6 +272,13 @@ impl Core {
                     .map(|diff| serde_json::json!({ "diff": diff }));
                 self.respond(id, r);
             }
+            Request::Capabilities(asked) => {
+                // Everything a client can ask for here is supported.
+                let granted = symphony_protocol::xi::symphony::Capabilities {
+                    edit_ack: asked.edit_ack,
+                };
+                self.respond(id, serde_json::to_value(granted).ok());
+            }
             Request::CopyCut { view, cut } => {
                 let r = self.copy_cut(&view, cut);
                 self.respond(id, r);
@@ -325,7 +332,15 @@ impl Core {
                 self.modify_config(&domain, &changes)
             }
             Notification::SetLanguage { view, language } => self.set_language(&view, &language),
-            Notification::Edit { view, cmd } => self.edit(&view, cmd),
+            Notification::Edit { view, cmd, seq } => {
+                if let Some(seq) = seq {
+                    self.owe_ack(&view, seq);
+                }
+                self.edit(&view, cmd);
+                if let Some(seq) = seq {
+                    self.pay_ack(&view, seq);
+                }
+            }
             Notification::Plugin => {
                 tracing::info!("plugin command ignored: no plugins in symphony-editor")
             }
@@ -333,6 +348,27 @@ impl Core {
                 self.recover(&view, action, into.as_deref())
             }
             Notification::Reload(view) => self.reload_view(&view),
+        }
+    }
+
+    /// The edit `seq` of `view` is being processed: the view's next `update` says so.
+    fn owe_ack(&mut self, view: &str, seq: u64) {
+        if let Some(v) = self.views.get_mut(view) {
+            v.ack = Some(seq);
+        }
+    }
+
+    /// After the edit `seq`: when no `update` carried its acknowledgement (the view is
+    /// gone), it goes alone as `symphony.ack`.
+    fn pay_ack(&mut self, view: &str, seq: u64) {
+        let owed = match self.views.get_mut(view) {
+            Some(v) => v.ack.take().is_some(),
+            None => true,
+        };
+        if owed {
+            self.notify(ClientNotification::SymphonyAck(
+                symphony_protocol::xi::symphony::Ack { seq },
+            ));
         }
     }
 

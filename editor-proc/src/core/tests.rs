@@ -696,3 +696,55 @@ fn regex_replace_all_and_next_insert_each_matchs_capture_groups() {
         "3 width;\nheight: 14px;\n"
     );
 }
+
+/// The lines `line` makes the core write, parsed.
+fn lines_of(core: &mut Core, line: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    core.handle_line(&line.to_string(), &mut out);
+    out.iter()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+#[test]
+fn capabilities_grant_the_edit_ack_and_each_edit_is_acknowledged_in_its_update() {
+    let mut t = T::new("ab|c");
+    let answer = lines_of(
+        &mut t.core,
+        json!({"id": 4, "method": "symphony.capabilities", "params": {"edit_ack": true}}),
+    );
+    assert_eq!(answer, vec![json!({"id": 4, "result": {"edit_ack": true}})]);
+    let out = lines_of(
+        &mut t.core,
+        json!({"method": "edit", "params": {"view_id": "view-id-1", "method": "insert",
+            "params": {"chars": "X"}, "symphony_seq": 12}}),
+    );
+    let updates: Vec<&Value> = out.iter().filter(|m| m["method"] == "update").collect();
+    assert_eq!(updates.len(), 1, "{out:?}");
+    assert_eq!(updates[0]["params"]["symphony_ack"], 12);
+    assert!(
+        !out.iter().any(|m| m["method"] == "symphony.ack"),
+        "{out:?}"
+    );
+    // Without a sequence number (an xi client), no acknowledgement at all.
+    let out = t.edit("insert", json!({"chars": "Y"}));
+    assert!(
+        out.iter()
+            .all(|m| m["params"].get("symphony_ack").is_none()),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_edit_of_an_unknown_view_is_still_acknowledged_alone() {
+    let mut t = T::new("a|");
+    let out = lines_of(
+        &mut t.core,
+        json!({"method": "edit", "params": {"view_id": "view-id-9", "method": "insert",
+            "params": {"chars": "X"}, "symphony_seq": 3}}),
+    );
+    assert_eq!(
+        out,
+        vec![json!({"method": "symphony.ack", "params": {"seq": 3}})]
+    );
+}

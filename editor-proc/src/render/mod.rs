@@ -97,6 +97,8 @@ struct UpdateBody<'a> {
 struct UpdateParams<'a> {
     update: UpdateBody<'a>,
     view_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    symphony_ack: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -113,8 +115,9 @@ pub fn line<P: Serialize>(method: &str, params: P) -> String {
     })
 }
 
+/// The `update` line; it carries the acknowledgement the view owes (`view.ack`).
 fn update_line(
-    view_id: &str,
+    view: &mut View,
     ops: &[WireOp],
     pristine: bool,
     annotations: &[WireAnnotation],
@@ -127,7 +130,8 @@ fn update_line(
                 ops,
                 pristine,
             },
-            view_id,
+            view_id: &view.id,
+            symphony_ack: view.ack.take(),
         },
     )
 }
@@ -282,7 +286,7 @@ pub fn render_plan(
             n: total,
             op: "copy",
         }];
-        msgs.push(update_line(&view.id, &ops, pristine, &annotations));
+        msgs.push(update_line(view, &ops, pristine, &annotations));
         return msgs;
     }
     let mut ops: Vec<WireOp> = Vec::new();
@@ -361,7 +365,7 @@ pub fn render_plan(
         }
     }
     view.shadow = LineCacheShadow::rebuild(new_spans);
-    msgs.push(update_line(&view.id, &ops, pristine, &annotations));
+    msgs.push(update_line(view, &ops, pristine, &annotations));
     msgs
 }
 

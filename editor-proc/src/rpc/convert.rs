@@ -88,6 +88,7 @@ fn legacy_mouse(method: &str, p: &Value) -> Option<Notification> {
     Some(Notification::Edit {
         view,
         cmd: cmd.into(),
+        seq: p.get(xi::symphony::EDIT_SEQ).and_then(Value::as_u64),
     })
 }
 
@@ -119,9 +120,10 @@ impl From<CoreNotification> for Notification {
                 view: view_id,
                 language: language_id,
             },
-            CoreNotification::Edit(EditCommand { view_id, cmd }) => Notification::Edit {
+            CoreNotification::Edit(EditCommand { view_id, cmd, seq }) => Notification::Edit {
                 view: view_id,
                 cmd: cmd.into(),
+                seq,
             },
             CoreNotification::Plugin(_) => Notification::Plugin,
             CoreNotification::SymphonyRecover {
@@ -151,7 +153,8 @@ impl From<CoreRequest> for Request {
             CoreRequest::GetConfig { view_id } => Request::GetConfig(view_id),
             CoreRequest::DebugGetContents { view_id } => Request::DebugGetContents(view_id),
             CoreRequest::SymphonyDiskDiff { view_id } => Request::DiskDiff(view_id),
-            CoreRequest::Edit(EditCommand { view_id, cmd }) => Request::CopyCut {
+            CoreRequest::SymphonyCapabilities(c) => Request::Capabilities(c),
+            CoreRequest::Edit(EditCommand { view_id, cmd, .. }) => Request::CopyCut {
                 view: view_id,
                 cut: cmd == EditRequest::Cut,
             },

@@ -91,6 +91,9 @@ pub struct View {
     pub shadow: LineCacheShadow,
     /// Offset to report in the next `scroll_to`.
     pub scroll_to: Option<usize>,
+    /// The client's sequence number of the last edit processed, owed in the next
+    /// `update` (`symphony_ack`; see `symphony.capabilities` in docs/protocol.md).
+    pub ack: Option<u64>,
     /// Find queries.
     pub find: Vec<Find>,
     next_find_id: usize,
@@ -118,6 +121,7 @@ impl View {
             height: 10,
             shadow: LineCacheShadow::all_invalid(line_count(text)),
             scroll_to: Some(0),
+            ack: None,
             find: Vec::new(),
             next_find_id: 1,
             find_changed: FindChange::None,

@@ -24,6 +24,14 @@ pub enum ClientNotification {
         view_id: ViewId,
         /// Ops, pristine flag, annotations.
         update: Update,
+        /// Symphony: the last edit of this view (its `symphony_seq`) processed before this
+        /// update was made; only sent to a client that asked for edit acknowledgements.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            rename = "symphony_ack"
+        )]
+        ack: Option<u64>,
     },
     /// Where the caret is (0-based); the front end scrolls it into view.
     ScrollTo {
@@ -201,6 +209,10 @@ pub enum ClientNotification {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// Symphony: an edit was processed whose view sent no `update` to carry its
+    /// acknowledgement (see [`super::symphony::ACK`]).
+    #[serde(rename = "symphony.ack")]
+    SymphonyAck(super::symphony::Ack),
     /// Symphony: the view's file was renamed or moved (a language server's workspace edit
     /// renamed it or a directory holding it): the buffer, its unsaved edits and undo now
     /// belong to `file_path`, where later saves go. One per view of the buffer.
@@ -327,6 +339,7 @@ pub const CLIENT_NOTIFICATION_METHODS: &[&str] = &[
     symphony::SAVE_CONFLICT,
     symphony::DISK_STATE,
     symphony::JOURNAL_STATUS,
+    symphony::ACK,
 ];
 
 fn yes() -> bool {

@@ -148,6 +148,10 @@ pub enum CoreRequest {
         /// The view.
         view_id: ViewId,
     },
+    /// Symphony: what the client can use; the answer is what the core grants of it
+    /// ([`symphony::Capabilities`]).
+    #[serde(rename = "symphony.capabilities")]
+    SymphonyCapabilities(symphony::Capabilities),
 }
 
 /// The config layer of `modify_user_config`: `"general"`, `{"syntax":lang}`,
@@ -186,6 +190,7 @@ pub const CORE_REQUEST_METHODS: &[&str] = &[
     "debug_get_contents",
     "edit",
     symphony::DISK_DIFF,
+    symphony::CAPABILITIES,
 ];
 
 impl CoreNotification {

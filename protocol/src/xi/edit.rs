@@ -17,7 +17,7 @@ use super::ViewId;
 /// ```
 /// use symphony_protocol::xi::{EditCommand, EditNotification};
 /// use serde_json::json;
-/// let cmd = EditCommand { view_id: "view-id-1".into(), cmd: EditNotification::Undo };
+/// let cmd = EditCommand { view_id: "view-id-1".into(), cmd: EditNotification::Undo, seq: None };
 /// assert_eq!(serde_json::to_value(&cmd).unwrap(),
 ///            json!({"view_id": "view-id-1", "method": "undo", "params": {}}));
 /// let back: EditCommand<EditNotification> =
@@ -30,6 +30,10 @@ pub struct EditCommand<T> {
     pub view_id: ViewId,
     /// The inner method with its params.
     pub cmd: T,
+    /// Symphony: the client's sequence number of this edit, sent as `"symphony_seq"` only
+    /// once the core said it acknowledges edits (`symphony.capabilities`); the core then
+    /// names it in the `symphony_ack` of the view's next `update`.
+    pub seq: Option<u64>,
 }
 
 impl<T: Serialize> Serialize for EditCommand<T> {
@@ -41,6 +45,9 @@ impl<T: Serialize> Serialize for EditCommand<T> {
         obj.insert("view_id".into(), Value::String(self.view_id.clone()));
         obj.entry("params")
             .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(seq) = self.seq {
+            obj.insert(super::symphony::EDIT_SEQ.into(), Value::from(seq));
+        }
         v.serialize(serializer)
     }
 }
@@ -55,6 +62,13 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for EditCommand<T> {
             Some(Value::String(s)) => s,
             Some(_) => return Err(de::Error::custom("view_id must be a string")),
             None => return Err(de::Error::missing_field("view_id")),
+        };
+        let seq = match obj.remove(super::symphony::EDIT_SEQ) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or_else(|| de::Error::custom("symphony_seq must be a number"))?,
+            ),
         };
         let empty = match obj.get("params") {
             Some(Value::Object(o)) => o.is_empty(),
@@ -84,7 +98,7 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for EditCommand<T> {
                 }
             }
         };
-        Ok(EditCommand { view_id, cmd })
+        Ok(EditCommand { view_id, cmd, seq })
     }
 }
 

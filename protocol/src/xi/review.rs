@@ -81,6 +81,7 @@ pub struct Snapshot {
     /// The primary selection when it is not empty.
     pub selection: Option<Span>,
     /// The primary caret's byte offset.
+    #[serde(default)]
     pub cursor: usize,
 }
 

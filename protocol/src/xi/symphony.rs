@@ -33,6 +33,49 @@ pub const DISK_STATE: &str = "symphony.disk_state";
 /// `{view_id, ok, error}`. See [`super::ClientNotification::SymphonyJournalStatus`].
 pub const JOURNAL_STATUS: &str = "symphony.journal_status";
 
+/// client -> core request: what the client can use. Params and answer are
+/// [`Capabilities`]; the core answers with what it does of those (upstream xi-core
+/// answers an error: then the client uses none). See
+/// [`super::CoreRequest::SymphonyCapabilities`].
+pub const CAPABILITIES: &str = "symphony.capabilities";
+
+/// The key of an `edit`'s params holding the client's sequence number of the edit
+/// (only after [`Capabilities::edit_ack`] was agreed). See [`super::EditCommand::seq`].
+pub const EDIT_SEQ: &str = "symphony_seq";
+
+/// The key of an `update`'s params naming the last edit (by its `symphony_seq`) of this
+/// view that the core has processed. See [`super::ClientNotification::Update`].
+pub const UPDATE_ACK: &str = "symphony_ack";
+
+/// core -> client: the acknowledgement of an edit whose view sent no `update` (the view
+/// is gone). Params [`Ack`]. See [`super::ClientNotification::SymphonyAck`].
+pub const ACK: &str = "symphony.ack";
+
+/// What a client asks for in `symphony.capabilities`, and what the core grants.
+///
+/// ```
+/// use symphony_protocol::xi::symphony::Capabilities;
+/// use serde_json::json;
+/// let c = Capabilities { edit_ack: true };
+/// assert_eq!(serde_json::to_value(c).unwrap(), json!({"edit_ack": true}));
+/// let none: Capabilities = serde_json::from_value(json!({})).unwrap();
+/// assert!(!none.edit_ack);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Capabilities {
+    /// Edits carry `symphony_seq` and the core acknowledges each in the view's next
+    /// `update` (`symphony_ack`), instead of the client asking `get_config` after each.
+    #[serde(default)]
+    pub edit_ack: bool,
+}
+
+/// The params of `symphony.ack`: the last edit processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Ack {
+    /// The edit's `symphony_seq`.
+    pub seq: u64,
+}
+
 /// The prefix every Symphony addition's method name starts with.
 pub const PREFIX: &str = "symphony.";
 

@@ -181,6 +181,9 @@ pub struct State {
     pub conductor: crate::conductor::ConductorState,
     /// The id of the next [`State::request`] to the editor.
     pub next_request: u64,
+    /// Requests to the editor in flight (request id -> whose answer it is): replies are
+    /// routed by it.
+    pub replies: std::collections::HashMap<u64, crate::session::RequestKind>,
     /// `symphony.disk_diff` requests in flight (request id -> view), shown when answered.
     pub disk_diffs: std::collections::HashMap<u64, u64>,
     /// Language intelligence: popups, jump list, requests in flight.
@@ -239,6 +242,7 @@ impl State {
             editor,
             conductor: crate::conductor::ConductorState::default(),
             next_request: 1,
+            replies: std::collections::HashMap::new(),
             disk_diffs: std::collections::HashMap::new(),
             lsp: crate::lsp::LspState::default(),
             motifs: crate::motif::MotifState::default(),
@@ -248,10 +252,11 @@ impl State {
 
     /// Sends a request about `view` to the editor and returns its id; the
     /// answer arrives as `SessionEvent::Reply` with that id.
-    pub fn request(&mut self, view: u64, method: &str, params: serde_json::Value) -> u64 {
+    pub fn request(&mut self, view: u64, request: crate::session::Request) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
-        self.editor.request(view, id, method, params);
+        self.replies.insert(id, request.kind());
+        self.editor.request(view, id, request);
         id
     }
 

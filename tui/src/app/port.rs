@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use symphony_protocol::xi::EditNotification;
 
-use crate::session::{EditorSession, RecoverAction, ViewHandle};
+use crate::session::{EditorSession, RecoverAction, Request, ViewHandle};
 
 /// The calls `update` makes on the editor; none of them blocks.
 pub trait EditorPort {
@@ -32,7 +32,7 @@ pub trait EditorPort {
     fn answer_recovery(&mut self, view: u64, action: RecoverAction, into: Option<u64>);
     /// Sends a request about a view; the answer comes back as
     /// `SessionEvent::Reply` with `id` (see [`super::State::request`]).
-    fn request(&mut self, view: u64, id: u64, method: &str, params: Value);
+    fn request(&mut self, view: u64, id: u64, request: Request);
     /// Starts the editor process again when it is down (see `EditorSession::restart`).
     fn restart(&mut self);
     /// Stops the editor connection.
@@ -67,8 +67,8 @@ impl EditorPort for EditorSession {
     fn answer_recovery(&mut self, view: u64, action: RecoverAction, into: Option<u64>) {
         EditorSession::answer_recovery(self, ViewHandle(view), action, into.map(ViewHandle));
     }
-    fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
-        EditorSession::request(self, ViewHandle(view), id, method, params);
+    fn request(&mut self, view: u64, id: u64, request: Request) {
+        EditorSession::call(self, ViewHandle(view), id, request);
     }
     fn restart(&mut self) {
         EditorSession::restart(self);
@@ -104,7 +104,7 @@ pub enum PortCall {
     SetTheme(String),
     /// `answer_recovery(view, action, into)`.
     AnswerRecovery(u64, RecoverAction, Option<u64>),
-    /// `request(view, id, method, params)`.
+    /// `request(view, id, request)`, as its method and params (without the `view_id`).
     Request(u64, u64, String, Value),
     /// `restart`.
     Restart,
@@ -165,8 +165,13 @@ impl EditorPort for RecordingPort {
     fn answer_recovery(&mut self, view: u64, action: RecoverAction, into: Option<u64>) {
         self.push(PortCall::AnswerRecovery(view, action, into));
     }
-    fn request(&mut self, view: u64, id: u64, method: &str, params: Value) {
-        self.push(PortCall::Request(view, id, method.into(), params));
+    fn request(&mut self, view: u64, id: u64, request: Request) {
+        self.push(PortCall::Request(
+            view,
+            id,
+            request.method().into(),
+            request.params_without_view(),
+        ));
     }
     fn restart(&mut self) {
         self.push(PortCall::Restart);

@@ -9,7 +9,7 @@ use super::update::scroll_to;
 use super::views::sync_views;
 use crate::action::Action;
 use crate::overlays::{Choice, Overlay, RecoveryChoice};
-use crate::session::{EditorState, SessionEvent};
+use crate::session::{EditorState, RequestKind, SessionEvent};
 
 /// Applies one event from the session.
 pub fn on_session_event(state: &mut State, event: SessionEvent) {
@@ -206,13 +206,22 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 state.error(format!("Save failed: {e}"));
             }
         },
-        SessionEvent::Reply { view, id, result } => {
-            if let Some(of) = state.disk_diffs.remove(&id) {
-                show_disk_diff(state, of, result);
-            } else if !crate::lsp::on_reply(state, id, &result) {
+        SessionEvent::Reply { view, id, result } => match state.replies.remove(&id) {
+            Some(RequestKind::DiskDiff) => {
+                if let Some(of) = state.disk_diffs.remove(&id) {
+                    show_disk_diff(state, of, result);
+                }
+            }
+            Some(RequestKind::Lsp) => {
+                crate::lsp::on_reply(state, id, &result);
+            }
+            Some(RequestKind::Review) => {
                 crate::review::on_reply(state, view.0, id, result);
             }
-        }
+            Some(RequestKind::Debug) | None => {
+                tracing::debug!("reply to a request nobody waits for: {id}")
+            }
+        },
         SessionEvent::Lsp {
             view,
             method,

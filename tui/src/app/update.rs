@@ -229,7 +229,7 @@ fn apply(state: &mut State, action: Action) {
         }
         Action::ReloadFromDisk(view) => state.editor.reload(view),
         Action::ShowDiskDiff(view) => {
-            let id = state.request(view, "symphony.disk_diff", serde_json::json!({}));
+            let id = state.request(view, crate::session::Request::DiskDiff);
             state.disk_diffs.insert(id, view);
         }
         Action::BufferPicker | Action::UnsavedBuffers => {

@@ -5,9 +5,10 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use symphony_conductor::command::{AiCommand, DiagnosticContext, EditorContext, SelectionContext};
 use symphony_conductor::events::RunId;
+use symphony_protocol::xi::review::Snapshot;
 
 use super::panes::{AiPane, ArtifactsPane, DagPane, PoolPane};
 use super::{ChatEntry, ChatRole, EditorRequest, PendingCommand};
@@ -320,7 +321,7 @@ fn start_with(
     });
     match view {
         Some(v) => {
-            let id = state.request(v, "symphony.review.snapshot", json!({}));
+            let id = state.request(v, crate::session::Request::Snapshot);
             state.conductor.requests.insert(id, EditorRequest::Snapshot);
         }
         None => {
@@ -433,8 +434,11 @@ pub fn launch(state: &mut State) {
 
 /// The editor answered `symphony.review.snapshot`.
 pub fn on_snapshot(state: &mut State, view: u64, result: Result<Value, String>) {
-    let mut context = match result {
-        Ok(v) => context_from_snapshot(&v, state.cwd.clone()),
+    let snapshot = result.and_then(|v| {
+        serde_json::from_value::<Snapshot>(v).map_err(|e| format!("unreadable snapshot: {e}"))
+    });
+    let mut context = match snapshot {
+        Ok(s) => context_from_snapshot(&s, state.cwd.clone()),
         Err(e) => {
             state.say(format!(
                 "The editor has no snapshot ({e}): using the client's copy of the text"
@@ -476,12 +480,10 @@ pub fn diagnostics_context(
 }
 
 /// An [`EditorContext`] from the snapshot reply (see the review contract).
-pub fn context_from_snapshot(v: &Value, cwd: PathBuf) -> EditorContext {
-    let text = v["text"].as_str().unwrap_or_default().to_owned();
-    let selection = v["selection"].as_object().and_then(|s| {
-        let start = s.get("start")?.as_u64()? as usize;
-        let end = s.get("end")?.as_u64()? as usize;
-        let (start, end) = (start.min(end), start.max(end));
+pub fn context_from_snapshot(s: &Snapshot, cwd: PathBuf) -> EditorContext {
+    let text = s.text.clone();
+    let selection = s.selection.and_then(|span| {
+        let (start, end) = (span.start.min(span.end), span.start.max(span.end));
         let sel = text.get(start..end)?.to_owned();
         Some(SelectionContext {
             start,
@@ -491,10 +493,10 @@ pub fn context_from_snapshot(v: &Value, cwd: PathBuf) -> EditorContext {
         })
     });
     EditorContext {
-        path: v["path"].as_str().map(PathBuf::from),
+        path: s.path.as_ref().map(PathBuf::from),
         buffer: None,
-        language: v["language"].as_str().map(str::to_owned),
-        revision: v["revision"].as_u64(),
+        language: s.language.clone(),
+        revision: Some(s.revision),
         file_text: text,
         selection,
         diagnostics: Vec::new(),

@@ -3,8 +3,7 @@
 //! of an open popup.
 
 use crossterm::event::{KeyCode, KeyEvent};
-use serde_json::{Value, json};
-use symphony_protocol::xi::lsp::{self as wire, GotoKind};
+use symphony_protocol::xi::lsp::GotoKind;
 use symphony_protocol::xi::{EditNotification as E, GestureType, SelectionGranularity};
 
 use super::completion::is_word_char;
@@ -15,6 +14,7 @@ use crate::app::State;
 use crate::overlays::Overlay;
 use crate::overlays::input::LineInput;
 use crate::overlays::lsp::{LspOverlay, LspPicker, PickerRow, RenamePrompt};
+use crate::session::Request;
 
 /// Applies one language action.
 pub fn apply(state: &mut State, action: LspAction) {
@@ -23,24 +23,12 @@ pub fn apply(state: &mut State, action: LspAction) {
         LspAction::AutoComplete => super::auto_complete(state),
         LspAction::Hover => {
             if let Some((view, at)) = focused_caret(state) {
-                send(
-                    state,
-                    view,
-                    wire::HOVER,
-                    json!({}),
-                    Pending::Hover { view, at },
-                );
+                send(state, view, Request::Hover, Pending::Hover { view, at });
             }
         }
         LspAction::Goto(kind) => {
             if let Some(view) = state.focused_view() {
-                send(
-                    state,
-                    view,
-                    wire::GOTO,
-                    json!({ "kind": kind }),
-                    Pending::Goto { kind },
-                );
+                send(state, view, Request::Goto(kind), Pending::Goto { kind });
             }
         }
         LspAction::JumpBack | LspAction::JumpForward => {
@@ -67,13 +55,7 @@ pub fn apply(state: &mut State, action: LspAction) {
         }
         LspAction::RenameTo(new_name) => {
             if let Some(view) = state.focused_view() {
-                send(
-                    state,
-                    view,
-                    wire::RENAME,
-                    json!({ "new_name": new_name }),
-                    Pending::Rename,
-                );
+                send(state, view, Request::Rename { new_name }, Pending::Rename);
             }
         }
         LspAction::CodeActions => {
@@ -81,8 +63,7 @@ pub fn apply(state: &mut State, action: LspAction) {
                 send(
                     state,
                     view,
-                    wire::CODE_ACTIONS,
-                    json!({}),
+                    Request::CodeActions,
                     Pending::CodeActions { view },
                 );
             }
@@ -90,8 +71,7 @@ pub fn apply(state: &mut State, action: LspAction) {
         LspAction::ApplyCodeAction { view, index } => send(
             state,
             view,
-            wire::APPLY_CODE_ACTION,
-            json!({ "index": index }),
+            Request::ApplyCodeAction { index },
             Pending::ApplyCodeAction,
         ),
         LspAction::Format(selection_only) => {
@@ -99,8 +79,7 @@ pub fn apply(state: &mut State, action: LspAction) {
                 send(
                     state,
                     view,
-                    wire::FORMAT,
-                    json!({ "selection_only": selection_only }),
+                    Request::Format { selection_only },
                     Pending::Format,
                 );
             }
@@ -111,8 +90,7 @@ pub fn apply(state: &mut State, action: LspAction) {
                 send(
                     state,
                     view,
-                    wire::WORKSPACE_DIAGNOSTICS,
-                    json!({}),
+                    Request::WorkspaceDiagnostics,
                     Pending::WorkspaceDiagnostics,
                 );
             }
@@ -144,8 +122,8 @@ pub fn apply(state: &mut State, action: LspAction) {
 }
 
 /// Sends a request about `view` and remembers what its answer is for.
-fn send(state: &mut State, view: u64, method: &str, params: Value, pending: Pending) {
-    let id = state.request(view, method, params);
+fn send(state: &mut State, view: u64, request: Request, pending: Pending) {
+    let id = state.request(view, request);
     state.lsp.pending.insert(id, pending);
 }
 
@@ -161,8 +139,7 @@ pub fn request_completion(state: &mut State, explicit: bool) {
         send(
             state,
             view,
-            wire::COMPLETION,
-            json!({}),
+            Request::Completion,
             Pending::Completion { view, explicit },
         );
     }
@@ -184,8 +161,7 @@ pub fn resolve_selected(state: &mut State) {
     send(
         state,
         view,
-        wire::RESOLVE_COMPLETION,
-        json!({ "index": index }),
+        Request::ResolveCompletion { index },
         Pending::Resolve { completion, index },
     );
 }
@@ -204,8 +180,7 @@ fn popup_key(state: &mut State, key: KeyEvent) {
                     send(
                         state,
                         view,
-                        wire::ACCEPT_COMPLETION,
-                        json!({ "index": index }),
+                        Request::AcceptCompletion { index },
                         Pending::Accept,
                     );
                 }

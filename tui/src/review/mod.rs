@@ -199,12 +199,12 @@ pub fn rebase(state: &mut State, view: u64) {
         return;
     }
     // The session puts the view's core id in `view_id`.
-    let Some(params) = review.core.rebase_params("").and_then(without_view_id) else {
+    let Some(params) = review.core.rebase_params("") else {
         return;
     };
     review.in_flight = true;
     review.again = false;
-    let id = state.request(view, "symphony.review.rebase", params);
+    let id = state.request(view, crate::session::Request::Rebase(params));
     state.conductor.requests.insert(
         id,
         EditorRequest::Rebase {
@@ -212,15 +212,6 @@ pub fn rebase(state: &mut State, view: u64) {
             hunks: Vec::new(),
         },
     );
-}
-
-/// Params as JSON without `view_id` (the session adds the view's core id).
-fn without_view_id(params: impl serde::Serialize) -> Option<Value> {
-    let mut v = serde_json::to_value(params).ok()?;
-    if let Some(o) = v.as_object_mut() {
-        o.remove("view_id");
-    }
-    Some(v)
 }
 
 /// The buffer of `view` changed: rebase its review.
@@ -278,15 +269,11 @@ fn send_apply(state: &mut State, view: u64) {
         finish_if_done(state, view);
         return;
     }
-    let Some(params) = review
-        .core
-        .apply_params("", edits)
-        .and_then(without_view_id)
-    else {
+    let Some(params) = review.core.apply_params("", edits) else {
         return;
     };
     review.applying = true;
-    let id = state.request(view, "symphony.review.apply", params);
+    let id = state.request(view, crate::session::Request::Apply(params));
     state.conductor.requests.insert(
         id,
         EditorRequest::Apply {

@@ -9,24 +9,35 @@
 //! whatever the editor had processed or journaled when it died. When something
 //! else changed the buffer (a language server's or a review's edit, a move), the
 //! journal is the truth: it is recovered (`symphony.recover {accept:true}`), the
-//! selections last seen restored, and the edits not yet confirmed by an answer
-//! to a later `get_config` sent again. Edits that arrived while the editor was
-//! down wait in the view's queue and go out last.
+//! selections last seen restored, and the edits not yet confirmed (by the
+//! editor's `symphony_ack`, or against an editor without it by the answer to a
+//! later `get_config`) sent again. Edits that arrived while the editor was down
+//! wait in the view's queue and go out last.
+//!
+//! The actor's state is here; its work is in the modules: `connection` (start,
+//! loss, restart, quit), `commands` (what the UI asks, and the queues),
+//! `edit_log` (sending, the edit log and its confirmation), `replies` and
+//! `notify` (what the editor says), `replay` (bringing views back after a
+//! restart), `rescue` (the client journal). Every line's JSON is in `super::wire`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use symphony_protocol::xi::{EditNotification, RpcError, RpcMessage};
+use symphony_protocol::xi::EditNotification;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 use super::client_journal::{ClientJournal, Found, Start as Base};
 use super::transport::{self, Connection, Incoming};
+use super::wire::{self, Out, OutRequest};
 
+mod commands;
+mod connection;
+mod edit_log;
 mod notify;
 mod replay;
+mod replies;
 mod rescue;
 use super::{Command, EditorState, EditorTarget, SessionEvent, SessionOptions, ViewHandle};
 
@@ -58,8 +69,7 @@ enum Pending {
     },
     Request {
         id: u64,
-        method: String,
-        params: Value,
+        request: wire::Request,
     },
     Close,
 }
@@ -67,7 +77,7 @@ enum Pending {
 /// A state-changing command already sent, kept for replay.
 #[derive(Debug, Clone)]
 enum Logged {
-    Edit(Value),
+    Edit(EditNotification),
     Cut,
 }
 
@@ -84,8 +94,8 @@ struct View {
     back: bool,
     /// (sequence number, command), oldest first.
     log: Vec<(u64, Logged)>,
-    last_scroll: Option<Value>,
-    last_resize: Option<Value>,
+    last_scroll: Option<EditNotification>,
+    last_resize: Option<EditNotification>,
     selections: Vec<[usize; 4]>,
     recovered: bool,
     /// Our own restart answered its first journal offer (later ones are the user's).
@@ -148,6 +158,8 @@ enum Req {
         view: ViewHandle,
         id: u64,
     },
+    /// The answer to `symphony.capabilities`: whether edits are acknowledged.
+    Capabilities,
     Ignore,
 }
 
@@ -184,6 +196,10 @@ struct Actor {
     next_id: u64,
     seq: u64,
     confirmed: u64,
+    /// The editor acknowledges each edit (`symphony_ack`): no `get_config` after it.
+    edit_ack: bool,
+    /// `symphony.capabilities` was sent on this connection.
+    capabilities_asked: bool,
     theme: Option<String>,
     state: EditorState,
     attempt: u32,
@@ -225,6 +241,8 @@ pub(super) async fn run(
         next_id: 0,
         seq: 0,
         confirmed: 0,
+        edit_ack: false,
+        capabilities_asked: false,
         theme: None,
         state: EditorState::Starting,
         attempt: 0,
@@ -274,30 +292,6 @@ async fn sleep_until_opt(at: Option<Instant>) {
     }
 }
 
-fn is_view_geometry(method: &str) -> bool {
-    matches!(method, "scroll" | "resize" | "request_lines")
-}
-
-/// Edits whose effect depends on editor state a restart loses (undo history, kill
-/// ring, macro recordings) when that state predates the log.
-fn depends_on_history(method: &str) -> bool {
-    matches!(method, "undo" | "redo" | "yank" | "play_recording")
-}
-
-/// Requests after which the editor's buffer holds text that is not in the edit log.
-fn changes_text(method: &str) -> bool {
-    use symphony_protocol::xi::{lsp, review};
-    [
-        lsp::ACCEPT_COMPLETION,
-        lsp::RENAME,
-        lsp::APPLY_CODE_ACTION,
-        lsp::FORMAT,
-        review::APPLY,
-        review::REBASE,
-    ]
-    .contains(&method)
-}
-
 impl Actor {
     fn emit(&self, event: SessionEvent) {
         if self.events.send(event).is_err() {
@@ -325,692 +319,4 @@ impl Actor {
             }
         }
     }
-
-    // ---- connection life ----
-
-    async fn connect(&mut self) {
-        self.generation += 1;
-        match transport::open(&self.target, self.generation, self.inbox.clone()).await {
-            Ok(conn) => {
-                self.conn = Some(conn);
-                self.on_connected();
-            }
-            Err(e) => {
-                tracing::warn!("cannot start the editor: {e}");
-                self.refused = e.kind() == std::io::ErrorKind::PermissionDenied;
-                self.lost(e.to_string());
-            }
-        }
-    }
-
-    fn on_connected(&mut self) {
-        self.send_notification("client_started", json!({}));
-        if let Some(theme) = self.theme.clone() {
-            self.send_notification("set_theme", json!({ "theme_name": theme }));
-        }
-        let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
-        let probe = matches!(self.target, EditorTarget::Connect { .. });
-        for view in handles {
-            let Some(v) = self.views.get_mut(&view) else {
-                continue;
-            };
-            let reopen = v.phase != Phase::Opening;
-            match v.prev_core.take() {
-                // A socket server may have outlived the connection: if it still
-                // knows the view, keep using it (its buffer has every edit).
-                Some(old) if probe && reopen => self.send_request(
-                    "get_config",
-                    json!({ "view_id": old }),
-                    Req::Probe { view, old },
-                ),
-                _ => self.send_new_view(view, reopen),
-            }
-        }
-        self.maybe_running();
-    }
-
-    /// Running once every view is open again.
-    fn maybe_running(&mut self) {
-        if self.conn.is_some() && self.views.values().all(|v| v.phase != Phase::Reopening) {
-            self.set_state(EditorState::Running);
-            self.client_journals_sent();
-        }
-    }
-
-    fn lost(&mut self, reason: String) {
-        tracing::warn!("editor connection lost: {reason}");
-        if self.lost_reason.is_none() {
-            self.lost_reason = Some(reason.clone());
-        }
-        self.conn = None;
-        self.by_core.clear();
-        for req in std::mem::take(&mut self.requests).into_values() {
-            match req {
-                Req::Copy { view, cut } => self.emit(SessionEvent::Copied {
-                    view,
-                    text: None,
-                    cut,
-                }),
-                Req::Reply { view, id } => self.emit(SessionEvent::Reply {
-                    view,
-                    id,
-                    result: Err("the editor connection was lost".into()),
-                }),
-                Req::Saved {
-                    view,
-                    seq,
-                    path,
-                    force,
-                    before,
-                } => {
-                    self.save_conflicts.remove(&view);
-                    self.save_unanswered(view, seq, path, force, before)
-                }
-                _ => {}
-            }
-        }
-        for v in self.views.values_mut() {
-            v.prev_core = v.core.take();
-            v.recovered = false;
-            v.restart_offer_taken = false;
-            if v.phase == Phase::Ready {
-                v.phase = Phase::Reopening;
-            }
-        }
-        self.write_client_journals();
-        if self
-            .up_since
-            .is_some_and(|t| t.elapsed() >= self.options.stable_after)
-        {
-            self.attempt = 0;
-        }
-        self.up_since = None;
-        self.attempt += 1;
-        if std::mem::take(&mut self.refused) {
-            self.restart_at = None;
-            self.set_state(EditorState::Failed { reason });
-            return;
-        }
-        if self.attempt > self.options.max_attempts {
-            self.restart_at = None;
-            self.set_state(EditorState::Failed {
-                reason: format!(
-                    "gave up after {} restarts: {reason}",
-                    self.options.max_attempts
-                ),
-            });
-            return;
-        }
-        let factor = 1u32 << (self.attempt - 1).min(16);
-        let delay = (self.options.first_backoff * factor).min(self.options.max_backoff);
-        self.restart_at = Some(Instant::now() + delay);
-        self.set_state(EditorState::Restarting {
-            attempt: self.attempt,
-        });
-    }
-
-    /// The user asked for the editor back: start it now, with a fresh count of attempts.
-    async fn restart_now(&mut self) {
-        if self.conn.is_some() {
-            return;
-        }
-        self.attempt = 0;
-        self.restart_at = None;
-        self.set_state(EditorState::Restarting { attempt: 1 });
-        self.connect().await;
-    }
-
-    /// Edits the editor may not have journaled: logged since the base (a dead
-    /// editor's journal may miss the last of them), or still queued.
-    fn unjournaled_edits(&self) -> bool {
-        self.views
-            .values()
-            .any(|v| !v.log.is_empty() || v.queue.iter().any(|(_, p)| !matches!(p, Pending::Close)))
-    }
-
-    async fn shutdown(&mut self, incoming: &mut UnboundedReceiver<(u64, Incoming)>) {
-        if self.conn.is_none() && self.unjournaled_edits() {
-            // Down, with typing only this session holds: one more start, so that
-            // the editor replays it into its journal before it is told to stop.
-            tracing::info!("starting the editor once more to journal the edits before quitting");
-            self.restart_now().await;
-            let deadline = Instant::now() + SHUTDOWN_RESTART;
-            while self.conn.is_some() && self.state != EditorState::Running {
-                match tokio::time::timeout_at(deadline, incoming.recv()).await {
-                    Ok(Some((g, msg))) if g == self.generation => match msg {
-                        Incoming::Message(v) => self.message(v),
-                        Incoming::Closed(reason) => self.lost(reason),
-                    },
-                    Ok(Some(_)) => {}
-                    Ok(None) | Err(_) => break,
-                }
-            }
-        }
-        let Some(conn) = self.conn.as_mut() else {
-            return;
-        };
-        conn.close_input();
-        let generation = self.generation;
-        let closed = tokio::time::timeout(Duration::from_secs(5), async {
-            while let Some((g, msg)) = incoming.recv().await {
-                if g == generation && matches!(msg, Incoming::Closed(_)) {
-                    break;
-                }
-            }
-        })
-        .await;
-        self.conn = None;
-        if closed.is_ok() && self.state == EditorState::Running {
-            // It read everything to the end of its input: its journal has it all.
-            let handles: Vec<ViewHandle> = self.views.keys().copied().collect();
-            for view in handles {
-                self.drop_client_journal(view);
-            }
-        }
-    }
-
-    // ---- sending ----
-
-    fn send_value(&self, v: &Value) {
-        if let Some(conn) = &self.conn {
-            conn.send(v.to_string());
-        }
-    }
-
-    fn send_notification(&self, method: &str, params: Value) {
-        self.send_value(&json!({ "method": method, "params": params }));
-    }
-
-    fn send_request(&mut self, method: &str, params: Value, req: Req) {
-        if self.conn.is_none() {
-            return;
-        }
-        let id = self.next_id;
-        self.next_id += 1;
-        self.requests.insert(id, req);
-        self.send_value(&json!({ "id": id, "method": method, "params": params }));
-    }
-
-    fn send_new_view(&mut self, view: ViewHandle, reopen: bool) {
-        let Some(v) = self.views.get_mut(&view) else {
-            return;
-        };
-        v.phase = if reopen {
-            Phase::Reopening
-        } else {
-            Phase::Opening
-        };
-        v.core = None;
-        v.recovered = false;
-        v.restart_offer_taken = false;
-        let params = match &v.path {
-            Some(p) => json!({ "file_path": p.to_string_lossy() }),
-            None => json!({}),
-        };
-        self.send_request("new_view", params, Req::NewView { view, reopen });
-    }
-
-    /// The edit as `{"method":m,"params":p}` with params always present.
-    fn edit_value(cmd: &EditNotification) -> Option<Value> {
-        let mut v = match serde_json::to_value(cmd) {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::error!("cannot serialize edit {cmd:?}: {e}");
-                return None;
-            }
-        };
-        if let Some(obj) = v.as_object_mut() {
-            obj.entry("params").or_insert_with(|| json!({}));
-        }
-        Some(v)
-    }
-
-    fn send_edit_value(&self, core: &str, edit: &Value) {
-        self.send_notification(
-            "edit",
-            json!({ "view_id": core, "method": edit["method"], "params": edit["params"] }),
-        );
-    }
-
-    /// Sends an edit of a ready view, logs it and asks for its confirmation.
-    fn send_edit(&mut self, view: ViewHandle, edit: Value) {
-        let method = edit["method"].as_str().unwrap_or_default().to_owned();
-        let Some(v) = self.views.get_mut(&view) else {
-            return;
-        };
-        let Some(core) = v.core.clone() else {
-            return;
-        };
-        match method.as_str() {
-            "scroll" => v.last_scroll = Some(edit.clone()),
-            "resize" => v.last_resize = Some(edit.clone()),
-            _ => {}
-        }
-        if method == "request_lines" {
-            self.send_edit_value(&core, &edit);
-            return;
-        }
-        self.seq += 1;
-        let seq = self.seq;
-        v.log.push((seq, Logged::Edit(edit.clone())));
-        let path = v.path.clone();
-        let from_history = v.base.saved && depends_on_history(&method);
-        self.send_edit_value(&core, &edit);
-        if from_history {
-            // Its effect depends on state from before the save, which no replay has.
-            self.not_exact(view, path);
-        }
-        if is_view_geometry(&method) {
-            // Nothing to confirm: it changes no text.
-            return;
-        }
-        self.send_request(
-            "get_config",
-            json!({ "view_id": core }),
-            Req::Confirm { seq },
-        );
-    }
-
-    fn send_cut(&mut self, view: ViewHandle, req: Req) {
-        let Some(v) = self.views.get_mut(&view) else {
-            return;
-        };
-        let Some(core) = v.core.clone() else {
-            return;
-        };
-        self.seq += 1;
-        let seq = self.seq;
-        v.log.push((seq, Logged::Cut));
-        self.send_request(
-            "edit",
-            json!({ "view_id": core, "method": "cut", "params": {} }),
-            req,
-        );
-        self.send_request(
-            "get_config",
-            json!({ "view_id": core }),
-            Req::Confirm { seq },
-        );
-    }
-
-    // ---- commands from the UI ----
-
-    fn command(&mut self, cmd: Command) {
-        match cmd {
-            Command::Open { view, path } => {
-                self.views.insert(
-                    view,
-                    View {
-                        path,
-                        core: None,
-                        prev_core: None,
-                        phase: Phase::Opening,
-                        queue: VecDeque::new(),
-                        back: false,
-                        log: Vec::new(),
-                        last_scroll: None,
-                        last_resize: None,
-                        selections: Vec::new(),
-                        recovered: false,
-                        restart_offer_taken: false,
-                        base: Base::default(),
-                        exact: true,
-                        cj: None,
-                        cj_until: None,
-                        found: None,
-                        save_point: None,
-                    },
-                );
-                self.find_client_journal(view);
-                if self.conn.is_some() {
-                    self.send_new_view(view, false);
-                }
-            }
-            Command::Edit { view, cmd } => self.for_view(view, Pending::Edit(cmd)),
-            Command::Copy { view, cut } => self.for_view(view, Pending::Copy(cut)),
-            Command::Save { view, path, force } => {
-                self.for_view(view, Pending::Save(path, force));
-            }
-            Command::Reload { view } => self.for_view(view, Pending::Reload),
-            Command::Close { view } => self.for_view(view, Pending::Close),
-            Command::SetLanguage { view, language } => {
-                self.for_view(view, Pending::Language(language));
-            }
-            Command::Recover { view, action, into } => match into {
-                // Queued on the new view: it is ready after the offered one.
-                Some(into) => self.for_view(
-                    into,
-                    Pending::Recover {
-                        action,
-                        from: Some(view),
-                    },
-                ),
-                None => self.for_view(view, Pending::Recover { action, from: None }),
-            },
-            Command::Request {
-                view,
-                id,
-                method,
-                params,
-            } => self.for_view(view, Pending::Request { id, method, params }),
-            Command::SetTheme(name) => {
-                self.send_notification("set_theme", json!({ "theme_name": name }));
-                self.theme = Some(name);
-            }
-            Command::Restart | Command::Shutdown => {}
-        }
-    }
-
-    /// Runs `p` now when the view is ready, else queues it.
-    fn for_view(&mut self, view: ViewHandle, p: Pending) {
-        let Some(v) = self.views.get_mut(&view) else {
-            tracing::debug!("command for unknown view {view:?} dropped");
-            return;
-        };
-        if v.phase == Phase::Ready && self.conn.is_some() && v.queue.is_empty() {
-            self.run_pending(view, p);
-        } else {
-            // Remember the viewport even while queued.
-            if let Pending::Edit(cmd) = &p
-                && let Some(edit) = Self::edit_value(cmd)
-            {
-                match edit["method"].as_str() {
-                    Some("scroll") => v.last_scroll = Some(edit),
-                    Some("resize") => v.last_resize = Some(edit),
-                    _ => {}
-                }
-            }
-            self.order += 1;
-            v.queue.push_back((self.order, p));
-            if self.conn.is_none() || v.phase == Phase::Reopening {
-                // Only this session has it now: keep it on disk too.
-                self.journal_queued(view);
-            }
-        }
-    }
-
-    fn run_pending(&mut self, view: ViewHandle, p: Pending) {
-        let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) else {
-            return;
-        };
-        match p {
-            Pending::Edit(cmd) => {
-                if let Some(edit) = Self::edit_value(&cmd) {
-                    self.send_edit(view, edit);
-                }
-            }
-            Pending::Copy(false) => self.send_request(
-                "edit",
-                json!({ "view_id": core, "method": "copy", "params": {} }),
-                Req::Copy { view, cut: false },
-            ),
-            Pending::Copy(true) => self.send_cut(view, Req::Copy { view, cut: true }),
-            Pending::Save(path, force) => {
-                self.send_request(
-                    "get_config",
-                    json!({ "view_id": core }),
-                    Req::SavePoint { view },
-                );
-                let mut params = json!({ "view_id": core, "file_path": path.to_string_lossy() });
-                if force {
-                    params["force"] = json!(true);
-                }
-                self.send_notification("save", params);
-                self.save_alerts.insert(view, None);
-                self.save_conflicts.remove(&view);
-                let seq = self.seq;
-                let before = file_stamp(&path);
-                self.send_request(
-                    "get_config",
-                    json!({ "view_id": core }),
-                    Req::Saved {
-                        view,
-                        seq,
-                        path,
-                        force,
-                        before,
-                    },
-                );
-            }
-            Pending::Reload => {
-                self.send_notification("symphony.reload", json!({ "view_id": core }));
-            }
-            Pending::Language(language) => self.send_notification(
-                "set_language",
-                json!({ "view_id": core, "language_id": language }),
-            ),
-            Pending::Recover { action, from } => {
-                use symphony_protocol::xi::RecoverAction;
-                let replace = action == RecoverAction::Replace;
-                // A journal of this client's own (typing kept while the editor was down)
-                // is replayed or dropped here; anything else is the editor's to answer.
-                let client_journal = from.is_none()
-                    && matches!(action, RecoverAction::Replace | RecoverAction::Trash)
-                    && self.answer_client_journal(view, replace).is_some();
-                if !client_journal {
-                    let params = match from {
-                        None => json!({ "view_id": core, "accept": replace, "action": action }),
-                        Some(from) => {
-                            let Some(from_core) =
-                                self.views.get(&from).and_then(|v| v.core.clone())
-                            else {
-                                tracing::warn!("recovery answer for a closed view dropped");
-                                return;
-                            };
-                            json!({ "view_id": from_core, "accept": replace, "action": action,
-                                    "into_view_id": core })
-                        }
-                    };
-                    self.send_notification("symphony.recover", params);
-                }
-            }
-            Pending::Request {
-                id,
-                method,
-                mut params,
-            } => {
-                if let Some(obj) = params.as_object_mut() {
-                    obj.insert("view_id".into(), json!(core));
-                }
-                self.send_request(&method, params, Req::Reply { view, id });
-                if changes_text(&method) {
-                    let path = self.views.get(&view).and_then(|v| v.path.clone());
-                    self.not_exact(view, path);
-                }
-            }
-            Pending::Close => {
-                self.send_notification("close_view", json!({ "view_id": core }));
-                self.by_core.remove(&core);
-                self.views.remove(&view);
-            }
-        }
-    }
-
-    /// Sends everything that waited for the view, in order.
-    fn flush(&mut self, view: ViewHandle) {
-        while self.conn.is_some() {
-            let Some((_, p)) = self.views.get_mut(&view).and_then(|v| v.queue.pop_front()) else {
-                return;
-            };
-            self.run_pending(view, p);
-        }
-    }
-
-    // ---- messages from the editor ----
-
-    fn message(&mut self, v: Value) {
-        match RpcMessage::from_value(v) {
-            Ok(RpcMessage::Response { id, result }) => self.response(id, result),
-            Ok(RpcMessage::Request { id, method, params }) => self.request(id, &method, params),
-            Ok(RpcMessage::Notification { method, params }) => self.notification(method, params),
-            Err(e) => tracing::warn!("unreadable message from the editor: {e}"),
-        }
-    }
-
-    fn response(&mut self, id: u64, result: Result<Value, RpcError>) {
-        let Some(req) = self.requests.remove(&id) else {
-            tracing::debug!("response to unknown request {id}");
-            return;
-        };
-        match req {
-            Req::NewView { view, reopen } => self.view_opened(view, reopen, result),
-            Req::Copy { view, cut } => {
-                let text = result.ok().and_then(|v| v.as_str().map(str::to_owned));
-                self.emit(SessionEvent::Copied { view, text, cut });
-            }
-            Req::Confirm { seq } => {
-                self.confirmed = self.confirmed.max(seq);
-                self.client_journals_confirmed(seq);
-            }
-            Req::Reopened { view } => {
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.back = true;
-                }
-                self.finish_restart();
-            }
-            Req::SavePoint { view } => {
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.save_point = Some(v.selections.clone());
-                }
-            }
-            Req::Saved {
-                view, seq, path, ..
-            } => {
-                let alert = self.save_alerts.remove(&view).flatten();
-                if let Some((reason, message)) = self.save_conflicts.remove(&view) {
-                    // nothing was written: the user decides
-                    self.emit(SessionEvent::SaveConflict {
-                        view,
-                        path,
-                        reason,
-                        message,
-                    });
-                    return;
-                }
-                let result = match alert {
-                    Some(msg) => Err(msg),
-                    None => Ok(()),
-                };
-                if result.is_ok() {
-                    // Views of one file share its buffer: all of them are saved.
-                    let old = self.views.get(&view).and_then(|v| v.path.clone());
-                    let mut saved = Vec::new();
-                    for (h, v) in self.views.iter_mut() {
-                        if *h == view || (old.is_some() && v.path == old) {
-                            v.path = Some(path.clone());
-                            v.rebase(seq);
-                            saved.push(*h);
-                        }
-                    }
-                    for h in saved {
-                        self.drop_client_journal(h);
-                    }
-                }
-                self.emit(SessionEvent::Saved { view, result });
-            }
-            Req::Probe { view, old } => {
-                if result.is_ok() {
-                    tracing::info!(?view, "the editor kept the view across the reconnect");
-                    self.by_core.insert(old.clone(), view);
-                    if let Some(v) = self.views.get_mut(&view) {
-                        v.core = Some(old);
-                        v.phase = Phase::Ready;
-                    }
-                    self.flush(view);
-                    self.maybe_running();
-                } else {
-                    self.send_new_view(view, true);
-                }
-            }
-            Req::Reply { view, id } => self.emit(SessionEvent::Reply {
-                view,
-                id,
-                result: result.map_err(|e| e.message),
-            }),
-            Req::Ignore => {}
-        }
-    }
-
-    fn view_opened(&mut self, view: ViewHandle, reopen: bool, result: Result<Value, RpcError>) {
-        let core = match result {
-            Ok(Value::String(core)) => Ok(core),
-            Ok(other) => Err(format!("unexpected new_view result {other}")),
-            Err(e) => Err(e.message),
-        };
-        match core {
-            Ok(core) => {
-                let Some(v) = self.views.get_mut(&view) else {
-                    return;
-                };
-                v.core = Some(core.clone());
-                self.by_core.insert(core.clone(), view);
-                if reopen {
-                    self.emit(SessionEvent::ViewReset { view });
-                    self.send_request(
-                        "get_config",
-                        json!({ "view_id": core }),
-                        Req::Reopened { view },
-                    );
-                } else {
-                    v.phase = Phase::Ready;
-                    self.emit(SessionEvent::Opened {
-                        view,
-                        result: Ok(()),
-                    });
-                    self.offer_client_journal(view);
-                    self.flush(view);
-                }
-            }
-            Err(msg) => {
-                let v = self.views.remove(&view);
-                if reopen {
-                    let name = v
-                        .and_then(|v| v.path)
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "an unnamed buffer".to_owned());
-                    self.emit(SessionEvent::Alert(format!(
-                        "could not reopen {name}: {msg}"
-                    )));
-                    self.finish_restart();
-                } else {
-                    self.emit(SessionEvent::Opened {
-                        view,
-                        result: Err(msg),
-                    });
-                }
-            }
-        }
-    }
-
-    fn request(&mut self, id: u64, method: &str, params: Value) {
-        let reply = if method == "measure_width" {
-            json!({ "id": id, "result": measure_width(&params) })
-        } else {
-            json!({ "id": id, "error": { "code": -32601, "message": format!("unknown method {method}") } })
-        };
-        self.send_value(&reply);
-    }
-}
-
-/// Answers xi-core's `measure_width` request: display widths of strings.
-fn measure_width(params: &Value) -> Value {
-    use unicode_width::UnicodeWidthStr;
-    let groups = params.as_array().map(Vec::as_slice).unwrap_or_default();
-    Value::Array(
-        groups
-            .iter()
-            .map(|g| {
-                let strings = g["strings"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                Value::Array(
-                    strings
-                        .iter()
-                        .map(|s| json!(s.as_str().map(UnicodeWidthStr::width).unwrap_or(0)))
-                        .collect(),
-                )
-            })
-            .collect(),
-    )
 }

@@ -12,6 +12,7 @@
 mod actor;
 mod client_journal;
 mod transport;
+pub mod wire;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use symphony_protocol::xi::{
     EditNotification, FindStatusQuery, ReplaceStatus, StyleDef, ThemeSettings, Update,
 };
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+pub use wire::{Request, RequestKind};
 
 /// A view as the client knows it; stays the same across editor restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -297,8 +299,13 @@ enum Command {
     Request {
         view: ViewHandle,
         id: u64,
-        method: String,
-        params: Value,
+        request: Request,
+    },
+    /// A request that could not be made: answered with this error.
+    Refused {
+        view: ViewHandle,
+        id: u64,
+        error: String,
     },
     Restart,
     Shutdown,
@@ -424,18 +431,22 @@ impl EditorSession {
         self.send(Command::Recover { view, action, into });
     }
 
-    /// Sends a request about a view (`symphony.review.*`, `symphony.lsp.*`):
-    /// `params` get the view's core `view_id` added; the answer arrives as
+    /// Sends a request about a view (`symphony.review.*`, `symphony.lsp.*`,
+    /// `symphony.disk_diff`) with the view's core `view_id`; the answer arrives as
     /// [`SessionEvent::Reply`] with `id` (chosen by the caller). Queued while
     /// the view is opening or the editor restarts; lost with the connection
     /// (then the reply is an `Err`).
+    pub fn call(&mut self, view: ViewHandle, id: u64, request: Request) {
+        self.send(Command::Request { view, id, request });
+    }
+
+    /// Like [`EditorSession::call`], by method name and params (for tools and tests);
+    /// a request the client does not make is answered with an `Err` reply at once.
     pub fn request(&mut self, view: ViewHandle, id: u64, method: &str, params: Value) {
-        self.send(Command::Request {
-            view,
-            id,
-            method: method.to_owned(),
-            params,
-        });
+        match Request::parse(method, params) {
+            Ok(request) => self.call(view, id, request),
+            Err(e) => self.send(Command::Refused { view, id, error: e }),
+        }
     }
 
     /// Starts the editor again now when it is down (after the session gave up

@@ -777,7 +777,12 @@ async fn after_a_review_edit_a_crash_recovers_the_journal_with_it() {
     let mut c = core.client();
     let v = c.session.open(Some(file.clone()));
     c.session.edit(v, insert("a"));
-    c.session.request(v, 7, "symphony.review.apply", json!({}));
+    let apply = symphony_protocol::xi::review::ApplyParams {
+        view_id: String::new(),
+        revision: 0,
+        edits: Vec::new(),
+    };
+    c.session.call(v, 7, super::Request::Apply(apply));
     c.until_seen("applied", |e| {
         matches!(e, SessionEvent::Reply { id: 7, .. })
     })

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
-use symphony_protocol::xi::ClientNotification;
+use serde_json::Value;
+use symphony_protocol::xi::{ClientNotification, RecoverAction};
 
-use super::{Actor, Phase, ViewHandle};
+use super::{Actor, Out, Phase, ViewHandle, wire};
 use crate::session::SessionEvent;
 
 impl Actor {
@@ -16,7 +16,7 @@ impl Actor {
 
     pub(super) fn notification(&mut self, method: String, params: Value) {
         if symphony_protocol::xi::lsp::is_lsp_method(&method) {
-            let view = params["view_id"].as_str().and_then(|c| self.handle_of(c));
+            let view = wire::view_id_of(&params).and_then(|c| self.handle_of(c));
             self.emit(SessionEvent::Lsp {
                 view,
                 method,
@@ -24,68 +24,35 @@ impl Actor {
             });
             return;
         }
-        if method == "symphony.recovery_available" {
-            let Some(view) = params["view_id"].as_str().and_then(|c| self.handle_of(c)) else {
-                return;
-            };
-            let file_path = params["file_path"].as_str().unwrap_or_default().to_owned();
-            let changed_on_disk = params["changed_on_disk"].as_bool().unwrap_or(false);
-            let detached = params["detached"].as_bool().unwrap_or(false);
-            // Our own restart answers the first offer (the newest journal: the one the
-            // dead editor was writing), once, and only when this view had edits to
-            // journal; any other journal (one the user put off, another instance's, a
-            // recovered buffer's) is the user's to decide.
-            let ours = !detached
-                && self.views.get(&view).is_some_and(|v| {
-                    v.phase == Phase::Reopening && !v.restart_offer_taken && !v.log.is_empty()
-                });
-            if ours {
-                if let Some(v) = self.views.get_mut(&view) {
-                    v.restart_offer_taken = true;
-                }
-                // When the log rebuilds the buffer exactly, start from the file and
-                // replay all of it: the journal may hold edits whose confirmation died
-                // with the editor, which a replay of the unconfirmed ones would double
-                // (the journal goes to the trash, never deleted). Else the journal is
-                // the truth, unless the file changed on disk meanwhile: then ask.
-                let exact = self.path_exact(view);
-                if exact || !changed_on_disk {
-                    if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
-                        let action = if exact { "superseded" } else { "replace" };
-                        self.send_notification(
-                            "symphony.recover",
-                            json!({ "view_id": core, "accept": !exact, "action": action }),
-                        );
-                    }
-                    if let Some(v) = self.views.get_mut(&view) {
-                        v.recovered = !exact;
-                    }
-                    return;
-                }
-            }
-            if self.views.get(&view).is_some_and(|v| v.found.is_none()) {
-                // (With a client journal, that one was offered: it has more.)
-                self.emit(SessionEvent::RecoveryOffered {
-                    view,
-                    file_path,
-                    changed_on_disk,
-                    exact: params["exact"].as_bool().unwrap_or(true),
-                    more: params["more"].as_u64().map_or(0, |n| n as usize),
-                });
-            }
-            return;
-        }
-        let parsed: Result<ClientNotification, _> =
-            serde_json::from_value(json!({ "method": method, "params": params }));
-        let note = match parsed {
+        let note = match wire::parse_notification(&method, params) {
             Ok(n) => n,
             Err(e) => {
                 tracing::debug!("ignored notification {method}: {e}");
                 return;
             }
         };
+        if let ClientNotification::SymphonyRecoveryAvailable {
+            view_id,
+            file_path,
+            changed_on_disk,
+            exact,
+            more,
+            detached,
+            ..
+        } = note
+        {
+            self.recovery_offered(&view_id, file_path, changed_on_disk, exact, more, detached);
+            return;
+        }
         let event = match note {
-            ClientNotification::Update { view_id, update } => {
+            ClientNotification::Update {
+                view_id,
+                update,
+                ack,
+            } => {
+                if let Some(seq) = ack {
+                    self.confirmed_up_to(seq);
+                }
                 let Some(view) = self.handle_of(&view_id) else {
                     return;
                 };
@@ -196,6 +163,10 @@ impl Actor {
                 };
                 SessionEvent::JournalStatus { view, ok, error }
             }
+            ClientNotification::SymphonyAck(ack) => {
+                self.confirmed_up_to(ack.seq);
+                return;
+            }
             ClientNotification::Alert { msg } => {
                 for pending in self.save_alerts.values_mut() {
                     if pending.is_none() {
@@ -210,5 +181,67 @@ impl Actor {
             }
         };
         self.emit(event);
+    }
+
+    /// `symphony.recovery_available` for the core view `core`.
+    fn recovery_offered(
+        &mut self,
+        core: &str,
+        file_path: String,
+        changed_on_disk: bool,
+        exact_text: bool,
+        more: usize,
+        detached: bool,
+    ) {
+        let Some(view) = self.handle_of(core) else {
+            return;
+        };
+        // Our own restart answers the first offer (the newest journal: the one the
+        // dead editor was writing), once, and only when this view had edits to
+        // journal; any other journal (one the user put off, another instance's, a
+        // recovered buffer's) is the user's to decide.
+        let ours = !detached
+            && self.views.get(&view).is_some_and(|v| {
+                v.phase == Phase::Reopening && !v.restart_offer_taken && !v.log.is_empty()
+            });
+        if ours {
+            if let Some(v) = self.views.get_mut(&view) {
+                v.restart_offer_taken = true;
+            }
+            // When the log rebuilds the buffer exactly, start from the file and
+            // replay all of it: the journal may hold edits whose confirmation died
+            // with the editor, which a replay of the unconfirmed ones would double
+            // (the journal goes to the trash, never deleted). Else the journal is
+            // the truth, unless the file changed on disk meanwhile: then ask.
+            let exact = self.path_exact(view);
+            if exact || !changed_on_disk {
+                if let Some(core) = self.views.get(&view).and_then(|v| v.core.clone()) {
+                    let action = if exact {
+                        RecoverAction::Superseded
+                    } else {
+                        RecoverAction::Replace
+                    };
+                    self.send(&Out::Recover {
+                        view_id: &core,
+                        action,
+                        into: None,
+                    });
+                }
+                if let Some(v) = self.views.get_mut(&view) {
+                    v.recovered = !exact;
+                }
+                return;
+            }
+        }
+        if self.views.get(&view).is_some_and(|v| v.found.is_none()) {
+            // (With a client journal, that one was offered: it has more.)
+            self.emit(SessionEvent::RecoveryOffered {
+                view,
+                file_path,
+                changed_on_disk,
+                exact: exact_text,
+                more,
+            });
+        }
     }
 }

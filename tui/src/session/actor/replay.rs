@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use symphony_protocol::xi::EditNotification;
 
-use super::{Actor, Base, Logged, Pending, Phase, Req, View, ViewHandle};
+use super::{Actor, Base, Logged, Out, Pending, Phase, Req, View, ViewHandle, wire};
 use crate::session::SessionEvent;
 
 impl View {
@@ -24,12 +24,14 @@ impl View {
             if *s > seq {
                 break;
             }
-            if let Logged::Edit(edit) = logged {
-                match edit["method"].as_str() {
-                    Some("resize") => self.base.resize = Some(edit.clone()),
-                    Some("scroll") => self.base.scroll = Some(edit.clone()),
-                    _ => {}
+            match logged {
+                Logged::Edit(edit @ EditNotification::Resize(_)) => {
+                    self.base.resize = Some(wire::edit_value(edit))
                 }
+                Logged::Edit(edit @ EditNotification::Scroll(_)) => {
+                    self.base.scroll = Some(wire::edit_value(edit))
+                }
+                _ => {}
             }
         }
         self.log.retain(|(s, _)| *s > seq);
@@ -145,12 +147,15 @@ impl Actor {
             queued.extend(v.queue.drain(..).map(|(o, p)| (o, view, p)));
             // Exact: the view as the log starts, then every edit since, in order.
             // Recovered: the view as it was last seen, then the unconfirmed edits.
-            let (resize, scroll) = if exact {
-                (&v.base.resize, &v.base.scroll)
+            let geometry: Vec<EditNotification> = if exact {
+                base_geometry(&v.base)
             } else {
-                (&v.last_resize, &v.last_scroll)
+                v.last_resize
+                    .iter()
+                    .chain(v.last_scroll.iter())
+                    .cloned()
+                    .collect()
             };
-            let geometry: Vec<Value> = resize.iter().chain(scroll.iter()).cloned().collect();
             let selections = if exact {
                 v.base.selections.clone()
             } else if recovered {
@@ -183,33 +188,15 @@ impl Actor {
     }
 
     /// Sends a view's viewport and selections (not logged: they are its base).
-    fn restore_view(&self, core: &str, geometry: &[Value], selections: &[[usize; 4]]) {
-        for g in geometry {
-            self.send_edit_value(core, g);
-        }
-        for (i, &[l0, c0, l1, c1]) in selections.iter().enumerate() {
-            let select = json!({ "method": "gesture", "params": {
-                "line": l0, "col": c0,
-                "ty": { "select": { "granularity": "point", "multi": i > 0 } } } });
-            self.send_edit_value(core, &select);
-            if (l0, c0) != (l1, c1) {
-                let extend = json!({ "method": "gesture", "params": {
-                    "line": l1, "col": c1,
-                    "ty": { "select_extend": { "granularity": "point" } } } });
-                self.send_edit_value(core, &extend);
-            }
+    fn restore_view(&self, core: &str, geometry: &[EditNotification], selections: &[[usize; 4]]) {
+        for edit in geometry.iter().chain(wire::select(selections).iter()) {
+            self.send(&Out::Edit(core, edit, None));
         }
     }
 
     /// Sends the viewport and selections a log starts from.
     pub(super) fn restore_start(&self, core: &str, start: &Base) {
-        let geometry: Vec<Value> = start
-            .resize
-            .iter()
-            .chain(start.scroll.iter())
-            .cloned()
-            .collect();
-        self.restore_view(core, &geometry, &start.selections);
+        self.restore_view(core, &base_geometry(start), &start.selections);
     }
 
     /// Whether the logs of `view` and of every other view of its file rebuild their
@@ -226,4 +213,13 @@ impl Actor {
                     .filter(|o| o.path == v.path)
                     .all(|o| o.exact))
     }
+}
+
+/// The `resize` and `scroll` a log starts from (kept as the client journal stores them).
+fn base_geometry(base: &Base) -> Vec<EditNotification> {
+    base.resize
+        .iter()
+        .chain(base.scroll.iter())
+        .filter_map(wire::parse_edit)
+        .collect()
 }

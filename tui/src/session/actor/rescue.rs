@@ -2,25 +2,26 @@
 //! when the editor dies, appended to while it is down, removed once a restarted
 //! editor confirmed the replay; found at a file's first open and offered then.
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use symphony_protocol::xi::RecoverAction;
 
 use super::super::client_journal::{self, Found};
-use super::{Actor, Logged, Pending, Req, View, ViewHandle};
+use super::{Actor, Logged, Out, Pending, Req, View, ViewHandle, wire};
 use crate::session::SessionEvent;
 
 /// A logged edit as the journal stores it.
 fn logged_value(l: &Logged) -> Value {
     match l {
-        Logged::Edit(v) => v.clone(),
-        Logged::Cut => json!({ "method": "cut", "params": {} }),
+        Logged::Edit(e) => wire::edit_value(e),
+        Logged::Cut => wire::cut_value(),
     }
 }
 
 /// A queued command as the journal stores it, when it changes the buffer.
 fn pending_value(p: &Pending) -> Option<Value> {
     match p {
-        Pending::Edit(cmd) => Actor::edit_value(cmd),
-        Pending::Copy(true) => Some(json!({ "method": "cut", "params": {} })),
+        Pending::Edit(cmd) => Some(wire::edit_value(cmd)),
+        Pending::Copy(true) => Some(wire::cut_value()),
         _ => None,
     }
 }
@@ -187,10 +188,11 @@ impl Actor {
         } else {
             v.base.clone()
         };
-        self.send_notification(
-            "symphony.recover",
-            json!({ "view_id": core, "accept": false, "action": "superseded" }),
-        );
+        self.send(&Out::Recover {
+            view_id: &core,
+            action: RecoverAction::Superseded,
+            into: None,
+        });
         if !accept {
             if let (Some(dir), Some(path)) = (dir, path) {
                 client_journal::remove(&dir, &path);
@@ -199,9 +201,9 @@ impl Actor {
         }
         self.restore_start(&core, &found.start);
         for edit in found.edits {
-            if edit["method"] == "cut" {
+            if wire::is_cut(&edit) {
                 self.send_cut(view, Req::Ignore);
-            } else {
+            } else if let Some(edit) = wire::parse_edit(&edit) {
                 self.send_edit(view, edit);
             }
         }
