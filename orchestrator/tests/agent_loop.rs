@@ -328,8 +328,10 @@ async fn a_denied_call_returns_a_refusal_and_the_run_goes_on() {
     );
 
     // Denied by config: not even asked.
-    let mut cfg = AgentConfig::default();
-    cfg.permissions = toml::from_str("run_command = \"deny\"").unwrap();
+    let cfg = AgentConfig {
+        permissions: toml::from_str("run_command = \"deny\"").unwrap(),
+        ..Default::default()
+    };
     let server = model(vec![
         turn("", &[("c1", "run_command", json!({"command": "ls"}))], 10),
         turn("ok", &[], 10),
@@ -395,8 +397,10 @@ async fn cancel_during_a_command_kills_it_and_ends_the_run() {
         10,
     )])
     .await;
-    let mut cfg = AgentConfig::default();
-    cfg.permissions = toml::from_str("run_command = \"allow\"").unwrap();
+    let cfg = AgentConfig {
+        permissions: toml::from_str("run_command = \"allow\"").unwrap(),
+        ..Default::default()
+    };
     let mut a = agent(&server, dir.path(), cfg, user(Decision::Allow));
     let (tx, mut rx) = mpsc::channel(1024);
     let cancel = CancellationToken::new();
@@ -459,8 +463,10 @@ async fn continue_after_a_crash_resends_the_conversation_and_skips_finished_call
     std::fs::write(&journal, state.to_string()).unwrap();
     std::fs::write(dir.path().join("log"), "one\n").unwrap();
     let server = model(vec![turn("Logged twice.", &[], 10)]).await;
-    let mut cfg = AgentConfig::default();
-    cfg.permissions = toml::from_str("run_command = \"allow\"").unwrap();
+    let cfg = AgentConfig {
+        permissions: toml::from_str("run_command = \"allow\"").unwrap(),
+        ..Default::default()
+    };
     let mut a = agent(&server, dir.path(), cfg, user(Decision::Allow))
         .restore(journal.clone())
         .unwrap();
