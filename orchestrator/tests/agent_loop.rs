@@ -157,6 +157,11 @@ async fn the_agent_renames_a_function_across_two_files_as_proposals() {
     let b = "use crate::old_name;\nfn main() {\n    old_name();\n}\n";
     std::fs::write(dir.path().join("a.rs"), a).unwrap();
     std::fs::write(dir.path().join("b.rs"), b).unwrap();
+    std::fs::write(
+        dir.path().join("AGENTS.md"),
+        "Run `cargo test` after edits.\n",
+    )
+    .unwrap();
     let server = model(vec![
         turn(
             "Searching.",
@@ -280,6 +285,16 @@ async fn the_agent_renames_a_function_across_two_files_as_proposals() {
         events
             .iter()
             .any(|e| matches!(e, AgentEvent::ToolOutput { node: 7, .. }))
+    );
+
+    // The project's AGENTS.md is part of the instructions.
+    let first = server.requests()[0].json();
+    assert_eq!(first["messages"][0]["role"], "system");
+    assert!(
+        first["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Run `cargo test` after edits.")
     );
 
     // The results went back to the model: grep's lines, and the malformed call's error.
@@ -446,21 +461,36 @@ async fn continue_after_a_crash_resends_the_conversation_and_skips_finished_call
             arguments: json!({"command": "echo two >> log"}).to_string(),
         },
     ];
-    let state = json!({
-        "messages": [
-            AgentMessage::System { content: "sys".into() },
-            AgentMessage::User { content: "log twice".into() },
-            AgentMessage::Assistant { content: String::new(), tool_calls: calls },
-            AgentMessage::Tool(ToolResult { call_id: "c1".into(), name: "run_command".into(), content: "exit status 0\n".into(), is_error: false }),
-        ],
-        "nodes": [
-            {"id":0,"kind":"turn","label":"tiny","summary":"calls run_command, run_command","parent":null,"status":"done","tokens_in":1,"tokens_out":1,"time_to_first_token":null,"tokens_per_sec":null,"duration":null,"result_bytes":0,"input":"","output":""},
-            {"id":1,"kind":"tool","label":"run_command","summary":"echo one >> log","parent":0,"status":"done","tokens_in":0,"tokens_out":0,"time_to_first_token":null,"tokens_per_sec":null,"duration":null,"result_bytes":14,"input":"","output":""},
-            {"id":2,"kind":"tool","label":"run_command","summary":"echo two >> log","parent":0,"status":"running","tokens_in":0,"tokens_out":0,"time_to_first_token":null,"tokens_per_sec":null,"duration":null,"result_bytes":null,"input":"","output":""}
-        ],
-        "changes": {"files": {}}
-    });
-    std::fs::write(&journal, state.to_string()).unwrap();
+    let messages = vec![
+        AgentMessage::System {
+            content: "sys".into(),
+        },
+        AgentMessage::User {
+            content: "log twice".into(),
+        },
+        AgentMessage::Assistant {
+            content: String::new(),
+            tool_calls: calls,
+        },
+        AgentMessage::Tool(ToolResult {
+            call_id: "c1".into(),
+            name: "run_command".into(),
+            content: "exit status 0\n".into(),
+            is_error: false,
+        }),
+    ];
+    let node = |id: usize, kind: &str, status: &str| json!({"record":"node","node":{"id":id,"kind":kind,"label":"x","summary":"","parent":null,"status":status,"tokens_in":0,"tokens_out":0,"time_to_first_token":null,"tokens_per_sec":null,"duration":null,"result_bytes":null,"input":"","output":""}});
+    let mut lines: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({"record": "message", "message": m}))
+        .collect();
+    lines.push(node(0, "turn", "done"));
+    lines.push(node(1, "tool", "done"));
+    lines.push(node(2, "tool", "running"));
+    let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    // The crash tore the last line.
+    text.push_str("{\"record\":\"mess");
+    std::fs::write(&journal, text).unwrap();
     std::fs::write(dir.path().join("log"), "one\n").unwrap();
     let server = model(vec![turn("Logged twice.", &[], 10)]).await;
     let cfg = AgentConfig {
@@ -493,6 +523,20 @@ async fn continue_after_a_crash_resends_the_conversation_and_skips_finished_call
     let results = tool_messages(&resent);
     assert_eq!(results.len(), 2);
     assert_eq!(results[1]["tool_call_id"], "c2");
-    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&journal).unwrap()).unwrap();
-    assert_eq!(saved["messages"].as_array().unwrap().len(), 6);
+    let saved = std::fs::read_to_string(&journal).unwrap();
+    let restored = self::agent(
+        &server,
+        dir.path(),
+        AgentConfig::default(),
+        user(Decision::Allow),
+    )
+    .restore(journal.clone())
+    .unwrap();
+    assert_eq!(restored.messages().len(), 6, "{saved}");
+    assert_eq!(restored.nodes()[2].status, NodeStatus::Interrupted);
+    assert_eq!(
+        restored.nodes().len(),
+        5,
+        "every record after the torn line was kept"
+    );
 }

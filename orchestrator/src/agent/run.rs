@@ -5,8 +5,9 @@
 //! finished) through [`AgentEvent`]s as it happens, so a DAG pane can draw the run grow.
 //!
 //! The conversation is kept on the [`Agent`], so a follow-up continues it, and it is
-//! journaled (with the nodes) after every node: after a crash [`Agent::restore`] reads
-//! it back and [`Agent::resume`] goes on without running finished tool calls again.
+//! journaled as it grows (an append-only JSON-lines file: each message, each node
+//! change, the change set after edits): after a crash [`Agent::restore`] reads it back
+//! and [`Agent::resume`] goes on without running finished tool calls again.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -204,6 +205,81 @@ pub struct AgentJournal {
     pub changes: ChangeSet,
 }
 
+/// One line of the journal file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+enum JournalRecord {
+    /// A message appended to the conversation.
+    Message { message: AgentMessage },
+    /// A node started or changed.
+    Node { node: AgentNode },
+    /// The change set after an edit.
+    Changes { changes: ChangeSet },
+}
+
+/// The append-only journal of a run.
+struct JournalFile {
+    path: PathBuf,
+    file: std::fs::File,
+    /// Messages already written.
+    messages: usize,
+}
+
+impl JournalFile {
+    fn open(path: PathBuf, messages: usize) -> std::io::Result<Self> {
+        use std::io::Write as _;
+        // A line torn by a crash is ended, so the next record starts on its own line.
+        let torn = std::fs::read(&path).is_ok_and(|b| b.last().is_some_and(|c| *c != b'\n'));
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        if torn {
+            file.write_all(b"\n")?;
+        }
+        Ok(Self {
+            path,
+            file,
+            messages,
+        })
+    }
+
+    fn append(&mut self, record: &JournalRecord) {
+        use std::io::Write as _;
+        let mut line = match serde_json::to_vec(record) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot encode an agent journal record");
+                return;
+            }
+        };
+        line.push(b'\n');
+        if let Err(e) = self.file.write_all(&line) {
+            tracing::warn!(error = %e, path = %self.path.display(), "cannot write the agent journal");
+        }
+    }
+}
+
+/// Reads a journal: records in order; a torn last line (a crash mid-write) is skipped.
+fn replay(text: &str) -> AgentJournal {
+    let mut state = AgentJournal::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<JournalRecord>(line) {
+            Ok(JournalRecord::Message { message }) => state.messages.push(message),
+            Ok(JournalRecord::Node { node }) => {
+                if let Some(existing) = state.nodes.get_mut(node.id) {
+                    *existing = node;
+                } else if node.id == state.nodes.len() {
+                    state.nodes.push(node);
+                }
+            }
+            Ok(JournalRecord::Changes { changes }) => state.changes = changes,
+            Err(e) => tracing::warn!(error = %e, "skipping an agent journal line"),
+        }
+    }
+    state
+}
+
 /// An agent conversation in a workspace over one instrument.
 pub struct Agent {
     instrument: Arc<dyn Instrument>,
@@ -212,7 +288,7 @@ pub struct Agent {
     config: AgentConfig,
     ui: Arc<dyn AgentUi>,
     grants: Option<Arc<Mutex<RememberedGrants>>>,
-    journal_path: Option<PathBuf>,
+    journal: Option<JournalFile>,
     state: AgentJournal,
     changes: Arc<Mutex<ChangeSet>>,
 }
@@ -226,10 +302,13 @@ impl Agent {
         config: AgentConfig,
         ui: Arc<dyn AgentUi>,
     ) -> Self {
+        let mut system = config.system_prompt.clone();
+        if let Some(instructions) = project_instructions(&workspace) {
+            system.push_str("\n\nProject instructions (AGENTS.md):\n");
+            system.push_str(&instructions);
+        }
         let state = AgentJournal {
-            messages: vec![AgentMessage::System {
-                content: config.system_prompt.clone(),
-            }],
+            messages: vec![AgentMessage::System { content: system }],
             ..Default::default()
         };
         Self {
@@ -239,7 +318,7 @@ impl Agent {
             config,
             ui,
             grants: None,
-            journal_path: None,
+            journal: None,
             state,
             changes: Arc::default(),
         }
@@ -251,26 +330,40 @@ impl Agent {
         self
     }
 
-    /// Journals the run to `path` (JSON, written atomically after every node).
-    pub fn with_journal(mut self, path: PathBuf) -> Self {
-        self.journal_path = Some(path);
-        self
+    /// Journals the run to `path` (JSON lines, appended as the run grows; the
+    /// conversation so far is written first).
+    pub fn with_journal(mut self, path: PathBuf) -> std::io::Result<Self> {
+        let mut journal = JournalFile::open(path, 0)?;
+        for message in &self.state.messages {
+            journal.append(&JournalRecord::Message {
+                message: message.clone(),
+            });
+        }
+        journal.messages = self.state.messages.len();
+        self.journal = Some(journal);
+        Ok(self)
     }
 
-    /// Reads a journal back: the conversation, nodes and changes. Nodes that were
-    /// running when the process died are marked interrupted.
+    /// Reads a journal back (the conversation, nodes and changes) and goes on
+    /// appending to it. Nodes that were running when the process died are marked
+    /// interrupted.
     pub fn restore(mut self, path: PathBuf) -> std::io::Result<Self> {
         let text = std::fs::read_to_string(&path)?;
-        let mut state: AgentJournal = serde_json::from_str(&text)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let mut state = replay(&text);
+        if state.messages.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: no agent conversation in this journal", path.display()),
+            ));
+        }
         for node in &mut state.nodes {
             if node.status == NodeStatus::Running {
                 node.status = NodeStatus::Interrupted;
             }
         }
         *self.changes.lock() = state.changes.clone();
+        self.journal = Some(JournalFile::open(path, state.messages.len())?);
         self.state = state;
-        self.journal_path = Some(path);
         Ok(self)
     }
 
@@ -430,10 +523,15 @@ impl Agent {
         id
     }
 
-    async fn announce(&self, events: &mpsc::Sender<AgentEvent>, id: usize) {
-        if let Some(node) = self.state.nodes.get(id) {
-            let _ = events.send(AgentEvent::Node(node.clone())).await;
+    /// Journals node `id` and tells the panes.
+    async fn announce(&mut self, events: &mpsc::Sender<AgentEvent>, id: usize) {
+        let Some(node) = self.state.nodes.get(id) else {
+            return;
+        };
+        if let Some(j) = &mut self.journal {
+            j.append(&JournalRecord::Node { node: node.clone() });
         }
+        let _ = events.send(AgentEvent::Node(node.clone())).await;
     }
 
     /// One model turn; returns the tokens it used, or how the run ends.
@@ -449,7 +547,15 @@ impl Agent {
             temperature: None,
             model: None,
         };
-        let input = serde_json::to_string(&request.messages).unwrap_or_default();
+        // The turn's input: what is new since the model last spoke (the whole prompt is
+        // the conversation up to here).
+        let since = self
+            .state
+            .messages
+            .iter()
+            .rposition(|m| matches!(m, AgentMessage::Assistant { .. }))
+            .map_or(0, |i| i + 1);
+        let input = serde_json::to_string(&self.state.messages[since..]).unwrap_or_default();
         let id = self.start_node(
             NodeKind::Turn,
             self.instrument.model().to_string(),
@@ -529,6 +635,7 @@ impl Agent {
         cancel: &CancellationToken,
     ) -> ToolResult {
         let tool = self.tools.get(&call.name).cloned();
+        let access = tool.as_ref().map(|t| t.access());
         let args = call.parsed_arguments();
         let summary = match (&tool, &args) {
             (Some(t), Ok(a)) => t.summary(a),
@@ -587,7 +694,15 @@ impl Agent {
                 }
             }
         };
-        self.state.changes = self.changes.lock().clone();
+        if access == Some(super::tools::Access::Edit)
+            && !output.is_error
+            && let Some(j) = &mut self.journal
+        {
+            self.state.changes = self.changes.lock().clone();
+            j.append(&JournalRecord::Changes {
+                changes: self.state.changes.clone(),
+            });
+        }
         let node = &mut self.state.nodes[id];
         node.duration = Some(started.elapsed());
         node.result_bytes = Some(output.content.len());
@@ -655,24 +770,32 @@ impl Agent {
         }
     }
 
-    /// Writes the journal (atomically), when the run has one.
+    /// Appends the messages not yet journaled.
     fn save(&mut self) {
-        let Some(path) = &self.journal_path else {
+        let Some(j) = &mut self.journal else {
             return;
         };
-        self.state.changes = self.changes.lock().clone();
-        let text = match serde_json::to_vec(&self.state) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot encode the agent journal");
-                return;
-            }
-        };
-        let tmp = path.with_extension("tmp");
-        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
-            tracing::warn!(error = %e, path = %path.display(), "cannot write the agent journal");
+        for message in &self.state.messages[j.messages.min(self.state.messages.len())..] {
+            j.append(&JournalRecord::Message {
+                message: message.clone(),
+            });
         }
+        j.messages = self.state.messages.len();
     }
+}
+
+/// How much of AGENTS.md goes into the system prompt at most.
+const INSTRUCTIONS_LIMIT: usize = 16 * 1024;
+
+/// The workspace's `AGENTS.md` (as other agents read it), cut to a size that leaves
+/// room for the task.
+fn project_instructions(workspace: &Workspace) -> Option<String> {
+    let text = std::fs::read_to_string(workspace.root().join("AGENTS.md")).ok()?;
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    Some(super::tools::command::cut_middle(text, INSTRUCTIONS_LIMIT))
 }
 
 /// The first line of `text`, cut to 100 characters.
