@@ -461,7 +461,7 @@ async fn continue_after_a_crash_resends_the_conversation_and_skips_finished_call
             arguments: json!({"command": "echo two >> log"}).to_string(),
         },
     ];
-    let messages = vec![
+    let messages = [
         AgentMessage::System {
             content: "sys".into(),
         },
