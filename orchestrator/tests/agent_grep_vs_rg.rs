@@ -31,7 +31,15 @@ fn grep_tool_against_rg_on_a_large_tree() {
     let mut found = 0;
     for _ in 0..3 {
         let t = Instant::now();
-        let r = search(dir.path(), Path::new(""), &regex, None, &HashMap::new(), 200).unwrap();
+        let r = search(
+            dir.path(),
+            Path::new(""),
+            &regex,
+            None,
+            &HashMap::new(),
+            200,
+        )
+        .unwrap();
         ours.push(t.elapsed());
         found = r.total;
     }

@@ -21,7 +21,7 @@ pub mod tools;
 pub use changes::{ChangeSet, FileChange};
 pub use permissions::{Decision, Permission, PermissionConfig, RememberedGrants};
 pub use run::{
-    Agent, AgentConfig, AgentEvent, AgentJournal, AgentNode, AgentOutcome, AgentUi, NodeKind,
-    NodeStatus,
+    Agent, AgentConfig, AgentEvent, AgentJournal, AgentNode, AgentOutcome, AgentSettings, AgentUi,
+    NodeKind, NodeStatus,
 };
 pub use tools::{Tool, ToolContext, ToolOutput, ToolRegistry, Workspace};

@@ -70,6 +70,48 @@ impl Default for AgentConfig {
     }
 }
 
+/// The `[agent]` section of config.toml.
+///
+/// ```toml
+/// [agent]
+/// max_turns = 25
+/// token_budget = 200000
+/// command_env = ["PATH", "HOME", "CARGO_HOME"]
+/// [agent.permissions]
+/// run_command = "ask"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentSettings {
+    /// Model turns at most per task.
+    pub max_turns: Option<u32>,
+    /// Tokens at most per task.
+    pub token_budget: Option<u64>,
+    /// Generated tokens at most per turn.
+    pub max_tokens: Option<u32>,
+    /// Allow / ask / deny per tool.
+    pub permissions: PermissionConfig,
+    /// Environment variables passed to commands (default: [`DEFAULT_COMMAND_ENV`]).
+    pub command_env: Option<Vec<String>>,
+}
+
+impl AgentSettings {
+    /// The run configuration these settings give (defaults for what they leave out).
+    pub fn config(&self) -> AgentConfig {
+        let mut config = AgentConfig::default();
+        if let Some(t) = self.max_turns {
+            config.max_turns = t.max(1);
+        }
+        config.token_budget = self.token_budget;
+        config.max_tokens = self.max_tokens;
+        config.permissions = self.permissions.clone();
+        if let Some(env) = &self.command_env {
+            config.command_env = env.clone();
+        }
+        config
+    }
+}
+
 /// A node of the run: a model turn or a tool call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -814,4 +856,30 @@ fn summary_line(text: &str, calls: &[ToolCall]) -> String {
     }
     let names: Vec<&str> = calls.iter().map(|c| c.name.as_str()).collect();
     format!("calls {}", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::tools::Access;
+
+    #[test]
+    fn the_agent_section_of_config_toml_gives_a_run_config() {
+        let settings: AgentSettings = toml::from_str(
+            "max_turns = 5\ntoken_budget = 1000\ncommand_env = [\"PATH\"]\n[permissions]\nrun_command = \"deny\"\n",
+        )
+        .unwrap();
+        let config = settings.config();
+        assert_eq!(config.max_turns, 5);
+        assert_eq!(config.token_budget, Some(1000));
+        assert_eq!(config.command_env, vec!["PATH".to_string()]);
+        assert_eq!(
+            config.permissions.for_tool("run_command", Access::Run),
+            Permission::Deny
+        );
+        let defaults = AgentSettings::default().config();
+        assert_eq!(defaults.max_turns, 25);
+        assert!(defaults.command_env.iter().all(|v| !v.contains("KEY")));
+        assert!(toml::from_str::<AgentSettings>("max_turn = 3").is_err());
+    }
 }
