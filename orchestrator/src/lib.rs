@@ -2,6 +2,8 @@
 //! Pit), calls model backends ("instruments"), stores everything as artifacts and
 //! produces reviewable edit proposals.
 //!
+//! - [`agent`]: Symphony's own agent: a tool-calling loop over an instrument, the
+//!   built-in tools, permissions, and the run's nodes and change set.
 //! - [`instrument`]: the [`Instrument`](instrument::Instrument) trait every backend
 //!   implements, and its request / event / error types.
 //! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
@@ -15,6 +17,7 @@
 //! - [`workflow`]: built-in and user workflows (nodes, validation, templates, text operators).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod agent;
 pub mod command;
 pub mod completion;
 pub mod conductor;

@@ -7,8 +7,12 @@ use std::pin::Pin;
 use std::time::Duration;
 
 pub mod config;
+pub mod tools;
 
 pub use config::InstrumentConfig;
+pub use tools::{
+    AgentMessage, ToolCall, ToolRequest, ToolResult, ToolSpec, ToolTurn, ToolTurnFuture,
+};
 
 use crate::instruments::secret::redact;
 use serde::{Deserialize, Serialize};
@@ -307,6 +311,27 @@ pub trait Instrument: Send + Sync {
         events: mpsc::Sender<InstrumentEvent>,
         cancel: CancellationToken,
     ) -> CallFuture;
+
+    /// Whether the backend takes tools on its own wire ([`Instrument::call_with_tools`]).
+    /// A `command` instrument does not; the agent says so when one is chosen.
+    fn supports_tools(&self) -> bool {
+        false
+    }
+    /// Starts a model turn that offers `request.tools`; it ends with the text and the
+    /// tool calls the model made. Streams tokens into `events` like [`Instrument::call`].
+    fn call_with_tools(
+        &self,
+        request: ToolRequest,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: CancellationToken,
+    ) -> ToolTurnFuture {
+        let _ = (request, events, cancel);
+        let err = InstrumentError::Unsupported {
+            operation: "tool calling".to_owned(),
+            kind: self.kind().as_str().to_owned(),
+        };
+        Box::pin(async move { Err(err) })
+    }
 
     /// Whether the backend reports which models are loaded and can load (prewarm) and
     /// unload them on request. The Pool Manager polls [`Instrument::loaded_models`] only

@@ -14,9 +14,57 @@ use super::secret::{ApiKey, key_from_config};
 use super::sse::{SseEvent, SseParser};
 use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
-    CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
-    InstrumentEvent, InstrumentKind, Result, Role,
+    AgentMessage, CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
+    InstrumentEvent, InstrumentKind, Result, Role, ToolRequest, ToolTurnFuture,
 };
+
+/// The conversation on Anthropic's wire: system text apart; assistant turns as
+/// `text` + `tool_use` blocks; consecutive tool results as one user message of
+/// `tool_result` blocks.
+fn anthropic_messages(messages: &[AgentMessage]) -> (Vec<&str>, Vec<Value>) {
+    let mut system = Vec::new();
+    let mut out: Vec<Value> = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    let flush = |results: &mut Vec<Value>, out: &mut Vec<Value>| {
+        if !results.is_empty() {
+            out.push(json!({"role": "user", "content": std::mem::take(results)}));
+        }
+    };
+    for m in messages {
+        match m {
+            AgentMessage::System { content } => system.push(content.as_str()),
+            AgentMessage::User { content } => {
+                flush(&mut results, &mut out);
+                out.push(json!({"role": "user", "content": content}));
+            }
+            AgentMessage::Assistant {
+                content,
+                tool_calls,
+            } => {
+                flush(&mut results, &mut out);
+                let mut blocks = Vec::new();
+                if !content.is_empty() {
+                    blocks.push(json!({"type": "text", "text": content}));
+                }
+                for c in tool_calls {
+                    let input = c.parsed_arguments().unwrap_or_else(|_| json!({}));
+                    blocks.push(
+                        json!({"type": "tool_use", "id": c.id, "name": c.name, "input": input}),
+                    );
+                }
+                out.push(json!({"role": "assistant", "content": blocks}));
+            }
+            AgentMessage::Tool(r) => results.push(json!({
+                "type": "tool_result",
+                "tool_use_id": r.call_id,
+                "content": r.content,
+                "is_error": r.is_error,
+            })),
+        }
+    }
+    flush(&mut results, &mut out);
+    (system, out)
+}
 
 /// Where `anthropic` instruments go when no base URL is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
@@ -89,6 +137,35 @@ impl Inner {
         body
     }
 
+    /// A Messages body offering `tools` (`input_schema` per tool).
+    fn tool_body(&self, request: &ToolRequest) -> Value {
+        let model = request.model.as_deref().unwrap_or(&self.model);
+        let (system, messages) = anthropic_messages(&request.messages);
+        let mut body = json!({
+            "model": model,
+            "messages": messages,
+            "max_tokens": request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+            "stream": true,
+        });
+        if !system.is_empty() {
+            body["system"] = json!(system.join("\n\n"));
+        }
+        if !request.tools.is_empty() {
+            body["tools"] = Value::Array(
+                request
+                    .tools
+                    .iter()
+                    .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
+                    .collect(),
+            );
+        }
+        if let Some(t) = request.temperature {
+            body["temperature"] = json!(t);
+        }
+        merge_extra(&mut body, &self.extra);
+        body
+    }
+
     fn headers(&self) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -139,6 +216,35 @@ impl Instrument for AnthropicInstrument {
                 .await
         })
     }
+
+    fn supports_tools(&self) -> bool {
+        true
+    }
+
+    fn call_with_tools(
+        &self,
+        request: ToolRequest,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: CancellationToken,
+    ) -> ToolTurnFuture {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let body = inner.tool_body(&request);
+            let headers = inner.headers()?;
+            tracing::debug!(instrument = %inner.name, url = %inner.url, tools = request.tools.len(), "anthropic tool turn");
+            inner
+                .http
+                .stream_turn(
+                    &inner.url,
+                    &headers,
+                    &body,
+                    AnthropicDecoder::default(),
+                    events,
+                    &cancel,
+                )
+                .await
+        })
+    }
 }
 
 /// Decodes Anthropic Messages SSE events.
@@ -172,6 +278,46 @@ impl AnthropicDecoder {
                         });
                     }
                 }
+                "content_block_start"
+                    if v.pointer("/content_block/type").and_then(Value::as_str)
+                        == Some("tool_use") =>
+                {
+                    let block = v.get("content_block");
+                    let field = |k: &str| {
+                        block
+                            .and_then(|b| b.get(k))
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    };
+                    // A non-empty `input` in the start block is the whole input.
+                    let arguments = match block.and_then(|b| b.get("input")) {
+                        Some(Value::Object(o)) if !o.is_empty() => {
+                            Value::Object(o.clone()).to_string()
+                        }
+                        _ => String::new(),
+                    };
+                    out.push(Decoded::ToolCall {
+                        index: block_index(&v),
+                        id: field("id"),
+                        name: field("name"),
+                        arguments,
+                    });
+                }
+                "content_block_delta"
+                    if v.pointer("/delta/type").and_then(Value::as_str)
+                        == Some("input_json_delta") =>
+                {
+                    out.push(Decoded::ToolCall {
+                        index: block_index(&v),
+                        id: None,
+                        name: None,
+                        arguments: v
+                            .pointer("/delta/partial_json")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    });
+                }
                 "content_block_start" => {
                     if let Some(t) = v.pointer("/content_block/text").and_then(Value::as_str) {
                         out.push(Decoded::Token(t.to_string()));
@@ -203,6 +349,11 @@ impl AnthropicDecoder {
             }
         }
     }
+}
+
+/// The `index` of a content-block event.
+fn block_index(v: &Value) -> usize {
+    v.get("index").and_then(Value::as_u64).unwrap_or(0) as usize
 }
 
 impl Decoder for AnthropicDecoder {

@@ -222,12 +222,12 @@ impl Inner {
 }
 
 /// Kills the program's whole process group (scripts start children of their own).
-struct KillGuard {
-    pid: Option<u32>,
+pub(crate) struct KillGuard {
+    pub(crate) pid: Option<u32>,
 }
 
 impl KillGuard {
-    fn kill(&self) {
+    pub(crate) fn kill(&self) {
         #[cfg(unix)]
         if let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) {
             // SAFETY: kill(2) with a negative pid signals the process group we created

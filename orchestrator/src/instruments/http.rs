@@ -11,9 +11,10 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::secret::ApiKey;
-use super::stream::{Collector, Decoder, read_stream};
+use super::stream::{Collector, Decoder, read_stream, read_turn};
 use crate::instrument::{
     CancellationToken, Completion, InstrumentConfig, InstrumentError, InstrumentEvent, Result,
+    ToolTurn,
 };
 
 /// First retry wait when the server gives no `Retry-After`; doubles each attempt.
@@ -76,6 +77,30 @@ impl HttpClient {
             .post_stream(url, headers, body, &events, cancel)
             .await?;
         read_stream(
+            response,
+            decoder,
+            Collector::new(events, started),
+            self.idle_timeout,
+            cancel,
+        )
+        .await
+    }
+
+    /// [`HttpClient::stream_call`] for a turn that offers tools.
+    pub(crate) async fn stream_turn<D: Decoder>(
+        &self,
+        url: &str,
+        headers: &HeaderMap,
+        body: &Value,
+        decoder: D,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: &CancellationToken,
+    ) -> Result<ToolTurn> {
+        let started = Instant::now();
+        let response = self
+            .post_stream(url, headers, body, &events, cancel)
+            .await?;
+        read_turn(
             response,
             decoder,
             Collector::new(events, started),

@@ -16,9 +16,40 @@ use super::http::{HttpClient, join_url, json_error_message, merge_extra};
 use super::ndjson::NdjsonParser;
 use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
-    CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
-    InstrumentError, InstrumentEvent, InstrumentKind, ResidencyFuture, Result,
+    AgentMessage, CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
+    InstrumentError, InstrumentEvent, InstrumentKind, ResidencyFuture, Result, ToolRequest,
+    ToolTurnFuture,
 };
+
+/// One conversation message on Ollama's wire (tool calls carry their arguments as
+/// an object; results go back as `tool` messages naming the tool).
+fn ollama_message(m: &AgentMessage) -> Value {
+    match m {
+        AgentMessage::System { content } => json!({"role": "system", "content": content}),
+        AgentMessage::User { content } => json!({"role": "user", "content": content}),
+        AgentMessage::Assistant {
+            content,
+            tool_calls,
+        } => {
+            let mut v = json!({"role": "assistant", "content": content});
+            if !tool_calls.is_empty() {
+                v["tool_calls"] = Value::Array(
+                    tool_calls
+                        .iter()
+                        .map(|c| {
+                            let args = c.parsed_arguments().unwrap_or_else(|_| json!({}));
+                            json!({"function": {"name": c.name, "arguments": args}})
+                        })
+                        .collect(),
+                );
+            }
+            v
+        }
+        AgentMessage::Tool(r) => {
+            json!({"role": "tool", "content": r.content, "tool_name": r.name})
+        }
+    }
+}
 
 /// Where `ollama` instruments go when no base URL is configured.
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:11434";
@@ -136,17 +167,57 @@ impl OllamaInstrument {
 
 impl Inner {
     fn body(&self, request: &CompletionRequest) -> Value {
-        let model = request.model.as_deref().unwrap_or(&self.model);
+        self.body_with(
+            request.model.as_deref(),
+            json!(request.messages),
+            request.max_tokens,
+            request.temperature,
+        )
+    }
+
+    /// A `/api/chat` body offering `tools` (OpenAI-style function descriptions).
+    fn tool_body(&self, request: &ToolRequest) -> Value {
+        let messages = request.messages.iter().map(ollama_message).collect();
+        let mut body = self.body_with(
+            request.model.as_deref(),
+            Value::Array(messages),
+            request.max_tokens,
+            request.temperature,
+        );
+        if !request.tools.is_empty() {
+            body["tools"] = Value::Array(
+                request
+                    .tools
+                    .iter()
+                    .map(|t| {
+                        json!({"type": "function", "function": {
+                            "name": t.name, "description": t.description, "parameters": t.parameters,
+                        }})
+                    })
+                    .collect(),
+            );
+        }
+        body
+    }
+
+    fn body_with(
+        &self,
+        model: Option<&str>,
+        messages: Value,
+        max_tokens: Option<u32>,
+        temperature: Option<f32>,
+    ) -> Value {
+        let model = model.unwrap_or(&self.model);
         let mut options = serde_json::Map::new();
-        if let Some(m) = request.max_tokens {
+        if let Some(m) = max_tokens {
             options.insert("num_predict".into(), json!(m));
         }
-        if let Some(t) = request.temperature {
+        if let Some(t) = temperature {
             options.insert("temperature".into(), json!(t));
         }
         let mut body = json!({
             "model": model,
-            "messages": request.messages,
+            "messages": messages,
             "stream": true,
         });
         if !options.is_empty() {
@@ -191,6 +262,35 @@ impl Instrument for OllamaInstrument {
 
     fn supports_residency(&self) -> bool {
         true
+    }
+
+    fn supports_tools(&self) -> bool {
+        true
+    }
+
+    fn call_with_tools(
+        &self,
+        request: ToolRequest,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: CancellationToken,
+    ) -> ToolTurnFuture {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let url = join_url(&inner.base, "/api/chat");
+            let body = inner.tool_body(&request);
+            tracing::debug!(instrument = %inner.name, %url, tools = request.tools.len(), "ollama tool turn");
+            inner
+                .http
+                .stream_turn(
+                    &url,
+                    &HeaderMap::new(),
+                    &body,
+                    OllamaDecoder::default(),
+                    events,
+                    &cancel,
+                )
+                .await
+        })
     }
 
     fn loaded_models(&self) -> ResidencyFuture<Vec<LoadedModel>> {
@@ -281,6 +381,8 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
 pub(crate) struct OllamaDecoder {
     lines: NdjsonParser,
     pending: Vec<String>,
+    /// Tool calls seen so far (Ollama sends each whole, without an index).
+    calls: usize,
 }
 
 impl OllamaDecoder {
@@ -302,6 +404,24 @@ impl OllamaDecoder {
             }
             if let Some(t) = v.pointer("/message/content").and_then(Value::as_str) {
                 out.push(Decoded::Token(t.to_string()));
+            }
+            let calls = v.pointer("/message/tool_calls").and_then(Value::as_array);
+            for call in calls.into_iter().flatten() {
+                let arguments = match call.pointer("/function/arguments") {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                };
+                out.push(Decoded::ToolCall {
+                    index: self.calls,
+                    id: call.get("id").and_then(Value::as_str).map(str::to_string),
+                    name: call
+                        .pointer("/function/name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    arguments,
+                });
+                self.calls += 1;
             }
             if v.get("done").and_then(Value::as_bool) == Some(true) {
                 let reason = v

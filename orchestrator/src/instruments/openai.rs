@@ -13,9 +13,41 @@ use super::secret::{ApiKey, key_from_config};
 use super::sse::{SseEvent, SseParser};
 use super::stream::{Decoded, Decoder, finish_reason};
 use crate::instrument::{
-    CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
-    InstrumentEvent, InstrumentKind, Result,
+    AgentMessage, CallFuture, CancellationToken, CompletionRequest, Instrument, InstrumentConfig,
+    InstrumentEvent, InstrumentKind, Result, ToolRequest, ToolTurnFuture,
 };
+
+/// One conversation message on OpenAI's wire.
+fn openai_message(m: &AgentMessage) -> Value {
+    match m {
+        AgentMessage::System { content } => json!({"role": "system", "content": content}),
+        AgentMessage::User { content } => json!({"role": "user", "content": content}),
+        AgentMessage::Assistant {
+            content,
+            tool_calls,
+        } => {
+            let mut v = json!({"role": "assistant", "content": content});
+            if !tool_calls.is_empty() {
+                if content.is_empty() {
+                    v["content"] = Value::Null;
+                }
+                v["tool_calls"] = Value::Array(
+                    tool_calls
+                        .iter()
+                        .map(|c| {
+                            json!({"id": c.id, "type": "function",
+                                "function": {"name": c.name, "arguments": c.arguments}})
+                        })
+                        .collect(),
+                );
+            }
+            v
+        }
+        AgentMessage::Tool(r) => {
+            json!({"role": "tool", "tool_call_id": r.call_id, "content": r.content})
+        }
+    }
+}
 
 /// Where `openai` instruments go when no base URL is configured.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com";
@@ -55,20 +87,61 @@ impl OpenAiInstrument {
 
 impl Inner {
     fn body(&self, request: &CompletionRequest) -> Value {
-        let model = request.model.as_deref().unwrap_or(&self.model);
+        self.body_with(
+            request.model.as_deref(),
+            json!(request.messages),
+            request.max_tokens,
+            request.temperature,
+        )
+    }
+
+    fn body_with(
+        &self,
+        model: Option<&str>,
+        messages: Value,
+        max_tokens: Option<u32>,
+        temperature: Option<f32>,
+    ) -> Value {
+        let model = model.unwrap_or(&self.model);
         let mut body = json!({
             "model": model,
-            "messages": request.messages,
+            "messages": messages,
             "stream": true,
             "stream_options": { "include_usage": true },
         });
-        if let Some(m) = request.max_tokens {
+        if let Some(m) = max_tokens {
             body["max_tokens"] = json!(m);
         }
-        if let Some(t) = request.temperature {
+        if let Some(t) = temperature {
             body["temperature"] = json!(t);
         }
         merge_extra(&mut body, &self.extra);
+        body
+    }
+
+    /// A chat-completions body offering `tools` (`tools` + `tool_calls` / `tool`
+    /// messages in OpenAI's function-calling format).
+    fn tool_body(&self, request: &ToolRequest) -> Value {
+        let messages: Vec<Value> = request.messages.iter().map(openai_message).collect();
+        let mut body = self.body_with(
+            request.model.as_deref(),
+            Value::Array(messages),
+            request.max_tokens,
+            request.temperature,
+        );
+        if !request.tools.is_empty() {
+            body["tools"] = Value::Array(
+                request
+                    .tools
+                    .iter()
+                    .map(|t| {
+                        json!({"type": "function", "function": {
+                            "name": t.name, "description": t.description, "parameters": t.parameters,
+                        }})
+                    })
+                    .collect(),
+            );
+        }
         body
     }
 
@@ -108,6 +181,35 @@ impl Instrument for OpenAiInstrument {
             inner
                 .http
                 .stream_call(
+                    &inner.url,
+                    &headers,
+                    &body,
+                    OpenAiDecoder::default(),
+                    events,
+                    &cancel,
+                )
+                .await
+        })
+    }
+
+    fn supports_tools(&self) -> bool {
+        true
+    }
+
+    fn call_with_tools(
+        &self,
+        request: ToolRequest,
+        events: mpsc::Sender<InstrumentEvent>,
+        cancel: CancellationToken,
+    ) -> ToolTurnFuture {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let body = inner.tool_body(&request);
+            let headers = inner.headers()?;
+            tracing::debug!(instrument = %inner.name, url = %inner.url, tools = request.tools.len(), "openai tool turn");
+            inner
+                .http
+                .stream_turn(
                     &inner.url,
                     &headers,
                     &body,
@@ -168,6 +270,30 @@ impl OpenAiDecoder {
                         .and_then(Value::as_str)
                     {
                         out.push(Decoded::Token(t.to_string()));
+                    }
+                    let calls = choice
+                        .pointer("/delta/tool_calls")
+                        .or_else(|| choice.pointer("/message/tool_calls"))
+                        .and_then(Value::as_array);
+                    for (n, call) in calls.into_iter().flatten().enumerate() {
+                        let index = call
+                            .get("index")
+                            .and_then(Value::as_u64)
+                            .map_or(n, |i| i as usize);
+                        let arguments = match call.pointer("/function/arguments") {
+                            Some(Value::String(s)) => s.clone(),
+                            Some(Value::Null) | None => String::new(),
+                            Some(other) => other.to_string(),
+                        };
+                        out.push(Decoded::ToolCall {
+                            index,
+                            id: call.get("id").and_then(Value::as_str).map(str::to_string),
+                            name: call
+                                .pointer("/function/name")
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                            arguments,
+                        });
                     }
                     if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {
                         out.push(Decoded::Finish(finish_reason(f)));

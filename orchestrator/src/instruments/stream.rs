@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::instrument::tools::ToolCallAssembler;
 use crate::instrument::{
-    CancellationToken, Completion, FinishReason, InstrumentError, InstrumentEvent, Result, Usage,
+    CancellationToken, Completion, FinishReason, InstrumentError, InstrumentEvent, Result,
+    ToolTurn, Usage,
 };
 
 /// What a wire-format decoder found in the bytes.
@@ -22,6 +24,14 @@ pub(crate) enum Decoded {
     },
     /// Why generation stopped.
     Finish(FinishReason),
+    /// A piece of a tool call: the call at `index` gets its id and name (when given)
+    /// and `arguments` appended (a fragment of JSON text).
+    ToolCall {
+        index: usize,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    },
     /// The answer is complete (`[DONE]`, `done: true`, `message_stop`).
     Done,
     /// The server reported an error inside the stream.
@@ -54,6 +64,8 @@ pub(crate) struct Collector {
     understood: bool,
     /// The first line that was not (skipped), for the error when nothing was.
     first_invalid: Option<String>,
+    /// Tool calls being assembled.
+    tools: ToolCallAssembler,
 }
 
 impl Collector {
@@ -69,6 +81,7 @@ impl Collector {
             done: false,
             understood: false,
             first_invalid: None,
+            tools: ToolCallAssembler::default(),
         }
     }
 
@@ -109,6 +122,18 @@ impl Collector {
                 let _ = self.events.send(InstrumentEvent::Usage(self.usage)).await;
             }
             Decoded::Finish(f) => self.finish = Some(f),
+            Decoded::ToolCall {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                if self.first_token.is_none() {
+                    self.first_token = Some(self.started.elapsed());
+                }
+                self.tools
+                    .apply(index, id.as_deref(), name.as_deref(), &arguments);
+            }
             Decoded::Done => {
                 self.done = true;
                 self.check_understood()?;
@@ -140,6 +165,15 @@ impl Collector {
         }
     }
 
+    /// The finished turn with its tool calls.
+    pub(crate) fn turn(mut self) -> ToolTurn {
+        let tools = std::mem::take(&mut self.tools);
+        ToolTurn {
+            completion: self.completion(),
+            tool_calls: tools.finish(),
+        }
+    }
+
     /// The finished call.
     pub(crate) fn completion(self) -> Completion {
         Completion {
@@ -151,11 +185,19 @@ impl Collector {
         }
     }
 
-    /// How the call ends when the bytes stop: complete, or dropped mid-answer.
-    pub(crate) fn end_of_stream(self) -> Result<Completion> {
+    /// How the call ends when the bytes stop: complete, or dropped mid-answer (a
+    /// stream that dies while the model writes a tool call says which tool).
+    pub(crate) fn end_of_stream(self) -> Result<Self> {
         self.check_understood()?;
         if self.done || self.finish.is_some() {
-            Ok(self.completion())
+            Ok(self)
+        } else if let Some(name) = self.tools.last_name() {
+            Err(InstrumentError::Stream {
+                message: format!(
+                    "the stream ended while the model was writing a call to {name}; the call was not run"
+                ),
+                partial: self.text,
+            })
         } else {
             Err(InstrumentError::Dropped { partial: self.text })
         }
@@ -183,12 +225,37 @@ impl ByteSource for reqwest::Response {
 /// Reads `source` to the end through `decoder`, with an idle timeout and cancellation.
 /// Dropping `source` on return closes the connection.
 pub(crate) async fn read_stream<S: ByteSource, D: Decoder>(
+    source: S,
+    decoder: D,
+    collector: Collector,
+    idle: Duration,
+    cancel: &CancellationToken,
+) -> Result<Completion> {
+    Ok(read_collected(source, decoder, collector, idle, cancel)
+        .await?
+        .completion())
+}
+
+/// [`read_stream`] for a turn that may end in tool calls.
+pub(crate) async fn read_turn<S: ByteSource, D: Decoder>(
+    source: S,
+    decoder: D,
+    collector: Collector,
+    idle: Duration,
+    cancel: &CancellationToken,
+) -> Result<ToolTurn> {
+    Ok(read_collected(source, decoder, collector, idle, cancel)
+        .await?
+        .turn())
+}
+
+async fn read_collected<S: ByteSource, D: Decoder>(
     mut source: S,
     mut decoder: D,
     mut collector: Collector,
     idle: Duration,
     cancel: &CancellationToken,
-) -> Result<Completion> {
+) -> Result<Collector> {
     let mut items = Vec::new();
     loop {
         let chunk = tokio::select! {
@@ -229,7 +296,7 @@ pub(crate) async fn read_stream<S: ByteSource, D: Decoder>(
             }
         }
         if collector.is_done() {
-            return Ok(collector.completion());
+            return Ok(collector);
         }
         if ended {
             return collector.end_of_stream();
@@ -251,6 +318,7 @@ pub(crate) fn finish_reason(word: &str) -> FinishReason {
     match word {
         "stop" | "end_turn" | "stop_sequence" | "eos" => FinishReason::Stop,
         "length" | "max_tokens" => FinishReason::Length,
+        "tool_use" => FinishReason::Other("tool_calls".to_string()),
         other => FinishReason::Other(other.to_string()),
     }
 }

@@ -1,0 +1,27 @@
+//! Symphony's own agent: the model calls tools in a loop until the task is done, and
+//! every step is visible and reviewable.
+//!
+//! - [`tools`]: the [`Tool`](tools::Tool) trait, the [`ToolRegistry`](tools::ToolRegistry)
+//!   (built-ins now; MCP tools register the same way) and the built-in tools.
+//! - [`changes`]: the run's [`ChangeSet`](changes::ChangeSet): every file edit a tool
+//!   proposes, with +/- counts; nothing is written to disk by the agent.
+//! - [`permissions`]: allow / ask / deny per tool, answers remembered per workspace.
+//! - [`run`]: the loop: model turn, tool calls, results back, until done, cancelled,
+//!   out of turns or out of budget; each turn and each call is an [`AgentNode`](run::AgentNode)
+//!   announced through [`AgentEvent`](run::AgentEvent)s.
+//!
+//! The node, event and change-set types are public so other agent front ends (ACP
+//! agents) can map their tool calls onto the same run model.
+
+pub mod changes;
+pub mod permissions;
+pub mod run;
+pub mod tools;
+
+pub use changes::{ChangeSet, FileChange};
+pub use permissions::{Decision, Permission, PermissionConfig, RememberedGrants};
+pub use run::{
+    Agent, AgentConfig, AgentEvent, AgentJournal, AgentNode, AgentOutcome, AgentSettings, AgentUi,
+    NodeKind, NodeStatus,
+};
+pub use tools::{Tool, ToolContext, ToolOutput, ToolRegistry, Workspace};
