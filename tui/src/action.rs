@@ -334,9 +334,16 @@ pub enum Action {
     /// Text pasted while an overlay is open (its input takes the first line).
     #[serde(skip)]
     PasteIntoOverlay(String),
-    /// A key while an overlay is open: the top overlay sees it first.
+    /// A key while an overlay is open, looked up in the top overlay's
+    /// contexts: the overlay sees it first; what it leaves, `fallback` (the
+    /// key's global binding) does.
     #[serde(skip)]
-    OverlayKey(crossterm::event::KeyEvent),
+    OverlayKey {
+        /// The key as the overlay's contexts bind it.
+        input: crate::overlays::OverlayInput,
+        /// What the key does in the global table (Ctrl-Q still quits).
+        fallback: Option<Box<Action>>,
+    },
     /// A key the prefix table does not know: leave prefix mode.
     #[serde(skip)]
     CancelPrefix,
@@ -399,7 +406,7 @@ pub enum Action {
     CloseOverlay,
     /// A key for the focused Conductor pane (AI, DAG, artifacts, pool).
     #[serde(skip)]
-    ConductorKey(crossterm::event::KeyEvent),
+    ConductorKey(crate::conductor::keys::PaneKey),
     /// Run this user workflow (picked in the workflows picker); without an
     /// instruction, the AI pane asks for one when the workflow uses it.
     #[serde(skip)]
@@ -421,7 +428,7 @@ pub enum Action {
     },
     /// A key for the extension permission prompt, or the focused motif pane.
     #[serde(skip)]
-    ExtensionKey(crossterm::event::KeyEvent),
+    ExtensionKey(crate::motif::ExtensionKey),
     /// Nothing.
     #[serde(skip)]
     Noop,
