@@ -310,8 +310,8 @@ pub const ARTIFACTS_RESULTS: &[(&str, &str)] = &[
     ("end", "last"),
     ("tab", "search"),
     ("/", "search"),
-    ("enter", "open"),
     ("o", "open"),
+    ("enter", "open"),
     ("p", "pin"),
     ("t", "tag"),
 ];

@@ -204,6 +204,46 @@ impl KeyCombo {
     }
 }
 
+impl KeyCombo {
+    /// How hints show the key: `Enter`, `Esc`, `Tab`, `Alt-A`, `Ctrl-N`, `r`.
+    pub fn label(&self) -> String {
+        let mut s = String::new();
+        if self.mods & mods::CTRL != 0 {
+            s.push_str("Ctrl-");
+        }
+        if self.mods & mods::ALT != 0 {
+            s.push_str("Alt-");
+        }
+        if self.mods & mods::SHIFT != 0 {
+            s.push_str("Shift-");
+        }
+        let modified = !s.is_empty();
+        match self.code {
+            KeyCodeOrd::Char(' ') => s.push_str("Space"),
+            KeyCodeOrd::Char(c) if modified => s.push(c.to_ascii_uppercase()),
+            KeyCodeOrd::Char(c) => s.push(c),
+            KeyCodeOrd::F(n) => s.push_str(&format!("F{n}")),
+            KeyCodeOrd::Named(k) => s.push_str(match k {
+                NamedKey::Up => "↑",
+                NamedKey::Down => "↓",
+                NamedKey::Left => "←",
+                NamedKey::Right => "→",
+                NamedKey::Home => "Home",
+                NamedKey::End => "End",
+                NamedKey::PageUp => "PgUp",
+                NamedKey::PageDown => "PgDn",
+                NamedKey::Enter => "Enter",
+                NamedKey::Esc => "Esc",
+                NamedKey::Tab => "Tab",
+                NamedKey::Backspace => "Backspace",
+                NamedKey::Delete => "Delete",
+                NamedKey::Insert => "Insert",
+            }),
+        }
+        s
+    }
+}
+
 impl fmt::Display for KeyCombo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.mods & mods::CTRL != 0 {
@@ -405,13 +445,32 @@ impl Keymap {
         out
     }
 
-    /// The first key bound to `action` in its context, for a hint (`"-"` when
-    /// it was unbound).
+    /// The key to show for `action` in a hint (`Enter`, `Alt-A`, `r`): the
+    /// first default key still bound to it, else the shortest bound one,
+    /// `"-"` when it has none (a rebinding shows in the hint).
     pub fn hint<A: ContextAction>(&self, action: A) -> String {
-        self.keys_in(action)
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| "-".to_owned())
+        let name = action.name();
+        let Some(table) = self.contexts.get(A::CONTEXT) else {
+            return "-".to_owned();
+        };
+        let defaults = defaults::CONTEXTS
+            .iter()
+            .find(|(c, _)| *c == A::CONTEXT)
+            .map_or(&[][..], |(_, t)| *t);
+        let default = defaults
+            .iter()
+            .filter(|(_, n)| *n == name)
+            .filter_map(|(k, _)| KeyCombo::parse(k).ok())
+            .find(|k| table.get(k) == Some(&name));
+        let mut bound: Vec<&KeyCombo> = table
+            .iter()
+            .filter(|(_, n)| **n == name)
+            .map(|(k, _)| k)
+            .collect();
+        bound.sort_by_key(|k| (k.to_string().len(), k.to_string()));
+        default
+            .or_else(|| bound.first().map(|k| **k))
+            .map_or_else(|| "-".to_owned(), |k| k.label())
     }
 
     /// What a key does while editing.

@@ -305,3 +305,19 @@ fn context_overrides_rebind_unbind_and_report_bad_names() {
         .unwrap_err();
     assert!(e.message.contains("unknown key"), "{}", e.message);
 }
+
+#[test]
+fn hints_show_the_bound_key_after_a_rebinding() {
+    use context::{AiPaneAction, DagAction, FindAction};
+    let mut map = Keymap::default_keymap();
+    assert_eq!(map.hint(DagAction::CancelRun), "Esc");
+    assert_eq!(map.hint(FindAction::ReplaceAll), "Alt-A");
+    assert_eq!(map.hint(AiPaneAction::Send), "Enter");
+    map.bind_in("dag_pane", "esc", "none").unwrap();
+    assert_eq!(map.hint(DagAction::CancelRun), "c");
+    map.bind_in("dag_pane", "c", "none").unwrap();
+    map.bind_in("dag_pane", "ctrl-x", "cancel_run").unwrap();
+    assert_eq!(map.hint(DagAction::CancelRun), "Ctrl-X");
+    map.bind_in("dag_pane", "ctrl-x", "none").unwrap();
+    assert_eq!(map.hint(DagAction::CancelRun), "-");
+}
