@@ -166,7 +166,10 @@ impl Config {
                             ));
                         };
                         config.keymap.bind_in(context, k, action).map_err(|e| {
-                            err(at, format!("[keys.{context}] key `{}`: {}", e.key, e.message))
+                            err(
+                                at,
+                                format!("[keys.{context}] key `{}`: {}", e.key, e.message),
+                            )
                         })?;
                     }
                 }

@@ -117,7 +117,10 @@ fn a_bad_context_binding_names_its_line_and_what_is_known() {
     let text = "tab_size = 4\n\n[keys.picker]\n\"ctrl-n\" = \"next\"\n\"ctrl-j\" = \"prev\"\n";
     let e = Config::parse(text, "c").unwrap_err();
     assert_eq!(e.line, 5, "{e}");
-    assert!(e.message.contains("unknown action `prev` in [keys.picker]"), "{e}");
+    assert!(
+        e.message.contains("unknown action `prev` in [keys.picker]"),
+        "{e}"
+    );
     assert!(e.message.contains("previous"), "{e}");
     let e = Config::parse("[keys.pickers]\n\"ctrl-n\" = \"next\"\n", "c").unwrap_err();
     assert!(e.message.contains("unknown key context `pickers`"), "{e}");
@@ -133,7 +136,11 @@ fn a_bad_context_binding_names_its_line_and_what_is_known() {
 fn the_default_config_lists_every_context_and_parses_to_the_defaults() {
     let text = default_config_text();
     for info in crate::keymap::context::contexts() {
-        assert!(text.contains(&format!("[keys.{}]", info.name)), "{}", info.name);
+        assert!(
+            text.contains(&format!("[keys.{}]", info.name)),
+            "{}",
+            info.name
+        );
     }
     assert!(text.contains("'/' = \"search\""), "{text}");
     let c = Config::parse(&text, "default").unwrap();

@@ -214,7 +214,9 @@ fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<
     // The toggles are shown after one `Alt:` (their default chords).
     let alt = |a: FindAction| {
         let label = keys.hint(a);
-        label.strip_prefix("Alt-").map_or(label.clone(), str::to_owned)
+        label
+            .strip_prefix("Alt-")
+            .map_or(label.clone(), str::to_owned)
     };
     let all = if f.replace.is_some() {
         String::new()

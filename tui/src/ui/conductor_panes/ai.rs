@@ -9,9 +9,9 @@ use ratatui::style::{Color, Modifier, Style};
 
 use super::{title, wrap};
 use crate::app::State;
-use crate::keymap::context::{AiPaneAction, ConversationsAction};
 use crate::conductor::AiPane;
 use crate::conductor::highlight::{self, ChatRow, RowStyle};
+use crate::keymap::context::{AiPaneAction, ConversationsAction};
 
 /// The rows of the chat's last `need` rows (the messages that show only:
 /// each message's rows are cached, so a token costs its own lines).
@@ -80,7 +80,7 @@ fn prompt_label(state: &State) -> String {
     match &state.conductor.pending {
         Some(p) if p.instruction.is_none() => match &p.workflow {
             Some(name) => format!("{name}: instruction? "),
-            None => p.kind.prompt().to_owned(),
+            None => crate::conductor::commands::prompt_label(p.kind).to_owned(),
         },
         _ => "> ".to_owned(),
     }

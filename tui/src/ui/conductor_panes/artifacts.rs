@@ -9,8 +9,8 @@ use ratatui::style::{Color, Modifier, Style};
 
 use super::{artifact_preview, title};
 use crate::app::State;
-use crate::keymap::context::{ArtifactsResultsAction, ArtifactsSearchAction};
 use crate::conductor::{ArtifactsFocus, ArtifactsPane};
+use crate::keymap::context::{ArtifactsResultsAction, ArtifactsSearchAction};
 
 fn label(pane: &ArtifactsPane) -> &'static str {
     match pane.focus {

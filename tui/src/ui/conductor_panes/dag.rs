@@ -10,9 +10,9 @@ use symphony_conductor::events::{NodeStatus, RunOutcome};
 
 use super::{duration, title};
 use crate::app::State;
-use crate::keymap::context::DagAction;
 use crate::conductor::keys::dag_rows;
 use crate::conductor::{DagPane, RunView};
+use crate::keymap::context::DagAction;
 
 /// The glyph and colour of a node state.
 pub(crate) fn glyph(status: &NodeStatus) -> (&'static str, Color) {
