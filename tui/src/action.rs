@@ -3,6 +3,7 @@
 //! names users bind in `config.toml`.
 
 use serde::{Deserialize, Serialize};
+use symphony_conductor::command::CommandKind;
 
 /// A mouse gesture already mapped to a pane-relative position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,18 +238,8 @@ pub enum Action {
     /// Wait for a pane/window key (what the prefix key does).
     Prefix,
     // ---- AI (the Conductor) ----
-    /// AI: explain the selection.
-    AiExplain,
-    /// AI: refactor the selection (asks for the instruction).
-    AiRefactor,
-    /// AI: write tests for the selection.
-    AiWriteTests,
-    /// AI: fix the diagnostics in view.
-    AiFixDiagnostics,
-    /// AI: add doc comments to the selection.
-    AiDocComments,
-    /// AI: write a commit message from the staged changes.
-    AiCommitMessage,
+    // The AI commands are `Action::Ai(kind)`, last (their names come from
+    // `CommandKind`).
     /// AI: commit the staged changes with the model's message (asks first).
     AiCommit,
     /// The user confirmed the commit: run `git commit -F`.
@@ -257,10 +248,6 @@ pub enum Action {
     /// The commit ended: the new commit's short hash, or git's error.
     #[serde(skip)]
     AiCommitDone(Result<String, String>),
-    /// AI: chat about the current file (focuses the AI pane's prompt).
-    AiChat,
-    /// AI: run a user workflow from config.toml (asks for its name and instruction).
-    AiWorkflow,
     /// AI: cancel the latest running run.
     AiCancelRun,
     /// AI: choose among the candidates of a pick step waiting for you (reopens its picker).
@@ -349,9 +336,16 @@ pub enum Action {
     /// Text pasted while an overlay is open (its input takes the first line).
     #[serde(skip)]
     PasteIntoOverlay(String),
-    /// A key while an overlay is open: the top overlay sees it first.
+    /// A key while an overlay is open, looked up in the top overlay's
+    /// contexts: the overlay sees it first; what it leaves, `fallback` (the
+    /// key's global binding) does.
     #[serde(skip)]
-    OverlayKey(crossterm::event::KeyEvent),
+    OverlayKey {
+        /// The key as the overlay's contexts bind it.
+        input: crate::overlays::OverlayInput,
+        /// What the key does in the global table (Ctrl-Q still quits).
+        fallback: Option<Box<Action>>,
+    },
     /// A key the prefix table does not know: leave prefix mode.
     #[serde(skip)]
     CancelPrefix,
@@ -414,7 +408,7 @@ pub enum Action {
     CloseOverlay,
     /// A key for the focused Conductor pane (AI, DAG, artifacts, pool).
     #[serde(skip)]
-    ConductorKey(crossterm::event::KeyEvent),
+    ConductorKey(crate::conductor::keys::PaneKey),
     /// Run this user workflow (picked in the workflows picker); without an
     /// instruction, the AI pane asks for one when the workflow uses it.
     #[serde(skip)]
@@ -436,10 +430,30 @@ pub enum Action {
     },
     /// A key for the extension permission prompt, or the focused motif pane.
     #[serde(skip)]
-    ExtensionKey(crossterm::event::KeyEvent),
+    ExtensionKey(crate::motif::ExtensionKey),
     /// Nothing.
     #[serde(skip)]
     Noop,
+    /// Run an AI command (`ai_explain`, `ai_refactor`, ... `ai_workflow` opens
+    /// the workflows picker); named by [`CommandKind::action_name`].
+    #[serde(untagged, with = "ai_action_name")]
+    Ai(CommandKind),
+}
+
+/// `Action::Ai(kind)` is written as the kind's action name (`"ai_explain"`).
+mod ai_action_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use symphony_conductor::command::CommandKind;
+
+    pub fn serialize<S: Serializer>(kind: &CommandKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.action_name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CommandKind, D::Error> {
+        let name = String::deserialize(d)?;
+        CommandKind::from_action_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown AI command `{name}`")))
+    }
 }
 
 /// One bindable action: the value, its config name and its description.
@@ -454,11 +468,32 @@ pub struct ActionInfo {
 
 macro_rules! bindable {
     ($($variant:ident => $name:literal, $desc:literal;)*) => {
-        /// Every bindable action with its name and description, in palette order.
-        pub fn all_actions() -> Vec<ActionInfo> {
+        /// The bindable unit actions with their names and descriptions.
+        fn unit_actions() -> Vec<ActionInfo> {
             vec![$(ActionInfo { action: Action::$variant, name: $name, description: $desc }),*]
         }
     };
+}
+
+/// Every bindable action with its name and description, in palette order
+/// (the AI commands around `ai_commit`, named by [`CommandKind`]).
+pub fn all_actions() -> Vec<ActionInfo> {
+    let ai = |kind: CommandKind| ActionInfo {
+        action: Action::Ai(kind),
+        name: kind.action_name(),
+        description: kind.description(),
+    };
+    let mut out = Vec::new();
+    for info in unit_actions() {
+        if info.action == Action::AiCommit {
+            out.extend(CommandKind::ALL[..6].iter().copied().map(ai));
+            out.push(info);
+            out.extend(CommandKind::ALL[6..].iter().copied().map(ai));
+        } else {
+            out.push(info);
+        }
+    }
+    out
 }
 
 bindable! {
@@ -568,15 +603,7 @@ bindable! {
     LspWorkspaceDiagnostics => "lsp_workspace_diagnostics", "Code: diagnostics in the workspace";
     LspNextDiagnostic => "lsp_next_diagnostic", "Code: next diagnostic";
     LspPreviousDiagnostic => "lsp_previous_diagnostic", "Code: previous diagnostic";
-    AiExplain => "ai_explain", "AI: explain the selection";
-    AiRefactor => "ai_refactor", "AI: refactor the selection";
-    AiWriteTests => "ai_write_tests", "AI: write tests for the selection";
-    AiFixDiagnostics => "ai_fix_diagnostics", "AI: fix the diagnostics";
-    AiDocComments => "ai_doc_comments", "AI: add doc comments";
-    AiCommitMessage => "ai_commit_message", "AI: write a commit message";
     AiCommit => "ai_commit", "AI: commit the staged changes with the model's message";
-    AiChat => "ai_chat", "AI: chat about this file";
-    AiWorkflow => "ai_workflow", "AI: run a user workflow (picker)";
     AiCancelRun => "ai_cancel_run", "AI: cancel the running command";
     AiChooseCandidate => "ai_choose_candidate", "AI: choose a candidate";
     OpenAiPane => "open_ai_pane", "Open the AI pane";

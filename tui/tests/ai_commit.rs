@@ -60,7 +60,10 @@ fn repo_with_a_staged_change() -> tempfile::TempDir {
 fn with_commit_message(dir: &Path, message: &str) -> State {
     let (mut state, _rec) = conductor_state(Canned::default(), 100, 16);
     state.cwd = dir.to_path_buf();
-    update(&mut state, Action::AiCommitMessage);
+    update(
+        &mut state,
+        Action::Ai(symphony_conductor::command::CommandKind::CommitMessage),
+    );
     let v = serde_json::json!({"text": "fn add() {}\n", "path": dir.join("lib.rs"),
         "language": "Rust", "revision": 3});
     symphony_tui::conductor::commands::on_snapshot(&mut state, 1, Ok(v));

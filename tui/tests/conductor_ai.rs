@@ -297,7 +297,10 @@ fn a_workflow_without_instruction_runs_at_once_and_name_instruction_still_types(
         "{got:?}"
     );
     // Typing `NAME instruction` in the picker runs it with that instruction.
-    update(&mut state, Action::AiWorkflow);
+    update(
+        &mut state,
+        Action::Ai(symphony_conductor::command::CommandKind::Workflow),
+    );
     typed(&mut state, "tidy use iterators");
     press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
     snapshot_answer(&mut state);

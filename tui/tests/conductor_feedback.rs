@@ -33,7 +33,10 @@ fn ai_panes(state: &State) -> usize {
 fn explain_without_the_ai_pane_reveals_it_and_keeps_the_focus_in_the_editor() {
     let (mut state, _rec) = conductor_state(Canned::default(), 90, 16);
     assert_eq!(ai_panes(&state), 0);
-    update(&mut state, Action::AiExplain);
+    update(
+        &mut state,
+        Action::Ai(symphony_conductor::command::CommandKind::Explain),
+    );
     snapshot_answer(&mut state);
     assert_eq!(ai_panes(&state), 1, "the answer's pane is on screen");
     assert!(
@@ -47,7 +50,10 @@ fn explain_without_the_ai_pane_reveals_it_and_keeps_the_focus_in_the_editor() {
 #[test]
 fn a_failed_run_without_the_ai_pane_is_an_error_on_the_message_line() {
     let (mut state, _rec) = conductor_state(Canned::default(), 100, 12);
-    update(&mut state, Action::AiWriteTests);
+    update(
+        &mut state,
+        Action::Ai(symphony_conductor::command::CommandKind::WriteTests),
+    );
     snapshot_answer(&mut state);
     assert_eq!(ai_panes(&state), 0, "a proposal shows in the editor");
     let shown = screen(&state);

@@ -160,7 +160,10 @@ fn mapped_in(t: &str, revision: u64, params: &Value, touched: &[bool]) -> Value 
 fn refactor_until_review(f: &mut Fixture) {
     // Select `add`'s body and run refactor: the editor is asked for the context.
     scroll_to(&mut f.state, 1, 1, 4);
-    update(&mut f.state, Action::AiRefactor);
+    update(
+        &mut f.state,
+        Action::Ai(symphony_conductor::command::CommandKind::Refactor),
+    );
     let sent = requests(&f.port);
     assert_eq!(sent.len(), 1);
     let (snap_id, method, _) = &sent[0];
@@ -309,7 +312,10 @@ fn typing_during_review_rebases_and_marks_the_touched_hunk_conflicted() {
 #[test]
 fn without_the_snapshot_method_the_context_comes_from_the_line_cache() {
     let mut f = fixture(64, 16);
-    update(&mut f.state, Action::AiExplain);
+    update(
+        &mut f.state,
+        Action::Ai(symphony_conductor::command::CommandKind::Explain),
+    );
     let sent = requests(&f.port);
     let [(id, _, _)] = sent.as_slice() else {
         panic!("{sent:?}");
@@ -334,7 +340,10 @@ fn a_user_workflow_runs_by_name_with_its_instruction() {
     let mut f = fixture(100, 30);
     f.conductor.canned.lock().expect("canned").workflows =
         vec![("tidy".into(), Some("shorten the selection".into()))];
-    update(&mut f.state, Action::AiWorkflow);
+    update(
+        &mut f.state,
+        Action::Ai(symphony_conductor::command::CommandKind::Workflow),
+    );
     let sent = requests(&f.port);
     let [(snap_id, method, _)] = sent.as_slice() else {
         panic!("one snapshot request: {sent:?}");

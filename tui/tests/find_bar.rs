@@ -26,15 +26,22 @@ fn last_rows(shown: &str, n: usize) -> String {
     rows[rows.len().saturating_sub(n)..].join("\n")
 }
 
+/// A key as the terminal sends it, through the keymap.
+fn press(state: &mut symphony_tui::app::State, key: KeyEvent) {
+    for a in symphony_tui::app::input::event_to_actions(state, crossterm::event::Event::Key(key)) {
+        update(state, a);
+    }
+}
+
 #[test]
 fn the_find_bar_shows_its_keys_and_counting_until_the_count_is_final() {
     let (mut state, _) = state_with(None, 80, 6);
     feed(&mut state, 1, plain_lines(&["id-1 id-2\n", ""]));
     update(&mut state, Action::Find);
     for c in "id-".chars() {
-        update(
+        press(
             &mut state,
-            Action::OverlayKey(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
         );
     }
     find_status(
@@ -54,10 +61,7 @@ fn the_find_bar_shows_its_keys_and_counting_until_the_count_is_final() {
     );
 
     // Tab opens the replace field, whose row shows its keys
-    update(
-        &mut state,
-        Action::OverlayKey(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
-    );
+    press(&mut state, KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
     let replacing = screen(&state);
     insta::assert_snapshot!(format!(
         "{}\n---\n{}",

@@ -13,6 +13,7 @@ use ratatui::backend::TestBackend;
 use symphony_extensions::config::ExtensionsConfig;
 use symphony_extensions::{Host, HostConfig, Manager, Manifest, StartOutcome};
 use symphony_tui::grant::{GrantAnswer, GrantPrompt, render};
+use symphony_tui::keymap::Keymap;
 
 fn word_count() -> Manifest {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../extensions/examples/word-count");
@@ -38,16 +39,25 @@ fn the_prompt_lists_what_the_extension_asks_for() {
     .unwrap();
     insta::assert_snapshot!("grant_prompt", text_of(t.backend().buffer()));
     assert_eq!(
-        prompt.handle_key(&key('y')),
+        prompt.handle_key(&Keymap::default_keymap(), &key('y')),
         Some(GrantAnswer::Allow),
         "y allows"
     );
-    assert_eq!(prompt.handle_key(&key('n')), Some(GrantAnswer::Refuse));
     assert_eq!(
-        prompt.handle_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        prompt.handle_key(&Keymap::default_keymap(), &key('n')),
         Some(GrantAnswer::Refuse)
     );
-    assert_eq!(prompt.handle_key(&key('x')), None);
+    assert_eq!(
+        prompt.handle_key(
+            &Keymap::default_keymap(),
+            &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)
+        ),
+        Some(GrantAnswer::Refuse)
+    );
+    assert_eq!(
+        prompt.handle_key(&Keymap::default_keymap(), &key('x')),
+        None
+    );
 }
 
 #[tokio::test]
@@ -68,7 +78,9 @@ async fn yes_is_remembered_in_the_settings_and_no_asks_again() {
     );
 
     // n: not started, nothing written, asked again.
-    let answer = prompt.handle_key(&key('n')).unwrap();
+    let answer = prompt
+        .handle_key(&Keymap::default_keymap(), &key('n'))
+        .unwrap();
     assert!(prompt.apply(answer, &mut mgr).unwrap().is_none());
     assert!(!settings.exists());
     assert!(mgr.handle("word-count").is_none());
@@ -78,7 +90,9 @@ async fn yes_is_remembered_in_the_settings_and_no_asks_again() {
     ));
 
     // y: granted, saved, started.
-    let answer = prompt.handle_key(&key('y')).unwrap();
+    let answer = prompt
+        .handle_key(&Keymap::default_keymap(), &key('y'))
+        .unwrap();
     let started = prompt.apply(answer, &mut mgr).unwrap();
     assert!(matches!(started, Some(StartOutcome::Started(_))));
     let saved = ExtensionsConfig::load(&settings).unwrap();

@@ -79,7 +79,7 @@ async fn the_git_status_motif_renders_into_its_pane_and_answers_a_key() {
     // While focused, `r` goes to the motif, which answers with a new view.
     std::fs::remove_file(ws.path().join("new.txt")).unwrap();
     let r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE);
-    let req = pane.key_request(&r).unwrap();
+    let req = pane.key_request(&symphony_tui::motif::key_name(&r).unwrap());
     assert_eq!(req.0, "key");
     assert_eq!(req.1["key"], "r");
     assert!(pane.waiting);

@@ -101,18 +101,25 @@ fn selections_and_several_cursors() {
     insta::assert_snapshot!(format!("{}\n{}", text_of(&buf), styles_of(&buf, 0..4)));
 }
 
+/// A key as the terminal sends it, through the keymap.
+fn press(state: &mut symphony_tui::app::State, key: crossterm::event::KeyEvent) {
+    for a in symphony_tui::app::input::event_to_actions(state, crossterm::event::Event::Key(key)) {
+        update(state, a);
+    }
+}
+
 #[test]
 fn command_palette() {
     let (mut state, _) = state_with(Some("a.txt"), 70, 14);
     feed(&mut state, 1, plain_lines(&["text\n", ""]));
     update(&mut state, Action::CommandPalette);
     for c in "pane".chars() {
-        update(
+        press(
             &mut state,
-            Action::OverlayKey(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyEvent::new(
                 crossterm::event::KeyCode::Char(c),
                 crossterm::event::KeyModifiers::NONE,
-            )),
+            ),
         );
     }
     insta::assert_snapshot!(screen(&state));
@@ -179,12 +186,12 @@ fn find_bar_prompt_and_message() {
     feed(&mut state, 1, plain_lines(&["foo bar foo\n", ""]));
     update(&mut state, Action::Replace);
     for c in "foo".chars() {
-        update(
+        press(
             &mut state,
-            Action::OverlayKey(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyEvent::new(
                 crossterm::event::KeyCode::Char(c),
                 crossterm::event::KeyModifiers::NONE,
-            )),
+            ),
         );
     }
     on_session_event(

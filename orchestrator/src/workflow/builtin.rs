@@ -15,14 +15,8 @@ const CODE_ONLY: &str =
 /// The name of a command, used in artifact tags (`command:<name>`) and titles.
 pub fn command_name(command: &AiCommand) -> &str {
     match command {
-        AiCommand::Explain => "explain",
-        AiCommand::Refactor { .. } => "refactor",
-        AiCommand::WriteTests => "write_tests",
-        AiCommand::FixDiagnostics => "fix_diagnostics",
-        AiCommand::DocComments => "doc_comments",
-        AiCommand::CommitMessage => "commit_message",
-        AiCommand::Chat { .. } => "chat",
         AiCommand::Workflow { name, .. } => name,
+        other => other.kind().name(),
     }
 }
 

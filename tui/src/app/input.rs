@@ -31,10 +31,13 @@ fn paste_action(state: &State, text: String) -> Action {
 }
 
 fn key_action(state: &State, key: KeyEvent) -> Action {
-    if !state.overlays.is_empty() {
-        return Action::OverlayKey(key);
-    }
     let keymap = &state.config.keymap;
+    if let Some(top) = state.overlays.last() {
+        return Action::OverlayKey {
+            input: top.resolve(keymap, &key),
+            fallback: keymap.lookup(&key).cloned().map(Box::new),
+        };
+    }
     if state.prefix_pending {
         return keymap
             .lookup_prefix(&key)

@@ -76,7 +76,7 @@ fn apply(state: &mut State, action: Action) {
     match action {
         Action::Noop | Action::CancelPrefix => {}
         Action::Prefix => state.prefix_pending = true,
-        Action::OverlayKey(key) => overlay_key(state, key),
+        Action::OverlayKey { input, fallback } => overlay_key(state, input, fallback),
         Action::PasteIntoOverlay(text) => {
             if let Some(top) = state.overlays.last_mut() {
                 top.paste(&text);
@@ -394,20 +394,24 @@ fn select_window(state: &mut State, index: usize) {
     }
 }
 
-fn overlay_key(state: &mut State, key: crossterm::event::KeyEvent) {
+fn overlay_key(
+    state: &mut State,
+    input: crate::overlays::OverlayInput,
+    fallback: Option<Box<Action>>,
+) {
     let Some(top) = state.overlays.last_mut() else {
         return;
     };
-    let out = top.handle_key(&key);
+    let out = top.handle(input);
     if let Overlay::Find(f) = top {
         state.last_find = f.find.text.clone();
     }
     if !out.consumed {
         // Not for the overlay: the keymap gets it (Ctrl-Q still quits).
-        if let Some(action) = state.config.keymap.lookup(&key).cloned()
-            && action != Action::Prefix
+        if let Some(action) = fallback
+            && *action != Action::Prefix
         {
-            apply(state, action);
+            apply(state, *action);
         }
         return;
     }

@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use serde_json::Value;
-use symphony_conductor::command::{AiCommand, DiagnosticContext, EditorContext, SelectionContext};
+use symphony_conductor::command::{
+    AiCommand, CommandKind, DiagnosticContext, EditorContext, SelectionContext,
+};
 use symphony_conductor::events::RunId;
 use symphony_protocol::xi::review::Snapshot;
 
@@ -17,59 +19,29 @@ use crate::app::State;
 use crate::overlays::Overlay;
 use crate::panes::{PaneKind, SplitDir};
 
-/// The built-in AI commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommandKind {
-    /// Explain the selection.
-    Explain,
-    /// Refactor by an instruction.
-    Refactor,
-    /// Write tests.
-    WriteTests,
-    /// Fix diagnostics.
-    FixDiagnostics,
-    /// Doc comments.
-    DocComments,
-    /// Commit message.
-    CommitMessage,
-    /// Chat.
-    Chat,
-    /// A user workflow: the typed text is `NAME [instruction]`.
-    Workflow,
+/// The prompt shown before the typed text of a command that asks for it.
+pub fn prompt_label(kind: CommandKind) -> &'static str {
+    match kind {
+        CommandKind::Refactor => "Refactor how? ",
+        CommandKind::Workflow => "Workflow (name, then instruction): ",
+        _ => "> ",
+    }
 }
 
-impl CommandKind {
-    /// Whether the user types something first (instruction, message).
-    pub fn needs_text(self) -> bool {
-        matches!(
-            self,
-            CommandKind::Refactor | CommandKind::Chat | CommandKind::Workflow
-        )
-    }
-
-    /// The prompt shown before the typed text.
-    pub fn prompt(self) -> &'static str {
-        match self {
-            CommandKind::Refactor => "Refactor how? ",
-            CommandKind::Workflow => "Workflow (name, then instruction): ",
-            _ => "> ",
-        }
-    }
-
-    fn command(self, text: String, conversation: Option<String>) -> AiCommand {
-        match self {
-            CommandKind::Explain => AiCommand::Explain,
-            CommandKind::Refactor => AiCommand::Refactor { instruction: text },
-            CommandKind::WriteTests => AiCommand::WriteTests,
-            CommandKind::FixDiagnostics => AiCommand::FixDiagnostics,
-            CommandKind::DocComments => AiCommand::DocComments,
-            CommandKind::CommitMessage => AiCommand::CommitMessage,
-            CommandKind::Chat => AiCommand::Chat {
-                message: text,
-                conversation,
-            },
-            CommandKind::Workflow => workflow_command(&text),
-        }
+/// The command a kind runs with the typed text.
+fn command(kind: CommandKind, text: String, conversation: Option<String>) -> AiCommand {
+    match kind {
+        CommandKind::Explain => AiCommand::Explain,
+        CommandKind::Refactor => AiCommand::Refactor { instruction: text },
+        CommandKind::WriteTests => AiCommand::WriteTests,
+        CommandKind::FixDiagnostics => AiCommand::FixDiagnostics,
+        CommandKind::DocComments => AiCommand::DocComments,
+        CommandKind::CommitMessage => AiCommand::CommitMessage,
+        CommandKind::Chat => AiCommand::Chat {
+            message: text,
+            conversation,
+        },
+        CommandKind::Workflow => workflow_command(&text),
     }
 }
 
@@ -77,17 +49,11 @@ impl CommandKind {
 pub fn apply(state: &mut State, action: &Action) -> bool {
     remember_view(state);
     let kind = match action {
-        Action::AiExplain => CommandKind::Explain,
-        Action::AiRefactor => CommandKind::Refactor,
-        Action::AiWriteTests => CommandKind::WriteTests,
-        Action::AiFixDiagnostics => CommandKind::FixDiagnostics,
-        Action::AiDocComments => CommandKind::DocComments,
-        Action::AiCommitMessage => CommandKind::CommitMessage,
-        Action::AiChat => CommandKind::Chat,
-        Action::AiWorkflow => {
+        Action::Ai(CommandKind::Workflow) => {
             open_workflows_picker(state);
             return true;
         }
+        Action::Ai(kind) => *kind,
         Action::AiRunWorkflow { name, instruction } => {
             start_workflow(state, name, instruction.clone());
             return true;
@@ -410,7 +376,7 @@ pub fn launch(state: &mut State) {
             name: name.clone(),
             instruction: Some(text.trim().to_owned()).filter(|t| !t.is_empty()),
         },
-        None => p.kind.command(text, state.conductor.conversation.clone()),
+        None => command(p.kind, text, state.conductor.conversation.clone()),
     };
     let Some(port) = &state.conductor.port else {
         return;

@@ -6,11 +6,12 @@
 
 use symphony_conductor::events::{RunId, RunOutcome};
 
-use super::commands::{CommandKind, open_pane};
+use super::commands::open_pane;
 use super::panes::AiPane;
 use crate::action::Action;
 use crate::app::State;
 use crate::panes::PaneKind;
+use symphony_conductor::command::CommandKind;
 
 /// Whether the current window shows an AI pane.
 pub fn ai_pane_shown(state: &State) -> bool {
@@ -27,19 +28,6 @@ fn key_of(state: &State, action: &Action) -> Option<String> {
     state.config.keymap.keys_for(action).into_iter().next()
 }
 
-fn label(kind: CommandKind) -> &'static str {
-    match kind {
-        CommandKind::Explain => "Explain",
-        CommandKind::Refactor => "Refactor",
-        CommandKind::WriteTests => "Write tests",
-        CommandKind::FixDiagnostics => "Fix diagnostics",
-        CommandKind::DocComments => "Doc comments",
-        CommandKind::CommitMessage => "Commit message",
-        CommandKind::Chat => "Chat",
-        CommandKind::Workflow => "Workflow",
-    }
-}
-
 /// Shows the AI pane in the current window if it is not, keeping the focus
 /// where it is.
 pub fn reveal_ai_pane(state: &mut State) {
@@ -53,7 +41,7 @@ pub fn reveal_ai_pane(state: &mut State) {
 
 /// Run `run` of `kind` started: show or say where its output goes.
 pub fn on_launch(state: &mut State, kind: CommandKind, run: RunId) {
-    let name = label(kind);
+    let name = kind.label();
     match kind {
         CommandKind::Explain
         | CommandKind::CommitMessage

@@ -65,9 +65,12 @@ fn summary(message: &str) -> String {
 /// The commit key: asks before committing (a commit is not undone by a key).
 pub fn ask(state: &mut State) -> Option<String> {
     let Some(message) = &state.conductor.commit_message else {
-        let how = key_of(state, &Action::AiCommitMessage)
-            .map(|k| format!(" ({k} writes one from the staged changes)"))
-            .unwrap_or_default();
+        let how = key_of(
+            state,
+            &Action::Ai(symphony_conductor::command::CommandKind::CommitMessage),
+        )
+        .map(|k| format!(" ({k} writes one from the staged changes)"))
+        .unwrap_or_default();
         state.say(format!("No commit message yet{how}"));
         return None;
     };

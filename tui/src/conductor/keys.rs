@@ -1,9 +1,13 @@
-//! Keys of the focused Conductor pane. Ctrl and Alt chords and function keys
-//! go through the keymap first (Ctrl-Q, Ctrl-P and the prefix still work);
-//! the rest is the pane's:
-//! - AI: type the prompt, Enter sends, Esc cancels the running run, Up/Down
-//!   scroll, Tab lists stored conversations (Enter reopens one); Enter on an
-//!   empty prompt reopens the candidates picker of a pick step waiting.
+//! Keys of the focused Conductor pane, looked up in the pane's keymap context
+//! (`ai_pane`, `ai_conversations`, `dag_pane`, `artifacts_search`,
+//! `artifacts_results`, `artifacts_tag`, `pool_pane`; defaults in
+//! `keymap/defaults.rs`). Ctrl and Alt chords and function keys the context
+//! does not bind go through the global keymap (Ctrl-Q, Ctrl-P and the prefix
+//! still work); text fields (the AI prompt, the artifacts query and tag) take
+//! typed characters and the `input` context's editing keys.
+//! - AI: Enter sends (on an empty prompt it reopens the candidates picker of a
+//!   pick step waiting), Esc cancels the running run, Up/Down scroll, Tab
+//!   lists stored conversations (Enter reopens one).
 //! - DAG: Up/Down select, Esc or `c` cancels the selected run, `r` retries
 //!   the selected failed or interrupted node, Enter or `o` opens its output in
 //!   a tool pane (Enter on a pick step waiting for the user reopens its
@@ -23,65 +27,137 @@ use super::commands::submit_prompt;
 use super::panes::ArtifactsFocus;
 use crate::action::Action;
 use crate::app::State;
+use crate::keymap::context::{
+    AiPaneAction, ArtifactsResultsAction, ArtifactsSearchAction, ArtifactsTagAction,
+    ConversationsAction, DagAction, PoolAction,
+};
+use crate::keymap::{Keymap, TextKey};
 use crate::panes::{PaneKind, SplitDir, ToolPane};
+
+/// A key for the focused Conductor pane, looked up in its context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneKey {
+    /// The AI pane.
+    Ai(AiPaneAction),
+    /// The AI pane's conversation list.
+    Conversations(ConversationsAction),
+    /// The DAG pane.
+    Dag(DagAction),
+    /// The artifacts pane's search box.
+    ArtifactsSearch(ArtifactsSearchAction),
+    /// The artifacts pane's results.
+    ArtifactsResults(ArtifactsResultsAction),
+    /// The artifacts pane's tag box.
+    ArtifactsTag(ArtifactsTagAction),
+    /// The pool pane.
+    Pool(PoolAction),
+    /// Text for the pane's field (the AI prompt, the artifacts query or tag).
+    Text(TextKey),
+}
 
 /// The action for a key when a Conductor pane has the focus (`None`: not one).
 pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
-    let conductor_pane = matches!(
-        state.windows.focused(),
-        Some(PaneKind::Ai(_) | PaneKind::Dag(_) | PaneKind::Artifacts(_) | PaneKind::Pool(_))
-    );
-    if !conductor_pane {
-        return None;
+    let keymap = &state.config.keymap;
+    let (own, text_field) = match state.windows.focused()? {
+        PaneKind::Ai(p) if p.conversations => (keymap.get(key).map(PaneKey::Conversations), false),
+        PaneKind::Ai(_) => (keymap.get(key).map(PaneKey::Ai), true),
+        PaneKind::Dag(_) => (keymap.get(key).map(PaneKey::Dag), false),
+        PaneKind::Artifacts(p) => match p.focus {
+            ArtifactsFocus::Search => (keymap.get(key).map(PaneKey::ArtifactsSearch), true),
+            ArtifactsFocus::Results => (keymap.get(key).map(PaneKey::ArtifactsResults), false),
+            ArtifactsFocus::Tag => (keymap.get(key).map(PaneKey::ArtifactsTag), true),
+        },
+        PaneKind::Pool(_) => (keymap.get(key).map(PaneKey::Pool), false),
+        _ => return None,
+    };
+    Some(pane_action(keymap, key, own, text_field))
+}
+
+/// A pane's own binding first; then a chord's global binding; then text.
+pub(crate) fn pane_action(
+    keymap: &Keymap,
+    key: &KeyEvent,
+    own: Option<PaneKey>,
+    text_field: bool,
+) -> Action {
+    if let Some(k) = own {
+        return Action::ConductorKey(k);
     }
     let chord = key
         .modifiers
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         || matches!(key.code, KeyCode::F(_));
-    if chord && let Some(a) = state.config.keymap.lookup(key) {
-        return Some(a.clone());
+    if chord && let Some(a) = keymap.lookup(key) {
+        return a.clone();
     }
-    Some(Action::ConductorKey(*key))
+    match keymap.text(key) {
+        Some(t) if text_field => Action::ConductorKey(PaneKey::Text(t)),
+        _ => Action::Noop,
+    }
 }
 
 /// Applies a key to the focused Conductor pane.
-pub fn pane_key(state: &mut State, key: KeyEvent) {
-    match state.windows.focused() {
-        Some(PaneKind::Ai(_)) => ai_key(state, key),
-        Some(PaneKind::Dag(_)) => dag_key(state, key),
-        Some(PaneKind::Artifacts(_)) => artifacts_key(state, key),
-        Some(PaneKind::Pool(_)) => pool_key(state, key),
-        _ => {}
+pub fn pane_key(state: &mut State, key: PaneKey) {
+    match key {
+        PaneKey::Ai(a) => ai_key(state, a),
+        PaneKey::Conversations(a) => conversations_key(state, a),
+        PaneKey::Dag(a) => dag_key(state, a),
+        PaneKey::Pool(a) => pool_key(state, a),
+        PaneKey::Text(t) => text_key(state, t),
+        PaneKey::ArtifactsSearch(_) | PaneKey::ArtifactsResults(_) | PaneKey::ArtifactsTag(_) => {
+            artifacts_key(state, key)
+        }
     }
 }
 
-/// The pool pane's keys: Up/Down or j/k select; `w` prewarm, `u` unload, `r`
-/// refresh (answers and errors arrive as pool events: the pane's state and
-/// error lines).
-fn pool_key(state: &mut State, key: KeyEvent) {
+/// A move in a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nav {
+    Previous,
+    Next,
+    First,
+    Last,
+}
+
+fn step(selected: usize, nav: Option<Nav>, len: usize) -> usize {
+    match nav {
+        Some(Nav::Previous) => selected.saturating_sub(1),
+        Some(Nav::Next) => (selected + 1).min(len.saturating_sub(1)),
+        Some(Nav::First) => 0,
+        Some(Nav::Last) => len.saturating_sub(1),
+        None => selected,
+    }
+}
+
+/// The pool pane's keys: select; prewarm, unload, refresh (answers and errors
+/// arrive as pool events: the pane's state and error lines).
+fn pool_key(state: &mut State, key: PoolAction) {
     let n = state.conductor.pool.len();
     let Some(PaneKind::Pool(p)) = state.windows.focused_mut() else {
         return;
     };
-    let nav = match key.code {
-        KeyCode::Char('j') => KeyEvent::new(KeyCode::Down, key.modifiers),
-        KeyCode::Char('k') => KeyEvent::new(KeyCode::Up, key.modifiers),
-        _ => key,
+    let nav = match key {
+        PoolAction::Previous => Some(Nav::Previous),
+        PoolAction::Next => Some(Nav::Next),
+        PoolAction::First => Some(Nav::First),
+        PoolAction::Last => Some(Nav::Last),
+        _ => None,
     };
-    p.selected = step(p.selected.min(n.saturating_sub(1)), &nav, n);
+    p.selected = step(p.selected.min(n.saturating_sub(1)), nav, n);
     let name = state.conductor.pool.get(p.selected).map(|s| s.name.clone());
-    let message = match (key.code, name, state.conductor.port.as_deref()) {
-        (KeyCode::Char('w' | 'u' | 'r'), _, None) => "The Conductor is not running".to_owned(),
-        (KeyCode::Char('w' | 'u'), None, _) => "No instrument to select".to_owned(),
-        (KeyCode::Char('w'), Some(name), Some(port)) => {
+    use PoolAction::{Prewarm, Refresh, Unload};
+    let message = match (key, name, state.conductor.port.as_deref()) {
+        (Prewarm | Unload | Refresh, _, None) => "The Conductor is not running".to_owned(),
+        (Prewarm | Unload, None, _) => "No instrument to select".to_owned(),
+        (Prewarm, Some(name), Some(port)) => {
             port.prewarm(&name);
             format!("Prewarming {name}")
         }
-        (KeyCode::Char('u'), Some(name), Some(port)) => {
+        (Unload, Some(name), Some(port)) => {
             port.unload(&name);
             format!("Unloading {name}")
         }
-        (KeyCode::Char('r'), _, Some(port)) => {
+        (Refresh, _, Some(port)) => {
             port.refresh_pool();
             "Asking the instruments what they have loaded".to_owned()
         }
@@ -107,41 +183,62 @@ pub fn sync_pool_watch(state: &State) {
     port.watch_pool(open);
 }
 
-fn step(selected: usize, key: &KeyEvent, len: usize) -> usize {
-    match key.code {
-        KeyCode::Up => selected.saturating_sub(1),
-        KeyCode::Down => (selected + 1).min(len.saturating_sub(1)),
-        KeyCode::Home => 0,
-        KeyCode::End => len.saturating_sub(1),
-        _ => selected,
+/// Typed text and editing keys for the focused pane's field.
+fn text_key(state: &mut State, key: TextKey) {
+    let focus = state.windows.focus();
+    match state.windows.panes.get_mut(&focus) {
+        Some(PaneKind::Ai(_)) => {
+            state.conductor.prompt.handle_text(key);
+        }
+        Some(PaneKind::Artifacts(pane)) => match pane.focus {
+            ArtifactsFocus::Search => {
+                pane.query.handle_text(key);
+            }
+            ArtifactsFocus::Tag => {
+                pane.tag.handle_text(key);
+            }
+            ArtifactsFocus::Results => {}
+        },
+        _ => {}
     }
 }
 
-fn ai_key(state: &mut State, key: KeyEvent) {
+fn conversations_key(state: &mut State, key: ConversationsAction) {
     let Some(PaneKind::Ai(pane)) = state.windows.focused_mut() else {
         return;
     };
-    if pane.conversations {
-        let n = state.conductor.conversations.len();
-        match key.code {
-            KeyCode::Enter => {
-                let chosen = state.conductor.conversations.get(pane.selected).cloned();
-                pane.conversations = false;
-                if let Some(hit) = chosen {
-                    reopen_conversation(state, &hit.id, &hit.title);
-                }
+    let n = state.conductor.conversations.len();
+    let nav = match key {
+        ConversationsAction::Open => {
+            let chosen = state.conductor.conversations.get(pane.selected).cloned();
+            pane.conversations = false;
+            if let Some(hit) = chosen {
+                reopen_conversation(state, &hit.id, &hit.title);
             }
-            KeyCode::Esc | KeyCode::Tab => pane.conversations = false,
-            _ => pane.selected = step(pane.selected, &key, n),
+            return;
         }
+        ConversationsAction::Close => {
+            pane.conversations = false;
+            return;
+        }
+        ConversationsAction::Previous => Nav::Previous,
+        ConversationsAction::Next => Nav::Next,
+        ConversationsAction::First => Nav::First,
+        ConversationsAction::Last => Nav::Last,
+    };
+    pane.selected = step(pane.selected, Some(nav), n);
+}
+
+fn ai_key(state: &mut State, key: AiPaneAction) {
+    let Some(PaneKind::Ai(pane)) = state.windows.focused_mut() else {
         return;
-    }
-    match key.code {
-        KeyCode::Enter => {
+    };
+    match key {
+        AiPaneAction::Send => {
             pane.scroll = 0;
             submit_prompt(state);
         }
-        KeyCode::Esc => {
+        AiPaneAction::Cancel => {
             if state.conductor.pending.take().is_some() {
                 state.conductor.prompt = Default::default();
                 state.say("AI command dropped");
@@ -149,11 +246,11 @@ fn ai_key(state: &mut State, key: KeyEvent) {
                 cancel(state, state.conductor.latest_running());
             }
         }
-        KeyCode::Up => pane.scroll += 1,
-        KeyCode::Down => pane.scroll = pane.scroll.saturating_sub(1),
-        KeyCode::PageUp => pane.scroll += 10,
-        KeyCode::PageDown => pane.scroll = pane.scroll.saturating_sub(10),
-        KeyCode::Tab => {
+        AiPaneAction::ScrollUp => pane.scroll += 1,
+        AiPaneAction::ScrollDown => pane.scroll = pane.scroll.saturating_sub(1),
+        AiPaneAction::PageUp => pane.scroll += 10,
+        AiPaneAction::PageDown => pane.scroll = pane.scroll.saturating_sub(10),
+        AiPaneAction::Conversations => {
             if let Some(port) = &state.conductor.port {
                 let list = port.conversations();
                 if !list.is_empty() {
@@ -162,9 +259,6 @@ fn ai_key(state: &mut State, key: KeyEvent) {
             }
             pane.conversations = true;
             pane.selected = 0;
-        }
-        _ => {
-            state.conductor.prompt.handle_key(&key);
         }
     }
 }
@@ -199,14 +293,21 @@ pub fn dag_rows(state: &State) -> Vec<(RunId, Option<usize>)> {
     rows
 }
 
-fn dag_key(state: &mut State, key: KeyEvent) {
+fn dag_key(state: &mut State, key: DagAction) {
     let rows = dag_rows(state);
     let Some(PaneKind::Dag(pane)) = state.windows.focused_mut() else {
         return;
     };
+    let nav = match key {
+        DagAction::Previous => Some(Nav::Previous),
+        DagAction::Next => Some(Nav::Next),
+        DagAction::First => Some(Nav::First),
+        DagAction::Last => Some(Nav::Last),
+        _ => None,
+    };
     pane.selected = step(
         pane.selected.min(rows.len().saturating_sub(1)),
-        &key,
+        nav,
         rows.len(),
     );
     let Some(&(run, node)) = rows.get(pane.selected) else {
@@ -219,16 +320,16 @@ fn dag_key(state: &mut State, key: KeyEvent) {
             .and_then(|r| r.nodes.get(i))
             .map(|n| (n.info.id.clone(), n.status.clone()))
     });
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('c') => cancel(state, Some(run)),
-        KeyCode::Char('r') => match (node_id, &state.conductor.port) {
+    match key {
+        DagAction::CancelRun => cancel(state, Some(run)),
+        DagAction::RetryNode => match (node_id, &state.conductor.port) {
             (Some((id, NodeStatus::Failed(_) | NodeStatus::Interrupted)), Some(port)) => {
                 port.retry_node(run, &id);
                 state.say(format!("Retrying {id}"));
             }
             _ => state.say("Select a failed or interrupted node to retry it"),
         },
-        KeyCode::Enter | KeyCode::Char('o') => {
+        DagAction::Activate | DagAction::OpenOutput => {
             let Some((id, _)) = node_id else {
                 state.say("Select a node to see its output");
                 return;
@@ -239,7 +340,7 @@ fn dag_key(state: &mut State, key: KeyEvent) {
                 .choice
                 .as_ref()
                 .is_some_and(|c| c.run == run && c.node == id);
-            if waiting && key.code == KeyCode::Enter {
+            if waiting && key == DagAction::Activate {
                 super::commands::reopen_choice(state);
                 return;
             }
@@ -251,7 +352,7 @@ fn dag_key(state: &mut State, key: KeyEvent) {
                 })
             });
             if interrupted_pick
-                && key.code == KeyCode::Enter
+                && key == DagAction::Activate
                 && let Some(port) = &state.conductor.port
             {
                 port.retry_node(run, &id);
@@ -280,7 +381,7 @@ fn dag_key(state: &mut State, key: KeyEvent) {
     }
 }
 
-fn artifacts_key(state: &mut State, key: KeyEvent) {
+fn artifacts_key(state: &mut State, key: PaneKey) {
     let port = state.conductor.port.as_deref();
     let focus = state.windows.focus();
     let Some(PaneKind::Artifacts(pane)) = state.windows.panes.get_mut(&focus) else {
@@ -292,23 +393,28 @@ fn artifacts_key(state: &mut State, key: KeyEvent) {
     let mut preview = false;
     let mut open: Option<ArtifactHit> = None;
     let mut message: Option<String> = None;
-    match pane.focus {
-        ArtifactsFocus::Search => match key.code {
-            KeyCode::Enter => search = true,
-            KeyCode::Tab | KeyCode::Down => pane.focus = ArtifactsFocus::Results,
-            _ => {
-                pane.query.handle_key(&key);
-            }
-        },
-        ArtifactsFocus::Results => {
+    use ArtifactsResultsAction as R;
+    match key {
+        PaneKey::ArtifactsSearch(ArtifactsSearchAction::Search) => search = true,
+        PaneKey::ArtifactsSearch(ArtifactsSearchAction::Results) => {
+            pane.focus = ArtifactsFocus::Results
+        }
+        PaneKey::ArtifactsResults(key) => {
+            let nav = match key {
+                R::Previous => Some(Nav::Previous),
+                R::Next => Some(Nav::Next),
+                R::First => Some(Nav::First),
+                R::Last => Some(Nav::Last),
+                _ => None,
+            };
             let before = pane.selected;
-            pane.selected = step(pane.selected, &key, pane.results.len());
+            pane.selected = step(pane.selected, nav, pane.results.len());
             preview = pane.selected != before;
             let hit = pane.results.get_mut(pane.selected);
-            match (key.code, hit) {
-                (KeyCode::Tab | KeyCode::Char('/'), _) => pane.focus = ArtifactsFocus::Search,
-                (KeyCode::Enter | KeyCode::Char('o'), Some(hit)) => open = Some(hit.clone()),
-                (KeyCode::Char('p'), Some(hit)) => {
+            match (key, hit) {
+                (R::Search, _) => pane.focus = ArtifactsFocus::Search,
+                (R::Open, Some(hit)) => open = Some(hit.clone()),
+                (R::Pin, Some(hit)) => {
                     hit.pinned = !hit.pinned;
                     if let Some(p) = port {
                         p.pin_artifact(&hit.id, hit.pinned);
@@ -319,32 +425,28 @@ fn artifacts_key(state: &mut State, key: KeyEvent) {
                         hit.title
                     ));
                 }
-                (KeyCode::Char('t'), Some(_)) => {
+                (R::Tag, Some(_)) => {
                     pane.tag = Default::default();
                     pane.focus = ArtifactsFocus::Tag;
                 }
                 _ => {}
             }
         }
-        ArtifactsFocus::Tag => match key.code {
-            KeyCode::Enter => {
-                let tag = pane.tag.text.trim().to_owned();
-                if let (Some(hit), false) = (pane.results.get_mut(pane.selected), tag.is_empty()) {
-                    if let Some(p) = port {
-                        p.tag_artifact(&hit.id, &tag);
-                    }
-                    if !hit.tags.contains(&tag) {
-                        hit.tags.push(tag.clone());
-                    }
-                    message = Some(format!("Tagged {} with {tag}", hit.title));
+        PaneKey::ArtifactsTag(ArtifactsTagAction::Apply) => {
+            let tag = pane.tag.text.trim().to_owned();
+            if let (Some(hit), false) = (pane.results.get_mut(pane.selected), tag.is_empty()) {
+                if let Some(p) = port {
+                    p.tag_artifact(&hit.id, &tag);
                 }
-                pane.focus = ArtifactsFocus::Results;
+                if !hit.tags.contains(&tag) {
+                    hit.tags.push(tag.clone());
+                }
+                message = Some(format!("Tagged {} with {tag}", hit.title));
             }
-            KeyCode::Esc => pane.focus = ArtifactsFocus::Results,
-            _ => {
-                pane.tag.handle_key(&key);
-            }
-        },
+            pane.focus = ArtifactsFocus::Results;
+        }
+        PaneKey::ArtifactsTag(ArtifactsTagAction::Cancel) => pane.focus = ArtifactsFocus::Results,
+        _ => {}
     }
     if let Some(m) = message {
         state.say(m);

@@ -31,9 +31,9 @@ use symphony_conductor::events::{
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
-pub use commands::CommandKind;
 pub use panes::{AiPane, ArtifactsFocus, ArtifactsPane, DagPane, PoolPane};
 pub use port::{Canned, ConductorCall, ConductorPort, RecordingConductor};
+pub use symphony_conductor::command::CommandKind;
 
 use crate::overlays::input::LineInput;
 

@@ -4,15 +4,15 @@
 //! the candidate's text). Fuzzy filtering is the palette's
 //! ([`crate::overlays::pickers::fuzzy_filter`]); Enter runs the row's action.
 
-use crossterm::event::{KeyCode, KeyEvent};
 use symphony_conductor::conductor::WorkflowConfig;
 use symphony_conductor::events::RunId;
 
 use super::{ChoiceView, ConductorState};
 use crate::action::Action;
-use crate::overlays::Outcome;
+use crate::keymap::context::PickerAction;
 use crate::overlays::input::LineInput;
 use crate::overlays::pickers::{fuzzy_filter, move_selection};
+use crate::overlays::{Outcome, OverlayInput};
 
 /// What an [`AiPicker`] picks.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,19 +145,24 @@ impl AiPicker {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
         let candidates = matches!(self.kind, PickerKind::Candidates { .. });
-        if matches!(key.code, KeyCode::Up | KeyCode::Down) {
+        if matches!(
+            key,
+            OverlayInput::Picker(PickerAction::Previous | PickerAction::Next)
+        ) {
             self.preview_scroll = 0;
         }
-        match key.code {
-            KeyCode::Tab if self.rows.iter().any(|r| r.diff.is_some()) => {
+        match key {
+            OverlayInput::Picker(PickerAction::TogglePreview)
+                if self.rows.iter().any(|r| r.diff.is_some()) =>
+            {
                 self.show_diff = !self.show_diff;
                 self.preview_scroll = 0;
                 Outcome::consumed()
             }
             // A candidate's preview scrolls (there are only a few candidates).
-            KeyCode::PageDown if candidates => {
+            OverlayInput::Picker(PickerAction::PageDown) if candidates => {
                 let lines = self.current().map_or(0, |r| {
                     let shown = r.diff.as_ref().filter(|_| self.show_diff);
                     shown.unwrap_or(&r.preview).lines().count()
@@ -165,16 +170,16 @@ impl AiPicker {
                 self.preview_scroll = (self.preview_scroll + 10).min(lines.saturating_sub(1));
                 Outcome::consumed()
             }
-            KeyCode::PageUp if candidates => {
+            OverlayInput::Picker(PickerAction::PageUp) if candidates => {
                 self.preview_scroll = self.preview_scroll.saturating_sub(10);
                 Outcome::consumed()
             }
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Enter => self.enter(),
+            OverlayInput::Picker(PickerAction::Close) => Outcome::close(),
+            OverlayInput::Picker(PickerAction::Accept) => self.enter(),
             _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => {
+            OverlayInput::Text(t) if self.input.handle_text(t) => {
                 self.refilter();
                 Outcome::consumed()
             }
@@ -417,7 +422,8 @@ pub fn candidates_picker(state: &ConductorState, choice: &ChoiceView) -> AiPicke
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use symphony_conductor::workflow::{NodeConfig, NodeKind};
 
     fn k(code: KeyCode) -> KeyEvent {

@@ -84,8 +84,9 @@ struct RawConfig {
     mouse: Option<bool>,
     local_echo: Option<bool>,
     prefix: Option<Spanned<String>>,
+    /// `"key" = "action"` while editing, and `[keys.<context>]` tables.
     #[serde(default)]
-    keys: BTreeMap<Spanned<String>, Spanned<String>>,
+    keys: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     prefix_keys: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -152,15 +153,49 @@ impl Config {
                 .map_err(|m| err(prefix.span().start, format!("prefix: {m}")))?;
             config.keymap.set_prefix(key);
         }
-        for (table, is_prefix) in [(&raw.keys, false), (&raw.prefix_keys, true)] {
-            for (key, action) in table {
-                config
+        for (key, value) in &raw.keys {
+            match value.get_ref() {
+                toml::Value::String(action) => config
                     .keymap
-                    .bind(is_prefix, key.get_ref(), action.get_ref())
+                    .bind(false, key.get_ref(), action)
                     .map_err(|e| {
                         err(key.span().start, format!("key `{}`: {}", e.key, e.message))
-                    })?;
+                    })?,
+                toml::Value::Table(table) => {
+                    let context = key.get_ref();
+                    for (k, action) in table {
+                        let at = offset_in_table(text, key.span().start, k);
+                        let Some(action) = action.as_str() else {
+                            return Err(err(
+                                at,
+                                format!("[keys.{context}] `{k}`: the action must be a string"),
+                            ));
+                        };
+                        config.keymap.bind_in(context, k, action).map_err(|e| {
+                            err(
+                                at,
+                                format!("[keys.{context}] key `{}`: {}", e.key, e.message),
+                            )
+                        })?;
+                    }
+                }
+                other => {
+                    return Err(err(
+                        key.span().start,
+                        format!(
+                            "[keys] `{}`: expected an action name or a [keys.<context>] table, not {}",
+                            key.get_ref(),
+                            other.type_str()
+                        ),
+                    ));
+                }
             }
+        }
+        for (key, action) in &raw.prefix_keys {
+            config
+                .keymap
+                .bind(true, key.get_ref(), action.get_ref())
+                .map_err(|e| err(key.span().start, format!("key `{}`: {}", e.key, e.message)))?;
         }
         if let Some(completion) = raw.completion {
             config.completion = completion;
@@ -256,6 +291,14 @@ pub fn default_config_text() -> String {
     write_table(&mut s, defaults::NORMAL);
     s.push_str("\n# Keys after the prefix key.\n[prefix_keys]\n");
     write_table(&mut s, defaults::PREFIX);
+    s.push_str(
+        "\n# ---- Keys inside panes, overlays and boxes ----\n\
+         # One table per context, [keys.<context>]: \"key\" = \"action\" with the\n\
+         # context's own action names (\"none\" frees a key). Characters typed into\n\
+         # a text field are inserted; its editing keys are in [keys.input]. In a\n\
+         # pane, Ctrl/Alt chords the context does not bind do what [keys] says.\n",
+    );
+    write_context_tables(&mut s);
     s.push_str(EDITING_DEFAULTS);
     s.push_str(LSP_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
@@ -440,6 +483,52 @@ const CONDUCTOR_DEFAULTS: &str = "
 # kind = \"model\"                     # the default instrument unless instrument = \"...\"
 # depends_on = [\"prompt\"]
 ";
+
+/// Where `key` is written in the table that starts at `start` (for the line
+/// of an error; the table's own line when it cannot be found).
+fn offset_in_table(text: &str, start: usize, key: &str) -> usize {
+    let rest = text.get(start..).unwrap_or("");
+    let mut at = 0;
+    for line in rest.split_inclusive('\n') {
+        let t = line.trim_start();
+        let bare = t.starts_with(key) && t[key.len()..].trim_start().starts_with('=');
+        let quoted = t.starts_with(&format!("\"{key}\"")) || t.starts_with(&format!("'{key}'"));
+        if at > 0 && (bare || quoted) {
+            return start + at;
+        }
+        if at > 0 && t.starts_with('[') {
+            break;
+        }
+        at += line.len();
+    }
+    start
+}
+
+/// The `[keys.<context>]` tables with their defaults.
+fn write_context_tables(s: &mut String) {
+    for info in crate::keymap::context::contexts() {
+        let table = defaults::CONTEXTS
+            .iter()
+            .find(|(c, _)| *c == info.name)
+            .map_or(&[][..], |(_, t)| *t);
+        let names: Vec<&str> = info.actions.iter().map(|(n, _)| *n).collect();
+        let _ = writeln!(
+            s,
+            "\n# {}.\n# Actions: {}.\n[keys.{}]",
+            info.description,
+            names.join(", "),
+            info.name
+        );
+        for (key, name) in table {
+            let desc = info
+                .actions
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, d)| *d);
+            let _ = writeln!(s, "{} = \"{name}\"  # {desc}", toml_string(key));
+        }
+    }
+}
 
 fn write_table(s: &mut String, table: &[(&str, &str)]) {
     for (key, name) in table {

@@ -100,3 +100,49 @@ fn every_action_except_scroll_has_a_default_key() {
     let missing = unbound_actions(&Config::default());
     assert!(missing.is_empty(), "{missing:?}");
 }
+
+#[test]
+fn context_tables_rebind_keys_inside_panes_and_overlays() {
+    use crate::keymap::context::{DagAction, PickerAction};
+    let text = "[keys]\n\"ctrl-k\" = \"save\"\n\n[keys.picker]\n\"ctrl-n\" = \"next\"\n\
+                \"ctrl-j\" = \"previous\"\n\n[keys.dag_pane]\nc = \"none\"\nx = \"cancel_run\"\n";
+    let c = Config::parse(text, "c").unwrap();
+    assert_eq!(c.keymap.keys_for(&Action::Save), vec!["ctrl-k", "ctrl-s"]);
+    assert_eq!(c.keymap.keys_in(PickerAction::Next), vec!["down", "ctrl-n"]);
+    assert_eq!(c.keymap.keys_in(DagAction::CancelRun), vec!["x", "esc"]);
+}
+
+#[test]
+fn a_bad_context_binding_names_its_line_and_what_is_known() {
+    let text = "tab_size = 4\n\n[keys.picker]\n\"ctrl-n\" = \"next\"\n\"ctrl-j\" = \"prev\"\n";
+    let e = Config::parse(text, "c").unwrap_err();
+    assert_eq!(e.line, 5, "{e}");
+    assert!(
+        e.message.contains("unknown action `prev` in [keys.picker]"),
+        "{e}"
+    );
+    assert!(e.message.contains("previous"), "{e}");
+    let e = Config::parse("[keys.pickers]\n\"ctrl-n\" = \"next\"\n", "c").unwrap_err();
+    assert!(e.message.contains("unknown key context `pickers`"), "{e}");
+    assert!(e.message.contains("picker,"), "{e}");
+    let e = Config::parse("[keys.picker]\n\"hyper-n\" = \"next\"\n", "c").unwrap_err();
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("unknown key"), "{e}");
+    let e = Config::parse("[keys]\n\"ctrl-k\" = 3\n", "c").unwrap_err();
+    assert_eq!(e.line, 2, "{e}");
+}
+
+#[test]
+fn the_default_config_lists_every_context_and_parses_to_the_defaults() {
+    let text = default_config_text();
+    for info in crate::keymap::context::contexts() {
+        assert!(
+            text.contains(&format!("[keys.{}]", info.name)),
+            "{}",
+            info.name
+        );
+    }
+    assert!(text.contains("'/' = \"search\""), "{text}");
+    let c = Config::parse(&text, "default").unwrap();
+    assert_eq!(c.keymap, crate::keymap::Keymap::default_keymap());
+}

@@ -11,7 +11,7 @@
 
 pub mod trust;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::keymap::context::PermissionAction;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -99,19 +99,23 @@ impl GrantPrompt {
         out
     }
 
-    /// The answer a key gives: `y` allows, `n` or Esc refuses; other keys none.
-    pub fn handle_key(&self, key: &KeyEvent) -> Option<GrantAnswer> {
-        if key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        {
-            return None;
+    /// The answer a `permission` key gives (by default `y` allows, `n` or
+    /// Esc refuses).
+    pub fn handle(&self, key: PermissionAction) -> GrantAnswer {
+        match key {
+            PermissionAction::Allow => GrantAnswer::Allow,
+            PermissionAction::Refuse => GrantAnswer::Refuse,
         }
-        match key.code {
-            KeyCode::Char('y' | 'Y') => Some(GrantAnswer::Allow),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(GrantAnswer::Refuse),
-            _ => None,
-        }
+    }
+
+    /// The answer a key gives in `keymap`'s `permission` context (`None`:
+    /// the key answers nothing).
+    pub fn handle_key(
+        &self,
+        keymap: &crate::keymap::Keymap,
+        key: &crossterm::event::KeyEvent,
+    ) -> Option<GrantAnswer> {
+        keymap.get(key).map(|a| self.handle(a))
     }
 
     /// Carries out `answer`: allowing saves the grant and starts the extension (the

@@ -6,7 +6,10 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+#[cfg(test)]
+use crossterm::event::KeyEvent;
+
+use crate::keymap::context::TrustAction;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -54,36 +57,37 @@ impl TrustPrompt {
 
     /// Handles a key: arrows and Tab move the pick, Enter confirms it, Esc closes;
     /// any other key (letters, digits, Enter with nothing picked) does nothing.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Option<TrustAnswer> {
-        if key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-        {
-            return None;
-        }
-        match key.code {
-            KeyCode::Left | KeyCode::Up => {
+    pub fn handle(&mut self, key: TrustAction) -> Option<TrustAnswer> {
+        match key {
+            TrustAction::ChooseTrust => {
                 self.selected = Some(TrustChoice::Trust);
                 None
             }
-            KeyCode::Right | KeyCode::Down => {
+            TrustAction::ChooseDontTrust => {
                 self.selected = Some(TrustChoice::DontTrust);
                 None
             }
-            KeyCode::Tab | KeyCode::BackTab => {
+            TrustAction::Toggle => {
                 self.selected = Some(match self.selected {
                     Some(TrustChoice::Trust) => TrustChoice::DontTrust,
                     _ => TrustChoice::Trust,
                 });
                 None
             }
-            KeyCode::Enter => self.selected.map(|c| match c {
+            TrustAction::Accept => self.selected.map(|c| match c {
                 TrustChoice::Trust => TrustAnswer::Trust,
                 TrustChoice::DontTrust => TrustAnswer::DontTrust,
             }),
-            KeyCode::Esc => Some(TrustAnswer::Later),
-            _ => None,
+            TrustAction::Later => Some(TrustAnswer::Later),
         }
+    }
+
+    /// The answer a key gives in the default keymap (tests).
+    #[cfg(test)]
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Option<TrustAnswer> {
+        crate::keymap::Keymap::default_keymap()
+            .get(key)
+            .and_then(|a| self.handle(a))
     }
 
     /// The text lines of the box, top first (buttons last).
@@ -165,6 +169,7 @@ pub fn render(prompt: &TrustPrompt, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

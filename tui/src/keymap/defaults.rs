@@ -1,5 +1,6 @@
-//! The default key tables: (key, action name). Checked by tests: every key
-//! parses, every name is an action, no key appears twice in a table.
+//! The default key tables: (key, action name), one table per context. Checked
+//! by tests: every key parses, every name is an action of its context, no key
+//! appears twice in a table, no context shadows a global key unintended.
 
 /// Keys while editing.
 pub const NORMAL: &[(&str, &str)] = &[
@@ -149,4 +150,190 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("W", "ai_workflow"),
     ("K", "ai_cancel_run"),
     ("V", "ai_choose_candidate"),
+];
+
+/// The context tables, by context name (see [`super::context::contexts`]).
+pub const CONTEXTS: &[(&str, &[(&str, &str)])] = &[
+    ("input", INPUT),
+    ("picker", PICKER),
+    ("find", FIND),
+    ("prompt", PROMPT),
+    ("confirm", CONFIRM),
+    ("choice", CHOICE),
+    ("recovery", RECOVERY),
+    ("trust", TRUST),
+    ("permission", PERMISSION),
+    ("completion", COMPLETION),
+    ("ai_pane", AI_PANE),
+    ("ai_conversations", AI_CONVERSATIONS),
+    ("dag_pane", DAG_PANE),
+    ("artifacts_search", ARTIFACTS_SEARCH),
+    ("artifacts_results", ARTIFACTS_RESULTS),
+    ("artifacts_tag", ARTIFACTS_TAG),
+    ("pool_pane", POOL_PANE),
+];
+
+/// Editing a one-line text field.
+pub const INPUT: &[(&str, &str)] = &[
+    ("backspace", "delete_backward"),
+    ("delete", "delete_forward"),
+    ("ctrl-u", "delete_to_start"),
+    ("left", "move_left"),
+    ("right", "move_right"),
+    ("home", "move_start"),
+    ("ctrl-a", "move_start"),
+    ("end", "move_end"),
+    ("ctrl-e", "move_end"),
+];
+
+/// Pickers.
+pub const PICKER: &[(&str, &str)] = &[
+    ("up", "previous"),
+    ("down", "next"),
+    ("pageup", "page_up"),
+    ("pagedown", "page_down"),
+    ("enter", "accept"),
+    ("esc", "close"),
+    ("tab", "toggle_preview"),
+    ("ctrl-q", "quit_anyway"),
+];
+
+/// The find / replace bar.
+pub const FIND: &[(&str, &str)] = &[
+    ("esc", "close"),
+    ("enter", "confirm"),
+    ("down", "next_match"),
+    ("up", "previous_match"),
+    ("tab", "switch_field"),
+    ("shift-tab", "switch_field"),
+    ("alt-r", "toggle_regex"),
+    ("alt-c", "toggle_case"),
+    ("alt-w", "toggle_whole_words"),
+    ("alt-a", "replace_all"),
+];
+
+/// Text prompts.
+pub const PROMPT: &[(&str, &str)] = &[("enter", "accept"), ("esc", "cancel")];
+
+/// Yes/no questions.
+pub const CONFIRM: &[(&str, &str)] = &[
+    ("y", "yes"),
+    ("Y", "yes"),
+    ("n", "no"),
+    ("N", "no"),
+    ("esc", "no"),
+];
+
+/// Questions with lettered answers.
+pub const CHOICE: &[(&str, &str)] = &[("esc", "cancel")];
+
+/// The crash-recovery box.
+pub const RECOVERY: &[(&str, &str)] = &[
+    ("down", "next"),
+    ("tab", "next"),
+    ("up", "previous"),
+    ("shift-tab", "previous"),
+    ("enter", "accept"),
+    ("esc", "later"),
+];
+
+/// The workspace-trust box.
+pub const TRUST: &[(&str, &str)] = &[
+    ("left", "choose_trust"),
+    ("up", "choose_trust"),
+    ("right", "choose_dont_trust"),
+    ("down", "choose_dont_trust"),
+    ("tab", "toggle"),
+    ("shift-tab", "toggle"),
+    ("enter", "accept"),
+    ("esc", "later"),
+];
+
+/// An extension's permission box.
+pub const PERMISSION: &[(&str, &str)] = &[
+    ("y", "allow"),
+    ("Y", "allow"),
+    ("n", "refuse"),
+    ("N", "refuse"),
+    ("esc", "refuse"),
+];
+
+/// The completion popup (and the hover box: `close`).
+pub const COMPLETION: &[(&str, &str)] = &[
+    ("up", "previous"),
+    ("down", "next"),
+    ("pageup", "page_up"),
+    ("pagedown", "page_down"),
+    ("enter", "accept"),
+    ("tab", "accept"),
+    ("esc", "close"),
+];
+
+/// The AI pane.
+pub const AI_PANE: &[(&str, &str)] = &[
+    ("enter", "send"),
+    ("esc", "cancel"),
+    ("up", "scroll_up"),
+    ("down", "scroll_down"),
+    ("pageup", "page_up"),
+    ("pagedown", "page_down"),
+    ("tab", "conversations"),
+];
+
+/// The AI pane's stored conversations.
+pub const AI_CONVERSATIONS: &[(&str, &str)] = &[
+    ("up", "previous"),
+    ("down", "next"),
+    ("home", "first"),
+    ("end", "last"),
+    ("enter", "open"),
+    ("esc", "close"),
+    ("tab", "close"),
+];
+
+/// The DAG pane.
+pub const DAG_PANE: &[(&str, &str)] = &[
+    ("up", "previous"),
+    ("down", "next"),
+    ("home", "first"),
+    ("end", "last"),
+    ("esc", "cancel_run"),
+    ("c", "cancel_run"),
+    ("r", "retry_node"),
+    ("enter", "activate"),
+    ("o", "open_output"),
+];
+
+/// The artifacts pane's search box.
+pub const ARTIFACTS_SEARCH: &[(&str, &str)] =
+    &[("enter", "search"), ("tab", "results"), ("down", "results")];
+
+/// The artifacts pane's results.
+pub const ARTIFACTS_RESULTS: &[(&str, &str)] = &[
+    ("up", "previous"),
+    ("down", "next"),
+    ("home", "first"),
+    ("end", "last"),
+    ("tab", "search"),
+    ("/", "search"),
+    ("o", "open"),
+    ("enter", "open"),
+    ("p", "pin"),
+    ("t", "tag"),
+];
+
+/// The artifacts pane's tag box.
+pub const ARTIFACTS_TAG: &[(&str, &str)] = &[("enter", "apply"), ("esc", "cancel")];
+
+/// The pool pane.
+pub const POOL_PANE: &[(&str, &str)] = &[
+    ("up", "previous"),
+    ("k", "previous"),
+    ("down", "next"),
+    ("j", "next"),
+    ("home", "first"),
+    ("end", "last"),
+    ("w", "prewarm"),
+    ("u", "unload"),
+    ("r", "refresh"),
 ];

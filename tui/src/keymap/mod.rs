@@ -1,6 +1,7 @@
 //! Keymaps as data: key combos (`ctrl-s`, `alt-up`, `%`), the default tables
 //! (see [`defaults`]) and the user's overrides from config.toml.
 
+pub mod context;
 pub mod defaults;
 
 use std::collections::HashMap;
@@ -9,6 +10,8 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::Action;
+pub use context::ContextAction;
+use context::InputAction;
 
 /// A key with its modifiers, normalized so that a table lookup matches what
 /// the terminal sends (Shift is part of a character, `ctrl-7` is `ctrl-/`).
@@ -201,6 +204,46 @@ impl KeyCombo {
     }
 }
 
+impl KeyCombo {
+    /// How hints show the key: `Enter`, `Esc`, `Tab`, `Alt-A`, `Ctrl-N`, `r`.
+    pub fn label(&self) -> String {
+        let mut s = String::new();
+        if self.mods & mods::CTRL != 0 {
+            s.push_str("Ctrl-");
+        }
+        if self.mods & mods::ALT != 0 {
+            s.push_str("Alt-");
+        }
+        if self.mods & mods::SHIFT != 0 {
+            s.push_str("Shift-");
+        }
+        let modified = !s.is_empty();
+        match self.code {
+            KeyCodeOrd::Char(' ') => s.push_str("Space"),
+            KeyCodeOrd::Char(c) if modified => s.push(c.to_ascii_uppercase()),
+            KeyCodeOrd::Char(c) => s.push(c),
+            KeyCodeOrd::F(n) => s.push_str(&format!("F{n}")),
+            KeyCodeOrd::Named(k) => s.push_str(match k {
+                NamedKey::Up => "↑",
+                NamedKey::Down => "↓",
+                NamedKey::Left => "←",
+                NamedKey::Right => "→",
+                NamedKey::Home => "Home",
+                NamedKey::End => "End",
+                NamedKey::PageUp => "PgUp",
+                NamedKey::PageDown => "PgDn",
+                NamedKey::Enter => "Enter",
+                NamedKey::Esc => "Esc",
+                NamedKey::Tab => "Tab",
+                NamedKey::Backspace => "Backspace",
+                NamedKey::Delete => "Delete",
+                NamedKey::Insert => "Insert",
+            }),
+        }
+        s
+    }
+}
+
 impl fmt::Display for KeyCombo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.mods & mods::CTRL != 0 {
@@ -237,6 +280,18 @@ pub struct Keymap {
     pub prefix: HashMap<KeyCombo, Action>,
     /// The prefix key itself.
     pub prefix_key: KeyCombo,
+    /// Keys inside panes and overlays: context name -> key -> action name
+    /// (names checked against the context's [`ContextAction`] enum).
+    pub contexts: HashMap<&'static str, HashMap<KeyCombo, &'static str>>,
+}
+
+/// A key for a text field: an editing binding, or a character to insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKey {
+    /// An editing key of the `input` context.
+    Edit(InputAction),
+    /// A typed character (no Ctrl or Alt).
+    Char(char),
 }
 
 /// A binding that could not be used, with what was wrong.
@@ -256,7 +311,17 @@ impl Keymap {
             normal: HashMap::new(),
             prefix: HashMap::new(),
             prefix_key: KeyCombo::new(KeyCodeOrd::Char('b'), mods::CTRL),
+            contexts: HashMap::new(),
         };
+        for info in context::contexts() {
+            map.contexts.insert(info.name, HashMap::new());
+        }
+        for (ctx, table) in defaults::CONTEXTS {
+            for (key, name) in *table {
+                // Checked by a test: every default resolves.
+                let _ = map.bind_in(ctx, key, name);
+            }
+        }
         for (key, name) in defaults::NORMAL {
             if let (Ok(k), Some(a)) = (KeyCombo::parse(key), Action::from_name(name)) {
                 map.normal.insert(k, a);
@@ -306,6 +371,106 @@ impl Keymap {
         })?;
         table.insert(combo, a);
         Ok(())
+    }
+
+    /// Applies one override in a context (`[keys.<context>]`): `action` is
+    /// one of the context's action names, or `"none"` to unbind.
+    pub fn bind_in(&mut self, context: &str, key: &str, action: &str) -> Result<(), BindingError> {
+        let err = |message: String| BindingError {
+            key: key.to_owned(),
+            message,
+        };
+        let combo = KeyCombo::parse(key).map_err(err)?;
+        let infos = context::contexts();
+        let Some(info) = infos.iter().find(|i| i.name == context) else {
+            let names: Vec<&str> = infos.iter().map(|i| i.name).collect();
+            return Err(err(format!(
+                "unknown key context `{context}` (contexts: {})",
+                names.join(", ")
+            )));
+        };
+        let table = self.contexts.entry(info.name).or_default();
+        if action == "none" {
+            table.remove(&combo);
+            return Ok(());
+        }
+        let Some((name, _)) = info.actions.iter().find(|(n, _)| *n == action) else {
+            let names: Vec<&str> = info.actions.iter().map(|(n, _)| *n).collect();
+            return Err(err(format!(
+                "unknown action `{action}` in [keys.{context}] (actions: {})",
+                names.join(", ")
+            )));
+        };
+        table.insert(combo, name);
+        Ok(())
+    }
+
+    /// What a key does in the context of `A` (`None`: not bound there).
+    pub fn get<A: ContextAction>(&self, key: &KeyEvent) -> Option<A> {
+        let combo = KeyCombo::from_event(key)?;
+        let name = self.contexts.get(A::CONTEXT)?.get(&combo)?;
+        A::from_name(name)
+    }
+
+    /// A key for a text field: an editing binding, else a typed character
+    /// (`None` for other keys and for Ctrl/Alt chords).
+    pub fn text(&self, key: &KeyEvent) -> Option<TextKey> {
+        if let Some(a) = self.get::<InputAction>(key) {
+            return Some(TextKey::Edit(a));
+        }
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(TextKey::Char(c))
+            }
+            _ => None,
+        }
+    }
+
+    /// The keys bound to `action` in its context, shortest first (for hints).
+    pub fn keys_in<A: ContextAction>(&self, action: A) -> Vec<String> {
+        let name = action.name();
+        let mut out: Vec<String> = self
+            .contexts
+            .get(A::CONTEXT)
+            .into_iter()
+            .flatten()
+            .filter(|(_, n)| **n == name)
+            .map(|(k, _)| k.to_string())
+            .collect();
+        out.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+        out
+    }
+
+    /// The key to show for `action` in a hint (`Enter`, `Alt-A`, `r`): the
+    /// first default key still bound to it, else the shortest bound one,
+    /// `"-"` when it has none (a rebinding shows in the hint).
+    pub fn hint<A: ContextAction>(&self, action: A) -> String {
+        let name = action.name();
+        let Some(table) = self.contexts.get(A::CONTEXT) else {
+            return "-".to_owned();
+        };
+        let defaults = defaults::CONTEXTS
+            .iter()
+            .find(|(c, _)| *c == A::CONTEXT)
+            .map_or(&[][..], |(_, t)| *t);
+        let default = defaults
+            .iter()
+            .filter(|(_, n)| *n == name)
+            .filter_map(|(k, _)| KeyCombo::parse(k).ok())
+            .find(|k| table.get(k) == Some(&name));
+        let mut bound: Vec<&KeyCombo> = table
+            .iter()
+            .filter(|(_, n)| **n == name)
+            .map(|(k, _)| k)
+            .collect();
+        bound.sort_by_key(|k| (k.to_string().len(), k.to_string()));
+        default
+            .or_else(|| bound.first().map(|k| **k))
+            .map_or_else(|| "-".to_owned(), |k| k.label())
     }
 
     /// What a key does while editing.

@@ -147,3 +147,177 @@ fn parse_and_display() {
     assert_eq!(KeyCombo::parse("F12").unwrap().to_string(), "f12");
     assert!(KeyCombo::parse("hyper-x").is_err());
 }
+
+/// Context keys that deliberately shadow a global chord while their context
+/// has the keys: (context, key, why).
+const INTENDED_SHADOWS: &[(&str, &str, &str)] = &[
+    (
+        "input",
+        "ctrl-a",
+        "start of the field, as in a shell (select_all has no meaning there)",
+    ),
+    (
+        "picker",
+        "ctrl-q",
+        "the unsaved-buffers list quits without asking; other pickers pass it on",
+    ),
+    (
+        "find",
+        "alt-r",
+        "regex toggle while the find bar is open (review keys need the editor)",
+    ),
+    (
+        "find",
+        "alt-a",
+        "replace all while the find bar is open (review keys need the editor)",
+    ),
+];
+
+fn is_chord(combo: &KeyCombo) -> bool {
+    combo.mods & (mods::CTRL | mods::ALT) != 0 || matches!(combo.code, KeyCodeOrd::F(_))
+}
+
+#[test]
+fn every_context_table_resolves_and_does_not_collide() {
+    let infos = context::contexts();
+    for info in &infos {
+        let Some((_, table)) = defaults::CONTEXTS.iter().find(|(c, _)| *c == info.name) else {
+            panic!("context {} has no default table", info.name);
+        };
+        let mut seen: HashMap<KeyCombo, &str> = HashMap::new();
+        for (key, name) in *table {
+            let combo =
+                KeyCombo::parse(key).unwrap_or_else(|e| panic!("[keys.{}] {key}: {e}", info.name));
+            assert!(
+                info.actions.iter().any(|(n, _)| n == name),
+                "[keys.{}] {key} -> {name}: no such action in the context",
+                info.name
+            );
+            if let Some(other) = seen.insert(combo, key) {
+                panic!(
+                    "[keys.{}] `{other}` and `{key}` are the same key",
+                    info.name
+                );
+            }
+        }
+    }
+    for (ctx, _) in defaults::CONTEXTS {
+        assert!(
+            infos.iter().any(|i| i.name == *ctx),
+            "default table for unknown context {ctx}"
+        );
+    }
+    let map = Keymap::default_keymap();
+    for (ctx, table) in defaults::CONTEXTS {
+        assert_eq!(
+            map.contexts[ctx].len(),
+            table.len(),
+            "{ctx}: a default did not bind"
+        );
+    }
+}
+
+#[test]
+fn no_context_key_shadows_a_global_key_unintended() {
+    let map = Keymap::default_keymap();
+    for info in context::contexts() {
+        for (combo, name) in &map.contexts[info.name] {
+            assert_ne!(
+                *combo, map.prefix_key,
+                "[keys.{}] binds the prefix key to {name}",
+                info.name
+            );
+            let Some(global) = map.normal.get(combo) else {
+                continue;
+            };
+            if !is_chord(combo) {
+                // Plain keys belong to the pane or overlay that has the focus.
+                continue;
+            }
+            let intended = INTENDED_SHADOWS
+                .iter()
+                .any(|(c, k, _)| *c == info.name && KeyCombo::parse(k).ok() == Some(*combo));
+            assert!(
+                intended,
+                "[keys.{}] {combo} -> {name} shadows the global {global:?}: \
+                 pick another key, or list it in INTENDED_SHADOWS with the reason",
+                info.name
+            );
+        }
+    }
+    for (ctx, key, _) in INTENDED_SHADOWS {
+        let combo = KeyCombo::parse(key).unwrap();
+        assert!(
+            map.contexts[ctx].contains_key(&combo),
+            "INTENDED_SHADOWS lists {ctx} {key}, which is not bound"
+        );
+    }
+}
+
+#[test]
+fn context_keys_come_back_as_typed_actions() {
+    use context::{DagAction, PickerAction, PoolAction};
+    let map = Keymap::default_keymap();
+    let none = KeyModifiers::NONE;
+    assert_eq!(map.get(&ev(KeyCode::Down, none)), Some(PickerAction::Next));
+    assert_eq!(
+        map.get(&ev(KeyCode::Char('j'), none)),
+        Some(PoolAction::Next)
+    );
+    assert_eq!(
+        map.get(&ev(KeyCode::Char('r'), none)),
+        Some(DagAction::RetryNode)
+    );
+    assert_eq!(map.get::<PickerAction>(&ev(KeyCode::Char('j'), none)), None);
+    assert_eq!(
+        map.text(&ev(KeyCode::Char('x'), none)),
+        Some(TextKey::Char('x'))
+    );
+    assert_eq!(
+        map.text(&ev(KeyCode::Char('x'), KeyModifiers::CONTROL)),
+        None
+    );
+}
+
+#[test]
+fn context_overrides_rebind_unbind_and_report_bad_names() {
+    use context::DagAction;
+    let mut map = Keymap::default_keymap();
+    map.bind_in("dag_pane", "x", "cancel_run").unwrap();
+    map.bind_in("dag_pane", "c", "none").unwrap();
+    assert_eq!(map.keys_in(DagAction::CancelRun), vec!["x", "esc"]);
+    let e = map.bind_in("dag_pane", "y", "retry").unwrap_err();
+    assert!(
+        e.message
+            .contains("unknown action `retry` in [keys.dag_pane]"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("retry_node"), "{}", e.message);
+    let e = map.bind_in("dagpane", "y", "retry_node").unwrap_err();
+    assert!(
+        e.message.contains("unknown key context `dagpane`"),
+        "{}",
+        e.message
+    );
+    let e = map
+        .bind_in("dag_pane", "hyper-y", "retry_node")
+        .unwrap_err();
+    assert!(e.message.contains("unknown key"), "{}", e.message);
+}
+
+#[test]
+fn hints_show_the_bound_key_after_a_rebinding() {
+    use context::{AiPaneAction, DagAction, FindAction};
+    let mut map = Keymap::default_keymap();
+    assert_eq!(map.hint(DagAction::CancelRun), "Esc");
+    assert_eq!(map.hint(FindAction::ReplaceAll), "Alt-A");
+    assert_eq!(map.hint(AiPaneAction::Send), "Enter");
+    map.bind_in("dag_pane", "esc", "none").unwrap();
+    assert_eq!(map.hint(DagAction::CancelRun), "c");
+    map.bind_in("dag_pane", "c", "none").unwrap();
+    map.bind_in("dag_pane", "ctrl-x", "cancel_run").unwrap();
+    assert_eq!(map.hint(DagAction::CancelRun), "Ctrl-X");
+    map.bind_in("dag_pane", "ctrl-x", "none").unwrap();
+    assert_eq!(map.hint(DagAction::CancelRun), "-");
+}

@@ -2,7 +2,7 @@
 //! the focused view (answered in `replies.rs`), a picker, a jump, or a step
 //! of an open popup.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::keymap::context::CompletionAction;
 use symphony_protocol::xi::lsp::GotoKind;
 use symphony_protocol::xi::{EditNotification as E, GestureType, SelectionGranularity};
 
@@ -166,14 +166,14 @@ pub fn resolve_selected(state: &mut State) {
     );
 }
 
-fn popup_key(state: &mut State, key: KeyEvent) {
+fn popup_key(state: &mut State, key: CompletionAction) {
     if let Some(c) = state.lsp.completion.as_mut() {
-        match key.code {
-            KeyCode::Up => c.move_selection(-1),
-            KeyCode::Down => c.move_selection(1),
-            KeyCode::PageUp => c.move_selection(-10),
-            KeyCode::PageDown => c.move_selection(10),
-            KeyCode::Enter | KeyCode::Tab => {
+        match key {
+            CompletionAction::Previous => c.move_selection(-1),
+            CompletionAction::Next => c.move_selection(1),
+            CompletionAction::PageUp => c.move_selection(-10),
+            CompletionAction::PageDown => c.move_selection(10),
+            CompletionAction::Accept => {
                 let (view, index) = (c.view, c.selected_item());
                 state.lsp.completion = None;
                 if let Some(index) = index {
@@ -186,7 +186,7 @@ fn popup_key(state: &mut State, key: KeyEvent) {
                 }
                 return;
             }
-            _ => {
+            CompletionAction::Close => {
                 state.lsp.completion = None;
                 return;
             }
@@ -194,7 +194,7 @@ fn popup_key(state: &mut State, key: KeyEvent) {
         resolve_selected(state);
         return;
     }
-    if key.code == KeyCode::Esc {
+    if key == CompletionAction::Close {
         state.lsp.hover = None;
     }
 }

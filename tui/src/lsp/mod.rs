@@ -19,7 +19,7 @@ mod replies;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use symphony_protocol::xi::lsp::{Diagnostic, GotoKind, ServerState, SignatureHelpParams};
 
 use crate::action::Action;
@@ -123,7 +123,7 @@ pub enum LspAction {
     /// Go to a place (recorded in the jump list).
     Jump(Target),
     /// A key for an open popup (completion list, hover).
-    PopupKey(KeyEvent),
+    PopupKey(crate::keymap::context::CompletionAction),
     /// The pause after typing part of an identifier is over: open the completion popup
     /// if the caret still ends a word.
     AutoComplete,
@@ -168,15 +168,10 @@ pub fn intercept_key(state: &State, key: &KeyEvent) -> Option<Action> {
         .completion
         .as_ref()
         .is_some_and(|c| c.view == focused && !c.filtered.is_empty());
-    let takes = match key.code {
-        KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown | KeyCode::Enter => {
-            completion && key.modifiers.is_empty()
-        }
-        KeyCode::Tab => completion && key.modifiers.is_empty(),
-        KeyCode::Esc => completion || state.lsp.hover.is_some(),
-        _ => false,
-    };
-    takes.then_some(Action::Lsp(LspAction::PopupKey(*key)))
+    let a: crate::keymap::context::CompletionAction = state.config.keymap.get(key)?;
+    let hover_closes =
+        a == crate::keymap::context::CompletionAction::Close && state.lsp.hover.is_some();
+    (completion || hover_closes).then_some(Action::Lsp(LspAction::PopupKey(a)))
 }
 
 /// What [`after_action`] should do once the action reached the editor.

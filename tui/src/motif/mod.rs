@@ -22,11 +22,10 @@ pub use client::MotifClient;
 pub use keys::key_name;
 pub use render::render;
 pub use runtime::{
-    MotifEvent, MotifState, apply, conductor_setup, discover_in, draw_prompt, fingerprint,
-    on_event, pane_closed, rescan, route_key, start, start_conductor, start_with,
+    ExtensionKey, MotifEvent, MotifState, apply, conductor_setup, discover_in, draw_prompt,
+    fingerprint, on_event, pane_closed, rescan, route_key, start, start_conductor, start_with,
 };
 
-use crossterm::event::KeyEvent;
 use symphony_extensions::view::View;
 
 /// The state of one motif pane.
@@ -63,10 +62,9 @@ impl MotifPane {
     /// What a key pressed while the pane has the focus sends: `key {key}` with the
     /// key's name (`r`, `enter`, `ctrl-r`, `up`...); `None` for keys without a name.
     /// Marks the pane as waiting.
-    pub fn key_request(&mut self, key: &KeyEvent) -> Option<MotifRequest> {
-        let name = key_name(key)?;
+    pub fn key_request(&mut self, name: &str) -> MotifRequest {
         self.waiting = true;
-        Some(("key", serde_json::json!({ "key": name })))
+        ("key", serde_json::json!({ "key": name }))
     }
 
     /// Applies the motif's answer (a view, or why there is none).

@@ -34,6 +34,7 @@ use crate::action::Action;
 use crate::app::State;
 use crate::grant::trust::TrustPrompt;
 use crate::grant::{GrantAnswer, GrantPrompt};
+use crate::keymap::context::{PermissionAction, TrustAction};
 use crate::panes::{PaneKind, SplitDir};
 
 /// How long a motif may take to start before its pane shows the reason.
@@ -406,19 +407,25 @@ fn sync_catalog(state: &mut State) -> SyncReport {
 
 /// The action for a key when the prompt is up or a motif pane has the focus.
 pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
+    let keymap = &state.config.keymap;
     if state.motifs.trust.is_some() {
+        if let Some(a) = keymap.get(key) {
+            return Some(Action::ExtensionKey(ExtensionKey::Trust(a)));
+        }
         // Chords still reach the keymap (Ctrl-Q quits); nothing typed answers it.
         if key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-            && let Some(a) = state.config.keymap.lookup(key)
+            && let Some(a) = keymap.lookup(key)
         {
             return Some(a.clone());
         }
-        return Some(Action::ExtensionKey(*key));
+        return Some(Action::Noop);
     }
     if state.motifs.prompt.is_some() {
-        return Some(Action::ExtensionKey(*key));
+        return Some(keymap.get(key).map_or(Action::Noop, |a| {
+            Action::ExtensionKey(ExtensionKey::Permission(a))
+        }));
     }
     if !matches!(state.windows.focused(), Some(PaneKind::Motif(_))) || state.prefix_pending {
         return None;
@@ -428,22 +435,34 @@ pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
         .modifiers
         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
         || matches!(key.code, KeyCode::F(_));
-    if chord && let Some(a) = state.config.keymap.lookup(key) {
+    if chord && let Some(a) = keymap.lookup(key) {
         return Some(a.clone());
     }
-    Some(Action::ExtensionKey(*key))
+    // A motif binds its own keys: it gets the key's name.
+    Some(super::key_name(key).map_or(Action::Noop, |name| {
+        Action::ExtensionKey(ExtensionKey::Motif(name))
+    }))
+}
+
+/// A key for the extensions, looked up in its context (or named, for a motif).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtensionKey {
+    /// A key of the workspace-trust box.
+    Trust(TrustAction),
+    /// A key of an extension's permission box.
+    Permission(PermissionAction),
+    /// A key for the focused motif pane, by its name (`r`, `ctrl-r`, `enter`).
+    Motif(String),
 }
 
 /// Handles the extension actions; false for any other action.
 pub fn apply(state: &mut State, action: &Action) -> bool {
     match action {
         Action::ExtensionKey(key) => {
-            if state.motifs.trust.is_some() {
-                super::trust::key(state, key);
-            } else if state.motifs.prompt.is_some() {
-                prompt_key(state, key);
-            } else {
-                motif_key(state, key);
+            match key {
+                ExtensionKey::Trust(a) => super::trust::key(state, *a),
+                ExtensionKey::Permission(a) => prompt_key(state, *a),
+                ExtensionKey::Motif(name) => motif_key(state, name),
             }
             true
         }
@@ -523,23 +542,20 @@ fn send(state: &State, ext: &str, request: MotifRequest) {
     });
 }
 
-fn motif_key(state: &mut State, key: &KeyEvent) {
+fn motif_key(state: &mut State, name: &str) {
     let Some(PaneKind::Motif(pane)) = state.windows.focused_mut() else {
         return;
     };
     let ext = pane.ext_id.clone();
-    if let Some(req) = pane.key_request(key) {
-        send(state, &ext, req);
-    }
+    let req = pane.key_request(name);
+    send(state, &ext, req);
 }
 
-fn prompt_key(state: &mut State, key: &KeyEvent) {
+fn prompt_key(state: &mut State, key: PermissionAction) {
     let Some(prompt) = state.motifs.prompt.clone() else {
         return;
     };
-    let Some(answer) = prompt.handle_key(key) else {
-        return;
-    };
+    let answer = prompt.handle(key);
     state.motifs.prompt = None;
     if let Some(rt) = &state.motifs.runtime {
         let manager = rt.manager.clone();

@@ -119,11 +119,11 @@ pub fn show(state: &mut State, shown: Shown) {
 }
 
 /// A key while the trust prompt is up.
-pub fn key(state: &mut State, key: &crossterm::event::KeyEvent) {
+pub fn key(state: &mut State, key: crate::keymap::context::TrustAction) {
     let Some(prompt) = &mut state.motifs.trust else {
         return;
     };
-    let Some(answer) = prompt.handle_key(key) else {
+    let Some(answer) = prompt.handle(key) else {
         return;
     };
     let exts = prompt.extensions.clone();

@@ -4,13 +4,12 @@
 
 use std::path::Path;
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::Outcome;
 use super::input::LineInput;
 use super::pickers::{fuzzy_filter, move_selection};
+use super::{Outcome, OverlayInput};
 use crate::action::Action;
 use crate::app::State;
+use crate::keymap::context::PickerAction;
 
 /// The mark of a buffer with unsaved changes.
 pub const UNSAVED_MARK: &str = "●";
@@ -166,23 +165,20 @@ impl BufferPicker {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        let ctrl = key
-            .modifiers
-            .contains(crossterm::event::KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Char('q') if ctrl && self.unsaved_only => {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Picker(PickerAction::Close) => Outcome::close(),
+            OverlayInput::Picker(PickerAction::QuitAnyway) if self.unsaved_only => {
                 Outcome::run(vec![Action::ForceQuit])
             }
-            KeyCode::Enter => match self.filtered.get(self.selected) {
+            OverlayInput::Picker(PickerAction::Accept) => match self.filtered.get(self.selected) {
                 Some(&i) => Outcome::run(vec![Action::ShowBuffer(self.entries[i].view)]),
                 None => Outcome::close(),
             },
             _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => {
+            OverlayInput::Text(t) if self.input.handle_text(t) => {
                 self.filtered = fuzzy_filter(&self.input.text, &self.haystack, true);
                 self.selected = 0;
                 Outcome::consumed()
@@ -195,7 +191,8 @@ impl BufferPicker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

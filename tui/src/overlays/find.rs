@@ -3,11 +3,11 @@
 //! all (select every match; with a replacement, replace every match); every
 //! change re-runs the search in the editor.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use symphony_protocol::xi::{EditNotification as E, SelectionModifier};
 
-use super::Outcome;
 use super::input::LineInput;
+use super::{Outcome, OverlayInput};
+use crate::keymap::context::FindAction;
 
 /// The find (and replace) bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,32 +89,31 @@ impl FindBar {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        let alt = key.modifiers.contains(KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Esc => Outcome {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Find(FindAction::Close) => Outcome {
                 close: true,
                 consumed: true,
                 edits: vec![E::HighlightFind { visible: false }],
                 actions: Vec::new(),
             },
-            KeyCode::Char('r') if alt => {
+            OverlayInput::Find(FindAction::ToggleRegex) => {
                 self.regex = !self.regex;
                 self.research()
             }
-            KeyCode::Char('c') if alt => {
+            OverlayInput::Find(FindAction::ToggleCase) => {
                 self.case_sensitive = !self.case_sensitive;
                 self.research()
             }
-            KeyCode::Char('w') if alt => {
+            OverlayInput::Find(FindAction::ToggleWholeWords) => {
                 self.whole_words = !self.whole_words;
                 self.research()
             }
-            KeyCode::Char('a') if alt => match self.replace_edit() {
+            OverlayInput::Find(FindAction::ReplaceAll) => match self.replace_edit() {
                 Some(r) => Outcome::edits(vec![self.find_edit(), r, E::ReplaceAll]),
                 None => Outcome::edits(vec![self.find_edit(), E::FindAll]),
             },
-            KeyCode::Tab | KeyCode::BackTab => {
+            OverlayInput::Find(FindAction::SwitchField) => {
                 if self.replace.is_none() {
                     self.replace = Some(LineInput::default());
                     self.on_replace = true;
@@ -123,19 +122,22 @@ impl FindBar {
                 }
                 Outcome::consumed()
             }
-            KeyCode::Enter if self.on_replace => match self.replace_edit() {
+            OverlayInput::Find(FindAction::Confirm) if self.on_replace => match self.replace_edit()
+            {
                 Some(r) => Outcome::edits(vec![r, E::ReplaceNext]),
                 None => Outcome::consumed(),
             },
-            KeyCode::Enter | KeyCode::Down => Outcome::edits(vec![Self::next(false)]),
-            KeyCode::Up => Outcome::edits(vec![Self::next(true)]),
-            _ => {
+            OverlayInput::Find(FindAction::Confirm | FindAction::NextMatch) => {
+                Outcome::edits(vec![Self::next(false)])
+            }
+            OverlayInput::Find(FindAction::PreviousMatch) => Outcome::edits(vec![Self::next(true)]),
+            OverlayInput::Text(t) => {
                 let field = match (&mut self.replace, self.on_replace) {
                     (Some(r), true) => r,
                     _ => &mut self.find,
                 };
                 let before = field.text.clone();
-                if !field.handle_key(key) {
+                if !field.handle_text(t) {
                     return Outcome::ignored();
                 }
                 if !self.on_replace && self.find.text != before {
@@ -144,6 +146,7 @@ impl FindBar {
                     Outcome::consumed()
                 }
             }
+            _ => Outcome::ignored(),
         }
     }
 }
@@ -151,6 +154,8 @@ impl FindBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, m)

@@ -1,7 +1,10 @@
 //! A one-line text input used by prompts, pickers and the find bar.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use unicode_width::UnicodeWidthStr;
+
+use crate::keymap::context::InputAction;
+use crate::keymap::{Keymap, TextKey};
 
 /// Editable single-line text with a cursor (byte offset).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,48 +31,55 @@ impl LineInput {
         self.cursor += s.len();
     }
 
-    /// Handles an editing key; returns true when the text or cursor changed
-    /// or the key was an editing key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = key.modifiers.contains(KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Char('u') if ctrl => {
-                self.text.drain(..self.cursor);
-                self.cursor = 0;
-            }
-            KeyCode::Char('a') if ctrl => self.cursor = 0,
-            KeyCode::Char('e') if ctrl => self.cursor = self.text.len(),
-            KeyCode::Char(c) if !ctrl && !alt => {
+    /// Applies a text key; returns true when it was one (always, today).
+    pub fn handle_text(&mut self, key: TextKey) -> bool {
+        match key {
+            TextKey::Char(c) => {
                 let mut buf = [0; 4];
                 self.insert(c.encode_utf8(&mut buf));
             }
-            KeyCode::Backspace => {
+            TextKey::Edit(a) => self.edit(a),
+        }
+        true
+    }
+
+    /// Applies an editing action.
+    pub fn edit(&mut self, action: InputAction) {
+        match action {
+            InputAction::DeleteToStart => {
+                self.text.drain(..self.cursor);
+                self.cursor = 0;
+            }
+            InputAction::MoveStart => self.cursor = 0,
+            InputAction::MoveEnd => self.cursor = self.text.len(),
+            InputAction::DeleteBackward => {
                 if let Some(c) = self.text[..self.cursor].chars().next_back() {
                     self.cursor -= c.len_utf8();
                     self.text.remove(self.cursor);
                 }
             }
-            KeyCode::Delete => {
+            InputAction::DeleteForward => {
                 if self.cursor < self.text.len() {
                     self.text.remove(self.cursor);
                 }
             }
-            KeyCode::Left => {
+            InputAction::MoveLeft => {
                 if let Some(c) = self.text[..self.cursor].chars().next_back() {
                     self.cursor -= c.len_utf8();
                 }
             }
-            KeyCode::Right => {
+            InputAction::MoveRight => {
                 if let Some(c) = self.text[self.cursor..].chars().next() {
                     self.cursor += c.len_utf8();
                 }
             }
-            KeyCode::Home => self.cursor = 0,
-            KeyCode::End => self.cursor = self.text.len(),
-            _ => return false,
         }
-        true
+    }
+
+    /// Looks `key` up in `keymap` and applies it when it is a text key;
+    /// true when it was.
+    pub fn handle_key(&mut self, keymap: &Keymap, key: &KeyEvent) -> bool {
+        keymap.text(key).is_some_and(|t| self.handle_text(t))
     }
 
     /// Display column of the cursor.
@@ -81,6 +91,7 @@ impl LineInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -88,17 +99,37 @@ mod tests {
 
     #[test]
     fn typing_and_deleting() {
+        let map = Keymap::default_keymap();
         let mut i = LineInput::default();
         for c in "héllo".chars() {
-            i.handle_key(&k(KeyCode::Char(c)));
+            i.handle_key(&map, &k(KeyCode::Char(c)));
         }
-        i.handle_key(&k(KeyCode::Left));
-        i.handle_key(&k(KeyCode::Backspace));
+        i.handle_key(&map, &k(KeyCode::Left));
+        i.handle_key(&map, &k(KeyCode::Backspace));
         assert_eq!(i.text, "hélo");
         assert_eq!(i.cursor_col(), 3);
-        i.handle_key(&k(KeyCode::Home));
-        i.handle_key(&k(KeyCode::Delete));
+        i.handle_key(&map, &k(KeyCode::Home));
+        i.handle_key(&map, &k(KeyCode::Delete));
         assert_eq!(i.text, "élo");
-        assert!(!i.handle_key(&k(KeyCode::Enter)));
+        assert!(!i.handle_key(&map, &k(KeyCode::Enter)));
+    }
+
+    #[test]
+    fn a_rebound_editing_key_edits_and_the_old_one_types() {
+        let mut map = Keymap::default_keymap();
+        map.bind_in("input", "ctrl-w", "delete_to_start").unwrap();
+        map.bind_in("input", "ctrl-u", "none").unwrap();
+        let mut i = LineInput::with_text("abc");
+        assert!(i.handle_key(
+            &map,
+            &KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)
+        ));
+        assert_eq!(i.text, "");
+        i.insert("x");
+        assert!(!i.handle_key(
+            &map,
+            &KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)
+        ));
+        assert_eq!(i.text, "x");
     }
 }

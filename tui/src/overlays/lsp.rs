@@ -1,12 +1,12 @@
 //! The language overlays: a fuzzy picker whose rows each run an action
 //! (locations, code actions, diagnostics) and the rename prompt.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::keymap::context::{PickerAction, PromptAction};
 use symphony_protocol::xi::lsp::Severity;
 
-use super::Outcome;
 use super::input::LineInput;
 use super::pickers::{fuzzy_filter, move_selection};
+use super::{Outcome, OverlayInput};
 use crate::action::Action;
 use crate::lsp::LspAction;
 
@@ -62,17 +62,17 @@ impl LspPicker {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Enter => match self.filtered.get(self.selected) {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Picker(PickerAction::Close) => Outcome::close(),
+            OverlayInput::Picker(PickerAction::Accept) => match self.filtered.get(self.selected) {
                 Some(&i) => Outcome::run(vec![self.rows[i].action.clone()]),
                 None => Outcome::close(),
             },
             _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => {
+            OverlayInput::Text(t) if self.input.handle_text(t) => {
                 self.refilter();
                 Outcome::consumed()
             }
@@ -90,10 +90,10 @@ pub struct RenamePrompt {
 
 impl RenamePrompt {
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Enter => {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Prompt(PromptAction::Cancel) => Outcome::close(),
+            OverlayInput::Prompt(PromptAction::Accept) => {
                 let name = self.input.text.trim();
                 if name.is_empty() {
                     Outcome::consumed()
@@ -101,7 +101,7 @@ impl RenamePrompt {
                     Outcome::run(vec![Action::Lsp(LspAction::RenameTo(name.to_owned()))])
                 }
             }
-            _ if self.input.handle_key(key) => Outcome::consumed(),
+            OverlayInput::Text(t) if self.input.handle_text(t) => Outcome::consumed(),
             _ => Outcome::ignored(),
         }
     }
@@ -118,10 +118,10 @@ pub enum LspOverlay {
 
 impl LspOverlay {
     /// Offers a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
         match self {
-            LspOverlay::Picker(p) => p.handle_key(key),
-            LspOverlay::Rename(r) => r.handle_key(key),
+            LspOverlay::Picker(p) => p.handle(key),
+            LspOverlay::Rename(r) => r.handle(key),
         }
     }
 
@@ -141,7 +141,8 @@ impl LspOverlay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -15,6 +15,10 @@ use crossterm::event::KeyEvent;
 use symphony_protocol::xi::EditNotification;
 
 use crate::action::Action;
+use crate::keymap::context::{
+    ChoiceAction, ConfirmAction, FindAction, PickerAction, PromptAction, RecoveryAction,
+};
+use crate::keymap::{Keymap, TextKey};
 
 pub use find::FindBar;
 pub use pickers::{FilePicker, Palette};
@@ -115,22 +119,72 @@ impl Outcome {
     }
 }
 
+/// A key for the top overlay, already looked up in the overlay's contexts
+/// (raw keys never reach the overlays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayInput {
+    /// A picker key.
+    Picker(PickerAction),
+    /// A find-bar key.
+    Find(FindAction),
+    /// A prompt key.
+    Prompt(PromptAction),
+    /// A yes/no key.
+    Confirm(ConfirmAction),
+    /// A key of a lettered question.
+    Choice(ChoiceAction),
+    /// A recovery-box key.
+    Recovery(RecoveryAction),
+    /// Text: an editing key or a typed character.
+    Text(TextKey),
+    /// A key none of the overlay's contexts binds.
+    Unbound,
+}
+
 impl Overlay {
-    /// Offers a key to this overlay.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+    /// Looks a key up in this overlay's contexts, its own first, then the
+    /// text field's (when it has one).
+    pub fn resolve(&self, keymap: &Keymap, key: &KeyEvent) -> OverlayInput {
+        let own = match self {
+            Overlay::Palette(_)
+            | Overlay::FilePicker(_)
+            | Overlay::Buffers(_)
+            | Overlay::ProjectSearch(_)
+            | Overlay::Lsp(lsp::LspOverlay::Picker(_))
+            | Overlay::Ai(_) => keymap.get(key).map(OverlayInput::Picker),
+            Overlay::Find(_) => keymap.get(key).map(OverlayInput::Find),
+            Overlay::Prompt(_) | Overlay::Lsp(lsp::LspOverlay::Rename(_)) => {
+                keymap.get(key).map(OverlayInput::Prompt)
+            }
+            Overlay::Confirm(_) => keymap.get(key).map(OverlayInput::Confirm),
+            Overlay::Choice(_) => keymap.get(key).map(OverlayInput::Choice),
+            // Typing never answers the recovery question.
+            Overlay::Recovery(_) => {
+                return keymap
+                    .get(key)
+                    .map_or(OverlayInput::Unbound, OverlayInput::Recovery);
+            }
+            Overlay::PaneNumbers => None,
+        };
+        own.or_else(|| keymap.text(key).map(OverlayInput::Text))
+            .unwrap_or(OverlayInput::Unbound)
+    }
+
+    /// Offers a key (looked up by [`Overlay::resolve`]) to this overlay.
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
         match self {
-            Overlay::Palette(p) => p.handle_key(key),
-            Overlay::FilePicker(p) => p.handle_key(key),
-            Overlay::Buffers(p) => p.handle_key(key),
-            Overlay::ProjectSearch(p) => p.handle_key(key),
-            Overlay::Find(f) => f.handle_key(key),
-            Overlay::Prompt(p) => p.handle_key(key),
-            Overlay::Confirm(c) => c.handle_key(key),
-            Overlay::Choice(c) => c.handle_key(key),
-            Overlay::Recovery(r) => r.handle_key(key),
+            Overlay::Palette(p) => p.handle(key),
+            Overlay::FilePicker(p) => p.handle(key),
+            Overlay::Buffers(p) => p.handle(key),
+            Overlay::ProjectSearch(p) => p.handle(key),
+            Overlay::Find(f) => f.handle(key),
+            Overlay::Prompt(p) => p.handle(key),
+            Overlay::Confirm(c) => c.handle(key),
+            Overlay::Choice(c) => c.handle(key),
+            Overlay::Recovery(r) => r.handle(key),
             Overlay::PaneNumbers => prompt::pane_numbers_key(key),
-            Overlay::Lsp(l) => l.handle_key(key),
-            Overlay::Ai(p) => p.handle_key(key),
+            Overlay::Lsp(l) => l.handle(key),
+            Overlay::Ai(p) => p.handle(key),
         }
     }
 
@@ -161,5 +215,82 @@ impl Overlay {
         };
         input.insert(text.lines().next().unwrap_or(""));
         true
+    }
+}
+
+/// Test helper: a key looked up in the default keymap, as the overlay would
+/// get it on the stack, and offered to it.
+#[cfg(test)]
+pub(crate) trait Press: Sized + Clone {
+    /// The overlay holding `self`.
+    fn wrap(self) -> Overlay;
+    /// `self` back out of the overlay.
+    fn unwrap(o: Overlay) -> Option<Self>;
+    /// Offers `key`.
+    fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+        let mut o = self.clone().wrap();
+        let input = o.resolve(&Keymap::default_keymap(), key);
+        let out = o.handle(input);
+        if let Some(s) = Self::unwrap(o) {
+            *self = s;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+macro_rules! press_for {
+    ($($ty:ty => $wrap:path, $pat:pat => $back:expr;)*) => {
+        $(impl Press for $ty {
+            fn wrap(self) -> Overlay {
+                $wrap(self)
+            }
+            fn unwrap(o: Overlay) -> Option<Self> {
+                match o {
+                    $pat => Some($back),
+                    _ => None,
+                }
+            }
+        })*
+    };
+}
+
+#[cfg(test)]
+press_for! {
+    Palette => Overlay::Palette, Overlay::Palette(p) => p;
+    FilePicker => Overlay::FilePicker, Overlay::FilePicker(p) => p;
+    buffers::BufferPicker => Overlay::Buffers, Overlay::Buffers(p) => p;
+    project_search::ProjectSearch => Overlay::ProjectSearch, Overlay::ProjectSearch(p) => p;
+    FindBar => Overlay::Find, Overlay::Find(p) => p;
+    Prompt => Overlay::Prompt, Overlay::Prompt(p) => p;
+    Confirm => Overlay::Confirm, Overlay::Confirm(p) => p;
+    Choice => Overlay::Choice, Overlay::Choice(p) => p;
+    RecoveryChoice => Overlay::Recovery, Overlay::Recovery(p) => p;
+    crate::conductor::picker::AiPicker => Overlay::Ai, Overlay::Ai(p) => p;
+}
+
+#[cfg(test)]
+impl Press for lsp::LspPicker {
+    fn wrap(self) -> Overlay {
+        Overlay::Lsp(lsp::LspOverlay::Picker(self))
+    }
+    fn unwrap(o: Overlay) -> Option<Self> {
+        match o {
+            Overlay::Lsp(lsp::LspOverlay::Picker(p)) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Press for lsp::RenamePrompt {
+    fn wrap(self) -> Overlay {
+        Overlay::Lsp(lsp::LspOverlay::Rename(self))
+    }
+    fn unwrap(o: Overlay) -> Option<Self> {
+        match o {
+            Overlay::Lsp(lsp::LspOverlay::Rename(p)) => Some(p),
+            _ => None,
+        }
     }
 }

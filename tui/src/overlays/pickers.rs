@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config as MatcherConfig, Matcher};
 
-use super::Outcome;
 use super::input::LineInput;
+use super::{Outcome, OverlayInput};
 use crate::action::{Action, all_actions};
 use crate::keymap::Keymap;
+use crate::keymap::context::PickerAction;
 
 /// Indices of `items` that match `query`, best first (all, in order, when empty).
 pub fn fuzzy_filter(query: &str, items: &[String], paths: bool) -> Vec<usize> {
@@ -41,13 +41,13 @@ pub fn fuzzy_filter(query: &str, items: &[String], paths: bool) -> Vec<usize> {
 }
 
 /// Selection movement shared by the lists; returns true when handled.
-pub(crate) fn move_selection(selected: &mut usize, len: usize, key: &KeyEvent) -> bool {
+pub(crate) fn move_selection(selected: &mut usize, len: usize, key: OverlayInput) -> bool {
     let last = len.saturating_sub(1);
-    match key.code {
-        KeyCode::Up => *selected = selected.saturating_sub(1),
-        KeyCode::Down => *selected = (*selected + 1).min(last),
-        KeyCode::PageUp => *selected = selected.saturating_sub(10),
-        KeyCode::PageDown => *selected = (*selected + 10).min(last),
+    match key {
+        OverlayInput::Picker(PickerAction::Previous) => *selected = selected.saturating_sub(1),
+        OverlayInput::Picker(PickerAction::Next) => *selected = (*selected + 1).min(last),
+        OverlayInput::Picker(PickerAction::PageUp) => *selected = selected.saturating_sub(10),
+        OverlayInput::Picker(PickerAction::PageDown) => *selected = (*selected + 10).min(last),
         _ => return false,
     }
     true
@@ -134,17 +134,17 @@ impl Palette {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Enter => match self.filtered.get(self.selected) {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Picker(PickerAction::Close) => Outcome::close(),
+            OverlayInput::Picker(PickerAction::Accept) => match self.filtered.get(self.selected) {
                 Some(&i) => Outcome::run(vec![self.entries[i].action.clone()]),
                 None => Outcome::close(),
             },
             _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => {
+            OverlayInput::Text(t) if self.input.handle_text(t) => {
                 self.refilter();
                 Outcome::consumed()
             }
@@ -225,10 +225,10 @@ impl FilePicker {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Enter => {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Picker(PickerAction::Close) => Outcome::close(),
+            OverlayInput::Picker(PickerAction::Accept) => {
                 let picked = self
                     .filtered
                     .get(self.selected)
@@ -245,7 +245,7 @@ impl FilePicker {
             _ if move_selection(&mut self.selected, self.filtered.len(), key) => {
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => {
+            OverlayInput::Text(t) if self.input.handle_text(t) => {
                 self.refilter();
                 Outcome::consumed()
             }
@@ -257,7 +257,8 @@ impl FilePicker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::Outcome;
 use super::input::LineInput;
 use super::pickers::move_selection;
+use super::{Outcome, OverlayInput};
 use crate::action::Action;
+use crate::keymap::context::PickerAction;
 use crate::lsp::{LspAction, Target};
 use crate::search::{Hit, Job, Summary};
 
@@ -163,13 +162,13 @@ impl ProjectSearch {
     }
 
     /// Handles a key; a changed query comes back as [`Action::ProjectSearchRestart`].
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Picker(PickerAction::Close) => {
                 self.cancel();
                 Outcome::close()
             }
-            KeyCode::Enter => match self.hits.get(self.selected) {
+            OverlayInput::Picker(PickerAction::Accept) => match self.hits.get(self.selected) {
                 Some(hit) => {
                     self.cancel();
                     Outcome::run(vec![Action::Lsp(LspAction::Jump(Target {
@@ -184,7 +183,7 @@ impl ProjectSearch {
                 self.load_preview();
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => Outcome {
+            OverlayInput::Text(t) if self.input.handle_text(t) => Outcome {
                 consumed: true,
                 close: false,
                 actions: vec![Action::ProjectSearchRestart],
@@ -213,7 +212,8 @@ fn read_around(path: &Path, line: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::Outcome;
 use super::input::LineInput;
+use super::{Outcome, OverlayInput};
 use crate::action::Action;
+use crate::keymap::TextKey;
+use crate::keymap::context::{ChoiceAction, ConfirmAction, PromptAction};
 
 /// What a prompt's answer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +39,10 @@ impl Prompt {
     }
 
     /// Handles a key.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            KeyCode::Enter => {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Prompt(PromptAction::Cancel) => Outcome::close(),
+            OverlayInput::Prompt(PromptAction::Accept) => {
                 let text = self.input.text.trim();
                 match self.kind {
                     PromptKind::SaveAs if !text.is_empty() => {
@@ -55,10 +55,12 @@ impl Prompt {
                     _ => Outcome::consumed(),
                 }
             }
-            KeyCode::Char(c) if self.kind == PromptKind::GotoLine && !c.is_ascii_digit() => {
+            OverlayInput::Text(TextKey::Char(c))
+                if self.kind == PromptKind::GotoLine && !c.is_ascii_digit() =>
+            {
                 Outcome::consumed()
             }
-            _ if self.input.handle_key(key) => Outcome::consumed(),
+            OverlayInput::Text(t) if self.input.handle_text(t) => Outcome::consumed(),
             _ => Outcome::ignored(),
         }
     }
@@ -79,11 +81,15 @@ pub struct Confirm {
 
 impl Confirm {
     /// Handles a key: y/n/Esc answer, anything else is swallowed.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Char('y' | 'Y') => Outcome::run(std::mem::take(&mut self.yes)),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Outcome::run(std::mem::take(&mut self.no)),
-            KeyCode::Char(c) if self.other.as_ref().is_some_and(|(k, _)| *k == c) => {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Confirm(ConfirmAction::Yes) => {
+                Outcome::run(std::mem::take(&mut self.yes))
+            }
+            OverlayInput::Confirm(ConfirmAction::No) => Outcome::run(std::mem::take(&mut self.no)),
+            OverlayInput::Text(TextKey::Char(c))
+                if self.other.as_ref().is_some_and(|(k, _)| *k == c) =>
+            {
                 Outcome::run(self.other.take().map(|(_, a)| a).unwrap_or_default())
             }
             _ => Outcome::consumed(),
@@ -103,15 +109,11 @@ pub struct Choice {
 
 impl Choice {
     /// Handles a key: an answer's key runs it, Esc closes, anything else is swallowed.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => Outcome::close(),
-            // Ctrl-O or Alt-O is not the answer `o`
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
+        match key {
+            OverlayInput::Choice(ChoiceAction::Cancel) => Outcome::close(),
+            // Only typed letters answer (Ctrl-O or Alt-O is not the answer `o`).
+            OverlayInput::Text(TextKey::Char(c)) => {
                 let c = c.to_ascii_lowercase();
                 match self.answers.iter_mut().find(|(k, _)| *k == c) {
                     Some((_, actions)) => Outcome::run(std::mem::take(actions)),
@@ -124,9 +126,9 @@ impl Choice {
 }
 
 /// Handles a key while pane numbers are shown: a digit focuses that pane.
-pub fn pane_numbers_key(key: &KeyEvent) -> Outcome {
-    match key.code {
-        KeyCode::Char(c) if c.is_ascii_digit() => {
+pub fn pane_numbers_key(key: OverlayInput) -> Outcome {
+    match key {
+        OverlayInput::Text(TextKey::Char(c)) if c.is_ascii_digit() => {
             Outcome::run(vec![Action::FocusPaneNumber(c as usize - '0' as usize)])
         }
         _ => Outcome::close(),
@@ -136,7 +138,8 @@ pub fn pane_numbers_key(key: &KeyEvent) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -4,10 +4,9 @@
 //! only puts the question off (the journal stays and is offered again next time).
 //! Refusing moves the journal to the trash; nothing here deletes it.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::Outcome;
+use super::{Outcome, OverlayInput};
 use crate::action::Action;
+use crate::keymap::context::RecoveryAction;
 use crate::session::RecoverAction;
 
 /// The question for one journal of one view.
@@ -78,25 +77,30 @@ impl RecoveryChoice {
 
     /// Handles a key: arrows choose, Enter confirms a chosen answer, Esc puts it off;
     /// every other key is swallowed.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> Outcome {
+    pub fn handle(&mut self, key: OverlayInput) -> Outcome {
         let n = self.choices().len();
-        match key.code {
-            KeyCode::Down | KeyCode::Tab => {
+        match key {
+            OverlayInput::Recovery(RecoveryAction::Next) => {
                 self.selected = Some(self.selected.map_or(0, |s| (s + 1) % n));
                 Outcome::consumed()
             }
-            KeyCode::Up | KeyCode::BackTab => {
+            OverlayInput::Recovery(RecoveryAction::Previous) => {
                 self.selected = Some(self.selected.map_or(n - 1, |s| (s + n - 1) % n));
                 Outcome::consumed()
             }
-            KeyCode::Enter => match self.selected.and_then(|s| self.choices().get(s).copied()) {
+            OverlayInput::Recovery(RecoveryAction::Accept) => match self
+                .selected
+                .and_then(|s| self.choices().get(s).copied())
+            {
                 Some((action, _)) => Outcome::run(vec![Action::AnswerRecovery(self.view, action)]),
                 None => Outcome::consumed(),
             },
-            KeyCode::Esc => Outcome::run(vec![Action::AnswerRecovery(
-                self.view,
-                RecoverAction::Later,
-            )]),
+            OverlayInput::Recovery(RecoveryAction::Later) => {
+                Outcome::run(vec![Action::AnswerRecovery(
+                    self.view,
+                    RecoverAction::Later,
+                )])
+            }
             _ => Outcome::consumed(),
         }
     }
@@ -105,7 +109,8 @@ impl RecoveryChoice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crate::overlays::Press;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

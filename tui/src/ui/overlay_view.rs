@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::State;
+use crate::keymap::context::FindAction;
 use crate::overlays::input::LineInput;
 use crate::overlays::{FindBar, Overlay};
 
@@ -209,15 +210,32 @@ fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<
         toggle(f.case_sensitive, "Aa"),
         toggle(f.whole_words, "ab"),
     );
+    let keys = &state.config.keymap;
+    // The toggles are shown after one `Alt:` (their default chords).
+    let alt = |a: FindAction| {
+        let label = keys.hint(a);
+        label
+            .strip_prefix("Alt-")
+            .map_or(label.clone(), str::to_owned)
+    };
     let all = if f.replace.is_some() {
         String::new()
     } else {
-        "A all · Tab replace ".to_string()
+        format!(
+            "{} all · {} replace ",
+            alt(FindAction::ReplaceAll),
+            keys.hint(FindAction::SwitchField)
+        )
     };
+    let (r_key, c_key, w_key) = (
+        alt(FindAction::ToggleRegex),
+        alt(FindAction::ToggleCase),
+        alt(FindAction::ToggleWholeWords),
+    );
     // from the most to the least complete; the first that leaves room to type
     let candidates = [
-        format!("Alt: R{regex}C{case}W{words}{all}· {matches} "),
-        format!("Alt: R{regex}C{case}W{words}· {matches} "),
+        format!("Alt: {r_key}{regex}{c_key}{case}{w_key}{words}{all}· {matches} "),
+        format!("Alt: {r_key}{regex}{c_key}{case}{w_key}{words}· {matches} "),
         format!("{regex}{case}{words} {matches} "),
     ];
     let room_to_type = 14;
@@ -235,11 +253,19 @@ fn find_bar(state: &State, f: &FindBar, area: Rect, buf: &mut Buffer) -> Option<
     let Some(r) = &f.replace else {
         return cursor;
     };
-    let hints = [" Enter next · Alt-A all · Tab find ", " Tab find "];
+    let (confirm, all, switch) = (
+        keys.hint(FindAction::Confirm),
+        keys.hint(FindAction::ReplaceAll),
+        keys.hint(FindAction::SwitchField),
+    );
+    let hints = [
+        format!(" {confirm} next · {all} all · {switch} find "),
+        format!(" {switch} find "),
+    ];
     let hint = hints
         .iter()
         .find(|h| h.width() as u16 + room_to_type <= area.width)
-        .copied()
+        .map(String::as_str)
         .unwrap_or("");
     let c = draw_input_with_hint(
         "Replace: ",

@@ -11,6 +11,7 @@ use super::{title, wrap};
 use crate::app::State;
 use crate::conductor::AiPane;
 use crate::conductor::highlight::{self, ChatRow, RowStyle};
+use crate::keymap::context::{AiPaneAction, ConversationsAction};
 
 /// The rows of the chat's last `need` rows (the messages that show only:
 /// each message's rows are cached, so a token costs its own lines).
@@ -79,7 +80,7 @@ fn prompt_label(state: &State) -> String {
     match &state.conductor.pending {
         Some(p) if p.instruction.is_none() => match &p.workflow {
             Some(name) => format!("{name}: instruction? "),
-            None => p.kind.prompt().to_owned(),
+            None => crate::conductor::commands::prompt_label(p.kind).to_owned(),
         },
         _ => "> ".to_owned(),
     }
@@ -88,13 +89,17 @@ fn prompt_label(state: &State) -> String {
 pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, buf: &mut Buffer) {
     let c = &state.conductor;
     let running = c.runs.iter().filter(|r| r.running()).count();
+    let keys = &state.config.keymap;
     let head = format!(
-        " AI · {} · {running} running · Enter send · Esc cancel · Tab conversations ",
+        " AI · {} · {running} running · {} send · {} cancel · {} conversations ",
         match c.instruments {
             0 => "no instrument configured".to_owned(),
             1 => "1 instrument".to_owned(),
             n => format!("{n} instruments"),
-        }
+        },
+        keys.hint(AiPaneAction::Send),
+        keys.hint(AiPaneAction::Cancel),
+        keys.hint(AiPaneAction::Conversations),
     );
     title(buf, rect, &head, focused);
     if rect.height < 4 {
@@ -106,7 +111,11 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
         buf.set_stringn(
             body.x,
             body.y,
-            "Stored conversations (Enter reopens, Esc back):",
+            format!(
+                "Stored conversations ({} reopens, {} back):",
+                keys.hint(ConversationsAction::Open),
+                keys.hint(ConversationsAction::Close)
+            ),
             width,
             Style::default().add_modifier(Modifier::BOLD),
         );

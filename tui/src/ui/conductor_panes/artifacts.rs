@@ -10,6 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use super::{artifact_preview, title};
 use crate::app::State;
 use crate::conductor::{ArtifactsFocus, ArtifactsPane};
+use crate::keymap::context::{ArtifactsResultsAction, ArtifactsSearchAction};
 
 fn label(pane: &ArtifactsPane) -> &'static str {
     match pane.focus {
@@ -19,18 +20,22 @@ fn label(pane: &ArtifactsPane) -> &'static str {
 }
 
 pub(super) fn render(
-    _state: &State,
+    state: &State,
     pane: &ArtifactsPane,
     rect: Rect,
     focused: bool,
     buf: &mut Buffer,
 ) {
-    title(
-        buf,
-        rect,
-        " Artifacts · Enter search · Tab results · o open · p pin · t tag ",
-        focused,
+    let keys = &state.config.keymap;
+    let head = format!(
+        " Artifacts · {} search · {} results · {} open · {} pin · {} tag ",
+        keys.hint(ArtifactsSearchAction::Search),
+        keys.hint(ArtifactsSearchAction::Results),
+        keys.hint(ArtifactsResultsAction::Open),
+        keys.hint(ArtifactsResultsAction::Pin),
+        keys.hint(ArtifactsResultsAction::Tag),
     );
+    title(buf, rect, &head, focused);
     if rect.height < 3 {
         return;
     }

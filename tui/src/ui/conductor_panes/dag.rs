@@ -12,6 +12,7 @@ use super::{duration, title};
 use crate::app::State;
 use crate::conductor::keys::dag_rows;
 use crate::conductor::{DagPane, RunView};
+use crate::keymap::context::DagAction;
 
 /// The glyph and colour of a node state.
 pub(crate) fn glyph(status: &NodeStatus) -> (&'static str, Color) {
@@ -104,10 +105,14 @@ fn run_header(run: &RunView, now: std::time::Instant) -> (String, Color) {
 
 pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, buf: &mut Buffer) {
     let c = &state.conductor;
+    let keys = &state.config.keymap;
     let head = format!(
-        " DAG · {} run{} · Esc cancel · r retry · Enter output ",
+        " DAG · {} run{} · {} cancel · {} retry · {} output ",
         c.runs.len(),
-        if c.runs.len() == 1 { "" } else { "s" }
+        if c.runs.len() == 1 { "" } else { "s" },
+        keys.hint(DagAction::CancelRun),
+        keys.hint(DagAction::RetryNode),
+        keys.hint(DagAction::Activate),
     );
     title(buf, rect, &head, focused);
     let width = usize::from(rect.width);
