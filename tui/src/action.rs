@@ -206,6 +206,16 @@ pub enum Action {
     ResizeDown,
     /// Zoom the focused pane to the whole window (again to undo).
     ZoomPane,
+    /// Show or hide the tool-pane dock (its panes keep their state).
+    ToggleDock,
+    /// Make the dock fill the window (again to undo).
+    ZoomDock,
+    /// Give the dock more of the window.
+    GrowDock,
+    /// Give the dock less of the window.
+    ShrinkDock,
+    /// Move the dock to the other side (right or bottom).
+    FlipDock,
     /// Close the focused pane.
     ClosePane,
     /// Show the pane numbers.
@@ -521,6 +531,11 @@ bindable! {
     ResizeUp => "resize_up", "Resize pane up";
     ResizeDown => "resize_down", "Resize pane down";
     ZoomPane => "zoom_pane", "Zoom pane";
+    ToggleDock => "toggle_dock", "Dock: show or hide the tool panes";
+    ZoomDock => "zoom_dock", "Dock: fill the window (again to undo)";
+    GrowDock => "grow_dock", "Dock: grow";
+    ShrinkDock => "shrink_dock", "Dock: shrink";
+    FlipDock => "flip_dock", "Dock: move to the other side";
     ClosePane => "close_pane", "Close pane";
     ShowPaneNumbers => "show_pane_numbers", "Show pane numbers";
     NewWindow => "new_window", "New window";

@@ -39,7 +39,6 @@ pub fn predict(state: &mut State, action: &Action) -> bool {
     let pane = pane.clone();
     let Some(rect) = state
         .windows
-        .current()
         .layout(state.pane_area())
         .rect_of(focus)
     else {

@@ -353,6 +353,19 @@ fn apply(state: &mut State, action: Action) {
             state.windows.resize(Direction::Down, RESIZE_STEP, area);
         }
         Action::ZoomPane => state.windows.toggle_zoom(),
+        Action::ToggleDock => {
+            if !state.windows.toggle_dock() {
+                state.say(dock_empty_message(state));
+            }
+        }
+        Action::ZoomDock => {
+            if !state.windows.toggle_dock_zoom() {
+                state.say(dock_empty_message(state));
+            }
+        }
+        Action::GrowDock => state.windows.grow_dock(crate::panes::dock::STEP),
+        Action::ShrinkDock => state.windows.grow_dock(-crate::panes::dock::STEP),
+        Action::FlipDock => state.windows.flip_dock(),
         Action::ClosePane => match state.windows.close_focused() {
             Some(PaneKind::Editor(e)) => retire_view(state, e.view),
             Some(PaneKind::Motif(m)) => crate::motif::pane_closed(state, &m.ext_id),
@@ -380,6 +393,14 @@ fn apply(state: &mut State, action: Action) {
         Action::SelectWindow9 => select_window(state, 8),
         // Handled by simple_edit above.
         _ => {}
+    }
+}
+
+/// What a dock key says while the dock has no pane.
+fn dock_empty_message(state: &State) -> String {
+    match state.config.keymap.keys_for(&Action::OpenAiPane).first() {
+        Some(key) => format!("The dock is empty: open a tool pane first (the AI pane: {key})"),
+        None => "The dock is empty: open a tool pane first".into(),
     }
 }
 
@@ -500,7 +521,7 @@ fn close_buffer(state: &mut State) {
     let next = match state.hidden.pop() {
         Some(v) => v,
         None => {
-            if state.windows.current().tree.leaves().len() > 1 {
+            if state.windows.current().leaves().len() > 1 {
                 state.windows.close_focused();
                 return;
             }

@@ -16,8 +16,7 @@ use crate::panes::PaneKind;
 pub fn ai_pane_shown(state: &State) -> bool {
     let window = state.windows.current();
     window
-        .tree
-        .leaves()
+        .shown(&state.windows.dock)
         .into_iter()
         .any(|id| matches!(state.windows.panes.get(&id), Some(PaneKind::Ai(_))))
 }

@@ -36,7 +36,7 @@ pub fn draw(state: &State, frame: &mut Frame) {
 pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let panes_area = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
     let window = state.windows.current();
-    let layout = window.layout(panes_area);
+    let layout = state.windows.layout(panes_area);
     let focus = window.focus;
     let focus_rect = layout.rect_of(focus);
     for border in &layout.borders {
