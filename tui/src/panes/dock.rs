@@ -13,11 +13,11 @@ use super::tree::{Node, SplitDir};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DockSide {
-    /// To the right of the editor panes.
+    /// Below the editor panes (full width: the DAG's and pool's rows fit).
     #[default]
-    Right,
-    /// Below the editor panes.
     Bottom,
+    /// To the right of the editor panes.
+    Right,
 }
 
 /// The smallest and largest share of the window the dock takes.
@@ -164,10 +164,10 @@ mod tests {
         let path = dir.path().join("dock.toml");
         std::fs::write(&path, "side = 7\n").expect("write");
         assert_eq!(DockPrefs::load(&path), DockPrefs::default());
-        std::fs::write(&path, "size = 5.0\nside = \"bottom\"\n").expect("write");
+        std::fs::write(&path, "size = 5.0\nside = \"right\"\n").expect("write");
         let p = DockPrefs::load(&path);
         assert_eq!(p.size, MAX_SIZE);
-        assert_eq!(p.side, DockSide::Bottom);
+        assert_eq!(p.side, DockSide::Right);
         let mut p = DockPrefs::default();
         p.grow(-5.0);
         assert_eq!(p.size, MIN_SIZE);

@@ -651,6 +651,7 @@ mod tests {
     #[test]
     fn tool_panes_open_side_by_side_in_the_dock_not_in_the_focused_pane() {
         let mut w = Windows::new(ed(10));
+        w.dock.side = DockSide::Right;
         let area = Rect::new(0, 0, 81, 24);
         let a = w.dock_open(tool("ai"));
         let b = w.dock_open(tool("dag"));
@@ -688,6 +689,7 @@ mod tests {
     #[test]
     fn the_dock_zooms_resizes_and_flips() {
         let mut w = Windows::new(ed(10));
+        w.dock.side = DockSide::Right;
         let area = Rect::new(0, 0, 80, 24);
         assert!(!w.toggle_dock(), "nothing to show");
         let a = w.dock_open(tool("ai"));
