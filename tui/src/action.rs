@@ -208,6 +208,8 @@ pub enum Action {
     ZoomPane,
     /// Show or hide the tool-pane dock (its panes keep their state).
     ToggleDock,
+    /// Show every message of this session, whole, in a pane of the dock.
+    ShowMessages,
     /// Make the dock fill the window (again to undo).
     ZoomDock,
     /// Give the dock more of the window.
@@ -532,6 +534,7 @@ bindable! {
     ResizeDown => "resize_down", "Resize pane down";
     ZoomPane => "zoom_pane", "Zoom pane";
     ToggleDock => "toggle_dock", "Dock: show or hide the tool panes";
+    ShowMessages => "show_messages", "Show messages";
     ZoomDock => "zoom_dock", "Dock: fill the window (again to undo)";
     GrowDock => "grow_dock", "Dock: grow";
     ShrinkDock => "shrink_dock", "Dock: shrink";

@@ -363,6 +363,7 @@ fn apply(state: &mut State, action: Action) {
                 state.say(dock_empty_message(state));
             }
         }
+        Action::ShowMessages => show_messages(state),
         Action::GrowDock => state.windows.grow_dock(crate::panes::dock::STEP),
         Action::ShrinkDock => state.windows.grow_dock(-crate::panes::dock::STEP),
         Action::FlipDock => state.windows.flip_dock(),
@@ -393,6 +394,39 @@ fn apply(state: &mut State, action: Action) {
         Action::SelectWindow9 => select_window(state, 8),
         // Handled by simple_edit above.
         _ => {}
+    }
+}
+
+/// Opens (or refreshes) the "Messages" pane in the dock: every message of the
+/// session, whole, newest first.
+fn show_messages(state: &mut State) {
+    let mut lines: Vec<String> = state
+        .messages
+        .iter()
+        .rev()
+        .map(|m| {
+            let mark = if m.error { "error: " } else { "" };
+            format!("{mark}{}", m.text)
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push("No messages yet.".into());
+    }
+    let tool = crate::panes::ToolPane {
+        title: " Messages".into(),
+        lines,
+    };
+    let existing = state.windows.current().leaves().into_iter().find(|id| {
+        matches!(state.windows.panes.get(id), Some(PaneKind::Tool(t)) if t.title == tool.title)
+    });
+    match existing {
+        Some(id) => {
+            state.windows.panes.insert(id, PaneKind::Tool(tool));
+            state.windows.focus_pane(id);
+        }
+        None => {
+            state.windows.dock_open(PaneKind::Tool(tool));
+        }
     }
 }
 

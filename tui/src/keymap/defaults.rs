@@ -110,6 +110,8 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("+", "grow_dock"),
     ("-", "shrink_dock"),
     ("|", "flip_dock"),
+    // tmux's show-messages.
+    ("~", "show_messages"),
     ("x", "close_pane"),
     ("c", "new_window"),
     ("n", "next_window"),
