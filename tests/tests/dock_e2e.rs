@@ -23,20 +23,28 @@ fn the_dock_hides_moves_below_and_is_remembered_across_a_restart() -> Result<()>
     term.keys(&["C-b", "a"])?;
     // On the right: the AI pane's title on the editor's first row.
     term.wait_for("the AI pane beside the editor", |s| {
-        s.lines().next().is_some_and(|l| l.contains("alpha") && l.contains("AI ·"))
+        s.lines()
+            .next()
+            .is_some_and(|l| l.contains("alpha") && l.contains("AI ·"))
     })?;
     term.keys(&["C-b", "t"])?;
-    term.wait_for("the dock hidden", |s| !s.contains("AI ·") && s.contains("alpha"))?;
+    term.wait_for("the dock hidden", |s| {
+        !s.contains("AI ·") && s.contains("alpha")
+    })?;
     term.keys(&["C-b", "t"])?;
     term.wait_text("AI ·")?;
     term.keys(&["C-b", "|"])?;
-    term.wait_for("the dock below the editor", |s| {
-        matches!((row_of(s, "alpha"), row_of(s, "AI ·")), (Some(a), Some(b)) if b > a + 2)
-    })?;
+    term.wait_for(
+        "the dock below the editor",
+        |s| matches!((row_of(s, "alpha"), row_of(s, "AI ·")), (Some(a), Some(b)) if b > a + 2),
+    )?;
     term.keys(&["C-b", "t"])?;
     term.wait_for("the dock hidden", |s| !s.contains("AI ·"))?;
     let kept = sandbox.state().join("symphony/dock.toml");
-    symphony_tests::wait_file(&kept, "side = \"bottom\"\nsize = 0.5\nvisible = false\nzoomed = false\n")?;
+    symphony_tests::wait_file(
+        &kept,
+        "side = \"bottom\"\nsize = 0.5\nvisible = false\nzoomed = false\n",
+    )?;
     term.keys(&["C-q"])?;
     term.wait_exit()?;
 
@@ -44,9 +52,10 @@ fn the_dock_hides_moves_below_and_is_remembered_across_a_restart() -> Result<()>
     let term = sandbox.symphony(&bins, &[OsStr::new(&file)])?;
     term.wait_text("beta")?;
     term.keys(&["C-b", "a"])?;
-    term.wait_for("the AI pane below the editor after a restart", |s| {
-        matches!((row_of(s, "alpha"), row_of(s, "AI ·")), (Some(a), Some(b)) if b > a + 2)
-    })?;
+    term.wait_for(
+        "the AI pane below the editor after a restart",
+        |s| matches!((row_of(s, "alpha"), row_of(s, "AI ·")), (Some(a), Some(b)) if b > a + 2),
+    )?;
     term.keys(&["C-q"])?;
     term.wait_exit()
 }

@@ -61,7 +61,10 @@ fn the_dock_grows_flips_below_and_zooms() {
     insta::assert_snapshot!("dock_below", screen(&state));
     prefix(&mut state, 'Z');
     let zoomed = screen(&state);
-    assert!(!zoomed.contains("fn add"), "the dock fills the window: {zoomed}");
+    assert!(
+        !zoomed.contains("fn add"),
+        "the dock fills the window: {zoomed}"
+    );
     insta::assert_snapshot!("dock_zoomed", zoomed);
     prefix(&mut state, 'Z');
     assert!(screen(&state).contains("fn add"));

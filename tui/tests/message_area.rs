@@ -38,12 +38,18 @@ fn an_error_longer_than_a_third_of_the_screen_is_cut_and_show_messages_has_it_wh
     state.error(PYLSP);
     let s = screen(&state);
     assert!(s.contains("Show messages"), "{s}");
-    assert!(s.lines().next().is_some_and(|l| l.contains("import os")), "{s}");
+    assert!(
+        s.lines().next().is_some_and(|l| l.contains("import os")),
+        "{s}"
+    );
     insta::assert_snapshot!("cut", s);
     update(&mut state, Action::ShowMessages);
     update(&mut state, Action::ZoomDock);
     let s = screen(&state);
     assert!(s.contains("Messages"), "{s}");
-    assert!(s.contains("diagnostics stay off for"), "the whole text: {s}");
+    assert!(
+        s.contains("diagnostics stay off for"),
+        "the whole text: {s}"
+    );
     insta::assert_snapshot!("whole", s);
 }

@@ -183,12 +183,7 @@ pub fn focus_view(state: &mut State, view: u64) -> bool {
     else {
         return false;
     };
-    match state
-        .windows
-        .windows
-        .iter()
-        .position(|w| w.contains(pane))
-    {
+    match state.windows.windows.iter().position(|w| w.contains(pane)) {
         Some(w) => {
             state.windows.select_window(w);
             state.windows.focus_pane(pane)

@@ -665,7 +665,11 @@ mod tests {
             .map(|p| l.rect_of(*p).map_or(0, |r| r.height))
             .collect();
         assert!(heights.iter().all(|h| (6..=8).contains(h)), "{heights:?}");
-        assert!([a, b, c].iter().all(|p| l.rect_of(*p).is_some_and(|r| r.x == 41)));
+        assert!(
+            [a, b, c]
+                .iter()
+                .all(|p| l.rect_of(*p).is_some_and(|r| r.x == 41))
+        );
     }
 
     #[test]

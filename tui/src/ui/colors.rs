@@ -140,7 +140,10 @@ mod tests {
     fn readable_text_on_yellow_is_dark_and_on_navy_is_light() {
         let yellow = (229, 192, 123);
         let grey = (128, 128, 128);
-        assert!(contrast(grey, yellow) < 3.0, "grey on yellow is the unreadable case");
+        assert!(
+            contrast(grey, yellow) < 3.0,
+            "grey on yellow is the unreadable case"
+        );
         let on_yellow = readable_on(yellow, &[grey]);
         assert!(contrast(on_yellow, yellow) >= 7.0, "{on_yellow:?}");
         let on_navy = readable_on((0, 0, 80), &[]);
