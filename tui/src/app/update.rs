@@ -354,12 +354,14 @@ fn apply(state: &mut State, action: Action) {
         }
         Action::ZoomPane => state.windows.toggle_zoom(),
         Action::ToggleDock => {
-            if !state.windows.toggle_dock() {
+            let has_panes = state.windows.toggle_dock();
+            if !has_panes {
                 state.say(dock_empty_message(state));
             }
         }
         Action::ZoomDock => {
-            if !state.windows.toggle_dock_zoom() {
+            let has_panes = state.windows.toggle_dock_zoom();
+            if !has_panes {
                 state.say(dock_empty_message(state));
             }
         }
