@@ -51,6 +51,7 @@ fn symphony_defaults() -> &'static Table {
         match json!({
             "auto_close_pairs": [["(",")"],["[","]"],["{","}"],["\"","\""],["'","'"]],
             "indent_after": ["{","[","("],
+            "line_comments": ["//"],
             "smart_indent": true
         }) {
             Value::Object(m) => m,
@@ -70,7 +71,13 @@ fn language_defaults(language: &str) -> Option<&'static Table> {
             });
             let mut m = HashMap::new();
             for (lang, v) in [
-                ("Python", json!({"indent_after": ["{","[","(",":"]})),
+                (
+                    "Python",
+                    json!({"indent_after": ["{","[","(",":"], "line_comments": ["#"]}),
+                ),
+                ("Ruby", json!({"line_comments": ["#"]})),
+                ("YAML", json!({"line_comments": ["#"]})),
+                ("TOML", json!({"line_comments": ["#"]})),
                 ("Rust", no_single_quote.clone()),
                 ("Lisp", no_single_quote.clone()),
                 ("Clojure", no_single_quote),
@@ -281,8 +288,19 @@ fn settings_from<'a>(get: impl Fn(&str) -> Option<&'a Value>) -> EditSettings {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(one_char).collect())
         .unwrap_or_default();
+    let line_comments = get("line_comments")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     EditSettings {
         auto_close_pairs,
+        line_comments,
         smart_indent: b("smart_indent", true),
         indent_after,
         tab_size: get("tab_size")

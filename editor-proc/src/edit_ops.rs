@@ -32,6 +32,9 @@ pub struct EditSettings {
     pub smart_indent: bool,
     /// The characters that open an indented block at a line's end (`:` for Python).
     pub indent_after: Vec<char>,
+    /// What starts a comment to the line's end (`//`, Python's `#`): no closer is
+    /// added inside one, nor inside a string.
+    pub line_comments: Vec<String>,
 }
 
 impl Default for EditSettings {
@@ -50,6 +53,7 @@ impl Default for EditSettings {
             auto_close_pairs: vec![('(', ')'), ('[', ']'), ('{', '}'), ('"', '"'), ('\'', '\'')],
             smart_indent: true,
             indent_after: vec!['{', '[', '('],
+            line_comments: vec!["//".into()],
         }
     }
 }

@@ -97,6 +97,7 @@ fn action(text: &Rope, o: usize, c: char, s: &EditSettings, first_on_line: bool)
     }
     if let Some(&(open, close)) = s.auto_close_pairs.iter().find(|&&(open, _)| open == c)
         && may_close(text, o, open, close, prev, next, s)
+        && !in_string_or_comment(text, o, s)
     {
         return Typed::Pair(close);
     }
@@ -156,6 +157,46 @@ fn may_close(
         }
     }
     count % 2 == 0
+}
+
+/// Whether `o` is inside a string or a comment, by a look at its line: strings
+/// between the quotes of `auto_close_pairs` (and `"`), with backslash escapes;
+/// `line_comments` to the line's end; `/* */` opened earlier on the line.
+fn in_string_or_comment(text: &Rope, o: usize, s: &EditSettings) -> bool {
+    let line_start = offset_of_line(text, line_of_offset(text, o));
+    let before = text.slice_to_cow(line_start..o);
+    let is_quote = |c: char| c == '"' || s.auto_close_pairs.iter().any(|&(a, b)| a == b && a == c);
+    let mut quote: Option<char> = None;
+    let mut block = false;
+    let mut escaped = false;
+    for (i, c) in before.char_indices() {
+        let rest = &before[i..];
+        if block {
+            if rest.starts_with("*/") {
+                block = false;
+            }
+            continue;
+        }
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if s.line_comments.iter().any(|t| rest.starts_with(t.as_str())) {
+            return true;
+        }
+        if rest.starts_with("/*") && s.line_comments.iter().any(|t| t == "//") {
+            block = true;
+        } else if is_quote(c) {
+            quote = Some(c);
+        }
+    }
+    block || quote.is_some()
 }
 
 fn opener_of(close: char) -> Option<char> {
@@ -386,5 +427,35 @@ mod tests {
         assert_eq!(ty("{\n    {}\n    |", "}"), "{\n    {}\n}|");
         assert_eq!(ty("x\n    |", "}"), "x\n    }|");
         assert_eq!(ty("f {\n    x|", "}"), "f {\n    x}|");
+    }
+
+    #[test]
+    fn no_closer_is_added_inside_a_string() {
+        assert_eq!(ty("let s = \"see |\";", "("), "let s = \"see (|\";");
+        assert_eq!(ty("let s = \"a <|\";", "{"), "let s = \"a <{|\";");
+        // An escaped quote does not end the string.
+        assert_eq!(ty("x = \"say \\\" |\"", "("), "x = \"say \\\" (|\"");
+        // After the string has closed, pairs are back.
+        assert_eq!(ty("f(\"a\", |)", "("), "f(\"a\", (|))");
+        // A closing quote typed at the end of a string still moves over it.
+        assert_eq!(ty("let s = \"abc|\";", "\""), "let s = \"abc\"|;");
+    }
+
+    #[test]
+    fn no_closer_is_added_inside_a_comment() {
+        assert_eq!(ty("let x = 1; // see |", "("), "let x = 1; // see (|");
+        assert_eq!(ty("// it is |", "'"), "// it is '|");
+        assert_eq!(ty("/* a |", "{"), "/* a {|");
+        assert_eq!(ty("/* a */ f|", "("), "/* a */ f(|)");
+        // `//` inside a string is no comment.
+        assert_eq!(ty("s = \"http://x\"; g|", "("), "s = \"http://x\"; g(|)");
+        let py = EditSettings {
+            line_comments: vec!["#".into()],
+            ..EditSettings::default()
+        };
+        assert_eq!(typed("x = 1  # call |", "(", &py), "x = 1  # call (|");
+        assert_eq!(typed("print|", "(", &py), "print(|)");
+        // Rust's `#` (attributes) is no comment there.
+        assert_eq!(ty("#derive|", "("), "#derive(|)");
     }
 }

@@ -207,6 +207,18 @@ pub enum Action {
     ResizeDown,
     /// Zoom the focused pane to the whole window (again to undo).
     ZoomPane,
+    /// Show or hide the tool-pane dock (its panes keep their state).
+    ToggleDock,
+    /// Show every message of this session, whole, in a pane of the dock.
+    ShowMessages,
+    /// Make the dock fill the window (again to undo).
+    ZoomDock,
+    /// Give the dock more of the window.
+    GrowDock,
+    /// Give the dock less of the window.
+    ShrinkDock,
+    /// Move the dock to the other side (right or bottom).
+    FlipDock,
     /// Close the focused pane.
     ClosePane,
     /// Show the pane numbers.
@@ -571,6 +583,12 @@ bindable! {
     ResizeUp => "resize_up", "Resize pane up";
     ResizeDown => "resize_down", "Resize pane down";
     ZoomPane => "zoom_pane", "Zoom pane";
+    ToggleDock => "toggle_dock", "Dock: show or hide the tool panes";
+    ShowMessages => "show_messages", "Show messages";
+    ZoomDock => "zoom_dock", "Dock: fill the window (again to undo)";
+    GrowDock => "grow_dock", "Dock: grow";
+    ShrinkDock => "shrink_dock", "Dock: shrink";
+    FlipDock => "flip_dock", "Dock: move to the other side";
     ClosePane => "close_pane", "Close pane";
     ShowPaneNumbers => "show_pane_numbers", "Show pane numbers";
     NewWindow => "new_window", "New window";

@@ -400,6 +400,8 @@ fn candidates_open_a_picker_with_a_preview_and_enter_chooses() {
 #[test]
 fn esc_leaves_the_choice_pending_and_the_dag_or_the_palette_reopens_it() {
     let (mut state, rec) = conductor_state(Canned::default(), 100, 22);
+    // The DAG and pool panes' rows are wide: this test keeps the dock below the editor.
+    update(&mut state, Action::FlipDock);
     update(&mut state, Action::OpenDagPane);
     fan_out_run(&mut state);
     press(&mut state, KeyCode::Esc, KeyModifiers::NONE);

@@ -12,6 +12,8 @@ use symphony_tui::conductor::Canned;
 #[test]
 fn a_cancelled_run_shows_what_was_done_and_what_was_cancelled() {
     let (mut state, _rec) = conductor_state(Canned::default(), 70, 12);
+    // The DAG and pool panes' rows are wide: this test keeps the dock below the editor.
+    update(&mut state, Action::FlipDock);
     update(&mut state, Action::OpenDagPane);
     ev(
         &mut state,

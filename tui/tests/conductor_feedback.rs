@@ -22,7 +22,6 @@ fn ai_panes(state: &State) -> usize {
     state
         .windows
         .current()
-        .tree
         .leaves()
         .into_iter()
         .filter(|id| matches!(state.windows.panes.get(id), Some(PaneKind::Ai(_))))

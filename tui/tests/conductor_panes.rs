@@ -192,6 +192,8 @@ fn dag_scenario(state: &mut State) {
 #[test]
 fn dag_pane_shows_runs_as_trees_with_progress_elapsed_and_throughput() {
     let (mut state, _rec) = conductor_state(Canned::default());
+    // The DAG and pool panes' rows are wide: this test keeps the dock below the editor.
+    update(&mut state, Action::FlipDock);
     update(&mut state, Action::OpenDagPane);
     dag_scenario(&mut state);
     let t0 = state.conductor.frozen_now.expect("clock");
@@ -335,6 +337,8 @@ fn artifact_opened_in_an_editor_sends_its_text_to_a_new_buffer() {
 #[test]
 fn pool_pane_shows_each_instrument_with_slots_latency_and_a_sparkline() {
     let (mut state, _rec) = conductor_state(Canned::default());
+    // The DAG and pool panes' rows are wide: this test keeps the dock below the editor.
+    update(&mut state, Action::FlipDock);
     update(&mut state, Action::OpenPoolPane);
     ev(
         &mut state,
@@ -392,7 +396,7 @@ fn prefix_keys_open_the_panes_and_focus_an_open_one() {
     assert!(matches!(state.windows.focused(), Some(PaneKind::Pool(_))));
     prefix(&mut state, 'a');
     assert!(matches!(state.windows.focused(), Some(PaneKind::Ai(_))));
-    assert_eq!(state.windows.current().tree.leaves().len(), 5);
+    assert_eq!(state.windows.current().leaves().len(), 5);
     // In a Conductor pane, Ctrl chords still reach the keymap.
     press(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
     assert_eq!(state.overlays.len(), 1, "ctrl-p opens the palette");

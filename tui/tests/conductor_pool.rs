@@ -85,6 +85,8 @@ fn pool_state(w: u16, h: u16) -> (State, RecordingConductor) {
     let (mut state, rec) = conductor_state(Canned::default(), w, h);
     state.conductor.instruments = 2;
     state.conductor.frozen_now = Some(Instant::now());
+    // The DAG and pool panes' rows are wide: this test keeps the dock below the editor.
+    update(&mut state, Action::FlipDock);
     update(&mut state, Action::OpenPoolPane);
     assert!(matches!(state.windows.focused(), Some(PaneKind::Pool(_))));
     (state, rec)

@@ -526,7 +526,7 @@ fn mouse_focuses_panes_and_drags_borders() {
         2,
         KeyModifiers::NONE,
     );
-    let layout = state.windows.current().layout(state.pane_area());
+    let layout = state.windows.layout(state.pane_area());
     assert_eq!(layout.rect_of(1).unwrap().width, 20);
 }
 

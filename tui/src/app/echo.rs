@@ -37,12 +37,7 @@ pub fn predict(state: &mut State, action: &Action) -> bool {
         return false;
     };
     let pane = pane.clone();
-    let Some(rect) = state
-        .windows
-        .current()
-        .layout(state.pane_area())
-        .rect_of(focus)
-    else {
+    let Some(rect) = state.windows.layout(state.pane_area()).rect_of(focus) else {
         return false;
     };
     let Some(data) = state.views.get(&pane.view) else {

@@ -89,6 +89,9 @@ impl ViewData {
     }
 }
 
+/// How many messages "Show messages" keeps.
+pub const MESSAGE_LOG: usize = 200;
+
 /// A message for the user; it never takes the focus and goes at the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -150,6 +153,9 @@ pub struct State {
     pub echo_predicted: bool,
     /// The message shown at the bottom.
     pub message: Option<Message>,
+    /// Every message shown this session, oldest first (the last
+    /// [`MESSAGE_LOG`]), for "Show messages".
+    pub messages: Vec<Message>,
     /// The editor process's state, for the status line.
     pub editor_status: String,
     /// Views whose crash journal cannot be written, with why (shown on the status line
@@ -227,6 +233,7 @@ impl State {
             prefix_pending: false,
             echo_predicted: false,
             message: None,
+            messages: Vec::new(),
             editor_status: "starting".into(),
             journal_failures: HashMap::new(),
             clipboard: None,
@@ -260,7 +267,10 @@ impl State {
         id
     }
 
-    /// The rectangle the panes share (the screen less the status line).
+    /// The rectangle the panes share (the screen less the status line). While an
+    /// error message shows, the panes are drawn in its upper part (the message
+    /// has the rows above the status line) but keep this size: a message, gone
+    /// at the next key, does not resize every view.
     pub fn pane_area(&self) -> Rect {
         Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1))
     }
@@ -285,15 +295,23 @@ impl State {
 
     /// Shows a message that does not take the focus.
     pub fn say(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
+        self.show(Message {
             text: text.into(),
             error: false,
         });
     }
 
+    fn show(&mut self, m: Message) {
+        if self.messages.len() >= MESSAGE_LOG {
+            self.messages.remove(0);
+        }
+        self.messages.push(m.clone());
+        self.message = Some(m);
+    }
+
     /// Shows an error message that does not take the focus.
     pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some(Message {
+        self.show(Message {
             text: text.into(),
             error: true,
         });

@@ -18,7 +18,7 @@ const WHEEL_LINES: isize = 3;
 /// Applies one mouse gesture.
 pub fn handle(state: &mut State, m: MouseAction) {
     let area = state.pane_area();
-    let layout = state.windows.current().layout(area);
+    let layout = state.windows.layout(area);
     match m {
         MouseAction::Press {
             x,
@@ -63,10 +63,7 @@ pub fn handle(state: &mut State, m: MouseAction) {
                     crate::panes::SplitDir::Horizontal => x,
                     crate::panes::SplitDir::Vertical => y,
                 };
-                let active = state.windows.active;
-                if let Some(w) = state.windows.windows.get_mut(active) {
-                    w.tree.drag_border(&border, pos);
-                }
+                state.windows.drag_border(&border, pos);
             }
             Some(Drag::Select(pane)) => {
                 if let Some(rect) = layout.rect_of(pane) {
@@ -93,7 +90,7 @@ pub fn handle(state: &mut State, m: MouseAction) {
 }
 
 fn gesture_at(state: &mut State, pane: u64, x: u16, y: u16, ty: GestureType) {
-    let layout = state.windows.current().layout(state.pane_area());
+    let layout = state.windows.layout(state.pane_area());
     let (Some(rect), Some(PaneKind::Editor(e))) =
         (layout.rect_of(pane), state.windows.panes.get(&pane))
     else {

@@ -59,6 +59,9 @@ pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> S
     // `symphony some/dir`: pick a file there.
     state.cwd = dirs.first().cloned().unwrap_or(cwd);
     state.color_mode = ColorMode::from_colorterm(std::env::var("COLORTERM").ok().as_deref());
+    if let Some(path) = crate::panes::dock::default_path() {
+        state.windows.remember_dock_in(path);
+    }
     for f in files {
         let view = open_view(&mut state, Some(f));
         state.windows.new_window(PaneKind::Editor(EditorPane {

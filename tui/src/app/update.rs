@@ -358,6 +358,22 @@ fn apply(state: &mut State, action: Action) {
             state.windows.resize(Direction::Down, RESIZE_STEP, area);
         }
         Action::ZoomPane => state.windows.toggle_zoom(),
+        Action::ToggleDock => {
+            let has_panes = state.windows.toggle_dock();
+            if !has_panes {
+                state.say(dock_empty_message(state));
+            }
+        }
+        Action::ZoomDock => {
+            let has_panes = state.windows.toggle_dock_zoom();
+            if !has_panes {
+                state.say(dock_empty_message(state));
+            }
+        }
+        Action::ShowMessages => show_messages(state),
+        Action::GrowDock => state.windows.grow_dock(crate::panes::dock::STEP),
+        Action::ShrinkDock => state.windows.grow_dock(-crate::panes::dock::STEP),
+        Action::FlipDock => state.windows.flip_dock(),
         Action::ClosePane => match state.windows.close_focused() {
             Some(PaneKind::Editor(e)) => retire_view(state, e.view),
             Some(PaneKind::Motif(m)) => crate::motif::pane_closed(state, &m.ext_id),
@@ -385,6 +401,47 @@ fn apply(state: &mut State, action: Action) {
         Action::SelectWindow9 => select_window(state, 8),
         // Handled by simple_edit above.
         _ => {}
+    }
+}
+
+/// Opens (or refreshes) the "Messages" pane in the dock: every message of the
+/// session, whole, newest first.
+fn show_messages(state: &mut State) {
+    let mut lines: Vec<String> = state
+        .messages
+        .iter()
+        .rev()
+        .map(|m| {
+            let mark = if m.error { "error: " } else { "" };
+            format!("{mark}{}", m.text)
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push("No messages yet.".into());
+    }
+    let tool = crate::panes::ToolPane {
+        title: " Messages".into(),
+        lines,
+    };
+    let existing = state.windows.current().leaves().into_iter().find(|id| {
+        matches!(state.windows.panes.get(id), Some(PaneKind::Tool(t)) if t.title == tool.title)
+    });
+    match existing {
+        Some(id) => {
+            state.windows.panes.insert(id, PaneKind::Tool(tool));
+            state.windows.focus_pane(id);
+        }
+        None => {
+            state.windows.dock_open(PaneKind::Tool(tool));
+        }
+    }
+}
+
+/// What a dock key says while the dock has no pane.
+fn dock_empty_message(state: &State) -> String {
+    match state.config.keymap.keys_for(&Action::OpenAiPane).first() {
+        Some(key) => format!("The dock is empty: open a tool pane first (the AI pane: {key})"),
+        None => "The dock is empty: open a tool pane first".into(),
     }
 }
 
@@ -509,7 +566,7 @@ fn close_buffer(state: &mut State) {
     let next = match state.hidden.pop() {
         Some(v) => v,
         None => {
-            if state.windows.current().tree.leaves().len() > 1 {
+            if state.windows.current().leaves().len() > 1 {
                 state.windows.close_focused();
                 return;
             }

@@ -13,7 +13,7 @@ use crate::ui::text::{byte_to_col, wrap_rows};
 /// Sends `resize` and `scroll` for every view shown in the current window
 /// whose size or visible range changed since last sent.
 pub fn sync_views(state: &mut State) {
-    let layout = state.windows.current().layout(state.pane_area());
+    let layout = state.windows.layout(state.pane_area());
     for (id, rect) in layout.panes {
         let Some(PaneKind::Editor(e)) = state.windows.panes.get_mut(&id) else {
             continue;
@@ -53,7 +53,7 @@ pub fn sync_views(state: &mut State) {
 
 /// Moves the panes showing `view` so that (line, byte col) is visible.
 pub fn reveal(state: &mut State, view: u64, line: usize, col: usize) {
-    let layout = state.windows.current().layout(state.pane_area());
+    let layout = state.windows.layout(state.pane_area());
     let panes: Vec<(PaneId, ratatui::layout::Rect)> = layout
         .panes
         .into_iter()
@@ -183,12 +183,7 @@ pub fn focus_view(state: &mut State, view: u64) -> bool {
     else {
         return false;
     };
-    match state
-        .windows
-        .windows
-        .iter()
-        .position(|w| w.tree.contains(pane))
-    {
+    match state.windows.windows.iter().position(|w| w.contains(pane)) {
         Some(w) => {
             state.windows.select_window(w);
             state.windows.focus_pane(pane)

@@ -17,7 +17,7 @@ use super::{ChatEntry, ChatRole, EditorRequest, PendingCommand};
 use crate::action::Action;
 use crate::app::State;
 use crate::overlays::Overlay;
-use crate::panes::{PaneKind, SplitDir};
+use crate::panes::PaneKind;
 
 /// The prompt shown before the typed text of a command that asks for it.
 pub fn prompt_label(kind: CommandKind) -> &'static str {
@@ -502,8 +502,8 @@ fn cancel_latest(state: &mut State) {
     }
 }
 
-/// Focuses a pane of the same kind in this window, or splits the focused
-/// pane to show `kind` (AI and artifacts to the right, DAG and pool below).
+/// Focuses a pane of the same kind in this window (showing the dock if it is
+/// hidden there), or opens `kind` in the window's dock.
 pub fn open_pane(state: &mut State, kind: PaneKind) {
     if matches!(kind, PaneKind::Ai(_)) {
         // Replies' code blocks are highlighted: load the syntaxes (on a thread).
@@ -512,7 +512,6 @@ pub fn open_pane(state: &mut State, kind: PaneKind) {
     let same = |k: &PaneKind| std::mem::discriminant(k) == std::mem::discriminant(&kind);
     let window = state.windows.current();
     let existing = window
-        .tree
         .leaves()
         .into_iter()
         .find(|id| state.windows.panes.get(id).is_some_and(same));
@@ -520,11 +519,7 @@ pub fn open_pane(state: &mut State, kind: PaneKind) {
         state.windows.focus_pane(id);
         return;
     }
-    let dir = match kind {
-        PaneKind::Ai(_) | PaneKind::Artifacts(_) => SplitDir::Horizontal,
-        _ => SplitDir::Vertical,
-    };
-    state.windows.split(dir, kind);
+    state.windows.dock_open(kind);
 }
 
 /// Focuses a pane showing `view` in the current window, if any.

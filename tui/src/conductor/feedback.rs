@@ -17,8 +17,7 @@ use symphony_conductor::command::CommandKind;
 pub fn ai_pane_shown(state: &State) -> bool {
     let window = state.windows.current();
     window
-        .tree
-        .leaves()
+        .shown(&state.windows.dock)
         .into_iter()
         .any(|id| matches!(state.windows.panes.get(&id), Some(PaneKind::Ai(_))))
 }

@@ -178,7 +178,7 @@ pub fn sync_pool_watch(state: &State) {
     let open = if window.zoomed {
         is_pool(&window.focus)
     } else {
-        window.tree.leaves().iter().any(is_pool)
+        window.leaves().iter().any(is_pool)
     };
     port.watch_pool(open);
 }

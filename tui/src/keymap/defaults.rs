@@ -112,6 +112,13 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("alt-up", "resize_up"),
     ("alt-down", "resize_down"),
     ("z", "zoom_pane"),
+    ("t", "toggle_dock"),
+    ("Z", "zoom_dock"),
+    ("+", "grow_dock"),
+    ("-", "shrink_dock"),
+    ("|", "flip_dock"),
+    // tmux's show-messages.
+    ("~", "show_messages"),
     ("x", "close_pane"),
     ("c", "new_window"),
     ("n", "next_window"),

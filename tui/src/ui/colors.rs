@@ -99,9 +99,58 @@ pub fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
     best as u8
 }
 
+/// WCAG relative luminance of an sRGB colour (0 black to 1 white).
+pub fn luminance(r: u8, g: u8, b: u8) -> f64 {
+    let lin = |v: u8| {
+        let c = f64::from(v) / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// WCAG contrast ratio of two colours (1 to 21).
+pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    let (la, lb) = (luminance(a.0, a.1, a.2), luminance(b.0, b.1, b.2));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The text colour that reads best on `bg`: of the candidates (the theme's own
+/// text colours first), the first with a contrast of at least 7:1 (WCAG AAA),
+/// else pure black or white, whichever contrasts more.
+pub fn readable_on(bg: (u8, u8, u8), candidates: &[(u8, u8, u8)]) -> (u8, u8, u8) {
+    if let Some(c) = candidates.iter().find(|c| contrast(**c, bg) >= 7.0) {
+        return *c;
+    }
+    if contrast((0, 0, 0), bg) >= contrast((255, 255, 255), bg) {
+        (0, 0, 0)
+    } else {
+        (255, 255, 255)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readable_text_on_yellow_is_dark_and_on_navy_is_light() {
+        let yellow = (229, 192, 123);
+        let grey = (128, 128, 128);
+        assert!(
+            contrast(grey, yellow) < 3.0,
+            "grey on yellow is the unreadable case"
+        );
+        let on_yellow = readable_on(yellow, &[grey]);
+        assert!(contrast(on_yellow, yellow) >= 7.0, "{on_yellow:?}");
+        let on_navy = readable_on((0, 0, 80), &[]);
+        assert_eq!(on_navy, (255, 255, 255));
+        // A theme colour that reads well is kept.
+        assert_eq!(readable_on(yellow, &[(40, 44, 52)]), (40, 44, 52));
+    }
 
     #[test]
     fn colorterm_picks_the_mode() {

@@ -21,6 +21,7 @@ use crate::overlays::Overlay;
 use crate::panes::{PaneKind, SplitDir};
 
 pub use rows::{RowPrints, draw_echo, echo_damage};
+pub use status::message_rows;
 
 /// Draws the whole screen.
 pub fn draw(state: &State, frame: &mut Frame) {
@@ -34,9 +35,16 @@ pub fn draw(state: &State, frame: &mut Frame) {
 /// terminal cursor goes (`None`: hidden). [`draw`] is this plus setting the
 /// cursor.
 pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
-    let panes_area = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+    let message = message_rows(state, area.width, area.height);
+    let panes_area = Rect::new(
+        area.x,
+        area.y,
+        area.width,
+        area.height.saturating_sub(1 + message),
+    );
+    let message_area = Rect::new(area.x, panes_area.bottom(), area.width, message);
     let window = state.windows.current();
-    let layout = window.layout(panes_area);
+    let layout = state.windows.layout(panes_area);
     let focus = window.focus;
     let focus_rect = layout.rect_of(focus);
     for border in &layout.borders {
@@ -54,9 +62,12 @@ pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, 
             Some(PaneKind::Tool(t)) => {
                 let title = Style::default().add_modifier(Modifier::BOLD);
                 buf.set_stringn(rect.x, rect.y, &t.title, usize::from(rect.width), title);
+                // Long lines wrap at spaces (a message is read whole here).
+                let width = usize::from(rect.width.max(1));
                 for (i, line) in t
                     .lines
                     .iter()
+                    .flat_map(|l| status::wrap_words(l, width))
                     .enumerate()
                     .take(usize::from(rect.height.saturating_sub(1)))
                 {
@@ -114,7 +125,8 @@ pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, 
         cursor = None;
     }
     if let Some(msg) = &state.message {
-        status::draw_message(msg, panes_area, buf);
+        let more = status::more_text(state);
+        status::draw_message(msg, panes_area, message_area, area.height, &more, buf);
     }
     cursor
 }

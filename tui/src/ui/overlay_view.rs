@@ -49,7 +49,7 @@ pub fn draw_overlay(
         Overlay::Prompt(p) => bottom_input(p.label(), &p.input, area, buf),
         Overlay::Confirm(c) => question_bar(&c.question, area, buf),
         Overlay::Choice(c) => question_bar(&c.question, area, buf),
-        Overlay::Recovery(r) => recovery_box(r, area, buf),
+        Overlay::Recovery(r) => recovery_box(state, r, area, buf),
         Overlay::PaneNumbers => None,
         Overlay::Lsp(l) => super::lsp::draw_overlay(l, area, buf),
         Overlay::Ai(p) => super::conductor_panes::draw_picker(state, p, area, buf),
@@ -77,9 +77,31 @@ fn question_bar(question: &str, area: Rect, buf: &mut Buffer) -> Option<(u16, u1
     Some((x, y))
 }
 
+/// The recovery box's colours: the theme's text on its background, the frame
+/// and title in the theme's accent (a warm yellow without one), the title's
+/// text picked for contrast with it (never the terminal's "black", which many
+/// palettes show grey).
+fn recovery_styles(state: &State) -> (Style, Style) {
+    let m = state.color_mode;
+    let rgb = |c: symphony_protocol::xi::Color| (c.r, c.g, c.b);
+    let fg = state.theme.foreground.map(rgb).unwrap_or((230, 230, 230));
+    let bg = state.theme.background.map(rgb).unwrap_or((28, 28, 28));
+    let accent = state.theme.accent.map(rgb).unwrap_or((229, 192, 123));
+    let body = Style::default()
+        .fg(m.rgb(fg.0, fg.1, fg.2))
+        .bg(m.rgb(bg.0, bg.1, bg.2));
+    let on_accent = super::colors::readable_on(accent, &[bg, fg]);
+    let title = Style::default()
+        .fg(m.rgb(on_accent.0, on_accent.1, on_accent.2))
+        .bg(m.rgb(accent.0, accent.1, accent.2))
+        .add_modifier(Modifier::BOLD);
+    (body, title)
+}
+
 /// The crash-recovery question: a box along the bottom of the panes with the question,
 /// the choices (the chosen one reversed) and how to answer.
 fn recovery_box(
+    state: &State,
     r: &crate::overlays::RecoveryChoice,
     area: Rect,
     buf: &mut Buffer,
@@ -90,11 +112,13 @@ fn recovery_box(
         return None;
     }
     let rect = Rect::new(area.x, area.bottom() - height, area.width, height);
-    let style = Style::default().fg(Color::Black).bg(Color::Yellow);
+    let (style, title) = recovery_styles(state);
     Clear.render(rect, buf);
+    let frame = style.fg(title.bg.unwrap_or(Color::Yellow));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Crash recovery ")
+        .border_style(frame)
+        .title(ratatui::text::Span::styled(" Crash recovery ", title))
         .style(style);
     let inner = block.inner(rect);
     block.render(rect, buf);

@@ -39,7 +39,7 @@ fn lone_focused_editor(state: &State, area: Rect) -> Option<(&EditorPane, Rect, 
         return None;
     }
     let window = state.windows.current();
-    let layout = window.layout(panes_area(area));
+    let layout = state.windows.layout(panes_area(area));
     let Some(PaneKind::Editor(pane)) = state.windows.panes.get(&window.focus) else {
         return None;
     };
@@ -86,7 +86,7 @@ pub fn echo_damage(state: &State, area: Rect) -> Option<[Rect; 2]> {
 pub fn draw_echo(state: &State, area: Rect, rows: &[Rect], buf: &mut Buffer) -> Option<(u16, u16)> {
     let panes = panes_area(area);
     let window = state.windows.current();
-    let rect = window.layout(panes).rect_of(window.focus)?;
+    let rect = state.windows.layout(panes).rect_of(window.focus)?;
     let Some(PaneKind::Editor(pane)) = state.windows.panes.get(&window.focus) else {
         return None;
     };

@@ -179,38 +179,100 @@ fn focused_tool(state: &State) -> Option<String> {
     })
 }
 
-/// Draws a message at the top right of the panes, over the text. An error wider than the
-/// panes wraps at spaces onto as many rows as it needs (and the panes have), so that a
-/// config error is read whole; other messages keep to one row and are cut.
-pub fn draw_message(msg: &Message, area: Rect, buf: &mut Buffer) {
-    if area.height == 0 || area.width < 3 {
-        return;
+/// The most rows an error message takes: a third of the screen, at least one.
+fn max_message_rows(height: u16) -> u16 {
+    (height / 3).max(1)
+}
+
+/// An error message's lines on a screen `width` wide, at most `max` of them; a
+/// longer one ends in `…` and a pointer to the whole text.
+fn message_lines(text: &str, width: u16, max: u16, more: &str) -> Vec<String> {
+    let room = usize::from(width.saturating_sub(2)).max(1);
+    let mut lines = wrap_words(text, room);
+    let max = usize::from(max.max(1));
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            let keep = room.saturating_sub(more.width());
+            let mut cut = String::new();
+            for c in last.chars() {
+                if cut.width() + c.to_string().width() > keep {
+                    break;
+                }
+                cut.push(c);
+            }
+            *last = format!("{cut}{more}");
+        }
     }
-    let style = if msg.error {
-        Style::default().fg(Color::White).bg(Color::Red)
-    } else {
-        Style::default().fg(Color::Black).bg(Color::Yellow)
-    };
-    if !msg.error {
-        let text = format!(" {} ", msg.text);
-        let w = text.width().min(usize::from(area.width)) as u16;
-        buf.set_stringn(area.right() - w, area.y, text, usize::from(w), style);
-        return;
-    }
-    let room = usize::from(area.width) - 2;
-    let lines = wrap_words(&msg.text, room);
-    let w = lines.iter().map(|l| l.width()).max().unwrap_or(0) + 2;
-    for (i, line) in lines.iter().take(usize::from(area.height)).enumerate() {
-        let x = area.right() - w as u16;
-        let y = area.y + i as u16;
-        let pad = " ".repeat(w - 2 - line.width());
-        let row = format!(" {line}{pad} ");
-        buf.set_stringn(x, y, row, w, style);
+    lines
+}
+
+/// What ends a cut message: where to read it whole.
+pub(super) fn more_text(state: &State) -> String {
+    match state
+        .config
+        .keymap
+        .keys_for(&crate::action::Action::ShowMessages)
+        .first()
+    {
+        Some(key) => format!("… (Show messages: {key})"),
+        None => "… (Show messages)".into(),
     }
 }
 
+/// The rows between the panes and the status line that the message takes on a
+/// screen of `width` x `height`: an error's wrapped lines (a third of the screen
+/// at most), nothing otherwise (a notice sits on the panes' top row, right).
+pub fn message_rows(state: &State, width: u16, height: u16) -> u16 {
+    match &state.message {
+        Some(m) if m.error && width >= 3 && height >= 3 => {
+            let more = more_text(state);
+            let rows = message_lines(&m.text, width, max_message_rows(height), &more).len();
+            (rows as u16).min(height.saturating_sub(2))
+        }
+        _ => 0,
+    }
+}
+
+/// Draws the message: an error fills `rows` (its own rows above the status
+/// line, never over the text); a notice sits at the right of the panes' top row.
+pub fn draw_message(
+    msg: &Message,
+    panes: Rect,
+    rows: Rect,
+    screen_height: u16,
+    more: &str,
+    buf: &mut Buffer,
+) {
+    if msg.error {
+        if rows.height == 0 {
+            return;
+        }
+        let style = Style::default().fg(Color::White).bg(Color::Red);
+        buf.set_style(rows, style);
+        let lines = message_lines(&msg.text, rows.width, max_message_rows(screen_height), more);
+        for (i, line) in lines.iter().take(usize::from(rows.height)).enumerate() {
+            buf.set_stringn(
+                rows.x + 1,
+                rows.y + i as u16,
+                line,
+                usize::from(rows.width.saturating_sub(1)),
+                style,
+            );
+        }
+        return;
+    }
+    if panes.height == 0 || panes.width < 3 {
+        return;
+    }
+    let style = Style::default().fg(Color::Black).bg(Color::Yellow);
+    let text = format!(" {} ", msg.text);
+    let w = text.width().min(usize::from(panes.width)) as u16;
+    buf.set_stringn(panes.right() - w, panes.y, text, usize::from(w), style);
+}
+
 /// `text` in lines at most `width` columns wide, broken at spaces (a longer word is cut).
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for word in text.split(' ') {
@@ -274,7 +336,7 @@ mod wrap_tests {
                 .into(),
             error: true,
         };
-        draw_message(&msg, area, &mut buf);
+        draw_message(&msg, area, area, 18, "…", &mut buf);
         let shown: String = (0..6)
             .map(|y| {
                 (0..30)
