@@ -37,5 +37,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo clippy -p symphony-editor --features onig (syntect on Oniguruma, vendored C)"
+cargo clippy -p symphony-editor --features onig --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace

@@ -253,6 +253,20 @@ pub enum ConductorEvent {
         /// The text, shared (it may be large).
         text: Result<std::sync::Arc<str>, String>,
     },
+    /// The answer to `Conductor::fetch_node_output(run, node)`, read off the caller's
+    /// thread (a run of an earlier session reads its stored output from disk); `None`
+    /// when the node has no output yet.
+    NodeOutput {
+        /// The run.
+        run: RunId,
+        /// The node.
+        node: String,
+        /// Its output, shared (it may be large).
+        text: Option<std::sync::Arc<str>>,
+    },
+    /// The answer to `Conductor::fetch_conversations()`: the stored conversations, newest
+    /// first, listed off the caller's thread.
+    Conversations(Vec<ArtifactHit>),
     /// The pool changed (state, slots, latency).
     Pool(Vec<InstrumentStatus>),
     /// Something the user should read (not an error of a run: e.g. "no instrument

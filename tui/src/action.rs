@@ -397,6 +397,12 @@ pub enum Action {
     /// Project search number `.0` finished.
     #[serde(skip)]
     ProjectSearchDone(u64, crate::search::Summary),
+    /// The project search's selection moved: read the new hit's preview off the loop.
+    #[serde(skip)]
+    ProjectSearchPreviewWanted,
+    /// A project search preview was read.
+    #[serde(skip)]
+    ProjectSearchPreview(crate::overlays::project_search::PreviewRead),
     /// Close the focused buffer without asking.
     #[serde(skip)]
     ForceCloseBuffer,

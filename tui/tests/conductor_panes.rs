@@ -226,6 +226,7 @@ fn dag_pane_keys_cancel_the_run_retry_a_failed_node_and_open_its_output() {
         calls(&rec),
         vec![ConductorCall::NodeOutput(RunId(1), "model".into())]
     );
+    answered(&mut state, &rec);
     let PaneKind::Tool(tool) = state.windows.focused().expect("pane") else {
         panic!("the output opens in a tool pane");
     };
@@ -233,6 +234,81 @@ fn dag_pane_keys_cancel_the_run_retry_a_failed_node_and_open_its_output() {
     // A finished run is not cancelled again.
     update(&mut state, Action::AiCancelRun);
     assert_eq!(calls(&rec), vec![ConductorCall::Cancel(RunId(2))]);
+}
+
+/// The DAG pane's failed node selected (row 7, see the test above).
+fn select_failed_node(state: &mut State) {
+    update(state, Action::OpenDagPane);
+    dag_scenario(state);
+    for _ in 0..7 {
+        press(state, KeyCode::Down, KeyModifiers::NONE);
+    }
+}
+
+#[test]
+fn a_nodes_output_pane_says_loading_until_the_conductor_has_read_it() {
+    let (mut state, rec) = conductor_state(Canned {
+        node_output: Some("HTTP 429: slow down\nretry later".into()),
+        ..Default::default()
+    });
+    select_failed_node(&mut state);
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    // The key returned before the output was read: the pane waits for it.
+    let PaneKind::Tool(tool) = state.windows.focused().expect("pane") else {
+        panic!("the output opens in a tool pane");
+    };
+    assert_eq!(tool.lines, vec!["Loading…"]);
+    assert!(screen(&state).contains("Loading…"), "{}", screen(&state));
+    answered(&mut state, &rec);
+    let s = screen(&state);
+    assert!(s.contains("retry later") && !s.contains("Loading…"), "{s}");
+}
+
+#[test]
+fn a_node_without_output_closes_its_loading_pane_and_says_so() {
+    let (mut state, rec) = conductor_state(Canned::default());
+    select_failed_node(&mut state);
+    let before = state.windows.panes.len();
+    press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        state.windows.panes.len(),
+        before + 1,
+        "a pane says Loading…"
+    );
+    answered(&mut state, &rec);
+    assert_eq!(state.windows.panes.len(), before);
+    assert!(
+        screen(&state).contains("model has no output yet"),
+        "{}",
+        screen(&state)
+    );
+}
+
+#[test]
+fn the_conversations_list_says_loading_until_the_conductor_has_listed_them() {
+    let (mut state, rec) = conductor_state(Canned::default());
+    rec.canned.lock().expect("canned").conversations = vec![ArtifactHit {
+        id: "c1".into(),
+        kind: "conversation".into(),
+        title: "why is add slow".into(),
+        snippet: "it is not".into(),
+        tags: vec![],
+        pinned: false,
+        run: None,
+    }];
+    update(&mut state, Action::OpenAiPane);
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    let s = screen(&state);
+    assert!(
+        s.contains("Loading…") && !s.contains("why is add slow"),
+        "{s}"
+    );
+    answered(&mut state, &rec);
+    let s = screen(&state);
+    assert!(
+        s.contains("why is add slow") && !s.contains("Loading…"),
+        "{s}"
+    );
 }
 
 fn hits() -> Vec<ArtifactHit> {

@@ -10,12 +10,23 @@ use symphony_tui::action::Action;
 use symphony_tui::app::{PortCall, State, Task, update};
 use symphony_tui::overlays::Overlay;
 
-/// Runs the searches the state asked for, as the loop does, and applies their answers.
+/// Runs the searches and preview reads the state asked for, as the loop does, and
+/// applies their answers.
 fn run_searches(state: &mut State) {
+    run_tasks(state);
+    // the hits ask for the first hit's preview
+    run_tasks(state);
+}
+
+fn run_tasks(state: &mut State) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     for task in std::mem::take(&mut state.tasks) {
-        if let Task::ProjectSearch(job) = task {
-            symphony_tui::search::run_job(&job, &tx);
+        match task {
+            Task::ProjectSearch(job) => symphony_tui::search::run_job(&job, &tx),
+            Task::ProjectSearchPreview(job) => {
+                let _ = tx.send(Action::ProjectSearchPreview(job.read()));
+            }
+            _ => {}
         }
     }
     drop(tx);

@@ -5,10 +5,15 @@
 //! computed before the last edits (shifted to the new line numbers) and serve as
 //! guesses: when re-highlighting reaches a line start (past every edited line)
 //! where the fresh state equals the guess, everything after it is unchanged and
-//! the work stops. Equal consecutive states share one `Arc`, so the cache costs
+//! the work stops. Equal consecutive states share one `Rc`, so the cache costs
 //! about a pointer per line plus the distinct states.
+//!
+//! The cache lives and dies on the highlighting thread (the worker creates it), so
+//! its states are shared with `Rc`, not `Arc`: a syntect [`ParseState`] is not
+//! `Send` when syntect runs on Oniguruma (the `onig` feature; its capture regions
+//! are C pointers), and nothing here needs it to be.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use syntect::highlighting::{HighlightState, Highlighter, RangedHighlightIterator};
 use syntect::parsing::{ParseState, ScopeStack};
@@ -48,7 +53,7 @@ pub(crate) struct RunStats {
 pub(crate) struct BufferCache {
     language: String,
     theme: String,
-    states: Vec<Option<Arc<LineState>>>,
+    states: Vec<Option<Rc<LineState>>>,
     valid: usize,
     dirty_until: usize,
 }
@@ -93,7 +98,7 @@ impl BufferCache {
             self.states.push(None);
         }
         self.states.iter_mut().for_each(|s| *s = None);
-        self.states[0] = Some(Arc::new(initial));
+        self.states[0] = Some(Rc::new(initial));
         self.valid = 1;
         self.dirty_until = self.states.len() - 1;
     }
@@ -229,9 +234,9 @@ impl BufferCache {
             let cached = self.states.get(line).and_then(|s| s.as_ref());
             let converged = line >= self.dirty_until && cached.is_some_and(|c| **c == state);
             let stored = match (&self.states[line - 1], cached) {
-                (_, Some(c)) if converged => Arc::clone(c),
-                (Some(prev), _) if **prev == state => Arc::clone(prev),
-                _ => Arc::new(state.clone()),
+                (_, Some(c)) if converged => Rc::clone(c),
+                (Some(prev), _) if **prev == state => Rc::clone(prev),
+                _ => Rc::new(state.clone()),
             };
             if line < self.states.len() {
                 self.states[line] = Some(stored);

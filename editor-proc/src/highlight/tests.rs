@@ -239,6 +239,47 @@ fn an_edit_rehighlights_only_until_the_state_converges() {
 }
 
 #[test]
+fn each_key_typed_into_a_line_in_view_restyles_that_line_only() {
+    let mut text = Rope::from(rust_file(2000));
+    let mut cache = BufferCache::default();
+    let mut reg = StyleRegistry::new();
+    let theme = "Solarized (dark)";
+    run(&mut cache, &mut reg, &job(&text, 1, None, 0..40, theme));
+    let edit = LineEdit {
+        first_line: 20,
+        old_lines: 1,
+        new_lines: 1,
+    };
+    // Code typed into the line one key at a time (before its `let`), growing it to 200+
+    // characters: keywords, identifiers, numbers, operators (an unclosed bracket would
+    // rightly restyle the lines after it).
+    for (i, c) in "let s = x + 1 * y - 2.5; "
+        .chars()
+        .cycle()
+        .take(200)
+        .enumerate()
+    {
+        let at = text.offset_of_line(20) + 4 + i;
+        text.edit(at..at, c.to_string());
+        let rev = 2 + i as u64;
+        let (stats, out) = run(
+            &mut cache,
+            &mut reg,
+            &job(&text, rev, Some(edit), 0..40, theme),
+        );
+        assert_eq!(
+            (stats.first, stats.lines),
+            (20, 1),
+            "key {i} ({c:?}) restyled more than its line"
+        );
+        assert_eq!(
+            (out.len(), out[0].start_line, out[0].lines.len()),
+            (1, 20, 1)
+        );
+    }
+}
+
+#[test]
 fn opening_a_block_comment_rehighlights_to_the_end() {
     let mut text = Rope::from(rust_file(200));
     let mut cache = BufferCache::default();

@@ -507,6 +507,23 @@ impl Conductor {
         }
     }
 
+    /// Reads [`Conductor::node_output`] on a blocking thread; it arrives as a
+    /// [`ConductorEvent::NodeOutput`]. Returns at once.
+    pub fn fetch_node_output(&self, run: RunId, node: &str) {
+        let _rt = self.inner.rt.enter();
+        let this = self.clone();
+        let node = node.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let text = this
+                .node_output(run, &node)
+                .map(std::sync::Arc::<str>::from);
+            let _ = this
+                .inner
+                .events
+                .send(ConductorEvent::NodeOutput { run, node, text });
+        });
+    }
+
     /// Searches the artifact store (tantivy query syntax; `kind:diff`, `tag:x` filters).
     pub fn search_artifacts(&self, query: &str, limit: usize) -> Vec<ArtifactHit> {
         self.inner.artifacts.search(query, limit)
@@ -614,6 +631,17 @@ impl Conductor {
     /// Stored conversations (chat runs), newest first, for reopening.
     pub fn conversations(&self) -> Vec<ArtifactHit> {
         self.inner.artifacts.conversations()
+    }
+
+    /// Lists [`Conductor::conversations`] on a blocking thread (it reads the store); the
+    /// list arrives as a [`ConductorEvent::Conversations`]. Returns at once.
+    pub fn fetch_conversations(&self) {
+        let _rt = self.inner.rt.enter();
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let list = this.conversations();
+            let _ = this.inner.events.send(ConductorEvent::Conversations(list));
+        });
     }
 
     /// Adds an instrument to the running pool (`config.max_concurrency` slots): the

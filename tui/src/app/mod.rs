@@ -117,6 +117,8 @@ pub enum Task {
     ListFiles(PathBuf),
     /// Run a project search, streaming its hits back as actions.
     ProjectSearch(crate::search::Job),
+    /// Read a project search hit's surroundings for its preview.
+    ProjectSearchPreview(crate::overlays::project_search::PreviewJob),
     /// Commit the staged changes in `dir` with this message (`git commit -F`).
     GitCommit {
         /// The workspace.

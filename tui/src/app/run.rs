@@ -128,6 +128,12 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     let tx = task_tx.clone();
                     tokio::task::spawn_blocking(move || crate::search::run_job(&job, &tx));
                 }
+                Task::ProjectSearchPreview(job) => {
+                    let tx = task_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Action::ProjectSearchPreview(job.read()));
+                    });
+                }
                 Task::GitCommit { dir, message } => {
                     let tx = task_tx.clone();
                     tokio::task::spawn_blocking(move || {

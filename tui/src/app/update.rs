@@ -267,6 +267,26 @@ fn apply(state: &mut State, action: Action) {
             for o in state.overlays.iter_mut() {
                 if let Overlay::ProjectSearch(p) = o {
                     p.add_hits(generation, hits);
+                    if let Some(job) = p.take_preview_job() {
+                        state.tasks.push(Task::ProjectSearchPreview(job));
+                    }
+                    break;
+                }
+            }
+        }
+        Action::ProjectSearchPreviewWanted => {
+            for o in state.overlays.iter_mut() {
+                if let Overlay::ProjectSearch(p) = o
+                    && let Some(job) = p.take_preview_job()
+                {
+                    state.tasks.push(Task::ProjectSearchPreview(job));
+                }
+            }
+        }
+        Action::ProjectSearchPreview(read) => {
+            for o in state.overlays.iter_mut() {
+                if let Overlay::ProjectSearch(p) = o {
+                    p.preview_read(read);
                     break;
                 }
             }

@@ -326,6 +326,13 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
             }
         }
         ConductorEvent::Pool(pool) => c.pool = pool,
+        ConductorEvent::NodeOutput { run, node, text } => {
+            super::keys::on_node_output(state, run, node, text.as_deref());
+        }
+        ConductorEvent::Conversations(list) => {
+            c.conversations_loading = false;
+            c.conversations = list;
+        }
         ConductorEvent::Notice(text) => {
             // Into the AI pane's history; also a message once the user has
             // used the AI (not at startup: "no instrument configured" would

@@ -55,6 +55,9 @@ pub enum PaneKey {
     Text(TextKey),
 }
 
+/// What a pane waiting for the Conductor's answer shows.
+pub const LOADING: &str = "Loading…";
+
 /// The action for a key when a Conductor pane has the focus (`None`: not one).
 pub fn route_key(state: &State, key: &KeyEvent) -> Option<Action> {
     let keymap = &state.config.keymap;
@@ -251,11 +254,10 @@ fn ai_key(state: &mut State, key: AiPaneAction) {
         AiPaneAction::PageUp => pane.scroll += 10,
         AiPaneAction::PageDown => pane.scroll = pane.scroll.saturating_sub(10),
         AiPaneAction::Conversations => {
+            // Listed off this thread: the list says "Loading…" until it arrives.
             if let Some(port) = &state.conductor.port {
-                let list = port.conversations();
-                if !list.is_empty() {
-                    state.conductor.conversations = list;
-                }
+                port.fetch_conversations();
+                state.conductor.conversations_loading = true;
             }
             pane.conversations = true;
             pane.selected = 0;
@@ -359,23 +361,21 @@ fn dag_key(state: &mut State, key: DagAction) {
                 state.say(format!("{id}: offering its candidates again"));
                 return;
             }
-            let output = state
-                .conductor
-                .port
-                .as_ref()
-                .and_then(|p| p.node_output(run, &id));
-            match output {
-                Some(text) => {
-                    let tool = ToolPane {
-                        title: format!("run #{} · {id} (output)", run.0),
-                        lines: text.lines().map(str::to_owned).collect(),
-                    };
-                    state
-                        .windows
-                        .split(SplitDir::Vertical, PaneKind::Tool(tool));
-                }
-                None => state.say(format!("{id} has no output yet")),
-            }
+            // Read off this thread (an earlier session's run reads the disk): the
+            // pane says "Loading…" until the output arrives (`on_node_output`).
+            let Some(port) = &state.conductor.port else {
+                state.say(format!("{id} has no output yet"));
+                return;
+            };
+            port.fetch_node_output(run, &id);
+            let tool = ToolPane {
+                title: format!("run #{} · {id} (output)", run.0),
+                lines: vec![LOADING.to_owned()],
+            };
+            let pane = state
+                .windows
+                .split(SplitDir::Vertical, PaneKind::Tool(tool));
+            state.conductor.output_requests.insert((run, id), pane);
         }
         _ => {}
     }
@@ -479,4 +479,27 @@ pub(super) fn open_in_editor(state: &mut State, text: &str) {
             chars: text.to_owned(),
         },
     );
+}
+
+/// A node's output arrived: the tool pane that waits for it shows it; without output
+/// the pane closes (if it still has the focus) and the status line says so. A pane
+/// closed meanwhile is not reopened.
+pub fn on_node_output(state: &mut State, run: RunId, node: String, text: Option<&str>) {
+    let Some(pane) = state.conductor.output_requests.remove(&(run, node.clone())) else {
+        return;
+    };
+    let Some(PaneKind::Tool(tool)) = state.windows.panes.get_mut(&pane) else {
+        return;
+    };
+    match text {
+        Some(text) => tool.lines = text.lines().map(str::to_owned).collect(),
+        None => {
+            tool.lines = vec![format!("{node} has no output yet")];
+            // Still where the user left it: it goes again.
+            if state.windows.focus() == pane {
+                state.windows.close_focused();
+            }
+            state.say(format!("{node} has no output yet"));
+        }
+    }
 }

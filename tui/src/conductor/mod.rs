@@ -286,6 +286,10 @@ pub struct ConductorState {
     pub run_selections: HashMap<RunId, String>,
     /// Runs whose text was asked of the Conductor and has not arrived yet.
     pub source_requests: HashSet<RunId>,
+    /// Tool panes waiting for a node's output (they say "Loading…" until it arrives).
+    pub output_requests: HashMap<(RunId, String), crate::panes::PaneId>,
+    /// The stored conversations were asked for and have not arrived yet.
+    pub conversations_loading: bool,
     /// Runs listed from the journal at start (runs of an earlier session): the
     /// client has not got the text they read until it asks for it.
     pub journal_runs: HashSet<RunId>,
@@ -376,7 +380,9 @@ pub fn start(
 /// Installs a started Conductor in the state (and reads its pool and conversations).
 pub fn install(state: &mut crate::app::State, port: Box<dyn ConductorPort>) {
     state.conductor.pool = port.pool();
-    state.conductor.conversations = port.conversations();
+    // Listing the conversations reads the store: the list arrives as an event.
+    port.fetch_conversations();
+    state.conductor.conversations_loading = true;
     // Earlier sessions' runs, for the DAG pane (a failed or interrupted node
     // there can be retried); runs of this session stay after them.
     let now = state.conductor.now();

@@ -17,8 +17,10 @@ pub trait ConductorPort {
     fn retry_node(&self, run: RunId, node: &str);
     /// Answers a pick node's [`Candidates`](symphony_conductor::events::ConductorEvent::Candidates).
     fn choose(&self, run: RunId, node: &str, index: usize);
-    /// The output of a node.
-    fn node_output(&self, run: RunId, node: &str) -> Option<String>;
+    /// Asks for the output of a node; it is read off the loop thread (a run of an earlier
+    /// session reads it from disk) and arrives as a
+    /// [`NodeOutput`](ConductorEvent::NodeOutput) event.
+    fn fetch_node_output(&self, run: RunId, node: &str);
     /// Asks for a search of the artifact store; it runs off the loop thread and the hits
     /// arrive as an [`ArtifactHits`](ConductorEvent::ArtifactHits) event with `request`.
     fn fetch_artifacts(&self, query: &str, limit: usize, request: u64);
@@ -31,8 +33,9 @@ pub trait ConductorPort {
     fn tag_artifact(&self, id: &str, tag: &str);
     /// The pool now.
     fn pool(&self) -> Vec<InstrumentStatus>;
-    /// Stored conversations, newest first.
-    fn conversations(&self) -> Vec<ArtifactHit>;
+    /// Asks for the stored conversations; they are listed off the loop thread and arrive,
+    /// newest first, as a [`Conversations`](ConductorEvent::Conversations) event.
+    fn fetch_conversations(&self);
     /// The user workflows from config.toml: name and description.
     fn workflows(&self) -> Vec<(String, Option<String>)> {
         Vec::new()
@@ -72,8 +75,8 @@ impl ConductorPort for Conductor {
     fn choose(&self, run: RunId, node: &str, index: usize) {
         Conductor::choose(self, run, node, index);
     }
-    fn node_output(&self, run: RunId, node: &str) -> Option<String> {
-        Conductor::node_output(self, run, node)
+    fn fetch_node_output(&self, run: RunId, node: &str) {
+        Conductor::fetch_node_output(self, run, node);
     }
     fn fetch_artifacts(&self, query: &str, limit: usize, request: u64) {
         Conductor::fetch_artifacts(self, query, limit, request);
@@ -90,8 +93,8 @@ impl ConductorPort for Conductor {
     fn pool(&self) -> Vec<InstrumentStatus> {
         Conductor::pool(self)
     }
-    fn conversations(&self) -> Vec<ArtifactHit> {
-        Conductor::conversations(self)
+    fn fetch_conversations(&self) {
+        Conductor::fetch_conversations(self);
     }
     fn prewarm(&self, instrument: &str) {
         Conductor::prewarm(self, instrument);
@@ -122,7 +125,7 @@ pub enum ConductorCall {
     Cancel(RunId),
     /// `retry_node`.
     Retry(RunId, String),
-    /// `node_output`.
+    /// `fetch_node_output`.
     NodeOutput(RunId, String),
     /// `choose(run, node, index)`.
     Choose(RunId, String, usize),
@@ -149,11 +152,11 @@ pub struct Canned {
     pub hits: Vec<ArtifactHit>,
     /// Artifact texts by id.
     pub texts: Vec<(String, String)>,
-    /// What `node_output` returns.
+    /// What `fetch_node_output` answers.
     pub node_output: Option<String>,
     /// What `pool` returns.
     pub pool: Vec<InstrumentStatus>,
-    /// What `conversations` returns.
+    /// What `fetch_conversations` answers.
     pub conversations: Vec<ArtifactHit>,
     /// What `workflows` returns.
     pub workflows: Vec<(String, Option<String>)>,
@@ -236,9 +239,16 @@ impl ConductorPort for RecordingConductor {
     fn choose(&self, run: RunId, node: &str, index: usize) {
         self.push(ConductorCall::Choose(run, node.into(), index));
     }
-    fn node_output(&self, run: RunId, node: &str) -> Option<String> {
+    fn fetch_node_output(&self, run: RunId, node: &str) {
         self.push(ConductorCall::NodeOutput(run, node.into()));
-        self.canned(|c| c.node_output.clone()).flatten()
+        let text = self
+            .canned(|c| c.node_output.as_deref().map(Arc::<str>::from))
+            .flatten();
+        self.answer(ConductorEvent::NodeOutput {
+            run,
+            node: node.into(),
+            text,
+        });
     }
     fn fetch_artifacts(&self, query: &str, _limit: usize, request: u64) {
         self.push(ConductorCall::Search(query.into()));
@@ -269,8 +279,9 @@ impl ConductorPort for RecordingConductor {
     fn pool(&self) -> Vec<InstrumentStatus> {
         self.canned(|c| c.pool.clone()).unwrap_or_default()
     }
-    fn conversations(&self) -> Vec<ArtifactHit> {
-        self.canned(|c| c.conversations.clone()).unwrap_or_default()
+    fn fetch_conversations(&self) {
+        let list = self.canned(|c| c.conversations.clone()).unwrap_or_default();
+        self.answer(ConductorEvent::Conversations(list));
     }
     fn prewarm(&self, instrument: &str) {
         self.push(ConductorCall::Prewarm(instrument.into()));

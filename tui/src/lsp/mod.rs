@@ -195,6 +195,8 @@ pub fn before_action(state: &mut State, action: &Action) -> After {
             | Action::PickerFiles(_)
             | Action::ProjectSearchHits(..)
             | Action::ProjectSearchDone(..)
+            | Action::ProjectSearchPreviewWanted
+            | Action::ProjectSearchPreview(_)
             | Action::Mouse(crate::action::MouseAction::Wheel { .. })
             | Action::LspHover
             | Action::LspCompletion

@@ -51,7 +51,51 @@ pub struct ProjectSearch {
     pub literal: bool,
     /// The selected hit's surroundings: (hit index, first line number, lines).
     pub preview: Option<(usize, usize, Vec<String>)>,
+    /// The hit whose preview is being read (the preview says "Loading…").
+    pub preview_pending: Option<usize>,
+    /// A preview read asked for and not handed to the loop yet
+    /// ([`Self::take_preview_job`]).
+    preview_job: Option<PreviewJob>,
     cancel: Arc<AtomicBool>,
+}
+
+/// A preview read for the loop to run off its thread ([`PreviewJob::read`]); its answer
+/// comes back as [`Action::ProjectSearchPreview`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewJob {
+    /// The search the hit belongs to.
+    pub generation: u64,
+    /// The hit's index.
+    pub index: usize,
+    /// The file.
+    pub path: PathBuf,
+    /// The hit's 0-based line.
+    pub line: usize,
+}
+
+/// The lines read around a hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewRead {
+    /// The search the hit belongs to.
+    pub generation: u64,
+    /// The hit's index.
+    pub index: usize,
+    /// 0-based number of `lines[0]`.
+    pub first_line: usize,
+    /// The lines (empty when the file could not be read).
+    pub lines: Vec<String>,
+}
+
+impl PreviewJob {
+    /// Reads the lines around the hit (the disk: call it off the UI thread).
+    pub fn read(&self) -> PreviewRead {
+        PreviewRead {
+            generation: self.generation,
+            index: self.index,
+            first_line: self.line.saturating_sub(PREVIEW_CONTEXT),
+            lines: read_around(&self.path, self.line),
+        }
+    }
 }
 
 impl PartialEq for ProjectSearch {
@@ -75,6 +119,8 @@ impl ProjectSearch {
             state: SearchState::Idle,
             literal: false,
             preview: None,
+            preview_pending: None,
+            preview_job: None,
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -92,6 +138,8 @@ impl ProjectSearch {
         self.hits.clear();
         self.selected = 0;
         self.preview = None;
+        self.preview_pending = None;
+        self.preview_job = None;
         let query = self.input.text.clone();
         self.literal = crate::search::query_regex(&query).is_some_and(|(_, lit)| lit);
         if query.is_empty() {
@@ -144,21 +192,42 @@ impl ProjectSearch {
         }
     }
 
-    /// Reads the selected hit's surroundings once (a small read of one file).
+    /// Asks for the selected hit's surroundings once: the read runs off the loop's
+    /// thread ([`Self::take_preview_job`]) and the preview says "Loading…" until
+    /// [`Self::preview_read`] brings it.
     fn load_preview(&mut self) {
         let Some(hit) = self.hits.get(self.selected) else {
             self.preview = None;
+            self.preview_pending = None;
             return;
         };
-        if self.preview.as_ref().is_some_and(|p| p.0 == self.selected) {
+        if self.preview.as_ref().is_some_and(|p| p.0 == self.selected)
+            || self.preview_pending == Some(self.selected)
+        {
             return;
         }
-        let lines = read_around(&self.root.join(&hit.path), hit.line);
-        self.preview = Some((
-            self.selected,
-            hit.line.saturating_sub(PREVIEW_CONTEXT),
-            lines,
-        ));
+        self.preview = None;
+        self.preview_pending = Some(self.selected);
+        self.preview_job = Some(PreviewJob {
+            generation: self.generation,
+            index: self.selected,
+            path: self.root.join(&hit.path),
+            line: hit.line,
+        });
+    }
+
+    /// The preview read to run, if one was asked for since the last call.
+    pub fn take_preview_job(&mut self) -> Option<PreviewJob> {
+        self.preview_job.take()
+    }
+
+    /// A preview read's answer: shown if it is the selected hit's of this search.
+    pub fn preview_read(&mut self, read: PreviewRead) {
+        if read.generation != self.generation || self.preview_pending != Some(read.index) {
+            return;
+        }
+        self.preview_pending = None;
+        self.preview = Some((read.index, read.first_line, read.lines));
     }
 
     /// Handles a key; a changed query comes back as [`Action::ProjectSearchRestart`].
@@ -181,7 +250,12 @@ impl ProjectSearch {
             },
             _ if move_selection(&mut self.selected, self.hits.len(), key) => {
                 self.load_preview();
-                Outcome::consumed()
+                Outcome {
+                    consumed: true,
+                    close: false,
+                    actions: vec![Action::ProjectSearchPreviewWanted],
+                    edits: Vec::new(),
+                }
             }
             OverlayInput::Text(t) if self.input.handle_text(t) => Outcome {
                 consumed: true,
@@ -267,6 +341,39 @@ mod tests {
         assert!(second.cancel.load(Ordering::Relaxed));
     }
 
+    /// Runs the asked-for preview read as the loop does (here, on this thread).
+    fn read_preview(p: &mut ProjectSearch) {
+        if let Some(job) = p.take_preview_job() {
+            p.preview_read(job.read());
+        }
+    }
+
+    #[test]
+    fn the_preview_is_read_off_the_loop_and_says_loading_until_it_arrives() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..30).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(dir.path().join("f.txt"), text).unwrap();
+        let mut p = ProjectSearch::new(dir.path().to_path_buf());
+        p.input = LineInput::with_text("line");
+        let job = p.restart().unwrap();
+        p.add_hits(job.generation, vec![hit("f.txt", 2), hit("f.txt", 20)]);
+        assert_eq!(p.preview, None, "nothing is read on the loop's thread");
+        assert_eq!(p.preview_pending, Some(0), "the preview says Loading…");
+        let first = p.take_preview_job().expect("a read for the first hit");
+        assert_eq!(p.take_preview_job(), None, "asked for once");
+        // The selection moves on before the first read is answered: that answer is dropped.
+        let out = p.handle_key(&k(KeyCode::Down));
+        assert_eq!(out.actions, vec![Action::ProjectSearchPreviewWanted]);
+        let second = p.take_preview_job().expect("a read for the second hit");
+        p.preview_read(first.read());
+        assert_eq!(p.preview, None);
+        assert_eq!(p.preview_pending, Some(1));
+        p.preview_read(second.read());
+        let (index, first_line, lines) = p.preview.clone().unwrap();
+        assert_eq!((index, first_line, lines[6].as_str()), (1, 14, "line 20"));
+        assert_eq!(p.preview_pending, None);
+    }
+
     #[test]
     fn the_preview_shows_the_lines_around_the_selected_hit() {
         let dir = tempfile::tempdir().unwrap();
@@ -276,9 +383,11 @@ mod tests {
         p.input = LineInput::with_text("line 2");
         let job = p.restart().unwrap();
         p.add_hits(job.generation, vec![hit("f.txt", 2), hit("f.txt", 20)]);
+        read_preview(&mut p);
         let (_, first, lines) = p.preview.clone().unwrap();
         assert_eq!((first, lines[0].as_str(), lines.len()), (0, "line 0", 9));
         p.handle_key(&k(KeyCode::Down));
+        read_preview(&mut p);
         let (_, first, lines) = p.preview.clone().unwrap();
         assert_eq!((first, lines[6].as_str(), lines.len()), (14, "line 20", 13));
     }

@@ -462,6 +462,15 @@ fn project_search_box(
         .take(usize::from(inner.width))
         .collect();
     buf.set_stringn(inner.x, sep_y, &line, usize::from(inner.width), dim);
+    if p.preview.is_none() && p.preview_pending.is_some() && sep_y + 1 < inner.bottom() {
+        buf.set_stringn(
+            inner.x + 1,
+            sep_y + 1,
+            "Loading…",
+            usize::from(inner.width.saturating_sub(2)),
+            Style::default(),
+        );
+    }
     if let (Some((_, first_line, lines)), Some(hit)) = (&p.preview, p.hits.get(p.selected)) {
         let room = usize::from(inner.bottom().saturating_sub(sep_y + 1));
         // keep the hit's line in the middle of what fits

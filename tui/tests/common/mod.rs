@@ -204,6 +204,8 @@ pub fn conductor_state(canned: Canned, w: u16, h: u16) -> (State, RecordingCondu
     *rec.canned.lock().expect("canned") = canned;
     state.conductor.frozen_now = Some(std::time::Instant::now());
     install(&mut state, Box::new(rec.clone()));
+    // What the Conductor answers at start (the stored conversations).
+    answered(&mut state, &rec);
     state.conductor.instruments = 1;
     (state, rec)
 }

@@ -120,7 +120,12 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
             Style::default().add_modifier(Modifier::BOLD),
         );
         if c.conversations.is_empty() {
-            buf.set_stringn(body.x, body.y + 1, "  none yet", width, Style::default());
+            let empty = if c.conversations_loading {
+                "  Loading…"
+            } else {
+                "  none yet"
+            };
+            buf.set_stringn(body.x, body.y + 1, empty, width, Style::default());
         }
         for (i, hit) in c
             .conversations
