@@ -5,6 +5,7 @@
 //! - [`instrument`]: the [`Instrument`](instrument::Instrument) trait every backend
 //!   implements, and its request / event / error types.
 //! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
+//! - [`acp`]: external agents (OpenCode, Gemini CLI, Claude Code...) over the Agent Client Protocol.
 //! - [`command`]: the AI commands a user runs and the editor context they read.
 //! - [`events`]: what the Conductor tells its panes ([`ConductorEvent`](events::ConductorEvent)).
 //! - [`conductor`]: the [`Conductor`](conductor::Conductor) handle: run, cancel, retry, search.
@@ -14,6 +15,7 @@
 //! - [`workflow`]: built-in and user workflows (nodes, validation, templates, text operators).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod acp;
 pub mod command;
 pub mod conductor;
 pub mod events;

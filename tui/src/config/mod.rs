@@ -35,6 +35,8 @@ pub struct Config {
     /// `[lsp] auto_complete_ms`: the pause after typing part of an identifier before the
     /// completion popup opens by itself (0: only on the trigger characters and Ctrl-Space).
     pub auto_complete_ms: u64,
+    /// `[[agents]]`: external agents over the Agent Client Protocol.
+    pub agents: Vec<symphony_conductor::acp::AgentConfig>,
 }
 
 /// The completion popup's default pause (`[lsp] auto_complete_ms`).
@@ -52,6 +54,7 @@ impl Default for Config {
             keymap: Keymap::default_keymap(),
             conductor: Default::default(),
             auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
+            agents: Vec::new(),
         }
     }
 }
@@ -90,6 +93,8 @@ struct RawConfig {
     #[serde(default)]
     workflows: Vec<symphony_conductor::conductor::WorkflowConfig>,
     default_instrument: Option<String>,
+    #[serde(default)]
+    agents: Vec<symphony_conductor::acp::AgentConfig>,
     /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
     /// tables are the editor process's.
     #[serde(default)]
@@ -175,6 +180,7 @@ impl Config {
         config.conductor.instruments = raw.instruments;
         config.conductor.workflows = raw.workflows;
         config.conductor.default_instrument = raw.default_instrument;
+        config.agents = raw.agents;
         Ok(config)
     }
 
@@ -250,6 +256,7 @@ pub fn default_config_text() -> String {
     s.push_str(EDITING_DEFAULTS);
     s.push_str(LSP_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
+    s.push_str(symphony_conductor::acp::AGENT_PRESETS);
     s
 }
 

@@ -100,3 +100,20 @@ fn every_action_except_scroll_has_a_default_key() {
     let missing = unbound_actions(&Config::default());
     assert!(missing.is_empty(), "{missing:?}");
 }
+
+#[test]
+fn agents_entries_are_read_and_the_default_shows_the_acp_presets() {
+    let text = "[[agents]]\nname = \"opencode\"\ncommand = \"opencode\"\nargs = [\"acp\"]\n\
+                env = { OPENCODE_X = \"1\" }\ndefault_model = \"m\"\n";
+    let c = Config::parse(text, "c").unwrap();
+    assert_eq!(c.agents.len(), 1);
+    assert_eq!(c.agents[0].command, "opencode");
+    assert_eq!(c.agents[0].args, ["acp"]);
+    assert_eq!(c.agents[0].default_model.as_deref(), Some("m"));
+    let e = Config::parse("[[agents]]\nname = \"x\"\n", "c").unwrap_err();
+    assert!(e.message.contains("command"), "{e}");
+    let default = default_config_text();
+    for line in ["# args = [\"acp\"]", "# args = [\"--acp\"]", "@zed-industries/codex-acp"] {
+        assert!(default.contains(line), "{line} missing");
+    }
+}
