@@ -90,6 +90,12 @@ mod tests {
         let names: Vec<&str> = file.agents.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["opencode", "gemini", "claude", "codex", "goose"]);
         assert_eq!(file.agents[0].args, ["acp"]);
-        assert_eq!(file.agents[2].env.get("ANTHROPIC_API_KEY").map(String::as_str), Some("..."));
+        assert_eq!(
+            file.agents[2]
+                .env
+                .get("ANTHROPIC_API_KEY")
+                .map(String::as_str),
+            Some("...")
+        );
     }
 }
