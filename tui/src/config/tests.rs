@@ -113,7 +113,11 @@ fn agents_entries_are_read_and_the_default_shows_the_acp_presets() {
     let e = Config::parse("[[agents]]\nname = \"x\"\n", "c").unwrap_err();
     assert!(e.message.contains("command"), "{e}");
     let default = default_config_text();
-    for line in ["# args = [\"acp\"]", "# args = [\"--acp\"]", "@zed-industries/codex-acp"] {
+    for line in [
+        "# args = [\"acp\"]",
+        "# args = [\"--acp\"]",
+        "@zed-industries/codex-acp",
+    ] {
         assert!(default.contains(line), "{line} missing");
     }
 }
