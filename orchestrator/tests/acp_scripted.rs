@@ -310,3 +310,14 @@ async fn an_agent_that_dies_before_initialize_is_reported_not_awaited() {
         .unwrap();
     assert!(matches!(err, AcpError::Crashed { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn the_configured_default_model_is_picked_through_the_agents_model_option() {
+    let (_d, root) = workspace();
+    let mut cfg = agent("model");
+    cfg.default_model = Some("small".into());
+    let (agent, mut events) = AcpAgent::start(&cfg, &root, no_buffers()).await.unwrap();
+    let (stop, run, _) = turn(&agent, &mut events, |_| None).await;
+    assert_eq!(stop, Ok(StopReason::EndTurn));
+    assert_eq!(run.text, "model=small");
+}

@@ -142,7 +142,29 @@ impl AcpAgent {
                 tracing::warn!(agent = %self.name, %mode, "ACP: default_mode not taken: {e}");
             }
         }
+        if let Some(model) = &config.default_model {
+            self.select_model(model).await;
+        }
         Ok(())
+    }
+
+    /// Picks `model` through the session's config option of category "model" (how
+    /// OpenCode and others offer their models); logged when the agent has none.
+    async fn select_model(&self, model: &str) {
+        let options = to_value(&self.new_session.config_options);
+        let id = options.as_array().and_then(|opts| {
+            opts.iter()
+                .find(|o| o.get("category").and_then(Value::as_str) == Some("model"))
+                .and_then(|o| o.get("id").and_then(Value::as_str))
+        });
+        let Some(id) = id else {
+            tracing::warn!(agent = %self.name, %model, "ACP: default_model set but the agent offers no model option");
+            return;
+        };
+        let params = json!({"sessionId": self.session, "configId": id, "value": model});
+        if let Err(e) = self.timed("session/set_config_option", params).await {
+            tracing::warn!(agent = %self.name, %model, "ACP: default_model not taken: {e}");
+        }
     }
 
     /// What the agent said about itself in `initialize` (capabilities, auth methods).
