@@ -1,5 +1,5 @@
 //! JSON-RPC 2.0 over newline-delimited JSON on a child's stdio: our requests with
-//! their pending answers, our notifications, our answers to the agent's requests, and
+//! their pending answers (lines read and written with `symphony_protocol::framing`), our notifications, our answers to the agent's requests, and
 //! what the agent sends us ([`Incoming`]). Lines that are not JSON-RPC are reported,
 //! never fatal.
 
@@ -9,13 +9,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use parking_lot::Mutex;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use symphony_protocol::framing::{FrameError, LineReader, LineWriter};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
 use super::AcpError;
-
-/// The longest line read from an agent (a file's content in one write is well below).
-pub const MAX_LINE_BYTES: usize = 64 << 20;
 
 /// What the agent sent.
 #[derive(Debug)]
@@ -78,11 +76,10 @@ impl Rpc {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let pending: Pending = Arc::new(Mutex::new(Some(HashMap::new())));
         tokio::spawn(async move {
-            let mut writer = writer;
-            while let Some(mut line) = out_rx.recv().await {
-                line.push('\n');
-                if writer.write_all(line.as_bytes()).await.is_err() || writer.flush().await.is_err()
-                {
+            let mut writer = LineWriter::new(writer);
+            while let Some(line) = out_rx.recv().await {
+                // serde_json never writes a raw newline inside a value.
+                if writer.write_line(&line).await.is_err() || writer.flush().await.is_err() {
                     break;
                 }
             }
@@ -156,47 +153,20 @@ impl Rpc {
 }
 
 async fn read_loop(reader: impl AsyncRead + Unpin, in_tx: &mpsc::UnboundedSender<Incoming>) {
-    let mut reader = BufReader::new(reader);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match tokio::io::AsyncReadExt::take(&mut reader, MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf)
-            .await
-        {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        if buf.len() > MAX_LINE_BYTES {
-            let _ = in_tx.send(Incoming::Malformed(format!(
-                "a line longer than {MAX_LINE_BYTES} bytes"
-            )));
-            // Skip the rest of that line.
-            let mut rest = Vec::new();
-            if reader.read_until(b'\n', &mut rest).await.unwrap_or(0) == 0 {
-                return;
-            }
-            continue;
-        }
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        match classify(line) {
-            Some(Classified::Answer(id, result)) => {
-                if in_tx.send(Incoming::Answer(id, result)).is_err() {
-                    return;
-                }
-            }
-            Some(Classified::In(msg)) => {
-                if in_tx.send(msg).is_err() {
-                    return;
-                }
-            }
-            None => {
-                let _ = in_tx.send(Incoming::Malformed(cut(line, 200)));
-            }
+    let mut reader = LineReader::new(reader);
+    while let Some(line) = reader.next_line().await {
+        let msg = match line {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => match classify(line.trim()) {
+                Some(Classified::Answer(id, result)) => Incoming::Answer(id, result),
+                Some(Classified::In(msg)) => msg,
+                None => Incoming::Malformed(cut(line.trim(), 200)),
+            },
+            Err(FrameError::Io(_)) => return,
+            Err(e) => Incoming::Malformed(e.to_string()),
+        };
+        if in_tx.send(msg).is_err() {
+            return;
         }
     }
 }
