@@ -10,8 +10,11 @@
 //! - [`terminal`]: `terminal/*` commands in their own process groups.
 //! - [`run`]: [`AcpRun`]: a run's state folded from its updates (text, thoughts, plan,
 //!   tool-call nodes, commands, usage, stop reason).
+//! - [`bridge`]: [`bridge::RunBridge`]: an ACP run as Conductor events (answer stream,
+//!   one DAG node per tool call, proposals, stop reason) for the existing panes.
 //! - [`rpc`]: the JSON-RPC line layer.
 
+pub mod bridge;
 pub mod client;
 pub mod config;
 pub mod fs;
