@@ -321,3 +321,118 @@ async fn the_configured_default_model_is_picked_through_the_agents_model_option(
     assert_eq!(stop, Ok(StopReason::EndTurn));
     assert_eq!(run.text, "model=small");
 }
+
+/// Runs one prompt through an [`AcpRunner`], answering its permission pick with
+/// option `pick`; returns every Conductor event of the run.
+async fn runner_turn(
+    scenario: &str,
+    root: &Path,
+    pick: usize,
+) -> Vec<symphony_conductor::events::ConductorEvent> {
+    use symphony_conductor::acp::runner::{AcpRunner, PERMISSION_NODE};
+    use symphony_conductor::events::ConductorEvent;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = AcpRunner::new(agent(scenario), root, no_buffers(), tx);
+    let run = runner.run("make it loud", Vec::new());
+    let mut seen = Vec::new();
+    tokio::time::timeout(PATIENCE, async {
+        while let Some(ev) = rx.recv().await {
+            if let ConductorEvent::Candidates { run: r, node, .. } = &ev {
+                assert_eq!((*r, node.as_str()), (run, PERMISSION_NODE));
+                runner.choose(run, PERMISSION_NODE, pick);
+            }
+            let done = matches!(ev, ConductorEvent::RunFinished { .. });
+            seen.push(ev);
+            if done {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the run hung");
+    runner.shutdown();
+    seen
+}
+
+#[tokio::test]
+async fn an_agent_run_in_the_panes_shows_nodes_asks_through_a_pick_and_proposes_the_edit() {
+    use symphony_conductor::events::{ConductorEvent, RunOutcome};
+    let (_d, root) = workspace();
+    let events = runner_turn("edit", &root, 0).await;
+    let Some(ConductorEvent::RunFinished {
+        outcome, answer, ..
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(outcome, &RunOutcome::Succeeded);
+    assert_eq!(answer.as_deref(), Some("Working on it. Done."));
+    let candidates = events
+        .iter()
+        .find_map(|e| match e {
+            ConductorEvent::Candidates { candidates, .. } => Some(candidates.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(candidates[0], "Allow once: Edit a.txt");
+    assert_eq!(candidates.len(), 3);
+    assert!(events.iter().any(|e| matches!(e,
+        ConductorEvent::RunStarted { nodes, .. } if nodes.iter().any(|n| n.id == "Edit a.txt #t2" && n.kind == "edit"))));
+    let proposal = events
+        .iter()
+        .find_map(|e| match e {
+            ConductorEvent::Proposal { proposal, .. } => Some(proposal),
+            _ => None,
+        })
+        .expect("no proposal");
+    assert_eq!(proposal.hunks[0].new_text, "HELLO\nWORLD\n");
+    assert_eq!(
+        std::fs::read(root.join("a.txt")).unwrap(),
+        b"hello\nworld\n"
+    );
+}
+
+#[tokio::test]
+async fn rejecting_in_the_pick_leaves_the_file_byte_identical_and_proposes_nothing() {
+    use symphony_conductor::events::ConductorEvent;
+    let (_d, root) = workspace();
+    let events = runner_turn("edit", &root, 2).await;
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ConductorEvent::Proposal { .. }))
+    );
+    let Some(ConductorEvent::RunFinished { answer, .. }) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        answer.as_deref(),
+        Some("Working on it. Permission rejected.")
+    );
+    assert_eq!(
+        std::fs::read(root.join("a.txt")).unwrap(),
+        b"hello\nworld\n"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_that_is_not_installed_fails_its_run_with_the_fix() {
+    use symphony_conductor::acp::runner::AcpRunner;
+    use symphony_conductor::events::{ConductorEvent, RunOutcome};
+    let (_d, root) = workspace();
+    let mut cfg = agent("edit");
+    cfg.command = "symphony-no-such-agent".into();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = AcpRunner::new(cfg, &root, no_buffers(), tx);
+    runner.run("hi", Vec::new());
+    let outcome = tokio::time::timeout(PATIENCE, async {
+        loop {
+            if let Some(ConductorEvent::RunFinished { outcome, .. }) = rx.recv().await {
+                break outcome;
+            }
+        }
+    })
+    .await
+    .expect("hung");
+    assert!(matches!(outcome, RunOutcome::Failed(m) if m.contains("is not installed")));
+}

@@ -12,6 +12,8 @@
 //!   tool-call nodes, commands, usage, stop reason).
 //! - [`bridge`]: [`bridge::RunBridge`]: an ACP run as Conductor events (answer stream,
 //!   one DAG node per tool call, proposals, stop reason) for the existing panes.
+//! - [`runner`]: [`runner::AcpRunner`]: prompts to one agent as Conductor runs
+//!   (permission questions as pick nodes, Esc as cancel).
 //! - [`rpc`]: the JSON-RPC line layer.
 
 pub mod bridge;
@@ -20,6 +22,7 @@ pub mod config;
 pub mod fs;
 pub mod rpc;
 pub mod run;
+pub mod runner;
 pub mod terminal;
 
 use std::path::PathBuf;
