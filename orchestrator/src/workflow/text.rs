@@ -61,7 +61,7 @@ pub fn value_text(v: &serde_json::Value) -> String {
 /// `v` with every object's keys in sorted order, so its text is the same however the
 /// map was built (serde_json keeps insertion order when a dependency turns on its
 /// `preserve_order` feature, as the ACP schema crate does).
-fn sorted_keys(v: &serde_json::Value) -> serde_json::Value {
+pub fn sorted_keys(v: &serde_json::Value) -> serde_json::Value {
     match v {
         serde_json::Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
