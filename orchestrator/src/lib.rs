@@ -8,6 +8,7 @@
 //!   implements, and its request / event / error types.
 //! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
 //! - [`completion`]: inline completion (ghost text) backends: `/infill`, `/v1/completions`, Ollama.
+//! - [`acp`]: external agents (OpenCode, Gemini CLI, Claude Code...) over the Agent Client Protocol.
 //! - [`command`]: the AI commands a user runs and the editor context they read.
 //! - [`events`]: what the Conductor tells its panes ([`ConductorEvent`](events::ConductorEvent)).
 //! - [`conductor`]: the [`Conductor`](conductor::Conductor) handle: run, cancel, retry, search.
@@ -18,6 +19,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod agent;
+pub mod acp;
 pub mod command;
 pub mod completion;
 pub mod conductor;

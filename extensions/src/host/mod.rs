@@ -20,7 +20,7 @@ pub mod wire;
 
 pub use bus::{Bus, Event, topic_matches};
 pub use lifecycle::{InvalidTransition, State};
-pub use process::Limits;
+pub use process::{Limits, apply_limits, child_env, kill_group};
 pub use services::{DefaultServices, HostServices, ServiceFuture};
 pub use throttle::TokenBucket;
 

@@ -75,6 +75,13 @@ pub fn spawn(
         .kill_on_drop(true)
         // Its own process group, so whatever it spawns is killed with it.
         .process_group(0);
+    apply_limits(&mut cmd, limits);
+    cmd.spawn()
+}
+
+/// Makes `cmd`'s process apply `limits` before it execs (used for extensions and for
+/// external agents alike).
+pub fn apply_limits(cmd: &mut Command, limits: Limits) {
     // SAFETY: the closure runs in the forked child before exec. It only calls
     // `setrlimit` (a plain system call, async-signal-safe) with values computed before
     // the fork, and reads errno through `last_os_error`; it allocates nothing, takes
@@ -87,7 +94,6 @@ pub fn spawn(
             Ok(())
         });
     }
-    cmd.spawn()
 }
 
 #[cfg(target_os = "linux")]

@@ -54,7 +54,28 @@ pub fn value_text(v: &serde_json::Value) -> String {
                 .collect::<Vec<_>>()
                 .join("\n\n")
         }
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+        other => serde_json::to_string_pretty(&sorted_keys(other)).unwrap_or_default(),
+    }
+}
+
+/// `v` with every object's keys in sorted order, so its text is the same however the
+/// map was built (serde_json keeps insertion order when a dependency turns on its
+/// `preserve_order` feature, as the ACP schema crate does).
+pub fn sorted_keys(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            serde_json::Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_keys(&m[k])))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(sorted_keys).collect())
+        }
+        other => other.clone(),
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Config {
     pub auto_complete_ms: u64,
     /// `[completion]`: inline completion (ghost text) from a model.
     pub completion: symphony_conductor::completion::CompletionConfig,
+    /// `[[agents]]`: external agents over the Agent Client Protocol.
+    pub agents: Vec<symphony_conductor::acp::AgentConfig>,
 }
 
 /// The completion popup's default pause (`[lsp] auto_complete_ms`).
@@ -55,6 +57,7 @@ impl Default for Config {
             conductor: Default::default(),
             auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
             completion: Default::default(),
+            agents: Vec::new(),
         }
     }
 }
@@ -94,6 +97,8 @@ struct RawConfig {
     #[serde(default)]
     workflows: Vec<symphony_conductor::conductor::WorkflowConfig>,
     default_instrument: Option<String>,
+    #[serde(default)]
+    agents: Vec<symphony_conductor::acp::AgentConfig>,
     /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
     /// tables are the editor process's.
     #[serde(default)]
@@ -219,6 +224,7 @@ impl Config {
         config.conductor.instruments = raw.instruments;
         config.conductor.workflows = raw.workflows;
         config.conductor.default_instrument = raw.default_instrument;
+        config.agents = raw.agents;
         Ok(config)
     }
 
@@ -303,6 +309,7 @@ pub fn default_config_text() -> String {
     s.push_str(LSP_DEFAULTS);
     s.push_str(CONDUCTOR_DEFAULTS);
     s.push_str(COMPLETION_DEFAULTS);
+    s.push_str(symphony_conductor::acp::AGENT_PRESETS);
     s
 }
 

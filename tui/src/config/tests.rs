@@ -146,3 +146,24 @@ fn the_default_config_lists_every_context_and_parses_to_the_defaults() {
     let c = Config::parse(&text, "default").unwrap();
     assert_eq!(c.keymap, crate::keymap::Keymap::default_keymap());
 }
+
+#[test]
+fn agents_entries_are_read_and_the_default_shows_the_acp_presets() {
+    let text = "[[agents]]\nname = \"opencode\"\ncommand = \"opencode\"\nargs = [\"acp\"]\n\
+                env = { OPENCODE_X = \"1\" }\ndefault_model = \"m\"\n";
+    let c = Config::parse(text, "c").unwrap();
+    assert_eq!(c.agents.len(), 1);
+    assert_eq!(c.agents[0].command, "opencode");
+    assert_eq!(c.agents[0].args, ["acp"]);
+    assert_eq!(c.agents[0].default_model.as_deref(), Some("m"));
+    let e = Config::parse("[[agents]]\nname = \"x\"\n", "c").unwrap_err();
+    assert!(e.message.contains("command"), "{e}");
+    let default = default_config_text();
+    for line in [
+        "# args = [\"acp\"]",
+        "# args = [\"--acp\"]",
+        "@zed-industries/codex-acp",
+    ] {
+        assert!(default.contains(line), "{line} missing");
+    }
+}

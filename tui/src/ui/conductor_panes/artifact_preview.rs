@@ -27,6 +27,7 @@ fn plain(text: &str, width: usize, style: Style) -> Vec<(String, Style)> {
 fn fallback(text: &str, width: usize) -> Vec<(String, Style)> {
     match serde_json::from_str::<Value>(text) {
         Ok(v @ (Value::Object(_) | Value::Array(_))) => {
+            let v = symphony_conductor::workflow::text::sorted_keys(&v);
             let pretty = serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_owned());
             plain(&pretty, width, Style::default())
         }
