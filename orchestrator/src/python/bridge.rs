@@ -224,6 +224,8 @@ fn ask(handle: &Bound<'_, Handle>, question: String, choices: Vec<String>, settl
 #[pyo3(signature = (handle, path, new_text))]
 fn propose_edit(handle: &Bound<'_, Handle>, path: Option<String>, new_text: String) -> PyResult<()> {
     let h = &handle.get().0;
+    // Artifacts are written on the Conductor's blocking threads.
+    let _rt = h.rt.enter();
     let env = &h.env;
     let id = h.begin("edit", None);
     let wanted = path.map(PathBuf::from);
@@ -264,6 +266,7 @@ fn propose_edit(handle: &Bound<'_, Handle>, path: Option<String>, new_text: Stri
 #[pyfunction]
 fn artifact(handle: &Bound<'_, Handle>, kind: String, text: String, tags: Vec<String>) {
     let h = &handle.get().0;
+    let _rt = h.rt.enter();
     let id = h.begin("artifact", None);
     h.env.store_with(text.clone(), &kind, "text/plain", &id, None, tags);
     h.end(&id, &Ok(text));

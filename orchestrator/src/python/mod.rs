@@ -58,11 +58,13 @@ pub struct PythonConductor {
 }
 
 impl PythonConductor {
-    /// Starts the interpreter on its own thread.
+    /// The process's interpreter, started on its own thread the first time (CPython has
+    /// one per process, and so one `symphony` module and one registry).
     pub fn start() -> Result<PythonConductor, PythonError> {
-        Ok(PythonConductor {
-            host: Arc::new(host::Host::start()?),
-        })
+        static HOST: std::sync::OnceLock<Result<Arc<host::Host>, PythonError>> =
+            std::sync::OnceLock::new();
+        let host = HOST.get_or_init(|| host::Host::start().map(Arc::new)).clone()?;
+        Ok(PythonConductor { host })
     }
 
     /// Loads (or loads again) a Python file: its earlier registrations are replaced;
