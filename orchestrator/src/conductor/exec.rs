@@ -396,15 +396,15 @@ fn messages_of(v: &Value) -> Vec<ChatMessage> {
 }
 
 async fn model(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<Json, String> {
-    let instrument = cfg
-        .instrument
-        .clone()
-        .ok_or_else(|| "no instrument configured".to_owned())?;
     let mut messages = Vec::new();
     for v in inputs {
         messages.extend(messages_of(v));
     }
-    let answer = super::model::call(env, &cfg.id, &instrument, messages).await?;
+    let prompt = messages.last().map_or("", |m| m.content.as_str());
+    let instrument = super::policy::choose(env, &cfg.id, prompt, cfg.instrument.clone())
+        .ok_or_else(|| "no instrument configured".to_owned())?;
+    let (answer, instrument) =
+        super::policy::call_with_fallbacks(env, &cfg.id, instrument, messages).await?;
     env.store(
         answer.clone(),
         "response",

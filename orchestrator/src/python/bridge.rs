@@ -12,12 +12,9 @@ use pyo3::types::PyModule;
 use tokio::sync::oneshot;
 
 use crate::conductor::exec::{RunEnv, emit_proposal_for, log_text, run_sh};
-use crate::conductor::policy::ModelPolicy;
+use crate::conductor::policy::{call_with_fallbacks, choose};
 use crate::events::{ConductorEvent, NodeInfo, NodeStatus};
 use crate::instrument::{ChatMessage, Role};
-
-/// Most instruments a model call tries (the first and the fallbacks a policy names).
-const MAX_FALLBACKS: u32 = 4;
 
 /// One run's handle, held by its `ctx`.
 #[pyclass(frozen, module = "symphony")]
@@ -28,11 +25,8 @@ pub(crate) struct HandleInner {
     pub rt: tokio::runtime::Handle,
     /// Node counter (`model-1`, `run-2`...).
     pub seq: AtomicU32,
-    /// Configured instruments, and the default one.
-    pub instruments: Vec<String>,
+    /// The instrument of model calls that name none.
     pub default: Option<String>,
-    /// The model policy, if the user set one.
-    pub policy: Option<Arc<dyn ModelPolicy>>,
 }
 
 impl HandleInner {
@@ -77,17 +71,6 @@ impl HandleInner {
             }
         }
     }
-
-    /// The instrument of a model call: the one named, else the policy's, else the default.
-    fn instrument_for(&self, node: &str, prompt: &str, named: Option<String>) -> Option<String> {
-        named
-            .or_else(|| {
-                self.policy.as_ref().and_then(|p| {
-                    p.instrument(node, prompt, self.default.as_deref(), &self.instruments)
-                })
-            })
-            .or_else(|| self.default.clone())
-    }
 }
 
 /// Hands `ok, value` to the asyncio future behind `settle`.
@@ -114,44 +97,26 @@ fn model(handle: &Bound<'_, Handle>, prompt: String, instrument: Option<String>,
     let rt = h.rt.clone();
     rt.spawn(async move {
         let n = h.seq.load(Ordering::Relaxed) + 1;
-        let first = h.instrument_for(&format!("model-{n}"), &prompt, instrument);
-        let Some(mut inst) = first else {
+        let configured = instrument.or_else(|| h.default.clone());
+        let chosen = choose(&h.env, &format!("model-{n}"), &prompt, configured);
+        let Some(inst) = chosen else {
             return settle_with::<String>(settle, Err("no instrument configured".into()));
         };
         let id = h.begin("model", Some(inst.clone()));
         h.env.store_with(prompt.clone(), "prompt", "text/plain", &id, None, Vec::new());
-        let mut attempt = 1;
-        let r = loop {
-            let messages = vec![ChatMessage::new(Role::User, prompt.clone())];
-            match crate::conductor::model::call(&h.env, &id, &inst, messages).await {
-                Ok(answer) => {
-                    h.env.store_with(
-                        answer.clone(),
-                        "response",
-                        "text/plain",
-                        &id,
-                        Some(inst.clone()),
-                        Vec::new(),
-                    );
-                    break Ok(answer);
-                }
-                Err(e) if e == "cancelled" || attempt >= MAX_FALLBACKS => break Err(e),
-                Err(e) => {
-                    let next = h
-                        .policy
-                        .as_ref()
-                        .and_then(|p| p.fallback(&id, &inst, &e, attempt, &h.instruments));
-                    match next {
-                        Some(next) => {
-                            tracing::info!(node = id, from = inst, to = next, "python: fallback");
-                            inst = next;
-                            attempt += 1;
-                        }
-                        None => break Err(e),
-                    }
-                }
-            }
-        };
+        let messages = vec![ChatMessage::new(Role::User, prompt)];
+        let r = call_with_fallbacks(&h.env, &id, inst, messages).await;
+        let r = r.map(|(answer, inst)| {
+            h.env.store_with(
+                answer.clone(),
+                "response",
+                "text/plain",
+                &id,
+                Some(inst),
+                Vec::new(),
+            );
+            answer
+        });
         h.end(&id, &r);
         settle_with(settle, r);
     });

@@ -37,14 +37,11 @@ pub(crate) async fn execute(
     name: String,
     default: Option<String>,
 ) -> Result<Json, String> {
-    let instruments: Vec<String> = env.instruments.statuses().into_iter().map(|s| s.name).collect();
     let handle = Handle(Arc::new(HandleInner {
         env: env.clone(),
         rt: tokio::runtime::Handle::current(),
         seq: AtomicU32::new(0),
-        instruments,
         default,
-        policy: env.policy.clone(),
     }));
     let (tx, rx) = oneshot::channel();
     let host = python.host.clone();
