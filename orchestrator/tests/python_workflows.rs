@@ -245,3 +245,41 @@ async fn python_file_changed_on_disk_is_picked_up_without_restart() {
     let run = h.conductor.run(workflow("py-edited"), ctx(h.dir.path()));
     assert_eq!(finished(&h.until_finished(run).await).1.as_deref(), Some("v2"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_python_files_load_only_once_the_workspace_is_trusted() {
+    use symphony_extensions::trust::{Decision, TrustStore};
+    let server = serve(vec![Reply::Stream(vec!["ok".into()])]).await;
+    let workspace = tempfile::tempdir().expect("workspace");
+    let flows = workspace.path().join(".symphony").join("workflows");
+    std::fs::create_dir_all(&flows).expect("dir");
+    let src = "import symphony\n\n@symphony.workflow(name='py-from-workspace')\nasync def f(ctx):\n    return 'ws'\n";
+    std::fs::write(flows.join("ws.py"), src).expect("write");
+    let mut h = start(&server, &[]);
+    let trust_file = h.dir.path().join("trust.toml");
+    // A Conductor for the workspace (the harness's own has none), with its own trust file.
+    let toml_text = format!(
+        "[[instruments]]\nname = \"local\"\nkind = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\n",
+        server.base_url()
+    );
+    let mut config: ConductorConfig = toml::from_str(&toml_text).expect("config");
+    config.store_dir = h.dir.path().join("artifacts-ws");
+    config.python_workspace = Some(workspace.path().to_path_buf());
+    config.python_trust_file = Some(trust_file.clone());
+    let (conductor, events) = Conductor::start_with(config, default_factory()).expect("start");
+    h.conductor = conductor;
+    h.events = events;
+    // Untrusted: a few scans go by and the workflow is not there.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        !h.conductor.workflows().iter().any(|(n, _)| n == "py-from-workspace"),
+        "an untrusted workspace's Python was loaded"
+    );
+    let mut store = TrustStore::load(&trust_file).expect("trust file");
+    store
+        .decide(workspace.path(), Decision::Trusted)
+        .expect("trust");
+    until_listed(&h, "py-from-workspace", None).await;
+    let run = h.conductor.run(workflow("py-from-workspace"), ctx(h.dir.path()));
+    assert_eq!(finished(&h.until_finished(run).await).1.as_deref(), Some("ws"));
+}

@@ -106,6 +106,13 @@ pub struct ConductorConfig {
     /// client: the user's own, and the workspace's once it is trusted).
     #[serde(skip)]
     pub python_dirs: Vec<PathBuf>,
+    /// The workspace whose `.symphony/workflows/*.py` load while the trust file
+    /// (`python_trust_file`, else the standard one) trusts it.
+    #[serde(skip)]
+    pub python_workspace: Option<PathBuf>,
+    /// The trust file consulted for `python_workspace` (`None`: the standard one).
+    #[serde(skip)]
+    pub python_trust_file: Option<PathBuf>,
 }
 
 /// Builds an instrument from its configuration (tests pass their own; the default
@@ -308,7 +315,7 @@ impl Conductor {
         }
         let _ = tx.send(ConductorEvent::Pool(instruments.statuses()));
         #[cfg(feature = "python")]
-        let python = start_python(&config.python_dirs, &tx);
+        let python = start_python(&config, &tx);
         let inner = Inner {
             rt,
             events: tx,
@@ -696,16 +703,28 @@ impl Conductor {
 /// errors are Notices with their tracebacks.
 #[cfg(feature = "python")]
 fn start_python(
-    dirs: &[PathBuf],
+    config: &ConductorConfig,
     tx: &mpsc::UnboundedSender<ConductorEvent>,
 ) -> Option<crate::python::PythonConductor> {
-    if dirs.is_empty() {
+    use crate::python::loader::{Loader, Workspace};
+    let dirs = config.python_dirs.clone();
+    let workspace = config.python_workspace.clone().map(|root| Workspace {
+        root,
+        trust_file: config.python_trust_file.clone(),
+    });
+    // No folder holds Python files: no interpreter (its memory is not spent).
+    let any = dirs
+        .iter()
+        .cloned()
+        .chain(workspace.iter().map(|w| w.root.join(".symphony").join("workflows")))
+        .any(|d| d.is_dir());
+    if !any {
         return None;
     }
     match crate::python::PythonConductor::start() {
         Ok(py) => {
             let tx = tx.clone();
-            crate::python::loader::Loader::new(py.clone(), dirs.to_vec()).watch(move |e| {
+            Loader::new(py.clone(), dirs, workspace).watch(move |e| {
                 let _ = tx.send(ConductorEvent::Notice(format!(
                     "{} did not load:\n{}",
                     e.path.display(),

@@ -16,7 +16,40 @@ const POLL: Duration = Duration::from_millis(1000);
 pub struct Loader {
     python: PythonConductor,
     dirs: Vec<PathBuf>,
+    workspace: Option<Workspace>,
     seen: HashMap<PathBuf, SystemTime>,
+}
+
+/// A workspace whose `.symphony/workflows/` loads only while the trust file trusts it
+/// (checked at every scan: trusting it mid-session loads its files, revoking forgets them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    /// The workspace folder.
+    pub root: PathBuf,
+    /// The trust file (`None`: the standard one, `symphony_extensions::trust::default_path`).
+    pub trust_file: Option<PathBuf>,
+}
+
+impl Workspace {
+    /// Its workflows folder, when it exists and the workspace is trusted.
+    fn trusted_dir(&self) -> Option<PathBuf> {
+        let dir = self.root.join(".symphony").join("workflows");
+        if !dir.is_dir() {
+            return None;
+        }
+        let file = self
+            .trust_file
+            .clone()
+            .or_else(symphony_extensions::trust::default_path)?;
+        match symphony_extensions::trust::TrustStore::load(&file) {
+            Ok(store) if store.is_trusted(&self.root) => Some(dir),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "python: trust file unreadable; workspace files stay off");
+                None
+            }
+        }
+    }
 }
 
 /// A load that failed: the file and its traceback.
@@ -29,12 +62,13 @@ pub struct LoadError {
 }
 
 impl Loader {
-    /// A loader of `dirs` (only folders the user trusts: the caller leaves an untrusted
-    /// workspace's folder out).
-    pub fn new(python: PythonConductor, dirs: Vec<PathBuf>) -> Loader {
+    /// A loader of `dirs` (the user's own folders: trusted) and of the workspace's
+    /// folder while it is trusted.
+    pub fn new(python: PythonConductor, dirs: Vec<PathBuf>, workspace: Option<Workspace>) -> Loader {
         Loader {
             python,
             dirs,
+            workspace,
             seen: HashMap::new(),
         }
     }
@@ -43,7 +77,8 @@ impl Loader {
     /// deleted ones; what failed to load.
     pub fn scan(&mut self) -> Vec<LoadError> {
         let mut now: HashMap<PathBuf, SystemTime> = HashMap::new();
-        for dir in &self.dirs {
+        let workspace = self.workspace.as_ref().and_then(Workspace::trusted_dir);
+        for dir in self.dirs.iter().chain(workspace.as_ref()) {
             for path in py_files(dir) {
                 let mtime = std::fs::metadata(&path)
                     .and_then(|m| m.modified())
@@ -91,18 +126,6 @@ impl Loader {
             tracing::warn!(error = %e, "python: cannot watch the workflow folders");
         }
     }
-}
-
-/// The folders to load: the user's own, and the workspace's when it is trusted.
-pub fn workflow_dirs(config_dir: Option<&Path>, workspace: Option<&Path>, trusted: bool) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(c) = config_dir {
-        dirs.push(c.join("workflows"));
-    }
-    if let (Some(w), true) = (workspace, trusted) {
-        dirs.push(w.join(".symphony").join("workflows"));
-    }
-    dirs
 }
 
 fn py_files(dir: &Path) -> Vec<PathBuf> {

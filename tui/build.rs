@@ -1,7 +1,0 @@
-//! Build script: with the `python` feature, links the `symphony` binary to libpython with an rpath so it
-//! finds it at run time without `LD_LIBRARY_PATH`.
-
-fn main() {
-    #[cfg(feature = "python")]
-    pyo3_build_config::add_libpython_rpath_link_args();
-}
