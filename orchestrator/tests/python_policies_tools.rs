@@ -30,6 +30,10 @@ def route(node, prompt, instruments, default):
 def fallback(node, instrument, error, attempt, instruments):
     return "second" if instrument == "broken" else None
 
+@symphony.policy("score")
+def score(candidates):
+    return [len(c) for c in candidates]
+
 @symphony.workflow(name="py-routed")
 async def routed(ctx):
     return await ctx.model("a hard question")
@@ -48,7 +52,7 @@ fn instrument(name: &str, server: &SseServer) -> String {
 
 async fn start(first: &SseServer, second: &SseServer, broken: &SseServer) -> Harness {
     let toml_text = format!(
-        "default_instrument = \"local\"\n{}{}{}\n[[workflows]]\nname = \"toml-routed\"\nanswer = \"m\"\n[[workflows.nodes]]\nid = \"p\"\nkind = \"prompt\"\ntemplate = \"a hard one\"\n[[workflows.nodes]]\nid = \"m\"\nkind = \"model\"\ndepends_on = [\"p\"]\n",
+        "default_instrument = \"local\"\n{}{}{}\n[[workflows]]\nname = \"toml-routed\"\nanswer = \"m\"\n[[workflows.nodes]]\nid = \"p\"\nkind = \"prompt\"\ntemplate = \"a hard one\"\n[[workflows.nodes]]\nid = \"m\"\nkind = \"model\"\ndepends_on = [\"p\"]\n\n[[workflows]]\nname = \"toml-scored\"\nanswer = \"pick\"\n[[workflows.nodes]]\nid = \"p\"\nkind = \"prompt\"\ntemplate = \"easy\"\n[[workflows.nodes]]\nid = \"a\"\nkind = \"model\"\ninstrument = \"local\"\ndepends_on = [\"p\"]\n[[workflows.nodes]]\nid = \"b\"\nkind = \"model\"\ninstrument = \"second\"\ndepends_on = [\"p\"]\n[[workflows.nodes]]\nid = \"pick\"\nkind = \"pick\"\ndepends_on = [\"a\", \"b\"]\n",
         instrument("local", first),
         instrument("second", second),
         instrument("broken", broken)
@@ -110,6 +114,26 @@ async fn python_fallback_policy_moves_a_failed_call_to_another_instrument() {
     let events = h.until_finished(run).await;
     assert_eq!(finished(&events), (RunOutcome::Succeeded, Some("rescued".into())));
     assert_eq!(broken.requests.lock().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_score_policy_picks_the_best_fan_out_candidate_without_asking() {
+    let first = serve(vec![Reply::Stream(vec!["short".into()])]).await;
+    let second = serve(vec![Reply::Stream(vec!["a much longer answer".into()])]).await;
+    let broken = serve(vec![Reply::Status(500, "down".into())]).await;
+    let mut h = start(&first, &second, &broken).await;
+    let run = h.conductor.run(workflow("toml-scored"), EditorContext::default());
+    let events = h.until_finished(run).await;
+    assert_eq!(
+        finished(&events),
+        (RunOutcome::Succeeded, Some("a much longer answer".into()))
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, symphony_conductor::events::ConductorEvent::Candidates { .. })),
+        "the user was asked although a score policy decides"
+    );
 }
 
 const TOOLS: &str = r#"

@@ -580,6 +580,16 @@ fn apply_diff(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<J
 
 async fn pick(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<Json, String> {
     let candidates: Vec<String> = inputs.iter().map(|v| value_text(v)).collect();
+    // A user scoring policy decides for the user: the best-scored candidate.
+    if cfg.command.is_none()
+        && let Some(scores) = env.policy.as_ref().and_then(|p| p.score(&candidates))
+        && let Some((best, _)) = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+    {
+        return Ok(Json::String(candidates[best].clone()));
+    }
     let Some(command) = cfg.command.clone() else {
         let (tx, rx) = oneshot::channel();
         env.choices.lock().insert(cfg.id.clone(), tx);

@@ -175,7 +175,8 @@ struct Inner {
     counter_file: PathBuf,
     /// Run journals: recent runs, also those of earlier sessions (`journal.rs`).
     journals: journal::Journals,
-    /// The instrument model nodes use when they name none.
+    /// The instrument a Python workflow's model calls use when they name none.
+    #[cfg(feature = "python")]
     default_instrument: Option<String>,
     /// The embedded interpreter, when there are Python folders to load.
     #[cfg(feature = "python")]
@@ -330,6 +331,7 @@ impl Conductor {
             next_run: AtomicU64::new(last + 1),
             counter_file,
             journals,
+            #[cfg(feature = "python")]
             default_instrument: default,
             #[cfg(feature = "python")]
             python,

@@ -55,30 +55,38 @@ pub struct PyWorkflow {
 #[derive(Clone)]
 pub struct PythonConductor {
     host: Arc<host::Host>,
+    /// The registered workflows as of the last load, read without the GIL (the palette
+    /// asks on the UI thread).
+    listed: Arc<parking_lot::Mutex<Vec<PyWorkflow>>>,
 }
 
 impl PythonConductor {
     /// The process's interpreter, started on its own thread the first time (CPython has
     /// one per process, and so one `symphony` module and one registry).
     pub fn start() -> Result<PythonConductor, PythonError> {
-        static HOST: std::sync::OnceLock<Result<Arc<host::Host>, PythonError>> =
+        type Shared = (Arc<host::Host>, Arc<parking_lot::Mutex<Vec<PyWorkflow>>>);
+        static HOST: std::sync::OnceLock<Result<Shared, PythonError>> =
             std::sync::OnceLock::new();
-        let host = HOST.get_or_init(|| host::Host::start().map(Arc::new)).clone()?;
-        Ok(PythonConductor { host })
+        let (host, listed) = HOST
+            .get_or_init(|| host::Host::start().map(|h| (Arc::new(h), Default::default())))
+            .clone()?;
+        Ok(PythonConductor { host, listed })
     }
 
     /// Loads (or loads again) a Python file: its earlier registrations are replaced;
     /// a syntax error or an exception at import comes back as its traceback.
     pub fn load(&self, path: &std::path::Path) -> Result<(), PythonError> {
         let path = path.display().to_string();
-        Python::attach(|py| {
+        let r = Python::attach(|py| {
             let r = self.host.module.bind(py).call_method1("_load", (path,));
             match r.and_then(|v| v.extract::<Option<String>>()) {
                 Ok(None) => Ok(()),
                 Ok(Some(tb)) => Err(PythonError::Raised(tb)),
                 Err(e) => Err(PythonError::Raised(traceback_of(py, &e))),
             }
-        })
+        });
+        *self.listed.lock() = self.read_workflows();
+        r
     }
 
     /// Forgets what a file registered (it was deleted, or its workspace is not trusted).
@@ -89,10 +97,16 @@ impl PythonConductor {
                 tracing::warn!(error = %traceback_of(py, &e), "python: forget");
             }
         });
+        *self.listed.lock() = self.read_workflows();
     }
 
-    /// The registered workflows, by name.
+    /// The registered workflows, by name, as of the last load (no GIL taken).
     pub fn workflows(&self) -> Vec<PyWorkflow> {
+        self.listed.lock().clone()
+    }
+
+    /// The registered workflows, read from Python.
+    fn read_workflows(&self) -> Vec<PyWorkflow> {
         Python::attach(|py| {
             let read = || -> PyResult<Vec<PyWorkflow>> {
                 let reg = self.host.module.bind(py).getattr("_workflows")?;
