@@ -68,7 +68,11 @@ fn bench(c: &mut Criterion) {
         let chosen = py.instrument("model-1", "a long prompt here", Some("local"), &instruments);
         assert_eq!(chosen.as_deref(), Some("second"));
     };
-    let tool = py.tools().into_iter().find(|t| t.name == "echo").expect("echo tool");
+    let tool = py
+        .tools()
+        .into_iter()
+        .find(|t| t.name == "echo")
+        .expect("echo tool");
     let args = serde_json::json!({"text": "hello"});
     let call = || {
         let out = tool.call(&args).expect("tool call");

@@ -71,7 +71,11 @@ async fn start(first: &SseServer, second: &SseServer, broken: &SseServer) -> Har
         dir,
     };
     for _ in 0..200 {
-        if h.conductor.workflows().iter().any(|(n, _)| n == "py-routed") {
+        if h.conductor
+            .workflows()
+            .iter()
+            .any(|(n, _)| n == "py-routed")
+        {
             return h;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -95,11 +99,17 @@ async fn python_policy_routes_model_calls_to_a_second_instrument() {
     let ctx = EditorContext::default();
     let run = h.conductor.run(workflow("py-routed"), ctx.clone());
     let events = h.until_finished(run).await;
-    assert_eq!(finished(&events), (RunOutcome::Succeeded, Some("from second".into())));
+    assert_eq!(
+        finished(&events),
+        (RunOutcome::Succeeded, Some("from second".into()))
+    );
     // The same policy chooses for the model nodes of TOML workflows.
     let run = h.conductor.run(workflow("toml-routed"), ctx);
     let events = h.until_finished(run).await;
-    assert_eq!(finished(&events), (RunOutcome::Succeeded, Some("from second".into())));
+    assert_eq!(
+        finished(&events),
+        (RunOutcome::Succeeded, Some("from second".into()))
+    );
     assert_eq!(first.requests.lock().len(), 0);
     assert_eq!(second.requests.lock().len(), 2);
 }
@@ -110,9 +120,14 @@ async fn python_fallback_policy_moves_a_failed_call_to_another_instrument() {
     let second = serve(vec![Reply::Stream(vec!["rescued".into()])]).await;
     let broken = serve(vec![Reply::Status(500, "down".into())]).await;
     let mut h = start(&first, &second, &broken).await;
-    let run = h.conductor.run(workflow("py-fallback"), EditorContext::default());
+    let run = h
+        .conductor
+        .run(workflow("py-fallback"), EditorContext::default());
     let events = h.until_finished(run).await;
-    assert_eq!(finished(&events), (RunOutcome::Succeeded, Some("rescued".into())));
+    assert_eq!(
+        finished(&events),
+        (RunOutcome::Succeeded, Some("rescued".into()))
+    );
     assert_eq!(broken.requests.lock().len(), 1);
 }
 
@@ -122,16 +137,19 @@ async fn python_score_policy_picks_the_best_fan_out_candidate_without_asking() {
     let second = serve(vec![Reply::Stream(vec!["a much longer answer".into()])]).await;
     let broken = serve(vec![Reply::Status(500, "down".into())]).await;
     let mut h = start(&first, &second, &broken).await;
-    let run = h.conductor.run(workflow("toml-scored"), EditorContext::default());
+    let run = h
+        .conductor
+        .run(workflow("toml-scored"), EditorContext::default());
     let events = h.until_finished(run).await;
     assert_eq!(
         finished(&events),
         (RunOutcome::Succeeded, Some("a much longer answer".into()))
     );
     assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, symphony_conductor::events::ConductorEvent::Candidates { .. })),
+        !events.iter().any(|e| matches!(
+            e,
+            symphony_conductor::events::ConductorEvent::Candidates { .. }
+        )),
         "the user was asked although a score policy decides"
     );
 }
@@ -164,7 +182,10 @@ fn python_tool_signature_and_docstring_become_its_schema_and_it_is_called_with_j
     std::fs::write(&path, TOOLS).expect("write");
     py.load(&path).expect("loads");
     let tools = py.tools();
-    let count = tools.iter().find(|t| t.name == "count_words").expect("count_words");
+    let count = tools
+        .iter()
+        .find(|t| t.name == "count_words")
+        .expect("count_words");
     assert_eq!(count.description, "Counts the words of a text.");
     assert_eq!(
         count.schema,
@@ -184,8 +205,13 @@ fn python_tool_signature_and_docstring_become_its_schema_and_it_is_called_with_j
     assert_eq!(out, serde_json::json!({"count": 2}));
     let boom = tools.iter().find(|t| t.name == "explode").expect("explode");
     let err = boom.call(&serde_json::json!({"x": 1})).expect_err("raises");
-    assert!(err.to_string().contains("RuntimeError: tool went bang"), "{err}");
+    assert!(
+        err.to_string().contains("RuntimeError: tool went bang"),
+        "{err}"
+    );
     // Wrong arguments are an error too, not a crash.
-    let err = count.call(&serde_json::json!({"nope": 1})).expect_err("bad args");
+    let err = count
+        .call(&serde_json::json!({"nope": 1}))
+        .expect_err("bad args");
     assert!(err.to_string().contains("TypeError"), "{err}");
 }

@@ -71,8 +71,7 @@ fn workflow(name: &str) -> AiCommand {
 /// Polls until the palette lists `name` (the loader runs off the caller's thread).
 async fn until_listed(h: &Harness, name: &str, desc: Option<&str>) {
     for _ in 0..200 {
-        if h
-            .conductor
+        if h.conductor
             .workflows()
             .iter()
             .any(|(n, d)| n == name && d.as_deref() == desc)
@@ -81,7 +80,10 @@ async fn until_listed(h: &Harness, name: &str, desc: Option<&str>) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("workflow {name} ({desc:?}) never listed: {:?}", h.conductor.workflows());
+    panic!(
+        "workflow {name} ({desc:?}) never listed: {:?}",
+        h.conductor.workflows()
+    );
 }
 
 const TWO_MODELS: &str = r#"
@@ -108,7 +110,9 @@ async fn python_workflow_fans_out_two_model_calls_and_proposes_an_edit() {
     .await;
     let mut h = start(&server, &[("two.py", TWO_MODELS)]);
     until_listed(&h, "py-two-models", Some("Two opinions, one edit")).await;
-    let run = h.conductor.run(workflow("py-two-models"), ctx(h.dir.path()));
+    let run = h
+        .conductor
+        .run(workflow("py-two-models"), ctx(h.dir.path()));
     let events = h.until_finished(run).await;
     let (outcome, answer) = finished(&events);
     assert_eq!(outcome, RunOutcome::Succeeded, "{events:#?}");
@@ -170,13 +174,17 @@ async fn python_exception_fails_only_its_run_with_the_traceback() {
     assert!(why.contains("bad.py\", line 5"), "{why}");
     let run = h.conductor.run(workflow("py-fine"), ctx(h.dir.path()));
     let events = h.until_finished(run).await;
-    assert_eq!(finished(&events), (RunOutcome::Succeeded, Some("ok".into())));
+    assert_eq!(
+        finished(&events),
+        (RunOutcome::Succeeded, Some("ok".into()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_wrong_return_type_fails_the_run_naming_the_type() {
     let server = serve(vec![Reply::Stream(vec!["ok".into()])]).await;
-    let src = "import symphony\n\n@symphony.workflow(name='py-int')\nasync def f(ctx):\n    return 42\n";
+    let src =
+        "import symphony\n\n@symphony.workflow(name='py-int')\nasync def f(ctx):\n    return 42\n";
     let mut h = start(&server, &[("int.py", src)]);
     until_listed(&h, "py-int", None).await;
     let run = h.conductor.run(workflow("py-int"), ctx(h.dir.path()));
@@ -203,7 +211,12 @@ async fn python_syntax_error_is_a_notice_and_the_good_files_still_load() {
     assert!(notice.contains("SyntaxError"), "{notice}");
     assert!(notice.contains("line 4"), "{notice}");
     until_listed(&h, "py-after-broken", None).await;
-    assert!(!h.conductor.workflows().iter().any(|(n, _)| n == "py-broken"));
+    assert!(
+        !h.conductor
+            .workflows()
+            .iter()
+            .any(|(n, _)| n == "py-broken")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,9 +237,14 @@ async fn python_infinite_loop_is_interrupted_by_cancel() {
     let events = h.until_finished(run).await;
     assert_eq!(finished(&events).0, RunOutcome::Cancelled);
     // The loop thread is free again: another workflow runs to its end.
-    let next = h.conductor.run(workflow("py-after-spin"), ctx(h.dir.path()));
+    let next = h
+        .conductor
+        .run(workflow("py-after-spin"), ctx(h.dir.path()));
     let events = h.until_finished(next).await;
-    assert_eq!(finished(&events), (RunOutcome::Succeeded, Some("ok".into())));
+    assert_eq!(
+        finished(&events),
+        (RunOutcome::Succeeded, Some("ok".into()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,14 +254,20 @@ async fn python_file_changed_on_disk_is_picked_up_without_restart() {
     let mut h = start(&server, &[("edited.py", v1)]);
     until_listed(&h, "py-edited", Some("one")).await;
     let run = h.conductor.run(workflow("py-edited"), ctx(h.dir.path()));
-    assert_eq!(finished(&h.until_finished(run).await).1.as_deref(), Some("v1"));
+    assert_eq!(
+        finished(&h.until_finished(run).await).1.as_deref(),
+        Some("v1")
+    );
     // A different size and a later time: the loader sees the change.
     std::thread::sleep(Duration::from_millis(20));
     let v2 = v1.replace("'one'", "'two, longer'").replace("'v1'", "'v2'");
     std::fs::write(flows(&h).join("edited.py"), v2).expect("rewrite");
     until_listed(&h, "py-edited", Some("two, longer")).await;
     let run = h.conductor.run(workflow("py-edited"), ctx(h.dir.path()));
-    assert_eq!(finished(&h.until_finished(run).await).1.as_deref(), Some("v2"));
+    assert_eq!(
+        finished(&h.until_finished(run).await).1.as_deref(),
+        Some("v2")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,7 +296,10 @@ async fn workspace_python_files_load_only_once_the_workspace_is_trusted() {
     // Untrusted: a few scans go by and the workflow is not there.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(
-        !h.conductor.workflows().iter().any(|(n, _)| n == "py-from-workspace"),
+        !h.conductor
+            .workflows()
+            .iter()
+            .any(|(n, _)| n == "py-from-workspace"),
         "an untrusted workspace's Python was loaded"
     );
     let mut store = TrustStore::load(&trust_file).expect("trust file");
@@ -280,6 +307,11 @@ async fn workspace_python_files_load_only_once_the_workspace_is_trusted() {
         .decide(workspace.path(), Decision::Trusted)
         .expect("trust");
     until_listed(&h, "py-from-workspace", None).await;
-    let run = h.conductor.run(workflow("py-from-workspace"), ctx(h.dir.path()));
-    assert_eq!(finished(&h.until_finished(run).await).1.as_deref(), Some("ws"));
+    let run = h
+        .conductor
+        .run(workflow("py-from-workspace"), ctx(h.dir.path()));
+    assert_eq!(
+        finished(&h.until_finished(run).await).1.as_deref(),
+        Some("ws")
+    );
 }

@@ -718,7 +718,11 @@ fn start_python(
     let any = dirs
         .iter()
         .cloned()
-        .chain(workspace.iter().map(|w| w.root.join(".symphony").join("workflows")))
+        .chain(
+            workspace
+                .iter()
+                .map(|w| w.root.join(".symphony").join("workflows")),
+        )
         .any(|d| d.is_dir());
     if !any {
         return None;

@@ -36,7 +36,11 @@ const MAX_INSTRUMENTS: u32 = 4;
 
 /// The configured instruments' names.
 fn names(env: &RunEnv) -> Vec<String> {
-    env.instruments.statuses().into_iter().map(|s| s.name).collect()
+    env.instruments
+        .statuses()
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
 }
 
 /// The instrument of model node `node`: the policy's choice, else `configured`.
@@ -71,7 +75,13 @@ pub(crate) async fn call_with_fallbacks(
                     .as_ref()
                     .and_then(|p| p.fallback(node, &instrument, &e, attempt, &names(env)));
                 let Some(next) = next else { return Err(e) };
-                tracing::info!(node, from = instrument, to = next, error = e, "policy fallback");
+                tracing::info!(
+                    node,
+                    from = instrument,
+                    to = next,
+                    error = e,
+                    "policy fallback"
+                );
                 instrument = next;
                 attempt += 1;
             }

@@ -92,7 +92,12 @@ where
 /// `await ctx.model(prompt, instrument=None)`.
 #[pyfunction]
 #[pyo3(signature = (handle, prompt, instrument, settle))]
-fn model(handle: &Bound<'_, Handle>, prompt: String, instrument: Option<String>, settle: Py<PyAny>) {
+fn model(
+    handle: &Bound<'_, Handle>,
+    prompt: String,
+    instrument: Option<String>,
+    settle: Py<PyAny>,
+) {
     let h = handle.get().0.clone();
     let rt = h.rt.clone();
     rt.spawn(async move {
@@ -103,7 +108,14 @@ fn model(handle: &Bound<'_, Handle>, prompt: String, instrument: Option<String>,
             return settle_with::<String>(settle, Err("no instrument configured".into()));
         };
         let id = h.begin("model", Some(inst.clone()));
-        h.env.store_with(prompt.clone(), "prompt", "text/plain", &id, None, Vec::new());
+        h.env.store_with(
+            prompt.clone(),
+            "prompt",
+            "text/plain",
+            &id,
+            None,
+            Vec::new(),
+        );
         let messages = vec![ChatMessage::new(Role::User, prompt)];
         let r = call_with_fallbacks(&h.env, &id, inst, messages).await;
         let r = r.map(|(answer, inst)| {
@@ -132,8 +144,14 @@ fn run(handle: &Bound<'_, Handle>, cmd: String, settle: Py<PyAny>) {
         let id = h.begin("run", None);
         let r = run_sh(&h.env, &cmd, "", &[]).await;
         let r = r.map(|out| {
-            h.env
-                .store_with(log_text(&cmd, &out), "log", "text/plain", &id, None, Vec::new());
+            h.env.store_with(
+                log_text(&cmd, &out),
+                "log",
+                "text/plain",
+                &id,
+                None,
+                Vec::new(),
+            );
             (
                 out.status.code().unwrap_or(-1),
                 String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -187,7 +205,11 @@ fn ask(handle: &Bound<'_, Handle>, question: String, choices: Vec<String>, settl
 /// the editor (the open buffer when `path` is its file, else the file on disk).
 #[pyfunction]
 #[pyo3(signature = (handle, path, new_text))]
-fn propose_edit(handle: &Bound<'_, Handle>, path: Option<String>, new_text: String) -> PyResult<()> {
+fn propose_edit(
+    handle: &Bound<'_, Handle>,
+    path: Option<String>,
+    new_text: String,
+) -> PyResult<()> {
     let h = &handle.get().0;
     // Artifacts are written on the Conductor's blocking threads.
     let _rt = h.rt.enter();
@@ -203,7 +225,11 @@ fn propose_edit(handle: &Bound<'_, Handle>, path: Option<String>, new_text: Stri
         None => env.ctx.clone(),
         Some(p) if same(&p) => env.ctx.clone(),
         Some(p) => {
-            let full = if p.is_relative() { env.ctx.cwd.join(&p) } else { p.clone() };
+            let full = if p.is_relative() {
+                env.ctx.cwd.join(&p)
+            } else {
+                p.clone()
+            };
             match std::fs::read_to_string(&full) {
                 Ok(text) => crate::command::EditorContext {
                     path: Some(p),
@@ -220,9 +246,8 @@ fn propose_edit(handle: &Bound<'_, Handle>, path: Option<String>, new_text: Stri
         }
     };
     let proposal = crate::proposal::from_replacement(&ctx, 0, ctx.file_text.len(), &new_text);
-    let r = emit_proposal_for(env, &ctx, &id, proposal).map(|_| {
-        env.outputs.lock().get(&id).cloned().unwrap_or_default()
-    });
+    let r = emit_proposal_for(env, &ctx, &id, proposal)
+        .map(|_| env.outputs.lock().get(&id).cloned().unwrap_or_default());
     h.end(&id, &r);
     r.map(|_| ()).map_err(node_error)
 }
@@ -233,7 +258,8 @@ fn artifact(handle: &Bound<'_, Handle>, kind: String, text: String, tags: Vec<St
     let h = &handle.get().0;
     let _rt = h.rt.enter();
     let id = h.begin("artifact", None);
-    h.env.store_with(text.clone(), &kind, "text/plain", &id, None, tags);
+    h.env
+        .store_with(text.clone(), &kind, "text/plain", &id, None, tags);
     h.end(&id, &Ok(text));
 }
 
@@ -241,16 +267,23 @@ fn node_error(e: String) -> PyErr {
     pyo3::exceptions::PyRuntimeError::new_err(e)
 }
 
+/// A run's end: its answer, or its traceback.
+pub(crate) type RunEnd = Result<Option<String>, String>;
+
 /// Receives a run's end from Python: `done(ok, text)`.
 #[pyclass(module = "symphony")]
-pub(crate) struct Done(pub parking_lot::Mutex<Option<oneshot::Sender<Result<Option<String>, String>>>>);
+pub(crate) struct Done(pub parking_lot::Mutex<Option<oneshot::Sender<RunEnd>>>);
 
 #[pymethods]
 impl Done {
     #[pyo3(signature = (ok, text))]
     fn __call__(&self, ok: bool, text: Option<String>) {
         if let Some(tx) = self.0.lock().take() {
-            let _ = tx.send(if ok { Ok(text) } else { Err(text.unwrap_or_default()) });
+            let _ = tx.send(if ok {
+                Ok(text)
+            } else {
+                Err(text.unwrap_or_default())
+            });
         }
     }
 }

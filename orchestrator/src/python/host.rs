@@ -82,7 +82,10 @@ impl Host {
             .and_then(|r| r.extract::<bool>())
             .unwrap_or(false);
         if running {
-            let Ok(exc) = py.import("asyncio").and_then(|a| a.getattr("CancelledError")) else {
+            let Ok(exc) = py
+                .import("asyncio")
+                .and_then(|a| a.getattr("CancelledError"))
+            else {
                 return false;
             };
             // SAFETY: attached to the interpreter; `exc` is a live exception type, and the
@@ -98,7 +101,8 @@ impl Host {
 /// Builds the `symphony` module (its Rust half as `symphony._rs`) and puts it in
 /// `sys.modules`, so user files `import symphony`.
 fn install(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let code = CString::new(GLUE).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let code =
+        CString::new(GLUE).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
     let module = PyModule::from_code(py, &code, c"symphony/__init__.py", c"symphony")?;
     let native = PyModule::new(py, "symphony._rs")?;
     super::bridge::register(&native)?;

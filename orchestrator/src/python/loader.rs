@@ -64,7 +64,11 @@ pub struct LoadError {
 impl Loader {
     /// A loader of `dirs` (the user's own folders: trusted) and of the workspace's
     /// folder while it is trusted.
-    pub fn new(python: PythonConductor, dirs: Vec<PathBuf>, workspace: Option<Workspace>) -> Loader {
+    pub fn new(
+        python: PythonConductor,
+        dirs: Vec<PathBuf>,
+        workspace: Option<Workspace>,
+    ) -> Loader {
         Loader {
             python,
             dirs,

@@ -65,8 +65,7 @@ impl PythonConductor {
     /// one per process, and so one `symphony` module and one registry).
     pub fn start() -> Result<PythonConductor, PythonError> {
         type Shared = (Arc<host::Host>, Arc<parking_lot::Mutex<Vec<PyWorkflow>>>);
-        static HOST: std::sync::OnceLock<Result<Shared, PythonError>> =
-            std::sync::OnceLock::new();
+        static HOST: std::sync::OnceLock<Result<Shared, PythonError>> = std::sync::OnceLock::new();
         let (host, listed) = HOST
             .get_or_init(|| host::Host::start().map(|h| (Arc::new(h), Default::default())))
             .clone()?;
@@ -112,10 +111,11 @@ impl PythonConductor {
                 let reg = self.host.module.bind(py).getattr("_workflows")?;
                 let mut out = Vec::new();
                 for item in reg.call_method0("items")?.try_iter()? {
-                    let (name, (_f, description, path)): (
-                        String,
-                        (Bound<'_, PyAny>, Option<String>, Option<String>),
-                    ) = item?.extract()?;
+                    let item = item?;
+                    let name: String = item.get_item(0)?.extract()?;
+                    let entry = item.get_item(1)?;
+                    let description: Option<String> = entry.get_item(1)?.extract()?;
+                    let path: Option<String> = entry.get_item(2)?.extract()?;
                     out.push(PyWorkflow {
                         name,
                         description,

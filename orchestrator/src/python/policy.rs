@@ -18,7 +18,10 @@ impl PythonConductor {
         let module = self.host.module.bind(py);
         let entry = module.getattr("_policies").ok()?.get_item(kind).ok()?;
         let f = entry.get_item(0).ok()?;
-        match f.call1(args).and_then(|r| r.extract::<T>().map_err(Into::into)) {
+        match f
+            .call1(args)
+            .and_then(|r| r.extract::<T>().map_err(Into::into))
+        {
             Ok(v) => Some(v),
             Err(e) => {
                 tracing::warn!(kind, error = %super::traceback_of(py, &e), "python policy failed; default kept");
@@ -59,7 +62,10 @@ impl ModelPolicy for PythonConductor {
         match chosen {
             Some(c) if instruments.contains(&c) => Some(c),
             Some(c) => {
-                tracing::warn!(instrument = c, "python policy named an unknown instrument; default kept");
+                tracing::warn!(
+                    instrument = c,
+                    "python policy named an unknown instrument; default kept"
+                );
                 None
             }
             None => None,
@@ -86,9 +92,7 @@ impl ModelPolicy for PythonConductor {
     }
 
     fn score(&self, candidates: &[String]) -> Option<Vec<f64>> {
-        Python::attach(|py| {
-            self.call_policy::<_, Vec<f64>>(py, "score", (candidates.to_vec(),))
-        })
-        .filter(|s| s.len() == candidates.len())
+        Python::attach(|py| self.call_policy::<_, Vec<f64>>(py, "score", (candidates.to_vec(),)))
+            .filter(|s| s.len() == candidates.len())
     }
 }

@@ -51,7 +51,10 @@ pub(crate) async fn execute(
         let get = |k: &str| vars.get(k).cloned().unwrap_or_default();
         info.set_item("selection", get("selection"))?;
         info.set_item("file", get("file"))?;
-        info.set_item("path", env.ctx.path.as_ref().map(|p| p.display().to_string()))?;
+        info.set_item(
+            "path",
+            env.ctx.path.as_ref().map(|p| p.display().to_string()),
+        )?;
         info.set_item("language", env.ctx.language.clone())?;
         let diags: Vec<Bound<'_, PyDict>> = env
             .ctx
@@ -70,7 +73,13 @@ pub(crate) async fn execute(
         let done = Py::new(py, Done(Mutex::new(Some(tx))))?;
         let task = host.module.bind(py).call_method1(
             "_start",
-            (host.event_loop.bind(py), name.as_str(), Py::new(py, handle)?, info, done),
+            (
+                host.event_loop.bind(py),
+                name.as_str(),
+                Py::new(py, handle)?,
+                info,
+                done,
+            ),
         )?;
         Ok(task.unbind())
     });

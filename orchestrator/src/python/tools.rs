@@ -62,12 +62,18 @@ impl PythonConductor {
             let module = self.host.module.bind(py);
             let json = py.import("json")?;
             let mut out = Vec::new();
-            for item in module.getattr("_tools")?.call_method0("items")?.try_iter()? {
+            for item in module
+                .getattr("_tools")?
+                .call_method0("items")?
+                .try_iter()?
+            {
                 let item = item?;
                 let name: String = item.get_item(0)?.extract()?;
                 let entry = item.get_item(1)?;
                 let description: String = entry.get_item(1)?.extract()?;
-                let schema: String = json.call_method1("dumps", (entry.get_item(2)?,))?.extract()?;
+                let schema: String = json
+                    .call_method1("dumps", (entry.get_item(2)?,))?
+                    .extract()?;
                 out.push((name, description, schema));
             }
             Ok(out)

@@ -344,7 +344,10 @@ impl WorkflowConfig {
                             "a python node needs a `command`: the Python workflow's name".into(),
                         ));
                     }
-                    node.instrument = n.instrument.clone().or(default_instrument.map(str::to_owned));
+                    node.instrument = n
+                        .instrument
+                        .clone()
+                        .or(default_instrument.map(str::to_owned));
                 }
                 NodeKind::Shell => {
                     if n.command.as_deref().is_none_or(|c| c.trim().is_empty()) {

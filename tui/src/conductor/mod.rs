@@ -375,7 +375,9 @@ pub fn start(
 
 /// The workflows the palette lists: config.toml's, then those the Conductor has loaded
 /// from Python files (by name and description).
-pub fn palette_workflows(state: &crate::app::State) -> Vec<symphony_conductor::conductor::WorkflowConfig> {
+pub fn palette_workflows(
+    state: &crate::app::State,
+) -> Vec<symphony_conductor::conductor::WorkflowConfig> {
     let mut flows = state.config.conductor.workflows.clone();
     if let Some(port) = &state.conductor.port {
         for (name, description) in port.workflows() {

@@ -310,7 +310,10 @@ pub fn conductor_setup(
         config.store_dir = dir;
     }
     // Python workflows: the user's own folder, and the workspace's once it is trusted.
-    if let Some(dir) = crate::config::config_path().as_deref().and_then(std::path::Path::parent) {
+    if let Some(dir) = crate::config::config_path()
+        .as_deref()
+        .and_then(std::path::Path::parent)
+    {
         config.python_dirs = vec![dir.join("workflows")];
     }
     config.python_workspace = Some(state.cwd.clone());
