@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The Python Conductor (feature `python`) embeds CPython 3.11 (.cargo/config.toml).
+[ -x /usr/bin/python3.11 ] && /usr/bin/python3.11-config --ldflags --embed >/dev/null 2>&1 \
+  || missing+=(python3.11-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "== installing ${missing[*]}"

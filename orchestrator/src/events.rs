@@ -157,6 +157,14 @@ pub enum ConductorEvent {
         /// The new state.
         status: NodeStatus,
     },
+    /// A node joined a running run (a Python workflow's `ctx` call); it depends on the
+    /// nodes named in its info.
+    NodeAdded {
+        /// The run.
+        run: RunId,
+        /// The new node.
+        node: NodeInfo,
+    },
     /// Text streamed by a model node.
     Token {
         /// The run.

@@ -15,6 +15,8 @@
 //! - [`extension_bridge`]: extension instruments in the pool, operator extensions as
 //!   workflow nodes.
 //! - [`proposal`]: edit proposals: hunks against a buffer revision, rebase, accept / reject.
+//! - `python` (feature `python`, on by default): workflows, agent tools and policies
+//!   written in Python, on an embedded interpreter.
 //! - [`workflow`]: built-in and user workflows (nodes, validation, templates, text operators).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
@@ -28,4 +30,6 @@ pub mod extension_bridge;
 pub mod instrument;
 pub mod instruments;
 pub mod proposal;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod workflow;

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::journal::{NODE_OUTPUT_KIND, NodeOutput, RunJournal};
+use super::policy::ModelPolicy;
 use super::pool::Instruments;
 use super::store::{Artifacts, Put};
 use crate::command::EditorContext;
@@ -59,6 +60,18 @@ pub(crate) struct RunEnv {
     pub extensions: Option<Arc<crate::extension_bridge::ExtensionCatalog>>,
     /// The run's journal (its node states and outputs survive a restart).
     pub journal: Arc<RunJournal>,
+    /// The user's model policy (`None`: the default, in Rust).
+    pub policy: Option<Arc<dyn ModelPolicy>>,
+    /// The interpreter of `python` nodes.
+    #[cfg(feature = "python")]
+    pub python: Option<crate::python::PythonConductor>,
+}
+
+/// What a run consults besides its plan (see [`RunEnv`]).
+pub(crate) struct Hooks {
+    pub policy: Option<Arc<dyn ModelPolicy>>,
+    #[cfg(feature = "python")]
+    pub python: Option<crate::python::PythonConductor>,
 }
 
 /// Template variables of an editor context.
@@ -170,8 +183,28 @@ impl Executor for RunExec {
                 let r = crate::extension_bridge::run_workflow_node(catalog, kind, &inputs).await;
                 finish(&env, &cfg.id, r)
             }),
+            NodeKind::Python => Execution::future(async move {
+                let r = python_node(&env, &cfg).await;
+                finish(&env, &cfg.id, r)
+            }),
         }
     }
+}
+
+/// A `python` node: runs the Python workflow its `command` names.
+#[cfg(feature = "python")]
+async fn python_node(env: &Arc<RunEnv>, cfg: &NodeConfig) -> Result<Json, String> {
+    let Some(python) = env.python.clone() else {
+        return Err("no Python workflows are loaded".into());
+    };
+    let name = cfg.command.clone().unwrap_or_default();
+    crate::python::execute(python, env.clone(), name, cfg.instrument.clone()).await
+}
+
+/// A `python` node without the `python` feature.
+#[cfg(not(feature = "python"))]
+async fn python_node(_env: &Arc<RunEnv>, _cfg: &NodeConfig) -> Result<Json, String> {
+    Err("this build of Symphony has no Python (feature `python`)".into())
 }
 
 /// Records a node's text output or its error, as the Pit wants it.
@@ -207,6 +240,20 @@ impl RunEnv {
         node: &str,
         instrument: Option<String>,
     ) {
+        self.store_with(text, kind, media, node, instrument, Vec::new());
+    }
+
+    /// [`RunEnv::store`] with any kind and extra tags.
+    pub(crate) fn store_with(
+        &self,
+        text: String,
+        kind: &str,
+        media: &'static str,
+        node: &str,
+        instrument: Option<String>,
+        extra_tags: Vec<String>,
+    ) {
+        let kind = kind.to_owned();
         let artifacts = self.artifacts.clone();
         let tx = self.tx.clone();
         let run = self.run;
@@ -216,13 +263,13 @@ impl RunEnv {
             let hit = artifacts.put(
                 &text,
                 Put {
-                    kind,
+                    kind: &kind,
                     media_type: media,
                     run,
                     node: &node,
                     command: &command,
                     instrument: instrument.as_deref(),
-                    extra_tags: Vec::new(),
+                    extra_tags,
                 },
             );
             if let Some(hit) = hit {
@@ -349,15 +396,15 @@ fn messages_of(v: &Value) -> Vec<ChatMessage> {
 }
 
 async fn model(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<Json, String> {
-    let instrument = cfg
-        .instrument
-        .clone()
-        .ok_or_else(|| "no instrument configured".to_owned())?;
     let mut messages = Vec::new();
     for v in inputs {
         messages.extend(messages_of(v));
     }
-    let answer = super::model::call(env, &cfg.id, &instrument, messages).await?;
+    let prompt = messages.last().map_or("", |m| m.content.as_str());
+    let instrument = super::policy::choose(env, &cfg.id, prompt, cfg.instrument.clone())
+        .ok_or_else(|| "no instrument configured".to_owned())?;
+    let (answer, instrument) =
+        super::policy::call_with_fallbacks(env, &cfg.id, instrument, messages).await?;
     env.store(
         answer.clone(),
         "response",
@@ -368,7 +415,7 @@ async fn model(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<
     Ok(Json::String(answer))
 }
 
-async fn run_sh(
+pub(crate) async fn run_sh(
     env: &RunEnv,
     command: &str,
     stdin: &str,
@@ -401,7 +448,7 @@ async fn run_sh(
     }
 }
 
-fn log_text(command: &str, out: &std::process::Output) -> String {
+pub(crate) fn log_text(command: &str, out: &std::process::Output) -> String {
     format!(
         "$ {command}\n{}\n--- stderr ---\n{}\n--- {} ---\n",
         String::from_utf8_lossy(&out.stdout),
@@ -482,12 +529,22 @@ fn emit_proposal(
     node: &str,
     proposal: crate::proposal::Proposal,
 ) -> Result<Json, String> {
-    let label = env
-        .ctx
+    emit_proposal_for(env, &env.ctx, node, proposal)
+}
+
+/// Sends a proposal against `ctx` (the run's buffer, or a file a Python workflow names),
+/// its unified diff the node's output and an artifact.
+pub(crate) fn emit_proposal_for(
+    env: &RunEnv,
+    ctx: &EditorContext,
+    node: &str,
+    proposal: crate::proposal::Proposal,
+) -> Result<Json, String> {
+    let label = ctx
         .path
         .as_ref()
         .map_or_else(|| "untitled".to_owned(), |p| p.display().to_string());
-    let diff_text = proposal_diff(&env.ctx.file_text, &proposal, &label);
+    let diff_text = proposal_diff(&ctx.file_text, &proposal, &label);
     env.outputs
         .lock()
         .insert(node.to_owned(), diff_text.clone());
@@ -523,6 +580,16 @@ fn apply_diff(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<J
 
 async fn pick(env: &RunEnv, cfg: &NodeConfig, inputs: &[Arc<Value>]) -> Result<Json, String> {
     let candidates: Vec<String> = inputs.iter().map(|v| value_text(v)).collect();
+    // A user scoring policy decides for the user: the best-scored candidate.
+    if cfg.command.is_none()
+        && let Some(scores) = env.policy.as_ref().and_then(|p| p.score(&candidates))
+        && let Some((best, _)) = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+    {
+        return Ok(Json::String(candidates[best].clone()));
+    }
     let Some(command) = cfg.command.clone() else {
         let (tx, rx) = oneshot::channel();
         env.choices.lock().insert(cfg.id.clone(), tx);

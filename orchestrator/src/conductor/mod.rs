@@ -35,9 +35,10 @@
 //! # Ok(()) }
 //! ```
 
-mod exec;
+pub(crate) mod exec;
 mod journal;
-mod model;
+pub(crate) mod model;
+pub mod policy;
 mod pool;
 mod resume;
 mod run;
@@ -101,6 +102,17 @@ pub struct ConductorConfig {
     /// `crate::extension_bridge::ExtensionCatalog::install`).
     #[serde(skip)]
     pub extensions: Option<Arc<crate::extension_bridge::ExtensionCatalog>>,
+    /// Folders of Python workflows, tools and policies (feature `python`; set by the
+    /// client: the user's own, and the workspace's once it is trusted).
+    #[serde(skip)]
+    pub python_dirs: Vec<PathBuf>,
+    /// The workspace whose `.symphony/workflows/*.py` load while the trust file
+    /// (`python_trust_file`, else the standard one) trusts it.
+    #[serde(skip)]
+    pub python_workspace: Option<PathBuf>,
+    /// The trust file consulted for `python_workspace` (`None`: the standard one).
+    #[serde(skip)]
+    pub python_trust_file: Option<PathBuf>,
 }
 
 /// Builds an instrument from its configuration (tests pass their own; the default
@@ -163,6 +175,12 @@ struct Inner {
     counter_file: PathBuf,
     /// Run journals: recent runs, also those of earlier sessions (`journal.rs`).
     journals: journal::Journals,
+    /// The instrument a Python workflow's model calls use when they name none.
+    #[cfg(feature = "python")]
+    default_instrument: Option<String>,
+    /// The embedded interpreter, when there are Python folders to load.
+    #[cfg(feature = "python")]
+    python: Option<crate::python::PythonConductor>,
 }
 
 /// The Conductor. Cheap to clone; every method returns at once (work runs on tokio).
@@ -276,7 +294,7 @@ impl Conductor {
             conductor_dir.join("runs"),
             sources::Sources::new(conductor_dir.join("sources")),
             names.clone(),
-            default,
+            default.clone(),
         );
         let last = last.max(journals.last_id());
 
@@ -297,6 +315,8 @@ impl Conductor {
             let _ = tx.send(ConductorEvent::Notice(p));
         }
         let _ = tx.send(ConductorEvent::Pool(instruments.statuses()));
+        #[cfg(feature = "python")]
+        let python = start_python(&config, &tx);
         let inner = Inner {
             rt,
             events: tx,
@@ -311,6 +331,10 @@ impl Conductor {
             next_run: AtomicU64::new(last + 1),
             counter_file,
             journals,
+            #[cfg(feature = "python")]
+            default_instrument: default,
+            #[cfg(feature = "python")]
+            python,
         };
         Ok((
             Conductor {
@@ -322,7 +346,35 @@ impl Conductor {
 
     /// The user workflows (name, description), in config order, for the palette.
     pub fn workflows(&self) -> Vec<(String, Option<String>)> {
-        self.inner.user_order.clone()
+        #[allow(unused_mut)]
+        let mut all = self.inner.user_order.clone();
+        #[cfg(feature = "python")]
+        if let Some(py) = &self.inner.python {
+            for w in py.workflows() {
+                if !all.iter().any(|(n, _)| *n == w.name) {
+                    all.push((w.name, w.description));
+                }
+            }
+        }
+        all
+    }
+
+    /// The embedded Python Conductor (its tools for the agent), when it runs.
+    #[cfg(feature = "python")]
+    pub fn python(&self) -> Option<crate::python::PythonConductor> {
+        self.inner.python.clone()
+    }
+
+    /// The plan of a Python workflow: one `python` node, its `ctx` calls join as they come.
+    fn python_plan(&self, name: &str) -> Option<Arc<Plan>> {
+        #[cfg(feature = "python")]
+        if let Some(py) = &self.inner.python
+            && py.has_workflow(name)
+        {
+            return crate::workflow::python_plan(name, self.inner.default_instrument.clone()).ok();
+        }
+        let _ = name;
+        None
     }
 
     /// Starts a run of `command` over `context`.
@@ -336,6 +388,7 @@ impl Conductor {
                 .user
                 .get(name)
                 .cloned()
+                .or_else(|| self.python_plan(name))
                 .ok_or_else(|| format!("no workflow named \"{name}\" in config.toml")),
             other => match inner.builtins.get(builtin::command_name(other)).cloned() {
                 // No instrument at start, one since (an extension granted mid-session).
@@ -402,6 +455,7 @@ impl Conductor {
             inner.instruments.clone(),
             inner.artifacts.clone(),
             inner.extensions.clone(),
+            self.hooks(),
         );
         {
             let mut runs = inner.runs.lock();
@@ -429,6 +483,23 @@ impl Conductor {
             let _ = private::write(&counter, id.0.to_string());
         });
         id
+    }
+
+    /// What a run's nodes consult besides their plan: the user's model policy and the
+    /// interpreter running Python nodes.
+    fn hooks(&self) -> exec::Hooks {
+        exec::Hooks {
+            #[cfg(feature = "python")]
+            policy: self
+                .inner
+                .python
+                .clone()
+                .map(|p| Arc::new(p) as Arc<dyn policy::ModelPolicy>),
+            #[cfg(not(feature = "python"))]
+            policy: None,
+            #[cfg(feature = "python")]
+            python: self.inner.python.clone(),
+        }
     }
 
     fn entry(&self, run: RunId) -> Option<Arc<RunEntry>> {
@@ -655,6 +726,51 @@ impl Conductor {
     /// Takes an instrument out of the pool; later calls on it fail with `reason`.
     pub fn remove_instrument(&self, name: &str, reason: &str) {
         self.inner.instruments.remove(name, reason);
+    }
+}
+
+/// Starts the interpreter and loads the Python folders (none: no interpreter); load
+/// errors are Notices with their tracebacks.
+#[cfg(feature = "python")]
+fn start_python(
+    config: &ConductorConfig,
+    tx: &mpsc::UnboundedSender<ConductorEvent>,
+) -> Option<crate::python::PythonConductor> {
+    use crate::python::loader::{Loader, Workspace};
+    let dirs = config.python_dirs.clone();
+    let workspace = config.python_workspace.clone().map(|root| Workspace {
+        root,
+        trust_file: config.python_trust_file.clone(),
+    });
+    // No folder holds Python files: no interpreter (its memory is not spent).
+    let any = dirs
+        .iter()
+        .cloned()
+        .chain(
+            workspace
+                .iter()
+                .map(|w| w.root.join(".symphony").join("workflows")),
+        )
+        .any(|d| d.is_dir());
+    if !any {
+        return None;
+    }
+    match crate::python::PythonConductor::start() {
+        Ok(py) => {
+            let tx = tx.clone();
+            Loader::new(py.clone(), dirs, workspace).watch(move |e| {
+                let _ = tx.send(ConductorEvent::Notice(format!(
+                    "{} did not load:\n{}",
+                    e.path.display(),
+                    e.traceback
+                )));
+            });
+            Some(py)
+        }
+        Err(e) => {
+            let _ = tx.send(ConductorEvent::Notice(e.to_string()));
+            None
+        }
     }
 }
 

@@ -149,6 +149,7 @@ impl Conductor {
             inner.instruments.clone(),
             inner.artifacts.clone(),
             inner.extensions.clone(),
+            self.hooks(),
         );
         // Two retries at once: the first one rebuilt wins.
         Ok(inner.runs.lock().entry(run).or_insert(entry).clone())

@@ -63,6 +63,7 @@ impl RunEntry {
         instruments: Arc<Instruments>,
         artifacts: Arc<Artifacts>,
         extensions: Option<Arc<ExtensionCatalog>>,
+        hooks: super::exec::Hooks,
     ) -> Arc<RunEntry> {
         let (tx, rx) = mpsc::unbounded_channel();
         let env = Arc::new(RunEnv {
@@ -87,6 +88,9 @@ impl RunEntry {
             choices: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
             journal: parts.journal,
+            policy: hooks.policy,
+            #[cfg(feature = "python")]
+            python: hooks.python,
         });
         Arc::new(RunEntry {
             env,

@@ -95,6 +95,9 @@ pub enum NodeKind {
     /// `ext:<id>` for its first capability); its inputs are the nodes it depends on
     /// (see `crate::extension_bridge`).
     Extension,
+    /// Runs the Python workflow named by `command` (feature `python`); each of its `ctx`
+    /// calls joins the run as a node of its own.
+    Python,
 }
 
 impl NodeKind {
@@ -110,6 +113,7 @@ impl NodeKind {
             NodeKind::ApplyDiff => "apply_diff",
             NodeKind::Pick => "pick",
             NodeKind::Extension => "extension",
+            NodeKind::Python => "python",
         }
     }
 }
@@ -333,6 +337,17 @@ impl WorkflowConfig {
                             n.kind.as_str()
                         )));
                     }
+                }
+                NodeKind::Python => {
+                    if n.command.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                        return Err(fail(
+                            "a python node needs a `command`: the Python workflow's name".into(),
+                        ));
+                    }
+                    node.instrument = n
+                        .instrument
+                        .clone()
+                        .or(default_instrument.map(str::to_owned));
                 }
                 NodeKind::Shell => {
                     if n.command.as_deref().is_none_or(|c| c.trim().is_empty()) {

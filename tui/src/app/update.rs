@@ -327,8 +327,8 @@ fn apply(state: &mut State, action: Action) {
         }
         Action::GotoLine => open_prompt(state, PromptKind::GotoLine),
         Action::CommandPalette => {
-            let palette =
-                Palette::with_workflows(&state.config.keymap, &state.config.conductor.workflows);
+            let flows = crate::conductor::palette_workflows(state);
+            let palette = Palette::with_workflows(&state.config.keymap, &flows);
             state.overlays.push(Overlay::Palette(palette));
         }
         Action::ExtensionsList => state.say(crate::extensions::summary(&state.cwd)),

@@ -121,6 +121,29 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
                 n.status = status;
             }
         }
+        ConductorEvent::NodeAdded { run, node } => {
+            // A Python workflow's `ctx` call: a node under the run's `python` node.
+            if let Some(r) = c.run_mut(run)
+                && !r.nodes.iter().any(|n| n.info.id == node.id)
+            {
+                let depth = r
+                    .nodes
+                    .iter()
+                    .filter(|n| node.depends_on.contains(&n.info.id))
+                    .map(|n| n.depth + 1)
+                    .max()
+                    .unwrap_or(0);
+                r.nodes.push(NodeView {
+                    info: node,
+                    status: NodeStatus::Pending,
+                    depth,
+                    tokens_per_second: None,
+                    streamed: 0,
+                    artifacts: Vec::new(),
+                    retry: None,
+                });
+            }
+        }
         ConductorEvent::Retrying {
             run,
             node,

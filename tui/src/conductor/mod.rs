@@ -377,6 +377,26 @@ pub fn start(
     Conductor::start(config)
 }
 
+/// The workflows the palette lists: config.toml's, then those the Conductor has loaded
+/// from Python files (by name and description).
+pub fn palette_workflows(
+    state: &crate::app::State,
+) -> Vec<symphony_conductor::conductor::WorkflowConfig> {
+    let mut flows = state.config.conductor.workflows.clone();
+    if let Some(port) = &state.conductor.port {
+        for (name, description) in port.workflows() {
+            if !flows.iter().any(|w| w.name == name) {
+                flows.push(symphony_conductor::conductor::WorkflowConfig {
+                    name,
+                    description,
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    flows
+}
+
 /// Installs a started Conductor in the state (and reads its pool and conversations).
 pub fn install(state: &mut crate::app::State, port: Box<dyn ConductorPort>) {
     state.conductor.pool = port.pool();

@@ -310,6 +310,15 @@ pub fn conductor_setup(
     if let Some(dir) = crate::conductor::artifacts_dir() {
         config.store_dir = dir;
     }
+    // Python workflows: the user's own folder, and the workspace's once it is trusted.
+    if let Some(dir) = crate::config::config_path()
+        .as_deref()
+        .and_then(std::path::Path::parent)
+    {
+        config.python_dirs = vec![dir.join("workflows")];
+    }
+    config.python_workspace = Some(state.cwd.clone());
+    config.python_trust_file = state.motifs.trust_file.clone();
     let factory = match state.motifs.catalog() {
         Some(catalog) => catalog.install(&mut config, default_factory()),
         None => default_factory(),
