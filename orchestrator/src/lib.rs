@@ -20,8 +20,8 @@
 //! - [`workflow`]: built-in and user workflows (nodes, validation, templates, text operators).
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
-pub mod agent;
 pub mod acp;
+pub mod agent;
 pub mod command;
 pub mod completion;
 pub mod conductor;
