@@ -152,6 +152,11 @@ fn parse_and_display() {
 /// has the keys: (context, key, why).
 const INTENDED_SHADOWS: &[(&str, &str, &str)] = &[
     (
+        "find",
+        "alt-w",
+        "ghost text is drawn only in the editor; in the find bar alt-w toggles whole words",
+    ),
+    (
         "input",
         "ctrl-a",
         "start of the field, as in a shell (select_all has no meaning there)",
