@@ -69,7 +69,7 @@ async fn infill_sends_what_llama_vim_sends_and_reads_content_and_timings() {
     assert_eq!(req.path, "/infill");
     assert_eq!(
         String::from_utf8_lossy(&req.body),
-        r#"{"cache_prompt":true,"input_extra":[{"filename":"lib.rs","text":"pub fn two() -> i32 { 2 }"}],"input_prefix":"fn main() {\n","input_suffix":"\n}","n_indent":4,"n_predict":16,"prompt":"    let x = ","samplers":["top_k","top_p","infill"],"stream":false,"t_max_predict_ms":1000,"t_max_prompt_ms":500,"top_k":40,"top_p":0.9}"#
+        r#"{"input_prefix":"fn main() {\n","input_suffix":"\n}","input_extra":[{"filename":"lib.rs","text":"pub fn two() -> i32 { 2 }"}],"prompt":"    let x = ","n_predict":16,"n_indent":4,"top_k":40,"top_p":0.9,"samplers":["top_k","top_p","infill"],"stream":false,"cache_prompt":true,"t_max_prompt_ms":500,"t_max_predict_ms":1000}"#
     );
 }
 
@@ -99,7 +99,7 @@ async fn openai_sends_prompt_and_suffix_and_reads_every_choice() {
     assert_eq!(req.path, "/v1/completions");
     assert_eq!(
         String::from_utf8_lossy(&req.body),
-        r#"{"max_tokens":16,"model":"tiny","n":2,"prompt":"fn main() {\n    let x = ","stream":false,"suffix":"\n}","temperature":0.1}"#
+        r#"{"model":"tiny","max_tokens":16,"temperature":0.1,"n":2,"stream":false,"prompt":"fn main() {\n    let x = ","suffix":"\n}"}"#
     );
 }
 
@@ -127,7 +127,7 @@ async fn a_prompt_template_carries_the_models_fim_tokens() {
     assert_eq!(s.text(), "2;");
     assert_eq!(
         String::from_utf8_lossy(&server.requests()[0].body),
-        r#"{"max_tokens":16,"model":"tiny","n":1,"prompt":"<PRE> fn main() {\n    let x =  <SUF>\n} <MID>","stream":false,"temperature":0.1}"#
+        r#"{"model":"tiny","max_tokens":16,"temperature":0.1,"n":1,"stream":false,"prompt":"<PRE> fn main() {\n    let x =  <SUF>\n} <MID>"}"#
     );
 }
 
@@ -160,7 +160,7 @@ async fn ollama_generate_sends_the_suffix_and_reads_counts() {
     assert_eq!(req.path, "/api/generate");
     assert_eq!(
         String::from_utf8_lossy(&req.body),
-        r#"{"model":"tiny","options":{"num_predict":16,"temperature":0.1},"prompt":"fn main() {\n    let x = ","stream":false,"suffix":"\n}"}"#
+        r#"{"model":"tiny","prompt":"fn main() {\n    let x = ","suffix":"\n}","stream":false,"options":{"num_predict":16,"temperature":0.1}}"#
     );
 }
 

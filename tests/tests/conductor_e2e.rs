@@ -109,7 +109,8 @@ fn start(sandbox: &Sandbox, base: &str) -> Result<(Terminal, std::path::PathBuf)
 fn run_refactor(term: &Terminal) -> Result<()> {
     term.keys(&["C-b", "g"])?;
     term.wait_text("No AI runs yet")?;
-    term.keys(&["C-b", "Up"])?;
+    // The DAG pane opens in the dock on the right; the editor is to its left.
+    term.keys(&["C-b", "Left"])?;
     // Select the three lines of `add`.
     term.keys(&["C-Home"])?;
     for _ in 0..4 {
