@@ -219,3 +219,54 @@ impl Inner {
         }]);
     }
 }
+
+impl crate::agent::AgentHost for AcpRunner {
+    fn name(&self) -> &str {
+        AcpRunner::name(self)
+    }
+
+    fn kind(&self) -> crate::agent::HostKind {
+        crate::agent::HostKind::External
+    }
+
+    /// Files go as resource links; the other attachments are added to the prompt text.
+    fn run(&self, prompt: crate::agent::AgentPrompt) -> RunId {
+        let mut text = prompt.text;
+        let mut files = Vec::new();
+        for a in prompt.attachments {
+            match a {
+                crate::agent::Attachment::File(p) => files.push(p),
+                crate::agent::Attachment::Selection {
+                    path,
+                    first_line,
+                    text: sel,
+                } => text.push_str(&format!(
+                    "\n\nSelection in {} from line {}:\n```\n{sel}\n```",
+                    path.display(),
+                    first_line + 1
+                )),
+                crate::agent::Attachment::Diagnostics { text: d, .. } => {
+                    text.push_str(&format!("\n\nDiagnostics:\n{d}"))
+                }
+                crate::agent::Attachment::Symbol { name, path, line } => text.push_str(&format!(
+                    "\n\nSymbol {name} is defined in {} at line {}.",
+                    path.display(),
+                    line + 1
+                )),
+            }
+        }
+        AcpRunner::run(self, &text, files)
+    }
+
+    fn cancel(&self, run: RunId) {
+        AcpRunner::cancel(self, run)
+    }
+
+    fn choose(&self, run: RunId, node: &str, index: usize) {
+        AcpRunner::choose(self, run, node, index)
+    }
+
+    fn shutdown(&self) {
+        AcpRunner::shutdown(self)
+    }
+}

@@ -6,6 +6,8 @@
 //! - [`changes`]: the run's [`ChangeSet`](changes::ChangeSet): every file edit a tool
 //!   proposes, with +/- counts; nothing is written to disk by the agent.
 //! - [`permissions`]: allow / ask / deny per tool, answers remembered per workspace.
+//! - [`host`]: [`AgentHost`]: what the client needs from any hosted agent, ours or
+//!   an external one over ACP (runs as Conductor events, questions, cancel).
 //! - [`run`]: the loop: model turn, tool calls, results back, until done, cancelled,
 //!   out of turns or out of budget; each turn and each call is an [`AgentNode`](run::AgentNode)
 //!   announced through [`AgentEvent`](run::AgentEvent)s.
@@ -14,11 +16,13 @@
 //! agents) can map their tool calls onto the same run model.
 
 pub mod changes;
+pub mod host;
 pub mod permissions;
 pub mod run;
 pub mod tools;
 
 pub use changes::{ChangeSet, FileChange};
+pub use host::{AgentHost, AgentPrompt, Attachment, HostKind};
 pub use permissions::{Decision, Permission, PermissionConfig, RememberedGrants};
 pub use run::{
     Agent, AgentConfig, AgentEvent, AgentJournal, AgentNode, AgentOutcome, AgentSettings, AgentUi,
