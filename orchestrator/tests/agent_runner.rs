@@ -22,10 +22,14 @@ use symphony_conductor::instrument::InstrumentConfig;
 use tokio::sync::mpsc;
 
 fn settings(server: &support::Server, dir: &Path) -> AgentRunnerSettings {
+    settings_at(&server.url(), dir)
+}
+
+fn settings_at(url: &str, dir: &Path) -> AgentRunnerSettings {
     AgentRunnerSettings {
         instruments: vec![InstrumentConfig {
             name: "scripted".into(),
-            ..support::config("openai", &server.url())
+            ..support::config("openai", url)
         }],
         instrument: Some("scripted".into()),
         agent: AgentSettings::default(),
@@ -431,4 +435,176 @@ async fn an_instrument_without_tools_ends_the_run_with_a_clear_message() {
         matches!(&outcome, RunOutcome::Failed(m) if m.contains("no instrument is configured")),
         "{outcome:?}"
     );
+}
+
+/// Where the crash test tells its child process what to run: "url\nworkspace\ndata".
+const CHILD_ENV: &str = "SYMPHONY_AGENT_RUNNER_CHILD";
+
+/// The crash test's child: starts the run and works until it is killed. Not a test of
+/// its own (it returns at once unless started by the crash test).
+#[tokio::test]
+#[ignore = "the child process of a_run_killed_with_sigkill_after_its_first_tool_call_resumes_without_running_it_again"]
+async fn crash_test_child_runs_until_killed() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let mut parts = spec.lines();
+    let (Some(url), Some(root), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    let root = Path::new(root);
+    let (host, mut client) = runner(crash_settings(url, Path::new(data)), root);
+    AgentHost::run(&host, prompt("rename old_name to new_name"));
+    while client.rx.recv().await.is_some() {}
+}
+
+fn crash_settings(url: &str, data: &Path) -> AgentRunnerSettings {
+    let mut s = settings_at(url, data);
+    s.agent.permissions = toml::from_str("run_command = \"allow\"").unwrap();
+    s
+}
+
+#[tokio::test]
+async fn a_run_killed_with_sigkill_after_its_first_tool_call_resumes_without_running_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let work = root.join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("a.rs"), "pub fn old_name() {}\n").unwrap();
+    std::fs::write(work.join("b.rs"), "fn main() {\n    old_name();\n}\n").unwrap();
+    let data = root.join("data");
+    let turns = [
+        turn(
+            "Logging.",
+            &[(
+                "c1",
+                "run_command",
+                json!({"command": "echo ran >> log.txt"}),
+            )],
+            10,
+        ),
+        String::new(), // the child dies waiting for this one
+        turn(
+            "",
+            &[
+                (
+                    "c2",
+                    "edit_file",
+                    json!({"path": "a.rs", "search": "fn old_name", "replace": "fn new_name"}),
+                ),
+                (
+                    "c3",
+                    "edit_file",
+                    json!({"path": "b.rs", "search": "old_name();", "replace": "new_name();"}),
+                ),
+            ],
+            10,
+        ),
+        turn("Renamed.", &[], 10),
+    ];
+    let turns = Arc::new(turns);
+    let server = support::serve(move |n, _req, mut conn| {
+        let turns = turns.clone();
+        async move {
+            conn.head(200, "text/event-stream", support::Framing::Chunked)
+                .await;
+            if n == 1 {
+                // Stands in for a slow model: the child is killed meanwhile.
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                return;
+            }
+            conn.send(&turns[n.min(turns.len() - 1)]).await;
+            conn.end().await;
+        }
+    })
+    .await;
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_test_child_runs_until_killed",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(
+            CHILD_ENV,
+            format!("{}\n{}\n{}", server.url(), work.display(), data.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The second request comes once the first call's result is journaled.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while server.requests().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child reached its second turn"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(work.join("log.txt")).unwrap(),
+        "ran\n"
+    );
+
+    // A new process: the run is listed interrupted, and resume goes on from there.
+    let (host, mut client) = runner(crash_settings(&server.url(), &data), &work);
+    let interrupted = host.interrupted();
+    assert_eq!(interrupted.len(), 1, "{interrupted:?}");
+    let (run, title) = interrupted[0].clone();
+    assert_eq!(title, "rename old_name to new_name");
+    host.announce_interrupted();
+    loop {
+        if let ConductorEvent::RunFinished {
+            run: r, outcome, ..
+        } = client.next().await
+        {
+            assert_eq!((r, outcome), (run, RunOutcome::Interrupted));
+            break;
+        }
+    }
+    assert!(
+        client
+            .added(run)
+            .iter()
+            .any(|(id, _, _)| id == "run_command echo ran >> log.txt #2")
+    );
+    assert_eq!(host.resume(run), Some(run));
+    assert_eq!(
+        client.until_finished(&host, run, |_, _| 2).await,
+        RunOutcome::Succeeded
+    );
+    assert_eq!(
+        client.last_status(run, "run_command echo ran >> log.txt #2"),
+        Some(NodeStatus::Done)
+    );
+    // The finished command did not run again; the model got the conversation so far.
+    assert_eq!(
+        std::fs::read_to_string(work.join("log.txt")).unwrap(),
+        "ran\n"
+    );
+    let resent = server.requests()[2].json();
+    let messages = resent["messages"].as_array().unwrap();
+    let roles: Vec<&str> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "tool"], "{resent}");
+    assert_eq!(messages[3]["tool_call_id"], "c1");
+    assert_eq!(
+        proposed_texts(&client.seen, &work),
+        [
+            ("a.rs".to_string(), "pub fn new_name() {}\n".to_string()),
+            (
+                "b.rs".to_string(),
+                "fn main() {\n    new_name();\n}\n".to_string()
+            ),
+        ]
+    );
+    // Finished now: it is no longer offered for resuming.
+    assert!(host.interrupted().is_empty());
+    assert_eq!(host.resume(run), None);
 }

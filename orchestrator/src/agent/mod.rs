@@ -9,6 +9,8 @@
 //! - [`runner`]: [`AgentRunner`]: this agent as an [`AgentHost`] (prompts as Conductor
 //!   runs, questions as pick and question nodes, edits as proposals), through
 //!   [`bridge`]'s translation of the loop's events into Conductor events.
+//! - [`records`]: the runner's record of each run on disk (its conversation journal,
+//!   how it ended), so an interrupted run can be resumed after a crash.
 //! - [`host`]: [`AgentHost`]: what the client needs from any hosted agent, ours or
 //!   an external one over ACP (runs as Conductor events, questions, cancel).
 //! - [`run`]: the loop: model turn, tool calls, results back, until done, cancelled,
@@ -22,6 +24,7 @@ pub mod bridge;
 pub mod changes;
 pub mod host;
 pub mod permissions;
+pub mod records;
 pub mod run;
 pub mod runner;
 pub mod tools;

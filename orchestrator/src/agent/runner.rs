@@ -27,7 +27,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::bridge::AgentBridge;
 use super::host::{AgentHost, AgentPrompt, Attachment, HostKind};
 use super::permissions::{Decision, PermissionRequest, RememberedGrants};
-use super::run::{Agent, AgentEvent, AgentNode, AgentSettings, AgentUi};
+use super::records::{RunRecord, next_run_id};
+use super::run::{Agent, AgentEvent, AgentJournal, AgentNode, AgentSettings, AgentUi};
 use super::tools::{ToolRegistry, Workspace};
 use crate::acp::fs::{BufferText, Files};
 use crate::events::{ConductorEvent, NodeStatus, RunId, RunOutcome};
@@ -141,10 +142,22 @@ struct Live {
     questions: HashMap<String, oneshot::Sender<Option<String>>>,
 }
 
-/// A finished or running run, as the client may look it up.
+/// A finished or running run's nodes, as the client may look them up.
 #[derive(Debug, Clone, Default)]
-struct RunRecord {
+struct Seen {
     nodes: Vec<AgentNode>,
+}
+
+/// The current conversation and the journal it appends to.
+struct Conversation {
+    agent: Agent,
+    journal: Option<PathBuf>,
+}
+
+/// What a run starts from: a new task, or the journal of an interrupted run.
+enum Start {
+    Task(String),
+    Resume(RunRecord),
 }
 
 struct Inner {
@@ -155,10 +168,10 @@ struct Inner {
     instrument: Result<Arc<dyn Instrument>, String>,
     grants: Option<Arc<Mutex<RememberedGrants>>>,
     ui: Arc<RunUi>,
-    conversation: tokio::sync::Mutex<Option<Agent>>,
+    conversation: tokio::sync::Mutex<Option<Conversation>>,
     reset: AtomicBool,
     live: Mutex<HashMap<RunId, Live>>,
-    records: Mutex<HashMap<RunId, RunRecord>>,
+    seen: Mutex<HashMap<RunId, Seen>>,
     next: AtomicU64,
 }
 
@@ -208,7 +221,7 @@ impl AgentRunner {
         let next = settings
             .journal_dir
             .as_deref()
-            .map_or(FIRST_RUN_ID, next_run_id);
+            .map_or(FIRST_RUN_ID, |d| next_run_id(d, FIRST_RUN_ID));
         let workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_owned());
         AgentRunner {
             inner: Arc::new(Inner {
@@ -222,7 +235,7 @@ impl AgentRunner {
                 conversation: tokio::sync::Mutex::new(None),
                 reset: AtomicBool::new(false),
                 live: Mutex::default(),
-                records: Mutex::default(),
+                seen: Mutex::default(),
                 next: AtomicU64::new(next),
             }),
         }
@@ -232,7 +245,7 @@ impl AgentRunner {
     /// node shows; [`super::bridge::node_label`] gives the one-line stats).
     pub fn nodes(&self, run: RunId) -> Vec<AgentNode> {
         self.inner
-            .records
+            .seen
             .lock()
             .get(&run)
             .map(|r| r.nodes.clone())
@@ -248,8 +261,56 @@ impl AgentRunner {
         let run = RunId(self.inner.next.fetch_add(1, Ordering::Relaxed));
         self.inner.live.lock().insert(run, Live::default());
         let inner = self.inner.clone();
-        tokio::spawn(async move { inner.run(run, text).await });
+        tokio::spawn(async move { inner.run(run, Start::Task(text)).await });
         run
+    }
+
+    /// The runs of earlier sessions that did not finish (the process died during them),
+    /// oldest first, with their titles.
+    pub fn interrupted(&self) -> Vec<(RunId, String)> {
+        let Some(dir) = &self.inner.settings.journal_dir else {
+            return Vec::new();
+        };
+        let live = self.inner.live.lock();
+        RunRecord::all(dir)
+            .into_iter()
+            .filter(|r| r.outcome.is_none() && !live.contains_key(&RunId(r.run)))
+            .map(|r| (RunId(r.run), r.title))
+            .collect()
+    }
+
+    /// Shows the interrupted runs of earlier sessions in the panes: each run with its
+    /// nodes as journaled, ended `Interrupted` (resume continues one).
+    pub fn announce_interrupted(&self) {
+        let Some(dir) = self.inner.settings.journal_dir.clone() else {
+            return;
+        };
+        for (run, _) in self.interrupted() {
+            let Ok(record) = RunRecord::load(&dir, run) else {
+                continue;
+            };
+            let nodes = AgentJournal::read(&record.conversation)
+                .map(|j| j.nodes)
+                .unwrap_or_default();
+            let nodes = nodes.get(record.first_node..).unwrap_or_default();
+            let name = self.inner.instrument_name();
+            let files = Files::new(&self.inner.workspace, self.inner.buffers.clone());
+            let mut bridge = AgentBridge::new(run, &name, files, Arc::default());
+            let mut events = bridge.start(&record.title);
+            events.extend(bridge.replay(nodes));
+            events.push(ConductorEvent::RunFinished {
+                run,
+                outcome: RunOutcome::Interrupted,
+                answer: None,
+            });
+            self.inner.seen.lock().insert(
+                run,
+                Seen {
+                    nodes: nodes.to_vec(),
+                },
+            );
+            self.inner.send(events);
+        }
     }
 }
 
@@ -260,8 +321,18 @@ impl Inner {
         }
     }
 
-    async fn run(self: Arc<Self>, run: RunId, task: String) {
-        let title: String = task.lines().next().unwrap_or("").chars().take(60).collect();
+    fn instrument_name(&self) -> String {
+        match &self.instrument {
+            Ok(i) => i.name().to_owned(),
+            Err(_) => "agent".into(),
+        }
+    }
+
+    async fn run(self: Arc<Self>, run: RunId, start: Start) {
+        let title: String = match &start {
+            Start::Task(task) => task.lines().next().unwrap_or("").chars().take(60).collect(),
+            Start::Resume(record) => record.title.clone(),
+        };
         let cancel = match self.live.lock().get(&run) {
             Some(l) => l.cancel.clone(),
             None => return,
@@ -277,31 +348,120 @@ impl Inner {
                 return;
             }
         };
-        if conversation.is_none() {
-            match self.conversation_for(run, instrument.clone()) {
-                Ok(agent) => *conversation = Some(agent),
-                Err(e) => {
-                    self.fail(run, &title, e);
+        let record = match &start {
+            Start::Resume(record) => {
+                // The interrupted run's conversation becomes the current one.
+                match self.restored(instrument.clone(), &record.conversation) {
+                    Ok(c) => *conversation = Some(c),
+                    Err(e) => {
+                        self.fail(run, &title, e);
+                        return;
+                    }
+                }
+                record.clone()
+            }
+            Start::Task(_) => {
+                if conversation.is_none() {
+                    match self.conversation_for(run, instrument.clone()) {
+                        Ok(c) => *conversation = Some(c),
+                        Err(e) => {
+                            self.fail(run, &title, e);
+                            return;
+                        }
+                    }
+                }
+                let Some(c) = conversation.as_ref() else {
                     return;
+                };
+                RunRecord {
+                    run: run.0,
+                    title: title.clone(),
+                    conversation: c.journal.clone().unwrap_or_default(),
+                    first_node: c.agent.nodes().len(),
+                    outcome: None,
+                    tokens: 0,
                 }
             }
-        }
-        let Some(agent) = conversation.as_mut() else {
+        };
+        let Some(Conversation { agent, journal }) = conversation.as_mut() else {
             return;
         };
+        let journaled = journal.is_some();
+        self.save_record(&record, journaled);
         let files = Files::new(&self.workspace, self.buffers.clone());
         let mut bridge = AgentBridge::new(run, instrument.name(), files, agent.changes_handle());
-        self.send(bridge.start(&title));
+        let mut first = bridge.start(&title);
+        if matches!(start, Start::Resume(_)) {
+            let done = agent.nodes().get(record.first_node..).unwrap_or_default();
+            for n in done {
+                self.record(run, n, record.first_node);
+            }
+            first.extend(bridge.replay(done));
+            first.extend(bridge.all_proposals());
+        }
+        self.send(first);
         let (events_tx, events_rx) = mpsc::channel(256);
         let (asks_tx, asks_rx) = mpsc::unbounded_channel();
         *self.ui.current.lock() = Some(asks_tx);
-        let first_node = agent.nodes().len();
-        let (_, ()) = tokio::join!(
-            agent.send(&task, events_tx, cancel),
-            self.pump(run, &mut bridge, events_rx, asks_rx, first_node)
-        );
+        let (outcome, ()) = match start {
+            Start::Task(task) => {
+                tokio::join!(
+                    agent.send(&task, events_tx, cancel),
+                    self.pump(run, &mut bridge, events_rx, asks_rx, record.first_node)
+                )
+            }
+            Start::Resume(_) => {
+                tokio::join!(
+                    agent.resume(events_tx, cancel),
+                    self.pump(run, &mut bridge, events_rx, asks_rx, record.first_node)
+                )
+            }
+        };
         *self.ui.current.lock() = None;
+        let tokens = agent
+            .nodes()
+            .get(record.first_node..)
+            .unwrap_or_default()
+            .iter()
+            .map(|n| n.tokens_in + n.tokens_out)
+            .sum();
+        self.save_record(
+            &RunRecord {
+                outcome: Some(outcome.message()),
+                tokens,
+                ..record
+            },
+            journaled,
+        );
         self.live.lock().remove(&run);
+    }
+
+    fn save_record(&self, record: &RunRecord, journaled: bool) {
+        let Some(dir) = &self.settings.journal_dir else {
+            return;
+        };
+        if !journaled {
+            return;
+        }
+        if let Err(e) = record.save(dir) {
+            tracing::warn!(error = %e, run = record.run, "cannot record the agent run");
+        }
+    }
+
+    /// The conversation of an interrupted run, read back from its journal.
+    fn restored(
+        &self,
+        instrument: Arc<dyn Instrument>,
+        journal: &Path,
+    ) -> Result<Conversation, String> {
+        let agent = self
+            .agent(instrument)
+            .restore(journal.to_owned())
+            .map_err(|e| format!("cannot continue the run: {e}"))?;
+        Ok(Conversation {
+            agent,
+            journal: Some(journal.to_owned()),
+        })
     }
 
     /// Forwards the loop's events and questions to the sink until the loop ends. Events
@@ -332,8 +492,8 @@ impl Inner {
     }
 
     fn record(&self, run: RunId, node: &AgentNode, first_node: usize) {
-        let mut records = self.records.lock();
-        let nodes = &mut records.entry(run).or_default().nodes;
+        let mut seen = self.seen.lock();
+        let nodes = &mut seen.entry(run).or_default().nodes;
         let at = node.id.saturating_sub(first_node);
         if let Some(n) = nodes.get_mut(at) {
             *n = node.clone();
@@ -364,25 +524,31 @@ impl Inner {
         }
     }
 
-    /// A new conversation over `instrument`, journaled when the settings say where.
-    fn conversation_for(
-        &self,
-        run: RunId,
-        instrument: Arc<dyn Instrument>,
-    ) -> Result<Agent, String> {
-        let mut workspace = Workspace::new(&self.workspace);
-        workspace = workspace.with_buffers(self.buffers.clone());
+    /// A fresh agent over `instrument` in the workspace, with the remembered grants.
+    fn agent(&self, instrument: Arc<dyn Instrument>) -> Agent {
+        let workspace = Workspace::new(&self.workspace).with_buffers(self.buffers.clone());
         let ui: Arc<dyn AgentUi> = self.ui.clone();
-        let mut agent = Agent::new(
+        let agent = Agent::new(
             instrument,
             ToolRegistry::builtin(),
             workspace,
             self.settings.agent.config(),
             ui,
         );
-        if let Some(g) = &self.grants {
-            agent = agent.with_grants(g.clone());
+        match &self.grants {
+            Some(g) => agent.with_grants(g.clone()),
+            None => agent,
         }
+    }
+
+    /// A new conversation over `instrument`, journaled when the settings say where.
+    fn conversation_for(
+        &self,
+        run: RunId,
+        instrument: Arc<dyn Instrument>,
+    ) -> Result<Conversation, String> {
+        let mut agent = self.agent(instrument);
+        let mut journal = None;
         if let Some(dir) = &self.settings.journal_dir {
             std::fs::create_dir_all(dir).map_err(|e| {
                 format!(
@@ -390,12 +556,13 @@ impl Inner {
                     dir.display()
                 )
             })?;
-            let path = dir.join(format!("{}.jsonl", run.0));
+            let path = dir.join(format!("conversation-{}.jsonl", run.0));
             agent = agent
                 .with_journal(path.clone())
                 .map_err(|e| format!("cannot open the agent journal {}: {e}", path.display()))?;
+            journal = Some(path);
         }
-        Ok(agent)
+        Ok(Conversation { agent, journal })
     }
 
     /// Ends `run` before it started with `message`.
@@ -414,21 +581,6 @@ impl Inner {
         ]);
         self.live.lock().remove(&run);
     }
-}
-
-/// The first run id after the journals in `dir`.
-fn next_run_id(dir: &Path) -> u64 {
-    let last = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name();
-            let name = name.to_str()?;
-            name.strip_suffix(".jsonl")?.parse::<u64>().ok()
-        })
-        .max();
-    last.map_or(FIRST_RUN_ID, |l| (l + 1).max(FIRST_RUN_ID))
 }
 
 /// The task text with the attachments the user @-mentioned, as the model reads them.
@@ -556,6 +708,27 @@ impl AgentHost for AgentRunner {
     /// first).
     fn new_conversation(&self) {
         self.inner.reset.store(true, Ordering::Relaxed);
+    }
+
+    /// Continues `run`, interrupted when the process died, from its journal under the
+    /// same id: its nodes are shown again, its proposals sent again, calls that had
+    /// finished are not run again. `None` when there is no such interrupted run.
+    fn resume(&self, run: RunId) -> Option<RunId> {
+        let dir = self.inner.settings.journal_dir.as_ref()?;
+        let record = RunRecord::load(dir, run).ok()?;
+        if record.outcome.is_some() {
+            return None;
+        }
+        {
+            let mut live = self.inner.live.lock();
+            if live.contains_key(&run) {
+                return None;
+            }
+            live.insert(run, Live::default());
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move { inner.run(run, Start::Resume(record)).await });
+        Some(run)
     }
 
     fn shutdown(&self) {
