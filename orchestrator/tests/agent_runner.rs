@@ -302,6 +302,33 @@ async fn the_agent_runner_renames_a_function_in_two_files_as_reviewable_proposal
     let nodes = host.nodes(run);
     assert_eq!(nodes.len(), 11);
     assert_eq!(nodes[0].tokens_in + nodes[0].tokens_out, 100);
+
+    // Accepted and saved, then the user adds a line: "undo this run" restores both
+    // files as they were and keeps the user's line.
+    std::fs::write(root.join("a.rs"), "pub fn new_name() {}\n").unwrap();
+    std::fs::write(
+        root.join("b.rs"),
+        "use crate::new_name;\nfn main() {\n    new_name();\n}\n// mine\n",
+    )
+    .unwrap();
+    let plan = host.undo_plan(run);
+    let restored: Vec<(String, Option<String>, usize)> = plan
+        .iter()
+        .map(|f| {
+            (
+                f.path.strip_prefix(&root).unwrap().display().to_string(),
+                f.restored.clone(),
+                f.conflicts.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        restored,
+        [
+            ("a.rs".to_string(), Some(a.to_string()), 0),
+            ("b.rs".to_string(), Some(format!("{b}// mine\n")), 0),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,8 @@
 //!   [`bridge`]'s translation of the loop's events into Conductor events.
 //! - [`records`]: the runner's record of each run on disk (its conversation journal,
 //!   how it ended), so an interrupted run can be resumed after a crash.
+//! - [`undo`]: "undo this run": each changed file's text to restore, with the hunks
+//!   the user edited since as conflicts.
 //! - [`host`]: [`AgentHost`]: what the client needs from any hosted agent, ours or
 //!   an external one over ACP (runs as Conductor events, questions, cancel).
 //! - [`run`]: the loop: model turn, tool calls, results back, until done, cancelled,
@@ -28,6 +30,7 @@ pub mod records;
 pub mod run;
 pub mod runner;
 pub mod tools;
+pub mod undo;
 
 pub use changes::{ChangeSet, FileChange};
 pub use host::{AgentHost, AgentPrompt, Attachment, HostKind};

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::changes::FileChange;
 use crate::events::RunId;
 
 /// One run, as recorded.
@@ -27,6 +28,10 @@ pub struct RunRecord {
     /// Tokens it used (in + out), when it ended.
     #[serde(default)]
     pub tokens: u64,
+    /// The files it changed: each one's text before the run and what it proposed
+    /// (for "undo this run"), when it ended.
+    #[serde(default)]
+    pub changes: Vec<FileChange>,
 }
 
 impl RunRecord {
@@ -109,6 +114,11 @@ mod tests {
             first_node: 3,
             outcome: None,
             tokens: 0,
+            changes: vec![FileChange {
+                path: "a.rs".into(),
+                before: Some("a\n".into()),
+                after: "b\n".into(),
+            }],
         };
         r.save(dir.path()).unwrap();
         std::fs::write(dir.path().join("run-7.json"), "{torn").unwrap();

@@ -25,11 +25,13 @@ use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
 use super::bridge::AgentBridge;
+use super::changes::{ChangeSet, FileChange};
 use super::host::{AgentHost, AgentPrompt, Attachment, HostKind};
 use super::permissions::{Decision, PermissionRequest, RememberedGrants};
 use super::records::{RunRecord, next_run_id};
 use super::run::{Agent, AgentEvent, AgentJournal, AgentNode, AgentSettings, AgentUi};
 use super::tools::{ToolRegistry, Workspace};
+use super::undo::UndoFile;
 use crate::acp::fs::{BufferText, Files};
 use crate::events::{ConductorEvent, NodeStatus, RunId, RunOutcome};
 use crate::instrument::{CancellationToken, Instrument, InstrumentConfig};
@@ -172,6 +174,8 @@ struct Inner {
     reset: AtomicBool,
     live: Mutex<HashMap<RunId, Live>>,
     seen: Mutex<HashMap<RunId, Seen>>,
+    /// Each ended run's changes (before the run, what it proposed).
+    undo: Mutex<HashMap<RunId, Vec<FileChange>>>,
     next: AtomicU64,
 }
 
@@ -236,6 +240,7 @@ impl AgentRunner {
                 reset: AtomicBool::new(false),
                 live: Mutex::default(),
                 seen: Mutex::default(),
+                undo: Mutex::default(),
                 next: AtomicU64::new(next),
             }),
         }
@@ -250,6 +255,25 @@ impl AgentRunner {
             .get(&run)
             .map(|r| r.nodes.clone())
             .unwrap_or_default()
+    }
+
+    /// "Undo this run": for each file `run` changed, the text to restore (the run's
+    /// hunks turned back, the user's later edits kept, hunks both touched listed as
+    /// conflicts). Empty while the run goes on or when it changed nothing (also for
+    /// runs of earlier sessions, read from their record).
+    pub fn undo_plan(&self, run: RunId) -> Vec<UndoFile> {
+        let changes = self.inner.undo.lock().get(&run).cloned().or_else(|| {
+            let dir = self.inner.settings.journal_dir.as_ref()?;
+            RunRecord::load(dir, run).ok().map(|r| r.changes)
+        });
+        changes
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| {
+                let now = self.inner.text_now(&c.path);
+                super::undo::plan(&self.inner.workspace, c, now.as_deref())
+            })
+            .collect()
     }
 
     /// Whether `run` is still going.
@@ -380,6 +404,7 @@ impl Inner {
                     first_node: c.agent.nodes().len(),
                     outcome: None,
                     tokens: 0,
+                    changes: Vec::new(),
                 }
             }
         };
@@ -400,6 +425,7 @@ impl Inner {
             first.extend(bridge.all_proposals());
         }
         self.send(first);
+        let prior = self.texts_now(&agent.changes());
         let (events_tx, events_rx) = mpsc::channel(256);
         let (asks_tx, asks_rx) = mpsc::unbounded_channel();
         *self.ui.current.lock() = Some(asks_tx);
@@ -425,15 +451,33 @@ impl Inner {
             .iter()
             .map(|n| n.tokens_in + n.tokens_out)
             .sum();
+        let changes = run_changes(&prior, &agent.changes());
+        self.undo.lock().insert(run, changes.clone());
         self.save_record(
             &RunRecord {
                 outcome: Some(outcome.message()),
                 tokens,
+                changes,
                 ..record
             },
             journaled,
         );
         self.live.lock().remove(&run);
+    }
+
+    /// The text now (buffer, else disk) of each file in `changes`, as it was before
+    /// the run started.
+    fn texts_now(&self, changes: &ChangeSet) -> Prior {
+        changes
+            .files()
+            .map(|c| (c.path.clone(), (self.text_now(&c.path), c.after.clone())))
+            .collect()
+    }
+
+    /// A workspace file's text as the user sees it (buffer, else disk).
+    fn text_now(&self, rel: &Path) -> Option<String> {
+        let abs = self.workspace.join(rel);
+        (self.buffers)(&abs).or_else(|| std::fs::read_to_string(&abs).ok())
     }
 
     fn save_record(&self, record: &RunRecord, journaled: bool) {
@@ -581,6 +625,30 @@ impl Inner {
         ]);
         self.live.lock().remove(&run);
     }
+}
+
+/// For each file the conversation had proposed when a run started: its text then
+/// (buffer, else disk) and its proposed text then.
+type Prior = HashMap<PathBuf, (Option<String>, String)>;
+
+/// What one run changed: each file whose proposed text moved during it, with its text
+/// before the run (`prior`: the text at the run's start of files already proposed by
+/// the conversation; the change set's own `before` for the others).
+fn run_changes(prior: &Prior, end: &ChangeSet) -> Vec<FileChange> {
+    end.files()
+        .filter_map(|c| {
+            let before = match prior.get(&c.path) {
+                Some((_, proposed)) if *proposed == c.after => return None,
+                Some((text, _)) => text.clone(),
+                None => c.before.clone(),
+            };
+            (before.as_deref() != Some(c.after.as_str())).then(|| FileChange {
+                path: c.path.clone(),
+                before,
+                after: c.after.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The task text with the attachments the user @-mentioned, as the model reads them.
