@@ -35,6 +35,7 @@ fn settings_at(url: &str, dir: &Path) -> AgentRunnerSettings {
         agent: AgentSettings::default(),
         grants_file: Some(dir.join("data/agent-permissions.toml")),
         journal_dir: Some(dir.join("data/agent-runs")),
+        ..Default::default()
     }
 }
 
@@ -634,4 +635,102 @@ async fn a_run_killed_with_sigkill_after_its_first_tool_call_resumes_without_run
     // Finished now: it is no longer offered for resuming.
     assert!(host.interrupted().is_empty());
     assert_eq!(host.resume(run), None);
+}
+
+#[tokio::test]
+async fn every_prompt_response_call_and_result_is_an_artifact_and_max_turns_ends_the_run_with_its_cost()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(root.join("a.rs"), "fn a() {}\n").unwrap();
+    std::fs::write(root.join("b.rs"), "fn b() {}\n").unwrap();
+    let (conductor, _conductor_events) = symphony_conductor::conductor::Conductor::start(
+        symphony_conductor::conductor::ConductorConfig {
+            store_dir: root.join("store"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // The model never stops calling tools: the turn limit ends the run.
+    // (Distinct turns: the store keeps one artifact per distinct text.)
+    let server = model(vec![
+        turn(
+            "Looking at a.",
+            &[("c1", "read_file", json!({"path": "a.rs"}))],
+            1000,
+        ),
+        turn(
+            "Looking at b.",
+            &[("c2", "read_file", json!({"path": "b.rs"}))],
+            1000,
+        ),
+    ])
+    .await;
+    let mut s = settings(&server, &root);
+    s.agent.max_turns = Some(2);
+    s.artifacts = Some(conductor.run_artifacts());
+    s.prices.insert(
+        "scripted".into(),
+        symphony_conductor::agent::accounting::Price {
+            input: 2.0,
+            output: 4.0,
+        },
+    );
+    let (host, mut client) = runner(s, &root);
+    let run = AgentHost::run(&host, prompt("read a.rs forever"));
+    let outcome = client.until_finished(&host, run, |_, _| 2).await;
+    assert_eq!(
+        outcome,
+        RunOutcome::Failed("agent run stopped: it reached its limit of 2 model turns".into())
+    );
+    // The summary: turns, calls, tokens per run and the cost (1000 in, 1000 out).
+    let notice = loop {
+        if let ConductorEvent::Notice(n) = client.next().await
+            && n.starts_with("agent run #")
+        {
+            break n;
+        }
+    };
+    assert!(
+        notice.ends_with("2 turns, 2 tool calls, 1000 tokens in / 1000 out, cost 0.0060"),
+        "{notice}"
+    );
+    // Every node's artifacts, linked to the run and the node.
+    let artifacts = conductor.run_artifacts();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let hits = loop {
+        let hits = artifacts.search(&format!("tag:run:{}", run.0), 50);
+        if hits.len() >= 8 || std::time::Instant::now() > deadline {
+            break hits;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "prompt",
+            "prompt",
+            "response",
+            "response",
+            "tool-call",
+            "tool-call",
+            "tool-result",
+            "tool-result"
+        ]
+    );
+    assert!(hits.iter().all(|h| h.run == Some(run)));
+    let result = hits.iter().find(|h| h.kind == "tool-result").unwrap();
+    assert!(
+        result
+            .tags
+            .iter()
+            .any(|t| t.starts_with("node:read_file a.rs #")),
+        "{:?}",
+        result.tags
+    );
+    assert!(artifacts.text(&result.id).unwrap().contains("fn a() {}"));
+    assert!(client.seen.iter().any(|e| matches!(e,
+        ConductorEvent::Artifact { run: r, node, .. } if *r == run && node == "turn 1")));
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::accounting::RunTotals;
 use super::changes::FileChange;
 use crate::events::RunId;
 
@@ -25,9 +26,9 @@ pub struct RunRecord {
     pub first_node: usize,
     /// How it ended (the message the AI pane showed); `None` while it runs.
     pub outcome: Option<String>,
-    /// Tokens it used (in + out), when it ended.
+    /// What it used (turns, calls, tokens, cost), when it ended.
     #[serde(default)]
-    pub tokens: u64,
+    pub totals: RunTotals,
     /// The files it changed: each one's text before the run and what it proposed
     /// (for "undo this run"), when it ended.
     #[serde(default)]
@@ -113,7 +114,7 @@ mod tests {
             conversation: dir.path().join("conversation-105.jsonl"),
             first_node: 3,
             outcome: None,
-            tokens: 0,
+            totals: RunTotals::default(),
             changes: vec![FileChange {
                 path: "a.rs".into(),
                 before: Some("a\n".into()),

@@ -24,9 +24,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
+use super::accounting::{Price, RunTotals};
 use super::bridge::AgentBridge;
 use super::changes::{ChangeSet, FileChange};
-use super::host::{AgentHost, AgentPrompt, Attachment, HostKind};
+use super::host::{AgentHost, AgentPrompt, HostKind};
 use super::permissions::{Decision, PermissionRequest, RememberedGrants};
 use super::records::{RunRecord, next_run_id};
 use super::run::{Agent, AgentEvent, AgentJournal, AgentNode, AgentSettings, AgentUi};
@@ -54,6 +55,11 @@ pub struct AgentRunnerSettings {
     pub grants_file: Option<PathBuf>,
     /// Where run journals are kept (`None`: runs are not journaled, nor resumable).
     pub journal_dir: Option<PathBuf>,
+    /// Where every prompt, response, tool call and result is stored (the Conductor's
+    /// [`run_artifacts`](crate::conductor::Conductor::run_artifacts); `None`: not stored).
+    pub artifacts: Option<crate::conductor::RunArtifacts>,
+    /// Price per million tokens, by instrument name (the run's summary shows the cost).
+    pub prices: std::collections::BTreeMap<String, Price>,
 }
 
 impl AgentRunnerSettings {
@@ -69,6 +75,8 @@ impl AgentRunnerSettings {
             agent,
             grants_file: RememberedGrants::default_path(),
             journal_dir: Some(config.store_dir.join("agent").join("runs")),
+            artifacts: None,
+            prices: Default::default(),
         }
     }
 
@@ -403,7 +411,7 @@ impl Inner {
                     conversation: c.journal.clone().unwrap_or_default(),
                     first_node: c.agent.nodes().len(),
                     outcome: None,
-                    tokens: 0,
+                    totals: RunTotals::default(),
                     changes: Vec::new(),
                 }
             }
@@ -429,34 +437,56 @@ impl Inner {
         let (events_tx, events_rx) = mpsc::channel(256);
         let (asks_tx, asks_rx) = mpsc::unbounded_channel();
         *self.ui.current.lock() = Some(asks_tx);
-        let (outcome, ()) = match start {
+        let instrument_name = instrument.name().to_owned();
+        let (outcome, stored) = match start {
             Start::Task(task) => {
                 tokio::join!(
                     agent.send(&task, events_tx, cancel),
-                    self.pump(run, &mut bridge, events_rx, asks_rx, record.first_node)
+                    self.pump(
+                        run,
+                        &mut bridge,
+                        (events_rx, asks_rx),
+                        record.first_node,
+                        &instrument_name
+                    )
                 )
             }
             Start::Resume(_) => {
                 tokio::join!(
                     agent.resume(events_tx, cancel),
-                    self.pump(run, &mut bridge, events_rx, asks_rx, record.first_node)
+                    self.pump(
+                        run,
+                        &mut bridge,
+                        (events_rx, asks_rx),
+                        record.first_node,
+                        &instrument_name
+                    )
                 )
             }
         };
+        if let Some(artifacts) = self.settings.artifacts.clone() {
+            for h in stored {
+                let _ = h.await;
+            }
+            let _ = tokio::task::spawn_blocking(move || artifacts.commit()).await;
+        }
         *self.ui.current.lock() = None;
-        let tokens = agent
-            .nodes()
-            .get(record.first_node..)
-            .unwrap_or_default()
-            .iter()
-            .map(|n| n.tokens_in + n.tokens_out)
-            .sum();
-        let changes = run_changes(&prior, &agent.changes());
+        let price = self.settings.prices.get(instrument.name()).copied();
+        let totals = RunTotals::of(
+            agent.nodes().get(record.first_node..).unwrap_or_default(),
+            price,
+        );
+        self.send(vec![ConductorEvent::Notice(format!(
+            "agent run #{}: {}",
+            run.0,
+            totals.line()
+        ))]);
+        let changes = super::undo::run_changes(&prior, &agent.changes());
         self.undo.lock().insert(run, changes.clone());
         self.save_record(
             &RunRecord {
                 outcome: Some(outcome.message()),
-                tokens,
+                totals,
                 changes,
                 ..record
             },
@@ -467,7 +497,7 @@ impl Inner {
 
     /// The text now (buffer, else disk) of each file in `changes`, as it was before
     /// the run started.
-    fn texts_now(&self, changes: &ChangeSet) -> Prior {
+    fn texts_now(&self, changes: &ChangeSet) -> super::undo::Prior {
         changes
             .files()
             .map(|c| (c.path.clone(), (self.text_now(&c.path), c.after.clone())))
@@ -510,14 +540,16 @@ impl Inner {
 
     /// Forwards the loop's events and questions to the sink until the loop ends. Events
     /// go first, so a question's node comes after the call it is about.
+    /// Returns the tasks storing the nodes' artifacts.
     async fn pump(
         &self,
         run: RunId,
         bridge: &mut AgentBridge,
-        mut events: mpsc::Receiver<AgentEvent>,
-        mut asks: mpsc::UnboundedReceiver<Ask>,
+        (mut events, mut asks): (mpsc::Receiver<AgentEvent>, mpsc::UnboundedReceiver<Ask>),
         first_node: usize,
-    ) {
+        instrument: &str,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut stored = Vec::new();
         loop {
             tokio::select! {
                 biased;
@@ -525,6 +557,7 @@ impl Inner {
                     Some(ev) => {
                         if let AgentEvent::Node(n) = &ev {
                             self.record(run, n, first_node);
+                            stored.extend(self.store(run, n, instrument));
                         }
                         self.send(bridge.event(&ev));
                     }
@@ -533,6 +566,32 @@ impl Inner {
                 Some(ask) = asks.recv() => self.ask(run, bridge, ask),
             }
         }
+        stored
+    }
+
+    /// Stores a finished node's artifacts off the async threads; the panes hear of
+    /// each one.
+    fn store(
+        &self,
+        run: RunId,
+        n: &AgentNode,
+        instrument: &str,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let artifacts = self.settings.artifacts.clone()?;
+        if n.status == super::run::NodeStatus::Running {
+            return None;
+        }
+        let (n, instrument, sink) = (n.clone(), instrument.to_owned(), self.sink.clone());
+        Some(tokio::task::spawn_blocking(move || {
+            let node = super::bridge::node_id(&n);
+            for hit in super::accounting::store_node(&artifacts, run, &node, &n, &instrument) {
+                let _ = sink.send(ConductorEvent::Artifact {
+                    run,
+                    node: node.clone(),
+                    hit,
+                });
+            }
+        }))
     }
 
     fn record(&self, run: RunId, node: &AgentNode, first_node: usize) {
@@ -627,84 +686,6 @@ impl Inner {
     }
 }
 
-/// For each file the conversation had proposed when a run started: its text then
-/// (buffer, else disk) and its proposed text then.
-type Prior = HashMap<PathBuf, (Option<String>, String)>;
-
-/// What one run changed: each file whose proposed text moved during it, with its text
-/// before the run (`prior`: the text at the run's start of files already proposed by
-/// the conversation; the change set's own `before` for the others).
-fn run_changes(prior: &Prior, end: &ChangeSet) -> Vec<FileChange> {
-    end.files()
-        .filter_map(|c| {
-            let before = match prior.get(&c.path) {
-                Some((_, proposed)) if *proposed == c.after => return None,
-                Some((text, _)) => text.clone(),
-                None => c.before.clone(),
-            };
-            (before.as_deref() != Some(c.after.as_str())).then(|| FileChange {
-                path: c.path.clone(),
-                before,
-                after: c.after.clone(),
-            })
-        })
-        .collect()
-}
-
-/// The task text with the attachments the user @-mentioned, as the model reads them.
-fn prompt_text(prompt: AgentPrompt, workspace: &Path, buffers: &BufferText) -> String {
-    let mut text = prompt.text;
-    for a in prompt.attachments {
-        match a {
-            Attachment::File(p) => {
-                let abs = if p.is_absolute() {
-                    p.clone()
-                } else {
-                    workspace.join(&p)
-                };
-                let shown = abs
-                    .strip_prefix(workspace)
-                    .unwrap_or(&abs)
-                    .display()
-                    .to_string();
-                match buffers(&abs)
-                    .map(Ok)
-                    .unwrap_or_else(|| std::fs::read_to_string(&abs))
-                {
-                    Ok(body) => text.push_str(&format!(
-                        "\n\nFile {shown}:\n```\n{}\n```",
-                        super::tools::command::cut_middle(&body, ATTACHMENT_LIMIT)
-                    )),
-                    Err(e) => text.push_str(&format!(
-                        "\n\nFile {shown} was attached but cannot be read ({e}); use read_file."
-                    )),
-                }
-            }
-            Attachment::Selection {
-                path,
-                first_line,
-                text: sel,
-            } => text.push_str(&format!(
-                "\n\nSelection in {} from line {}:\n```\n{sel}\n```",
-                path.display(),
-                first_line + 1
-            )),
-            Attachment::Diagnostics { text: d, .. } => {
-                text.push_str(&format!("\n\nDiagnostics:\n{d}"))
-            }
-            Attachment::Symbol { name, path, line } => text.push_str(&format!(
-                "\n\nSymbol {name} is defined in {} at line {}.",
-                path.display(),
-                line + 1
-            )),
-        }
-    }
-    text
-}
-
-/// How much of an attached file goes into the prompt at most (read_file pages the rest).
-const ATTACHMENT_LIMIT: usize = 32 * 1024;
-
 impl AgentHost for AgentRunner {
     fn name(&self) -> &str {
         "Symphony"
@@ -715,7 +696,7 @@ impl AgentHost for AgentRunner {
     }
 
     fn run(&self, prompt: AgentPrompt) -> RunId {
-        let text = prompt_text(prompt, &self.inner.workspace, &self.inner.buffers);
+        let text = super::prompt::prompt_text(prompt, &self.inner.workspace, &self.inner.buffers);
         self.start(text)
     }
 

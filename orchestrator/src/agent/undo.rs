@@ -4,9 +4,10 @@
 //! user's, or the user inserted lines right at them) are not overwritten: they stay as they are and are listed as
 //! conflicts for the user to decide. Hunks are the proposal module's line hunks.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::changes::FileChange;
+use super::changes::{ChangeSet, FileChange};
 use crate::command::EditorContext;
 use crate::proposal::{Hunk, apply_hunks, from_replacement};
 
@@ -135,6 +136,30 @@ pub fn plan(
         })
         .collect();
     Some(file(Some(restored), conflicts))
+}
+
+/// For each file the conversation had proposed when a run started: its text then
+/// (buffer, else disk) and its proposed text then.
+pub type Prior = HashMap<PathBuf, (Option<String>, String)>;
+
+/// What one run changed: each file whose proposed text moved during it, with its text
+/// before the run (`prior`: the text at the run's start of files already proposed by
+/// the conversation; the change set's own `before` for the others).
+pub fn run_changes(prior: &Prior, end: &ChangeSet) -> Vec<FileChange> {
+    end.files()
+        .filter_map(|c| {
+            let before = match prior.get(&c.path) {
+                Some((_, proposed)) if *proposed == c.after => return None,
+                Some((text, _)) => text.clone(),
+                None => c.before.clone(),
+            };
+            (before.as_deref() != Some(c.after.as_str())).then(|| FileChange {
+                path: c.path.clone(),
+                before,
+                after: c.after.clone(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
