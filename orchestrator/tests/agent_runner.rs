@@ -32,7 +32,11 @@ fn settings_at(url: &str, dir: &Path) -> AgentRunnerSettings {
             ..support::config("openai", url)
         }],
         instrument: Some("scripted".into()),
-        agent: AgentSettings::default(),
+        // Known here, so the server is not asked (its requests are the model's turns).
+        agent: AgentSettings {
+            context_window: Some(1_000_000),
+            ..Default::default()
+        },
         grants_file: Some(dir.join("data/agent-permissions.toml")),
         journal_dir: Some(dir.join("data/agent-runs")),
         ..Default::default()
@@ -733,4 +737,84 @@ async fn every_prompt_response_call_and_result_is_an_artifact_and_max_turns_ends
     assert!(artifacts.text(&result.id).unwrap().contains("fn a() {}"));
     assert!(client.seen.iter().any(|e| matches!(e,
         ConductorEvent::Artifact { run: r, node, .. } if *r == run && node == "turn 1")));
+}
+
+#[tokio::test]
+async fn a_long_run_stays_inside_the_window_the_server_reports_and_a_node_says_what_was_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(root.join("AGENTS.md"), "Always answer in English.\n").unwrap();
+    for name in ["a.txt", "b.txt", "c.txt", "d.txt"] {
+        std::fs::write(root.join(name), format!("{name}\n").repeat(400)).unwrap();
+    }
+    let turns = Arc::new(vec![
+        turn("", &[("c1", "read_file", json!({"path": "a.txt"}))], 10),
+        turn("", &[("c2", "read_file", json!({"path": "b.txt"}))], 10),
+        turn("", &[("c3", "read_file", json!({"path": "c.txt"}))], 10),
+        turn("", &[("c4", "read_file", json!({"path": "d.txt"}))], 10),
+        turn("Read them all.", &[], 10),
+    ]);
+    let chats = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = support::serve(move |_, req, mut conn| {
+        let (turns, chats) = (turns.clone(), chats.clone());
+        async move {
+            if req.path == "/v1/models" {
+                // The window this stand-in model reports: room for about two files.
+                let body = json!({"data": [{"id": "tiny", "max_model_len": 3000}]}).to_string();
+                conn.respond(200, "application/json", &[], &body).await;
+                return;
+            }
+            let n = chats.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            conn.head(200, "text/event-stream", support::Framing::Chunked)
+                .await;
+            conn.send(&turns[n.min(turns.len() - 1)]).await;
+            conn.end().await;
+        }
+    })
+    .await;
+    let mut s = settings(&server, &root);
+    s.agent.context_window = None;
+    let (host, mut client) = runner(s, &root);
+    let run = AgentHost::run(&host, prompt("read every file"));
+    assert_eq!(
+        client.until_finished(&host, run, |_, _| 2).await,
+        RunOutcome::Succeeded
+    );
+    let chats: Vec<serde_json::Value> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path != "/v1/models")
+        .map(|r| r.json())
+        .collect();
+    assert_eq!(chats.len(), 5);
+    for (i, body) in chats.iter().enumerate() {
+        // About four bytes a token: no request is larger than the window allows.
+        let bytes = body["messages"].to_string().len();
+        assert!(
+            bytes / 4 < 3000,
+            "request {i} has {bytes} bytes of messages"
+        );
+        // The instructions (with AGENTS.md) and the task are always there.
+        assert!(
+            body["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("Always answer in English.")
+        );
+        assert_eq!(body["messages"][1]["content"], "read every file");
+    }
+    let last = chats.last().unwrap().to_string();
+    assert!(last.contains("earlier messages of this run"), "{last}");
+    assert!(
+        !last.contains("a.txt\\na.txt"),
+        "the oldest file was left out"
+    );
+    let context: Vec<String> = client
+        .added(run)
+        .into_iter()
+        .filter(|(_, kind, _)| kind == "context")
+        .map(|(id, _, _)| id)
+        .collect();
+    assert!(!context.is_empty());
+    assert!(context[0].starts_with("context: left out "), "{context:?}");
 }

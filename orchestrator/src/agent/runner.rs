@@ -180,6 +180,8 @@ struct Inner {
     ui: Arc<RunUi>,
     conversation: tokio::sync::Mutex<Option<Conversation>>,
     reset: AtomicBool,
+    /// The context window the server reported (asked once).
+    window: tokio::sync::OnceCell<Option<u64>>,
     live: Mutex<HashMap<RunId, Live>>,
     seen: Mutex<HashMap<RunId, Seen>>,
     /// Each ended run's changes (before the run, what it proposed).
@@ -246,6 +248,7 @@ impl AgentRunner {
                 ui: Arc::default(),
                 conversation: tokio::sync::Mutex::new(None),
                 reset: AtomicBool::new(false),
+                window: tokio::sync::OnceCell::new(),
                 live: Mutex::default(),
                 seen: Mutex::default(),
                 undo: Mutex::default(),
@@ -353,6 +356,23 @@ impl Inner {
         }
     }
 
+    /// The model's context window: `[agent] context_window`, else what the server
+    /// reports (OpenAI-compatible `/v1/models`, Ollama `/api/show`), else unknown.
+    async fn context_window(&self) -> Option<u64> {
+        if let Some(w) = self.settings.agent.context_window {
+            return Some(w);
+        }
+        *self
+            .window
+            .get_or_init(|| async {
+                let cfg = self.settings.instrument_config().ok()?;
+                let window = ask_window(cfg).await;
+                tracing::info!(instrument = %cfg.name, ?window, "agent context window");
+                window
+            })
+            .await
+    }
+
     fn instrument_name(&self) -> String {
         match &self.instrument {
             Ok(i) => i.name().to_owned(),
@@ -383,7 +403,8 @@ impl Inner {
         let record = match &start {
             Start::Resume(record) => {
                 // The interrupted run's conversation becomes the current one.
-                match self.restored(instrument.clone(), &record.conversation) {
+                let window = self.context_window().await;
+                match self.restored(instrument.clone(), window, &record.conversation) {
                     Ok(c) => *conversation = Some(c),
                     Err(e) => {
                         self.fail(run, &title, e);
@@ -394,7 +415,8 @@ impl Inner {
             }
             Start::Task(_) => {
                 if conversation.is_none() {
-                    match self.conversation_for(run, instrument.clone()) {
+                    let window = self.context_window().await;
+                    match self.conversation_for(run, instrument.clone(), window) {
                         Ok(c) => *conversation = Some(c),
                         Err(e) => {
                             self.fail(run, &title, e);
@@ -526,10 +548,11 @@ impl Inner {
     fn restored(
         &self,
         instrument: Arc<dyn Instrument>,
+        window: Option<u64>,
         journal: &Path,
     ) -> Result<Conversation, String> {
         let agent = self
-            .agent(instrument)
+            .agent(instrument, window)
             .restore(journal.to_owned())
             .map_err(|e| format!("cannot continue the run: {e}"))?;
         Ok(Conversation {
@@ -628,16 +651,12 @@ impl Inner {
     }
 
     /// A fresh agent over `instrument` in the workspace, with the remembered grants.
-    fn agent(&self, instrument: Arc<dyn Instrument>) -> Agent {
+    fn agent(&self, instrument: Arc<dyn Instrument>, window: Option<u64>) -> Agent {
         let workspace = Workspace::new(&self.workspace).with_buffers(self.buffers.clone());
         let ui: Arc<dyn AgentUi> = self.ui.clone();
-        let agent = Agent::new(
-            instrument,
-            ToolRegistry::builtin(),
-            workspace,
-            self.settings.agent.config(),
-            ui,
-        );
+        let mut config = self.settings.agent.config();
+        config.context_window = window;
+        let agent = Agent::new(instrument, ToolRegistry::builtin(), workspace, config, ui);
         match &self.grants {
             Some(g) => agent.with_grants(g.clone()),
             None => agent,
@@ -649,8 +668,9 @@ impl Inner {
         &self,
         run: RunId,
         instrument: Arc<dyn Instrument>,
+        window: Option<u64>,
     ) -> Result<Conversation, String> {
-        let mut agent = self.agent(instrument);
+        let mut agent = self.agent(instrument, window);
         let mut journal = None;
         if let Some(dir) = &self.settings.journal_dir {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -684,6 +704,42 @@ impl Inner {
         ]);
         self.live.lock().remove(&run);
     }
+}
+
+/// Asks the instrument's server for its context window (`None`: it does not say).
+async fn ask_window(cfg: &InstrumentConfig) -> Option<u64> {
+    use crate::instrument::InstrumentKind;
+    let base = cfg.base_url.as_deref()?.trim_end_matches('/');
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(
+            cfg.connect_timeout_secs.max(1),
+        ))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .ok()?;
+    let request = match cfg.kind {
+        InstrumentKind::Openai => {
+            let mut r = client.get(format!("{base}/v1/models"));
+            if let Some(key) = cfg
+                .api_key_env
+                .as_deref()
+                .and_then(|v| std::env::var(v).ok())
+            {
+                r = r.bearer_auth(key);
+            }
+            r
+        }
+        InstrumentKind::Ollama => client
+            .post(format!("{base}/api/show"))
+            .json(&serde_json::json!({ "model": cfg.model })),
+        _ => return None,
+    };
+    let response = request.send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body: serde_json::Value = response.json().await.ok()?;
+    super::context::reported_window(&body, &cfg.model)
 }
 
 impl AgentHost for AgentRunner {
