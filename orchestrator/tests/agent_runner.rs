@@ -307,6 +307,11 @@ async fn the_agent_runner_renames_a_function_in_two_files_as_reviewable_proposal
     let nodes = host.nodes(run);
     assert_eq!(nodes.len(), 11);
     assert_eq!(nodes[0].tokens_in + nodes[0].tokens_out, 100);
+    let details = host.node_details(run, "turn 1").unwrap();
+    assert!(details.contains("50 in / 50 out tokens"), "{details}");
+    let details = host.node_details(run, "grep old_name #2").unwrap();
+    assert!(details.contains("b.rs:3:     old_name();"), "{details}");
+    assert!(details.contains(" bytes"), "{details}");
 
     // Accepted and saved, then the user adds a line: "undo this run" restores both
     // files as they were and keeps the user's line.
@@ -817,4 +822,86 @@ async fn a_long_run_stays_inside_the_window_the_server_reports_and_a_node_says_w
         .collect();
     assert!(!context.is_empty());
     assert!(context[0].starts_with("context: left out "), "{context:?}");
+}
+
+/// Whether process `pid` is gone (or a zombie waiting to be reaped).
+fn dead(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[tokio::test]
+async fn cancel_kills_the_running_command_and_ends_the_run_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let server = model(vec![turn(
+        "",
+        &[(
+            "c1",
+            "run_command",
+            json!({"command": "sh -c 'echo $$ > pid; exec sleep 300'"}),
+        )],
+        10,
+    )])
+    .await;
+    let mut s = settings(&server, &root);
+    s.agent.permissions = toml::from_str("run_command = \"allow\"").unwrap();
+    let (host, mut client) = runner(s, &root);
+    let run = AgentHost::run(&host, prompt("wait"));
+    // Once the command has started (it wrote its pid), the user presses Esc.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let pid = loop {
+        let pid = std::fs::read_to_string(root.join("pid")).unwrap_or_default();
+        if !pid.trim().is_empty() {
+            break pid.trim().to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "the command started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(host.is_running(run));
+    host.cancel(run);
+    assert_eq!(
+        client.until_finished(&host, run, |_, _| 2).await,
+        RunOutcome::Cancelled
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !dead(&pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command was killed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!host.is_running(run));
+}
+
+#[tokio::test]
+async fn cancel_while_a_permission_is_asked_ends_the_run_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let server = model(vec![
+        turn("", &[("c1", "run_command", json!({"command": "ls"}))], 10),
+        turn("never asked for", &[], 10),
+    ])
+    .await;
+    let (host, mut client) = runner(settings(&server, &root), &root);
+    let run = AgentHost::run(&host, prompt("list"));
+    loop {
+        if let ConductorEvent::Candidates { .. } = client.next().await {
+            break;
+        }
+    }
+    host.cancel(run);
+    let outcome = loop {
+        if let ConductorEvent::RunFinished { outcome, .. } = client.next().await {
+            break outcome;
+        }
+    };
+    assert_eq!(outcome, RunOutcome::Cancelled);
+    assert_eq!(server.requests().len(), 1, "no turn after the cancel");
 }

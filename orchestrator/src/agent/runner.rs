@@ -268,6 +268,25 @@ impl AgentRunner {
             .unwrap_or_default()
     }
 
+    /// Node `node` (its DAG id, as in the Conductor events) of `run`.
+    pub fn node(&self, run: RunId, node: &str) -> Option<AgentNode> {
+        self.nodes(run)
+            .into_iter()
+            .find(|n| super::bridge::node_id(n) == node)
+    }
+
+    /// What Enter on a node shows: its one-line stats (tokens in/out, time to first
+    /// token, tokens/s; duration and result size), its full input and its output.
+    pub fn node_details(&self, run: RunId, node: &str) -> Option<String> {
+        let n = self.node(run, node)?;
+        Some(format!(
+            "{node}\n{}\n\n--- input ---\n{}\n\n--- output ---\n{}",
+            super::bridge::node_label(&n),
+            n.input,
+            n.output
+        ))
+    }
+
     /// "Undo this run": for each file `run` changed, the text to restore (the run's
     /// hunks turned back, the user's later edits kept, hunks both touched listed as
     /// conflicts). Empty while the run goes on or when it changed nothing (also for
