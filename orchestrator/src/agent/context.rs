@@ -154,6 +154,42 @@ pub fn reported_window(body: &serde_json::Value, model: &str) -> Option<u64> {
         })
 }
 
+/// Asks the instrument's server for its context window (`None`: it does not say).
+pub async fn ask_window(cfg: &crate::instrument::InstrumentConfig) -> Option<u64> {
+    use crate::instrument::InstrumentKind;
+    let base = cfg.base_url.as_deref()?.trim_end_matches('/');
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(
+            cfg.connect_timeout_secs.max(1),
+        ))
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .ok()?;
+    let request = match cfg.kind {
+        InstrumentKind::Openai => {
+            let mut r = client.get(format!("{base}/v1/models"));
+            if let Some(key) = cfg
+                .api_key_env
+                .as_deref()
+                .and_then(|v| std::env::var(v).ok())
+            {
+                r = r.bearer_auth(key);
+            }
+            r
+        }
+        InstrumentKind::Ollama => client
+            .post(format!("{base}/api/show"))
+            .json(&serde_json::json!({ "model": cfg.model })),
+        _ => return None,
+    };
+    let response = request.send().await.ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    let body: serde_json::Value = response.json().await.ok()?;
+    reported_window(&body, &cfg.model)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

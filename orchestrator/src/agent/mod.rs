@@ -33,6 +33,7 @@ pub mod context;
 pub mod host;
 pub mod permissions;
 pub mod prompt;
+mod questions;
 pub mod records;
 pub mod run;
 pub mod runner;

@@ -15,9 +15,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -28,7 +26,8 @@ use super::accounting::{Price, RunTotals};
 use super::bridge::AgentBridge;
 use super::changes::{ChangeSet, FileChange};
 use super::host::{AgentHost, AgentPrompt, HostKind};
-use super::permissions::{Decision, PermissionRequest, RememberedGrants};
+use super::permissions::{Decision, RememberedGrants};
+use super::questions::{Ask, RunUi};
 use super::records::{RunRecord, next_run_id};
 use super::run::{Agent, AgentEvent, AgentJournal, AgentNode, AgentSettings, AgentUi};
 use super::tools::{ToolRegistry, Workspace};
@@ -93,54 +92,6 @@ impl AgentRunnerSettings {
                     .to_owned()
             }),
         }
-    }
-}
-
-/// A question the loop is waiting on, sent to the run's task.
-enum Ask {
-    Permission(PermissionRequest, oneshot::Sender<Decision>),
-    Question(String, oneshot::Sender<Option<String>>),
-}
-
-/// The person as the loop sees them: asks go to the run's task, which shows them as
-/// nodes and waits for `choose` / `answer`.
-#[derive(Default)]
-struct RunUi {
-    current: Mutex<Option<mpsc::UnboundedSender<Ask>>>,
-}
-
-impl AgentUi for RunUi {
-    fn ask_user(&self, question: String) -> Pin<Box<dyn Future<Output = Option<String>> + Send>> {
-        let (tx, rx) = oneshot::channel();
-        let sent = self
-            .current
-            .lock()
-            .as_ref()
-            .is_some_and(|c| c.send(Ask::Question(question, tx)).is_ok());
-        Box::pin(async move {
-            if !sent {
-                return None;
-            }
-            rx.await.ok().flatten()
-        })
-    }
-
-    fn ask_permission(
-        &self,
-        request: PermissionRequest,
-    ) -> Pin<Box<dyn Future<Output = Decision> + Send>> {
-        let (tx, rx) = oneshot::channel();
-        let sent = self
-            .current
-            .lock()
-            .as_ref()
-            .is_some_and(|c| c.send(Ask::Permission(request, tx)).is_ok());
-        Box::pin(async move {
-            if !sent {
-                return Decision::Deny;
-            }
-            rx.await.unwrap_or(Decision::Deny)
-        })
     }
 }
 
@@ -385,7 +336,7 @@ impl Inner {
             .window
             .get_or_init(|| async {
                 let cfg = self.settings.instrument_config().ok()?;
-                let window = ask_window(cfg).await;
+                let window = super::context::ask_window(cfg).await;
                 tracing::info!(instrument = %cfg.name, ?window, "agent context window");
                 window
             })
@@ -723,42 +674,6 @@ impl Inner {
         ]);
         self.live.lock().remove(&run);
     }
-}
-
-/// Asks the instrument's server for its context window (`None`: it does not say).
-async fn ask_window(cfg: &InstrumentConfig) -> Option<u64> {
-    use crate::instrument::InstrumentKind;
-    let base = cfg.base_url.as_deref()?.trim_end_matches('/');
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(
-            cfg.connect_timeout_secs.max(1),
-        ))
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .ok()?;
-    let request = match cfg.kind {
-        InstrumentKind::Openai => {
-            let mut r = client.get(format!("{base}/v1/models"));
-            if let Some(key) = cfg
-                .api_key_env
-                .as_deref()
-                .and_then(|v| std::env::var(v).ok())
-            {
-                r = r.bearer_auth(key);
-            }
-            r
-        }
-        InstrumentKind::Ollama => client
-            .post(format!("{base}/api/show"))
-            .json(&serde_json::json!({ "model": cfg.model })),
-        _ => return None,
-    };
-    let response = request.send().await.ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    let body: serde_json::Value = response.json().await.ok()?;
-    super::context::reported_window(&body, &cfg.model)
 }
 
 impl AgentHost for AgentRunner {
