@@ -135,6 +135,48 @@ impl RunBridge {
         ]
     }
 
+    /// The events that end a run whose session was loaded again after a restart: its
+    /// replayed answer stands, tool calls the replay left unfinished are cancelled.
+    pub fn loaded(&mut self) -> Vec<ConductorEvent> {
+        let run = self.run_id;
+        let mut out: Vec<ConductorEvent> = self
+            .run
+            .nodes
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n.status,
+                    ToolCallStatus::Pending | ToolCallStatus::InProgress
+                )
+            })
+            .map(|n| ConductorEvent::Node {
+                run,
+                node: node_id(n),
+                status: NodeStatus::Cancelled,
+            })
+            .collect();
+        out.extend(self.finish(Ok(StopReason::EndTurn)));
+        out
+    }
+
+    /// The events that end a run that cannot go on after a restart (`why` says so).
+    pub fn interrupted(&mut self, why: &str) -> Vec<ConductorEvent> {
+        let run = self.run_id;
+        vec![
+            ConductorEvent::Node {
+                run,
+                node: ANSWER_NODE.into(),
+                status: NodeStatus::Failed(why.to_owned()),
+            },
+            ConductorEvent::Notice(why.to_owned()),
+            ConductorEvent::RunFinished {
+                run,
+                outcome: RunOutcome::Interrupted,
+                answer: None,
+            },
+        ]
+    }
+
     /// The run announced with every node so far, then each tool node's status.
     pub fn nodes_changed(&self) -> Vec<ConductorEvent> {
         let run = self.run_id;
