@@ -504,6 +504,25 @@ fn parse<T: serde::de::DeserializeOwned>(method: &str, v: Value) -> Result<T, Ac
     })
 }
 
+/// A `session/update`'s params as the event the UI folds: [`AcpEvent::Update`], or
+/// [`AcpEvent::Ignored`] with its `sessionUpdate` kind when it does not parse.
+pub fn decode_update(params: Value) -> AcpEvent {
+    let kind = match params
+        .pointer("/update/sessionUpdate")
+        .and_then(Value::as_str)
+    {
+        Some(k) => k.to_owned(),
+        None => "?".to_owned(),
+    };
+    match serde_json::from_value::<SessionNotification>(params) {
+        Ok(n) => AcpEvent::Update(Box::new(n.update)),
+        Err(e) => {
+            tracing::debug!(%kind, "ACP: session/update not parsed: {e}");
+            AcpEvent::Ignored { kind }
+        }
+    }
+}
+
 struct Dispatcher {
     rpc: Rpc,
     files: Files,
@@ -549,21 +568,17 @@ impl Dispatcher {
             tracing::info!(agent = %self.name, %method, "ACP: notification ignored");
             return;
         }
-        match serde_json::from_value::<SessionNotification>(params.clone()) {
-            Ok(n) => {
-                self.view.lock().apply(&n.update);
-                let _ = self.events.send(AcpEvent::Update(Box::new(n.update)));
+        let ev = decode_update(params);
+        match &ev {
+            AcpEvent::Update(u) => {
+                self.view.lock().apply(u);
             }
-            Err(e) => {
-                let kind = params
-                    .pointer("/update/sessionUpdate")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned();
-                tracing::warn!(agent = %self.name, %kind, "ACP: session/update ignored: {e}");
-                let _ = self.events.send(AcpEvent::Ignored { kind });
+            AcpEvent::Ignored { kind } => {
+                tracing::warn!(agent = %self.name, %kind, "ACP: session/update of a kind not known, ignored");
             }
+            _ => {}
         }
+        let _ = self.events.send(ev);
     }
 
     async fn request(&self, id: Value, method: &str, params: Value) {
