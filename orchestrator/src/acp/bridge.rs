@@ -50,7 +50,9 @@ impl RunBridge {
         match ev {
             AcpEvent::Update(u) => {
                 let before_text = self.run.text.len();
-                let before_nodes: Vec<ToolNode> = self.run.nodes.clone();
+                // Statuses only: cloning every node (with its content) per update
+                // would make each chunk cost as much as the whole run so far.
+                let before: Vec<ToolCallStatus> = self.run.nodes.iter().map(|n| n.status).collect();
                 self.run.apply(u);
                 let mut out = Vec::new();
                 if self.run.text.len() > before_text {
@@ -60,11 +62,11 @@ impl RunBridge {
                         text: self.run.text[before_text..].to_owned(),
                     });
                 }
-                if self.run.nodes.len() != before_nodes.len() {
+                if self.run.nodes.len() != before.len() {
                     out.extend(self.nodes_changed());
                 } else {
-                    for (n, old) in self.run.nodes.iter().zip(&before_nodes) {
-                        if n.status != old.status {
+                    for (n, old) in self.run.nodes.iter().zip(&before) {
+                        if n.status != *old {
                             out.push(ConductorEvent::Node {
                                 run,
                                 node: node_id(n),
