@@ -176,7 +176,7 @@ impl AcpAgent {
         };
         self.new_session = parse("session/new", answer)?;
         self.session = self.new_session.session_id.clone();
-        *self.view.lock() = SessionView::new(
+        self.view.lock().open(
             self.new_session.modes.clone(),
             self.new_session.config_options.clone(),
         );
@@ -220,7 +220,9 @@ impl AcpAgent {
         let mut new = NewSessionResponse::new(id);
         new.modes = loaded.modes;
         new.config_options = loaded.config_options;
-        *self.view.lock() = SessionView::new(new.modes.clone(), new.config_options.clone());
+        self.view
+            .lock()
+            .open(new.modes.clone(), new.config_options.clone());
         self.new_session = new;
         Ok(())
     }

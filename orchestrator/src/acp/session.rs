@@ -31,6 +31,17 @@ impl SessionView {
         }
     }
 
+    /// Takes the modes and options a session answered with, keeping the commands: the
+    /// agent may announce those before its answer to `session/new` has been handled.
+    pub fn open(
+        &mut self,
+        modes: Option<SessionModeState>,
+        options: Option<Vec<SessionConfigOption>>,
+    ) {
+        self.modes = modes;
+        self.options = options.unwrap_or_default();
+    }
+
     /// Folds in a session-level update; `true` when it was one.
     pub fn apply(&mut self, update: &SessionUpdate) -> bool {
         match update {
@@ -193,5 +204,17 @@ mod tests {
             serde_json::json!({"sessionUpdate": "agent_message_chunk",
             "content": {"type": "text", "text": "x"}})
         )));
+    }
+
+    #[test]
+    fn commands_announced_before_the_session_answer_is_handled_are_kept() {
+        let mut v = SessionView::default();
+        let up: SessionUpdate = serde_json::from_value(serde_json::json!({
+            "sessionUpdate": "available_commands_update",
+            "availableCommands": [{"name": "init", "description": "set up"}]}))
+        .unwrap();
+        v.apply(&up);
+        v.open(None, None);
+        assert_eq!(v.command_list().len(), 1);
     }
 }
