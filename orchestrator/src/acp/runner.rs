@@ -156,7 +156,8 @@ impl AcpRunner {
 
     /// Loads interrupted run `run`'s session again (`session/load`), replaying its
     /// updates into the run, which then ends; when the agent cannot load sessions the
-    /// run ends interrupted, saying so. `None` when `run` has no unfinished record.
+    /// run ends interrupted, saying so. `None` when `run` has no unfinished record. The
+    /// loaded session replaces the one the agent had (follow-ups continue it).
     pub fn resume(&self, run: RunId) -> Option<RunId> {
         let record = self.inner.journal.as_ref()?.load(run)?;
         if record.finished {
