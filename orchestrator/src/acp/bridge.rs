@@ -50,7 +50,9 @@ impl RunBridge {
         match ev {
             AcpEvent::Update(u) => {
                 let before_text = self.run.text.len();
-                let before_nodes: Vec<ToolNode> = self.run.nodes.clone();
+                // Statuses only: cloning every node (with its content) per update
+                // would make each chunk cost as much as the whole run so far.
+                let before: Vec<ToolCallStatus> = self.run.nodes.iter().map(|n| n.status).collect();
                 self.run.apply(u);
                 let mut out = Vec::new();
                 if self.run.text.len() > before_text {
@@ -60,11 +62,11 @@ impl RunBridge {
                         text: self.run.text[before_text..].to_owned(),
                     });
                 }
-                if self.run.nodes.len() != before_nodes.len() {
+                if self.run.nodes.len() != before.len() {
                     out.extend(self.nodes_changed());
                 } else {
-                    for (n, old) in self.run.nodes.iter().zip(&before_nodes) {
-                        if n.status != old.status {
+                    for (n, old) in self.run.nodes.iter().zip(&before) {
+                        if n.status != *old {
                             out.push(ConductorEvent::Node {
                                 run,
                                 node: node_id(n),
@@ -131,6 +133,48 @@ impl RunBridge {
                 run,
                 outcome,
                 answer: Some(self.run.text.clone()),
+            },
+        ]
+    }
+
+    /// The events that end a run whose session was loaded again after a restart: its
+    /// replayed answer stands, tool calls the replay left unfinished are cancelled.
+    pub fn loaded(&mut self) -> Vec<ConductorEvent> {
+        let run = self.run_id;
+        let mut out: Vec<ConductorEvent> = self
+            .run
+            .nodes
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n.status,
+                    ToolCallStatus::Pending | ToolCallStatus::InProgress
+                )
+            })
+            .map(|n| ConductorEvent::Node {
+                run,
+                node: node_id(n),
+                status: NodeStatus::Cancelled,
+            })
+            .collect();
+        out.extend(self.finish(Ok(StopReason::EndTurn)));
+        out
+    }
+
+    /// The events that end a run that cannot go on after a restart (`why` says so).
+    pub fn interrupted(&mut self, why: &str) -> Vec<ConductorEvent> {
+        let run = self.run_id;
+        vec![
+            ConductorEvent::Node {
+                run,
+                node: ANSWER_NODE.into(),
+                status: NodeStatus::Failed(why.to_owned()),
+            },
+            ConductorEvent::Notice(why.to_owned()),
+            ConductorEvent::RunFinished {
+                run,
+                outcome: RunOutcome::Interrupted,
+                answer: None,
             },
         ]
     }

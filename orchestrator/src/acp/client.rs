@@ -13,9 +13,10 @@ use agent_client_protocol_schema::ProtocolVersion;
 use agent_client_protocol_schema::v1::{
     AgentRequest, CancelNotification, ClientCapabilities, ContentBlock, CreateTerminalResponse,
     FileSystemCapabilities, Implementation, InitializeRequest, InitializeResponse,
-    NewSessionRequest, NewSessionResponse, PromptRequest, PromptResponse, ReadTextFileResponse,
-    RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse, ResourceLink,
-    SessionId, SessionNotification, TerminalOutputResponse, TextContent,
+    LoadSessionRequest, LoadSessionResponse, McpCapabilities, McpServer, NewSessionRequest,
+    NewSessionResponse, PromptRequest, PromptResponse, ReadTextFileResponse,
+    RequestPermissionOutcome, RequestPermissionRequest, RequestPermissionResponse, SessionId,
+    SessionNotification, SetSessionConfigOptionResponse, TerminalOutputResponse,
     WaitForTerminalExitResponse, WriteTextFileResponse,
 };
 use parking_lot::Mutex;
@@ -26,6 +27,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::fs::{BufferText, Files};
 use super::rpc::{Incoming, Rpc, cut};
+use super::session::SessionView;
 use super::terminal::Terminals;
 use super::{AcpError, AcpEvent, AgentConfig, PermissionAsk, WriteProposal};
 
@@ -34,6 +36,16 @@ use super::{AcpError, AcpEvent, AgentConfig, PermissionAsk, WriteProposal};
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Stderr lines kept to explain a failure.
 const STDERR_TAIL: usize = 20;
+
+/// How to open the agent's session.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// MCP servers to hand the agent in `session/new` / `session/load` (those whose
+    /// transport the agent does not take are left out, and logged).
+    pub mcp_servers: Vec<McpServer>,
+    /// Load this earlier session (`session/load`) instead of opening a new one.
+    pub load_session: Option<String>,
+}
 
 /// A running external agent with one session.
 pub struct AcpAgent {
@@ -48,6 +60,7 @@ pub struct AcpAgent {
     stderr_done: watch::Receiver<bool>,
     cancel: watch::Sender<u64>,
     terminals: Terminals,
+    view: Arc<Mutex<SessionView>>,
 }
 
 impl AcpAgent {
@@ -58,6 +71,17 @@ impl AcpAgent {
         config: &AgentConfig,
         workspace: &Path,
         buffers: BufferText,
+    ) -> Result<(AcpAgent, mpsc::UnboundedReceiver<AcpEvent>), AcpError> {
+        Self::start_with(config, workspace, buffers, StartOptions::default()).await
+    }
+
+    /// [`start`](AcpAgent::start) with MCP servers to forward, or an earlier session to
+    /// load (its replayed updates are on the receiver when this returns).
+    pub async fn start_with(
+        config: &AgentConfig,
+        workspace: &Path,
+        buffers: BufferText,
+        options: StartOptions,
     ) -> Result<(AcpAgent, mpsc::UnboundedReceiver<AcpEvent>), AcpError> {
         let mut child = spawn(config, workspace)?;
         let pid = child.id();
@@ -82,6 +106,7 @@ impl AcpAgent {
         let (cancel, cancel_rx) = watch::channel(0u64);
         let files = Files::new(workspace, buffers);
         let terminals = Terminals::default();
+        let view = Arc::new(Mutex::new(SessionView::default()));
         tokio::spawn(dispatch(
             Dispatcher {
                 rpc: rpc.clone(),
@@ -92,6 +117,7 @@ impl AcpAgent {
                 stderr: tail.clone(),
                 stderr_done: stderr_done.clone(),
                 name: config.name.clone(),
+                view: view.clone(),
             },
             incoming,
         ));
@@ -107,12 +133,18 @@ impl AcpAgent {
             stderr_done,
             cancel,
             terminals,
+            view,
         };
-        agent.handshake(config, workspace).await?;
+        agent.handshake(config, workspace, options).await?;
         Ok((agent, events_rx))
     }
 
-    async fn handshake(&mut self, config: &AgentConfig, workspace: &Path) -> Result<(), AcpError> {
+    async fn handshake(
+        &mut self,
+        config: &AgentConfig,
+        workspace: &Path,
+        options: StartOptions,
+    ) -> Result<(), AcpError> {
         let init = InitializeRequest::new(ProtocolVersion::V1)
             .client_capabilities(
                 ClientCapabilities::new()
@@ -124,7 +156,15 @@ impl AcpAgent {
             .client_info(Implementation::new("symphony", env!("CARGO_PKG_VERSION")));
         let answer = self.timed("initialize", to_value(&init)).await?;
         self.init = parse("initialize", answer)?;
-        let new = NewSessionRequest::new(workspace).mcp_servers(Vec::new());
+        let mcp = supported_mcp(
+            &self.name,
+            options.mcp_servers,
+            &self.init.agent_capabilities.mcp_capabilities,
+        );
+        if let Some(id) = options.load_session {
+            return self.load(id, workspace, mcp).await;
+        }
+        let new = NewSessionRequest::new(workspace).mcp_servers(mcp);
         let answer = match self.timed("session/new", to_value(&new)).await {
             Err(AcpError::Rpc { error, .. }) if error.code == AUTH_REQUIRED => {
                 return Err(AcpError::AuthRequired {
@@ -136,6 +176,10 @@ impl AcpAgent {
         };
         self.new_session = parse("session/new", answer)?;
         self.session = self.new_session.session_id.clone();
+        self.view.lock().open(
+            self.new_session.modes.clone(),
+            self.new_session.config_options.clone(),
+        );
         if let Some(mode) = &config.default_mode {
             let params = json!({"sessionId": self.session, "modeId": mode});
             if let Err(e) = self.timed("session/set_mode", params).await {
@@ -146,6 +190,90 @@ impl AcpAgent {
             self.select_model(model).await;
         }
         Ok(())
+    }
+
+    /// `session/load` of session `id`: the agent replays the conversation as updates
+    /// (queued on the event receiver) before it answers.
+    async fn load(
+        &mut self,
+        id: String,
+        workspace: &Path,
+        mcp: Vec<McpServer>,
+    ) -> Result<(), AcpError> {
+        if !self.init.agent_capabilities.load_session {
+            return Err(AcpError::CannotLoad {
+                agent: self.name.clone(),
+            });
+        }
+        let req = LoadSessionRequest::new(id.clone(), workspace).mcp_servers(mcp);
+        let answer = match self.timed("session/load", to_value(&req)).await {
+            Err(AcpError::Rpc { error, .. }) if error.code == AUTH_REQUIRED => {
+                return Err(AcpError::AuthRequired {
+                    agent: self.name.clone(),
+                    methods: self.init.auth_methods.iter().map(describe_auth).collect(),
+                });
+            }
+            other => other?,
+        };
+        let loaded: LoadSessionResponse = parse("session/load", answer)?;
+        self.session = SessionId::new(id.clone());
+        let mut new = NewSessionResponse::new(id);
+        new.modes = loaded.modes;
+        new.config_options = loaded.config_options;
+        self.view
+            .lock()
+            .open(new.modes.clone(), new.config_options.clone());
+        self.new_session = new;
+        Ok(())
+    }
+
+    /// `session/set_mode`; the view follows once the agent agreed.
+    pub async fn set_mode(&self, mode: &str) -> Result<(), AcpError> {
+        let params = json!({"sessionId": self.session, "modeId": mode});
+        self.timed("session/set_mode", params).await?;
+        self.view.lock().set_current_mode(mode);
+        Ok(())
+    }
+
+    /// `session/set_config_option` (`value` "true"/"false" for a switch); the view takes
+    /// the options the agent answers with.
+    pub async fn set_option(&self, id: &str, value: &str) -> Result<(), AcpError> {
+        let is_switch = self.view.lock().options.iter().any(|o| {
+            &*o.id.0 == id
+                && matches!(
+                    o.kind,
+                    agent_client_protocol_schema::v1::SessionConfigKind::Boolean(_)
+                )
+        });
+        let value = match (is_switch, value) {
+            (true, "true") => json!({"type": "boolean", "value": true}),
+            (true, "false") => json!({"type": "boolean", "value": false}),
+            _ => json!(value),
+        };
+        let mut params = json!({"sessionId": self.session, "configId": id});
+        match value {
+            Value::Object(o) => {
+                if let Some(p) = params.as_object_mut() {
+                    p.extend(o);
+                }
+            }
+            v => params["value"] = v,
+        }
+        let answer = self.timed("session/set_config_option", params).await?;
+        if let Ok(r) = serde_json::from_value::<SetSessionConfigOptionResponse>(answer) {
+            self.view.lock().options = r.config_options;
+        }
+        Ok(())
+    }
+
+    /// The session's modes, options and commands as the agent last said.
+    pub fn view(&self) -> SessionView {
+        self.view.lock().clone()
+    }
+
+    /// The session id (to load it again after a restart).
+    pub fn session_id(&self) -> &str {
+        &self.session.0
     }
 
     /// Picks `model` through the session's config option of category "model" (how
@@ -185,17 +313,28 @@ impl AcpAgent {
     /// Sends one prompt (the user's text plus a resource link per @-mentioned file)
     /// and waits for the turn to end; updates stream as events meanwhile.
     pub async fn prompt(&self, text: &str, files: &[PathBuf]) -> Result<PromptResponse, AcpError> {
-        let mut blocks = vec![ContentBlock::Text(TextContent::new(text))];
-        for f in files {
-            let name = f.file_name().map_or_else(
-                || f.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            blocks.push(ContentBlock::ResourceLink(ResourceLink::new(
-                name,
-                format!("file://{}", f.display()),
-            )));
-        }
+        let files: Vec<_> = files
+            .iter()
+            .map(|f| crate::agent::Attachment::File(f.clone()))
+            .collect();
+        let blocks = super::content::prompt_blocks(text, &files, false, Path::new("/"), &|_| None);
+        self.prompt_blocks(blocks).await
+    }
+
+    /// Whether the agent takes embedded resources in prompts (`embeddedContext`).
+    pub fn takes_embedded_context(&self) -> bool {
+        self.init
+            .agent_capabilities
+            .prompt_capabilities
+            .embedded_context
+    }
+
+    /// Sends one prompt of `blocks` (see [`super::content::prompt_blocks`]) and waits
+    /// for the turn to end.
+    pub async fn prompt_blocks(
+        &self,
+        blocks: Vec<ContentBlock>,
+    ) -> Result<PromptResponse, AcpError> {
         let req = PromptRequest::new(self.session.clone(), blocks);
         let answer = self.rpc.request("session/prompt", to_value(&req)).await;
         match answer {
@@ -271,6 +410,30 @@ fn describe_auth(m: &agent_client_protocol_schema::v1::AuthMethod) -> String {
     }
 }
 
+/// The MCP servers whose transport the agent takes: stdio always, HTTP and SSE when
+/// its `mcpCapabilities` say so.
+pub fn supported_mcp(
+    agent: &str,
+    servers: Vec<McpServer>,
+    caps: &McpCapabilities,
+) -> Vec<McpServer> {
+    servers
+        .into_iter()
+        .filter(|s| {
+            let (ok, name, transport) = match s {
+                McpServer::Http(h) => (caps.http, &h.name, "HTTP"),
+                McpServer::Sse(h) => (caps.sse, &h.name, "SSE"),
+                McpServer::Stdio(h) => (true, &h.name, "stdio"),
+                _ => (false, &String::new(), "unknown"),
+            };
+            if !ok {
+                tracing::info!(%agent, server = %name, "ACP: MCP server not forwarded: the agent does not take the {transport} transport");
+            }
+            ok
+        })
+        .collect()
+}
+
 fn spawn(config: &AgentConfig, workspace: &Path) -> Result<Child, AcpError> {
     let mut cmd = Command::new(&config.command);
     cmd.args(&config.args)
@@ -343,6 +506,25 @@ fn parse<T: serde::de::DeserializeOwned>(method: &str, v: Value) -> Result<T, Ac
     })
 }
 
+/// A `session/update`'s params as the event the UI folds: [`AcpEvent::Update`], or
+/// [`AcpEvent::Ignored`] with its `sessionUpdate` kind when it does not parse.
+pub fn decode_update(params: Value) -> AcpEvent {
+    let kind = match params
+        .pointer("/update/sessionUpdate")
+        .and_then(Value::as_str)
+    {
+        Some(k) => k.to_owned(),
+        None => "?".to_owned(),
+    };
+    match serde_json::from_value::<SessionNotification>(params) {
+        Ok(n) => AcpEvent::Update(Box::new(n.update)),
+        Err(e) => {
+            tracing::debug!(%kind, "ACP: session/update not parsed: {e}");
+            AcpEvent::Ignored { kind }
+        }
+    }
+}
+
 struct Dispatcher {
     rpc: Rpc,
     files: Files,
@@ -352,6 +534,7 @@ struct Dispatcher {
     stderr: Arc<Mutex<VecDeque<String>>>,
     stderr_done: watch::Receiver<bool>,
     name: String,
+    view: Arc<Mutex<SessionView>>,
 }
 
 async fn dispatch(d: Dispatcher, mut incoming: mpsc::UnboundedReceiver<Incoming>) {
@@ -387,20 +570,17 @@ impl Dispatcher {
             tracing::info!(agent = %self.name, %method, "ACP: notification ignored");
             return;
         }
-        match serde_json::from_value::<SessionNotification>(params.clone()) {
-            Ok(n) => {
-                let _ = self.events.send(AcpEvent::Update(Box::new(n.update)));
+        let ev = decode_update(params);
+        match &ev {
+            AcpEvent::Update(u) => {
+                self.view.lock().apply(u);
             }
-            Err(e) => {
-                let kind = params
-                    .pointer("/update/sessionUpdate")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned();
-                tracing::warn!(agent = %self.name, %kind, "ACP: session/update ignored: {e}");
-                let _ = self.events.send(AcpEvent::Ignored { kind });
+            AcpEvent::Ignored { kind } => {
+                tracing::warn!(agent = %self.name, %kind, "ACP: session/update of a kind not known, ignored");
             }
+            _ => {}
         }
+        let _ = self.events.send(ev);
     }
 
     async fn request(&self, id: Value, method: &str, params: Value) {

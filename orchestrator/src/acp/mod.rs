@@ -14,15 +14,22 @@
 //!   one DAG node per tool call, proposals, stop reason) for the existing panes.
 //! - [`runner`]: [`runner::AcpRunner`]: prompts to one agent as Conductor runs
 //!   (permission questions as pick nodes, Esc as cancel).
+//! - [`content`]: a prompt's @-mentions as resource links / embedded resources.
+//! - [`session`]: [`session::SessionView`]: the session's modes, config options and
+//!   slash commands, kept current from its updates.
+//! - [`journal`]: each run's session id on disk, for `session/load` after a restart.
 //! - [`rpc`]: the JSON-RPC line layer.
 
 pub mod bridge;
 pub mod client;
 pub mod config;
+pub mod content;
 pub mod fs;
+pub mod journal;
 pub mod rpc;
 pub mod run;
 pub mod runner;
+pub mod session;
 pub mod terminal;
 
 use std::path::PathBuf;
@@ -66,6 +73,14 @@ pub enum AcpError {
         agent: String,
         /// Its `authMethods`, "name: description".
         methods: Vec<String>,
+    },
+    /// A session was to be loaded but the agent cannot (`loadSession` is not offered).
+    #[error(
+        "agent `{agent}` cannot load an earlier session (it does not offer loadSession); the run was interrupted, prompt it again"
+    )]
+    CannotLoad {
+        /// Configured name.
+        agent: String,
     },
     /// The agent answered a request with an error.
     #[error("the agent refused {method}: {} (code {})", error.message, error.code)]

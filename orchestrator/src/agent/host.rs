@@ -79,6 +79,44 @@ pub struct AgentPrompt {
     pub attachments: Vec<Attachment>,
 }
 
+/// A session mode, or one value of a config option, the agent offers (the pane lists
+/// them; `current` marks the one in force).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentChoice {
+    /// The id to pass back ([`AgentHost::set_mode`], [`AgentHost::set_option`]).
+    pub id: String,
+    /// What the picker shows.
+    pub name: String,
+    /// A longer explanation, if the agent gave one.
+    pub description: Option<String>,
+    /// In force now.
+    pub current: bool,
+}
+
+/// A setting of the agent's session (its model, reasoning effort...) with its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentOption {
+    /// The option's id.
+    pub id: String,
+    /// Its name ("Model").
+    pub name: String,
+    /// Its category as the agent says it ("model", "mode", "thought_level"), if any.
+    pub category: Option<String>,
+    /// The values it takes (a switch has "true" and "false").
+    pub values: Vec<AgentChoice>,
+}
+
+/// A slash command the agent offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCommand {
+    /// Its name, without the slash ("init").
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// What to type after it, if it takes input.
+    pub hint: Option<String>,
+}
+
 /// An agent the client can prompt. Cheap to share (`Arc<dyn AgentHost>`). Every method
 /// returns at once; the work happens on the tokio runtime the host was made in.
 pub trait AgentHost: Send + Sync {
@@ -104,6 +142,27 @@ pub trait AgentHost: Send + Sync {
     fn resume(&self, run: RunId) -> Option<RunId> {
         let _ = run;
         None
+    }
+    /// The session modes the agent offers (empty when it has none, or before it started).
+    fn modes(&self) -> Vec<AgentChoice> {
+        Vec::new()
+    }
+    /// Switches the session to mode `id` (one of [`modes`](AgentHost::modes)); a failure
+    /// is reported as a notice.
+    fn set_mode(&self, id: &str) {
+        let _ = id;
+    }
+    /// The session's config options (model, effort...).
+    fn options(&self) -> Vec<AgentOption> {
+        Vec::new()
+    }
+    /// Sets config option `id` to `value` (one of its values' ids).
+    fn set_option(&self, id: &str, value: &str) {
+        let _ = (id, value);
+    }
+    /// The slash commands the agent offers now.
+    fn commands(&self) -> Vec<AgentCommand> {
+        Vec::new()
     }
     /// Kills what the host started (on quit).
     fn shutdown(&self);
