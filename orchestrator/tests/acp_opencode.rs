@@ -73,6 +73,7 @@ async fn the_real_opencode_opens_a_session_in_the_workspace() {
         .into(),
         default_mode: None,
         default_model: None,
+        mcp_servers: Vec::new(),
     };
     let started = tokio::time::timeout(
         Duration::from_secs(120),

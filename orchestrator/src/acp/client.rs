@@ -124,7 +124,11 @@ impl AcpAgent {
             .client_info(Implementation::new("symphony", env!("CARGO_PKG_VERSION")));
         let answer = self.timed("initialize", to_value(&init)).await?;
         self.init = parse("initialize", answer)?;
-        let new = NewSessionRequest::new(workspace).mcp_servers(Vec::new());
+        let mcp = crate::mcp::acp_servers(
+            &config.mcp_servers,
+            &self.init.agent_capabilities.mcp_capabilities,
+        );
+        let new = NewSessionRequest::new(workspace).mcp_servers(mcp);
         let answer = match self.timed("session/new", to_value(&new)).await {
             Err(AcpError::Rpc { error, .. }) if error.code == AUTH_REQUIRED => {
                 return Err(AcpError::AuthRequired {
