@@ -92,6 +92,11 @@ pub struct McpServer {
     /// The process group of a stdio server (its pid).
     group: Mutex<Option<i32>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
+    /// Set when its stderr closed (the process is gone): a failure's message waits
+    /// for it, so it can quote the last lines.
+    stderr_closed: tokio::sync::watch::Sender<bool>,
+    /// A process was started (so there is a stderr to wait for).
+    spawned: Mutex<bool>,
 }
 
 impl McpServer {
@@ -111,6 +116,8 @@ impl McpServer {
             service: tokio::sync::Mutex::default(),
             group: Mutex::default(),
             stderr: Arc::default(),
+            stderr_closed: tokio::sync::watch::Sender::new(false),
+            spawned: Mutex::new(false),
         });
         if !enabled {
             return server;
@@ -127,9 +134,17 @@ impl McpServer {
                 tracing::info!(server = %server.config.name, tools = server.tools.lock().len(), "MCP server ready");
             }
             Err(e) => {
+                server.kill_group();
+                if server.pid_seen() {
+                    let mut closed = server.stderr_closed.subscribe();
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(2),
+                        closed.wait_for(|closed| *closed),
+                    )
+                    .await;
+                }
                 let e = server.with_stderr(e);
                 tracing::warn!(server = %server.config.name, "MCP server failed to start: {e}");
-                server.kill_group();
                 *server.state.lock() = McpState::Failed(e);
             }
         }
@@ -209,7 +224,9 @@ impl McpServer {
                 ),
                 _ => format!("could not start `{command}`: {e}"),
             })?;
-        *self.group.lock() = transport.id().and_then(|p| i32::try_from(p).ok());
+        let pid = transport.id().and_then(|p| i32::try_from(p).ok());
+        *self.group.lock() = pid;
+        *self.spawned.lock() = pid.is_some();
         if let Some(stderr) = stderr {
             tokio::spawn(watch_stderr(stderr, Arc::downgrade(self)));
         }
@@ -294,21 +311,28 @@ impl McpServer {
 
     /// Stops it: its process group is killed, the connection closed.
     pub async fn shutdown(&self) {
+        {
+            // First, so the watcher does not take the kill for a death.
+            let mut state = self.state.lock();
+            if matches!(*state, McpState::Ready | McpState::Starting) {
+                *state = McpState::Stopped;
+            }
+        }
         self.kill_group();
         let service = self.service.lock().await.take();
         *self.peer.lock() = None;
         if let Some(service) = service {
             let _ = tokio::time::timeout(Duration::from_secs(5), service.cancel()).await;
         }
-        let mut state = self.state.lock();
-        if matches!(*state, McpState::Ready | McpState::Starting) {
-            *state = McpState::Stopped;
-        }
     }
 
     /// The process id of a stdio server (for tests and the pane).
     pub fn pid(&self) -> Option<u32> {
         self.group.lock().and_then(|p| u32::try_from(p).ok())
+    }
+
+    fn pid_seen(&self) -> bool {
+        *self.spawned.lock()
     }
 
     fn died(&self, why: String) {
@@ -364,6 +388,7 @@ async fn watch_stderr(stderr: tokio::process::ChildStderr, server: Weak<McpServe
     if let Some(server) = server.upgrade() {
         let why = server.with_stderr("its process exited".into());
         server.died(why);
+        server.stderr_closed.send_replace(true);
     }
 }
 
