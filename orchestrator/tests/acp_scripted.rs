@@ -455,7 +455,11 @@ async fn session_new_passes_the_mcp_servers_the_agent_accepts() {
     assert_eq!(stop, Ok(StopReason::EndTurn));
     let (name, rest) = run.text.split_once(":stdio:").unwrap();
     assert_eq!(name, "mcp=time");
-    assert!(rest.starts_with('/') && rest.ends_with("python3"), "{}", run.text);
+    assert!(
+        rest.starts_with('/') && rest.ends_with("python3"),
+        "{}",
+        run.text
+    );
     // One that takes HTTP servers gets both.
     let mut cfg = agent("mcp-http");
     cfg.mcp_servers = servers;

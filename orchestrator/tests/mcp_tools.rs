@@ -98,7 +98,10 @@ fn alive(pid: u32) -> bool {
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "{what}: not in time");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not in time"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -192,9 +195,20 @@ async fn model(
     .await
 }
 
-fn agent(server: &support::Server, root: &Path, tools: ToolRegistry, ui: Arc<ScriptedUser>) -> Agent {
+fn agent(
+    server: &support::Server,
+    root: &Path,
+    tools: ToolRegistry,
+    ui: Arc<ScriptedUser>,
+) -> Agent {
     let instrument = Arc::new(OpenAiInstrument::new(&config("openai", &server.url())).unwrap());
-    Agent::new(instrument, tools, Workspace::new(root), AgentConfig::default(), ui)
+    Agent::new(
+        instrument,
+        tools,
+        Workspace::new(root),
+        AgentConfig::default(),
+        ui,
+    )
 }
 
 async fn run(agent: &mut Agent, task: &str) -> (AgentOutcome, Vec<AgentEvent>) {
@@ -232,7 +246,9 @@ async fn the_time_servers_tools_are_listed_and_a_call_returns_the_text_the_serve
     assert_eq!(status[0].state, McpState::Ready, "{status:?}");
     assert!(status[0].endpoint.starts_with("stdio: "), "{status:?}");
     assert!(
-        status[0].tools.contains(&"time__get_current_time".to_string())
+        status[0]
+            .tools
+            .contains(&"time__get_current_time".to_string())
             && status[0].tools.contains(&"time__convert_time".to_string()),
         "{status:?}"
     );
@@ -240,7 +256,11 @@ async fn the_time_servers_tools_are_listed_and_a_call_returns_the_text_the_serve
     // Offered to the model under <server>__<tool>, with the server's schema as is.
     let convert = tool(&hub, "time__convert_time");
     let spec = convert.spec();
-    assert!(spec.description.contains("MCP server `time`"), "{}", spec.description);
+    assert!(
+        spec.description.contains("MCP server `time`"),
+        "{}",
+        spec.description
+    );
     assert_eq!(spec.parameters["type"], "object");
     assert!(
         spec.parameters["properties"]["target_timezone"].is_object(),
@@ -260,14 +280,20 @@ async fn the_time_servers_tools_are_listed_and_a_call_returns_the_text_the_serve
     let answer: Value = serde_json::from_str(&out.content).expect(&out.content);
     assert_eq!(answer["target"]["timezone"], "Asia/Tokyo", "{answer}");
     assert!(
-        answer["target"]["datetime"].as_str().unwrap().contains("T21:00:00"),
+        answer["target"]["datetime"]
+            .as_str()
+            .unwrap()
+            .contains("T21:00:00"),
         "{answer}"
     );
 
     // A call the server rejects comes back as an error result, not a failure.
     let bad = tokio::time::timeout(
         PATIENCE,
-        convert.run(json!({"source_timezone": "Nowhere/City", "time": "12:00", "target_timezone": "UTC"}), context(dir.path())),
+        convert.run(
+            json!({"source_timezone": "Nowhere/City", "time": "12:00", "target_timezone": "UTC"}),
+            context(dir.path()),
+        ),
     )
     .await
     .unwrap();
@@ -327,14 +353,25 @@ async fn an_agent_run_calls_an_mcp_tool_with_permission_and_the_result_reaches_t
         .iter()
         .map(|t| t["function"]["name"].as_str().unwrap().to_owned())
         .collect();
-    assert!(offered.contains(&"time__convert_time".to_string()), "{offered:?}");
+    assert!(
+        offered.contains(&"time__convert_time".to_string()),
+        "{offered:?}"
+    );
     assert!(offered.contains(&"read_file".to_string()), "{offered:?}");
     // The server's answer reached the model's next request.
     let results = tool_messages(&requests[1].json());
     assert_eq!(results.len(), 1);
     let content = results[0]["content"].as_str().unwrap();
-    assert!(content.contains("Asia/Tokyo") && content.contains("T21:00:00"), "{content}");
-    let node = agent.nodes().iter().find(|n| n.label == "time__convert_time").cloned().unwrap();
+    assert!(
+        content.contains("Asia/Tokyo") && content.contains("T21:00:00"),
+        "{content}"
+    );
+    let node = agent
+        .nodes()
+        .iter()
+        .find(|n| n.label == "time__convert_time")
+        .cloned()
+        .unwrap();
     assert_eq!(node.status, NodeStatus::Done);
     hub.shutdown().await;
 }
@@ -380,7 +417,8 @@ async fn a_server_killed_mid_run_gives_an_error_result_and_the_run_goes_on() {
     let second = tool_messages(&requests[2].json());
     let text = second[1]["content"].as_str().unwrap();
     assert!(
-        text.contains("MCP server `time`") && (text.contains("died") || text.contains("not running")),
+        text.contains("MCP server `time`")
+            && (text.contains("died") || text.contains("not running")),
         "{text}"
     );
     // And the hub reports the death, with its reason.
@@ -394,14 +432,22 @@ async fn a_server_killed_mid_run_gives_an_error_result_and_the_run_goes_on() {
         .unwrap()
         .run(json!({"timezone": "UTC"}), context(dir.path()))
         .await;
-    assert!(out.is_error && out.content.contains("not running"), "{}", out.content);
+    assert!(
+        out.is_error && out.content.contains("not running"),
+        "{}",
+        out.content
+    );
 }
 
 #[tokio::test]
 async fn servers_that_cannot_start_are_reported_and_the_others_still_offer_their_tools() {
     let dir = tempfile::tempdir().unwrap();
     let missing = McpServerConfig::stdio("ghost", "symphony-no-such-mcp-server", &[]);
-    let exits = McpServerConfig::stdio("quitter", "sh", &["-c", "echo 'config error: no token' >&2; exit 3"]);
+    let exits = McpServerConfig::stdio(
+        "quitter",
+        "sh",
+        &["-c", "echo 'config error: no token' >&2; exit 3"],
+    );
     let mut off = McpServerConfig::stdio("off", "sh", &[]);
     off.enabled = false;
     let mut configs = vec![missing, exits, off];

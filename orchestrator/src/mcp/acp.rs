@@ -83,9 +83,7 @@ mod tests {
         assert_eq!(s.env, [EnvVariable::new("TZ", "UTC")]);
         let with_http = acp_servers(&configs, &McpCapabilities::new().http(true));
         assert_eq!(with_http.len(), 2);
-        assert!(
-            matches!(&with_http[1], McpServer::Http(h) if h.url == "http://127.0.0.1:9/mcp")
-        );
+        assert!(matches!(&with_http[1], McpServer::Http(h) if h.url == "http://127.0.0.1:9/mcp"));
         // On the wire, as session/new carries them.
         let wire = serde_json::to_value(&with_http).unwrap();
         assert_eq!(wire[1]["type"], "http");

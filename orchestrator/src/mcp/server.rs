@@ -23,12 +23,15 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::config::{McpServerConfig, Transport};
 use crate::agent::ToolOutput;
+use crate::agent::tools::command::cut_middle;
 use crate::instrument::CancellationToken;
 
 /// How long a server may take to start and list its tools (npx may download it first).
 pub const START_TIMEOUT: Duration = Duration::from_secs(90);
 /// Stderr lines kept to explain a failure.
 const STDERR_TAIL: usize = 20;
+/// Bytes of one result the model reads; the middle of a longer one is cut, with a note.
+pub const RESULT_LIMIT: usize = 64 * 1024;
 
 /// Where a server is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,7 +259,10 @@ impl McpServer {
         let peer = match self.state() {
             McpState::Ready => self.peer.lock().clone(),
             other => {
-                let why = other.error().map(str::to_owned).unwrap_or_else(|| other.label().into());
+                let why = other
+                    .error()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| other.label().into());
                 return ToolOutput::error(format!(
                     "MCP server `{name}` is not running ({why}); its tool {tool} cannot be called now. Go on without it."
                 ));
@@ -352,14 +358,15 @@ impl McpServer {
         }
     }
 
-    /// `message`, with the last lines the server wrote to stderr.
+    /// `message`, with the last lines the server wrote to stderr (secrets redacted).
     fn with_stderr(&self, message: String) -> String {
         let tail = self.stderr.lock();
         if tail.is_empty() {
             message
         } else {
             let lines: Vec<&str> = tail.iter().map(String::as_str).collect();
-            format!("{message}; its stderr: {}", lines.join(" | "))
+            let text = format!("{message}; its stderr: {}", lines.join(" | "));
+            crate::instruments::secret::redact(&text).into_owned()
         }
     }
 }
@@ -419,9 +426,7 @@ pub fn render(result: &CallToolResult) -> ToolOutput {
                 ResourceContents::TextResourceContents { uri, text, .. } => {
                     format!("[resource {uri}]\n{text}")
                 }
-                ResourceContents::BlobResourceContents {
-                    uri, mime_type, ..
-                } => format!(
+                ResourceContents::BlobResourceContents { uri, mime_type, .. } => format!(
                     "[binary resource {uri} ({}), not shown]",
                     mime_type.as_deref().unwrap_or("unknown type")
                 ),
@@ -436,7 +441,7 @@ pub fn render(result: &CallToolResult) -> ToolOutput {
     {
         parts.push(structured.to_string());
     }
-    let text = parts.join("\n");
+    let text = cut_middle(&parts.join("\n"), RESULT_LIMIT);
     if result.is_error == Some(true) {
         ToolOutput::error(if text.is_empty() {
             "the tool reported an error without a message".into()
@@ -445,5 +450,57 @@ pub fn render(result: &CallToolResult) -> ToolOutput {
         })
     } else {
         ToolOutput::ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rmcp::model::{AudioContent, EmbeddedResource, ImageContent};
+
+    fn result(content: Vec<ContentBlock>, is_error: Option<bool>) -> CallToolResult {
+        let mut r = CallToolResult::success(content);
+        r.is_error = is_error;
+        r
+    }
+
+    #[test]
+    fn text_is_passed_through_and_other_content_becomes_a_note() {
+        let out = render(&result(
+            vec![
+                ContentBlock::text("12:00 in Tokyo"),
+                ContentBlock::Image(ImageContent::new("aGVsbG8=", "image/png")),
+                ContentBlock::Audio(AudioContent::new("aGk=", "audio/wav")),
+                ContentBlock::Resource(EmbeddedResource::new(ResourceContents::text(
+                    "body",
+                    "file:///a.txt",
+                ))),
+            ],
+            None,
+        ));
+        assert!(!out.is_error);
+        assert_eq!(
+            out.content,
+            "12:00 in Tokyo\n[image (image/png), 8 bytes of base64, not shown]\n\
+             [audio (audio/wav), 4 bytes of base64, not shown]\n[resource file:///a.txt]\nbody"
+        );
+        let failed = render(&result(
+            vec![ContentBlock::text("no such zone")],
+            Some(true),
+        ));
+        assert_eq!(failed, ToolOutput::error("no such zone"));
+        let mut structured = result(Vec::new(), None);
+        structured.structured_content = Some(serde_json::json!({"t": 1}));
+        assert_eq!(render(&structured).content, r#"{"t":1}"#);
+        let long = render(&result(
+            vec![ContentBlock::text("x".repeat(RESULT_LIMIT * 2))],
+            None,
+        ));
+        assert!(long.content.len() < RESULT_LIMIT + 100);
+        assert!(
+            long.content.contains("bytes cut"),
+            "{}",
+            &long.content[..100]
+        );
     }
 }

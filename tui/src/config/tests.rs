@@ -184,11 +184,23 @@ fn mcp_servers_are_read_passed_to_the_agents_and_shown_in_the_default() {
     let bad = "theme = \"x\"\n\n[[mcp_servers]]\nname = \"a\"\ncommand = \"a\"\n\n[[mcp_servers]]\nname = \"b\"\n";
     let e = Config::parse(bad, "c").unwrap_err();
     assert_eq!(e.line, 7, "{e}");
-    assert!(e.message.contains("`b`") && e.message.contains("url"), "{e}");
-    let e = Config::parse("[[mcp_servers]]\nname = \"x\"\nurl = \"y\"\ncmd = 1\n", "c").unwrap_err();
+    assert!(
+        e.message.contains("`b`") && e.message.contains("url"),
+        "{e}"
+    );
+    let e =
+        Config::parse("[[mcp_servers]]\nname = \"x\"\nurl = \"y\"\ncmd = 1\n", "c").unwrap_err();
     assert!(e.message.contains("cmd"), "{e}");
     let default = default_config_text();
     assert!(default.contains("# [[mcp_servers]]"), "{default}");
-    assert!(default.contains("# command = \"mcp-server-time\""), "{default}");
-    assert!(Config::parse(&default, "default").unwrap().mcp_servers.is_empty());
+    assert!(
+        default.contains("# command = \"mcp-server-time\""),
+        "{default}"
+    );
+    assert!(
+        Config::parse(&default, "default")
+            .unwrap()
+            .mcp_servers
+            .is_empty()
+    );
 }
