@@ -124,7 +124,7 @@ impl McpServerConfig {
     /// A one-line description of where it is: `stdio: cmd args` or `http: url`.
     pub fn describe(&self) -> String {
         match self.transport() {
-            Ok(Transport::Stdio { command, args }) if args.is_empty() => {
+            Ok(Transport::Stdio { command, args: [] }) => {
                 format!("stdio: {command}")
             }
             Ok(Transport::Stdio { command, args }) => {
