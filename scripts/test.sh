@@ -29,6 +29,10 @@ fi
 # and skip, so the rest of the suite still runs.
 echo "== language servers (scripts/lsp-deps.sh)"
 bash scripts/lsp-deps.sh || echo "lsp-deps failed: the LSP tests will skip" >&2
+# A real MCP server (mcp-server-time from PyPI, in a venv under ~/.cache/symphony-mcp) for
+# the agent's MCP tool tests; they print why and skip when it is missing.
+echo "== MCP server (scripts/mcp-deps.sh)"
+bash scripts/mcp-deps.sh || echo "mcp-deps failed: the MCP tool tests will skip" >&2
 if [ "${SYMPHONY_SKIP_LLM:-0}" != 1 ]; then
   echo "== local inference server (scripts/llm-server.sh install)"
   t0=$(date +%s)

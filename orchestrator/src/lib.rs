@@ -9,6 +9,8 @@
 //! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
 //! - [`completion`]: inline completion (ghost text) backends: `/infill`, `/v1/completions`, Ollama.
 //! - [`acp`]: external agents (OpenCode, Gemini CLI, Claude Code...) over the Agent Client Protocol.
+//! - [`mcp`]: MCP servers' tools for the agent (through `rmcp`), their status, and the
+//!   same servers passed on to ACP agents.
 //! - [`command`]: the AI commands a user runs and the editor context they read.
 //! - [`events`]: what the Conductor tells its panes ([`ConductorEvent`](events::ConductorEvent)).
 //! - [`conductor`]: the [`Conductor`](conductor::Conductor) handle: run, cancel, retry, search.
@@ -29,6 +31,7 @@ pub mod events;
 pub mod extension_bridge;
 pub mod instrument;
 pub mod instruments;
+pub mod mcp;
 pub mod proposal;
 #[cfg(feature = "python")]
 pub mod python;

@@ -71,6 +71,7 @@ fn opencode_config(bin: &Path, home: &Path, extra: Vec<(String, String)>) -> Age
         env,
         default_mode: None,
         default_model: None,
+        mcp_servers: Vec::new(),
     }
 }
 

@@ -23,6 +23,7 @@ fn agent(scenario: &str) -> AgentConfig {
         env: [("ACP_SCENARIO".to_owned(), scenario.to_owned())].into(),
         default_mode: None,
         default_model: None,
+        mcp_servers: Vec::new(),
     }
 }
 
@@ -435,4 +436,38 @@ async fn an_agent_that_is_not_installed_fails_its_run_with_the_fix() {
     .await
     .expect("hung");
     assert!(matches!(outcome, RunOutcome::Failed(m) if m.contains("is not installed")));
+}
+
+#[tokio::test]
+async fn session_new_passes_the_mcp_servers_the_agent_accepts() {
+    use symphony_conductor::mcp::McpServerConfig;
+    let (_d, root) = workspace();
+    let servers = vec![
+        McpServerConfig::stdio("time", "python3", &["-m", "mcp_server_time"]),
+        McpServerConfig::http("remote", "http://127.0.0.1:9/mcp"),
+    ];
+    // An agent without mcpCapabilities.http gets the stdio server only (every agent
+    // must take stdio ones), with its command as an absolute path.
+    let mut cfg = agent("mcp");
+    cfg.mcp_servers = servers.clone();
+    let (plain, mut events) = AcpAgent::start(&cfg, &root, no_buffers()).await.unwrap();
+    let (stop, run, _) = turn(&plain, &mut events, |_| None).await;
+    assert_eq!(stop, Ok(StopReason::EndTurn));
+    let (name, rest) = run.text.split_once(":stdio:").unwrap();
+    assert_eq!(name, "mcp=time");
+    assert!(
+        rest.starts_with('/') && rest.ends_with("python3"),
+        "{}",
+        run.text
+    );
+    // One that takes HTTP servers gets both.
+    let mut cfg = agent("mcp-http");
+    cfg.mcp_servers = servers;
+    let (http, mut events) = AcpAgent::start(&cfg, &root, no_buffers()).await.unwrap();
+    let (_, run, _) = turn(&http, &mut events, |_| None).await;
+    assert!(
+        run.text.ends_with(",remote:http:http://127.0.0.1:9/mcp"),
+        "{}",
+        run.text
+    );
 }

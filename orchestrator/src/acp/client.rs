@@ -156,11 +156,10 @@ impl AcpAgent {
             .client_info(Implementation::new("symphony", env!("CARGO_PKG_VERSION")));
         let answer = self.timed("initialize", to_value(&init)).await?;
         self.init = parse("initialize", answer)?;
-        let mcp = supported_mcp(
-            &self.name,
-            options.mcp_servers,
-            &self.init.agent_capabilities.mcp_capabilities,
-        );
+        // The servers the caller passed, then the `[[mcp_servers]]` of the agent's config.
+        let caps = &self.init.agent_capabilities.mcp_capabilities;
+        let mut mcp = supported_mcp(&self.name, options.mcp_servers, caps);
+        mcp.extend(crate::mcp::acp_servers(&config.mcp_servers, caps));
         if let Some(id) = options.load_session {
             return self.load(id, workspace, mcp).await;
         }

@@ -27,6 +27,10 @@ pub struct AgentConfig {
     /// The model to select after `session/new` (an id the agent offers).
     #[serde(default)]
     pub default_model: Option<String>,
+    /// The `[[mcp_servers]]` passed on in `session/new` (those the agent accepts); not
+    /// part of the `[[agents]]` entry: the client fills it from the config's servers.
+    #[serde(skip)]
+    pub mcp_servers: Vec<crate::mcp::McpServerConfig>,
 }
 
 /// The commented `[[agents]]` presets `--print-default-config` shows.

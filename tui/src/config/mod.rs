@@ -39,6 +39,9 @@ pub struct Config {
     pub completion: symphony_conductor::completion::CompletionConfig,
     /// `[[agents]]`: external agents over the Agent Client Protocol.
     pub agents: Vec<symphony_conductor::acp::AgentConfig>,
+    /// `[[mcp_servers]]`: MCP servers whose tools the agent may call (also passed on to
+    /// the `[[agents]]` that accept them).
+    pub mcp_servers: Vec<symphony_conductor::mcp::McpServerConfig>,
 }
 
 /// The completion popup's default pause (`[lsp] auto_complete_ms`).
@@ -58,6 +61,7 @@ impl Default for Config {
             auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
             completion: Default::default(),
             agents: Vec::new(),
+            mcp_servers: Vec::new(),
         }
     }
 }
@@ -99,6 +103,8 @@ struct RawConfig {
     default_instrument: Option<String>,
     #[serde(default)]
     agents: Vec<symphony_conductor::acp::AgentConfig>,
+    #[serde(default)]
+    mcp_servers: Vec<symphony_conductor::mcp::McpServerConfig>,
     /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
     /// tables are the editor process's.
     #[serde(default)]
@@ -225,6 +231,15 @@ impl Config {
         config.conductor.workflows = raw.workflows;
         config.conductor.default_instrument = raw.default_instrument;
         config.agents = raw.agents;
+        let mut entries = text.match_indices("[[mcp_servers]]").map(|(at, _)| at);
+        for server in &raw.mcp_servers {
+            let at = entries.next().unwrap_or(0);
+            server.transport().map_err(|m| err(at, m))?;
+        }
+        for agent in &mut config.agents {
+            agent.mcp_servers = raw.mcp_servers.clone();
+        }
+        config.mcp_servers = raw.mcp_servers;
         Ok(config)
     }
 
@@ -310,6 +325,7 @@ pub fn default_config_text() -> String {
     s.push_str(CONDUCTOR_DEFAULTS);
     s.push_str(COMPLETION_DEFAULTS);
     s.push_str(symphony_conductor::acp::AGENT_PRESETS);
+    s.push_str(symphony_conductor::mcp::MCP_SERVER_EXAMPLES);
     s
 }
 

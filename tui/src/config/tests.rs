@@ -167,3 +167,40 @@ fn agents_entries_are_read_and_the_default_shows_the_acp_presets() {
         assert!(default.contains(line), "{line} missing");
     }
 }
+
+#[test]
+fn mcp_servers_are_read_passed_to_the_agents_and_shown_in_the_default() {
+    let text = "[[agents]]\nname = \"opencode\"\ncommand = \"opencode\"\n\n\
+                [[mcp_servers]]\nname = \"time\"\ncommand = \"mcp-server-time\"\n\
+                args = [\"--local-timezone\", \"UTC\"]\nenv = { TZ = \"UTC\" }\n\n\
+                [[mcp_servers]]\nname = \"remote\"\nurl = \"http://127.0.0.1:3001/mcp\"\nenabled = false\n";
+    let c = Config::parse(text, "c").unwrap();
+    assert_eq!(c.mcp_servers.len(), 2);
+    assert_eq!(c.mcp_servers[0].command.as_deref(), Some("mcp-server-time"));
+    assert_eq!(c.mcp_servers[0].env["TZ"], "UTC");
+    assert!(!c.mcp_servers[1].enabled);
+    assert_eq!(c.agents[0].mcp_servers, c.mcp_servers);
+    // An entry with neither command nor url names its line.
+    let bad = "theme = \"x\"\n\n[[mcp_servers]]\nname = \"a\"\ncommand = \"a\"\n\n[[mcp_servers]]\nname = \"b\"\n";
+    let e = Config::parse(bad, "c").unwrap_err();
+    assert_eq!(e.line, 7, "{e}");
+    assert!(
+        e.message.contains("`b`") && e.message.contains("url"),
+        "{e}"
+    );
+    let e =
+        Config::parse("[[mcp_servers]]\nname = \"x\"\nurl = \"y\"\ncmd = 1\n", "c").unwrap_err();
+    assert!(e.message.contains("cmd"), "{e}");
+    let default = default_config_text();
+    assert!(default.contains("# [[mcp_servers]]"), "{default}");
+    assert!(
+        default.contains("# command = \"mcp-server-time\""),
+        "{default}"
+    );
+    assert!(
+        Config::parse(&default, "default")
+            .unwrap()
+            .mcp_servers
+            .is_empty()
+    );
+}
