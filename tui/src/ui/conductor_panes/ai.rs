@@ -106,7 +106,36 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
         return;
     }
     let width = usize::from(rect.width);
-    let body = Rect::new(rect.x, rect.y + 1, rect.width, rect.height - 3);
+    let mut body = Rect::new(rect.x, rect.y + 1, rect.width, rect.height - 3);
+    // The selected code block and its keys, on a row of its own above the context.
+    if !pane.conversations
+        && body.height > 1
+        && let Some((block, i, n)) = crate::conductor::code_blocks::selected(state, pane.block)
+    {
+        body.height -= 1;
+        let lang = if block.language.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", block.language)
+        };
+        let file = block
+            .path
+            .as_ref()
+            .map(|p| format!(" → {p}"))
+            .unwrap_or_default();
+        let line = format!(
+            "code {i}/{n}{lang}{file}, {} lines: {} insert · {} apply · {}/{} select",
+            block.text.lines().count(),
+            keys.hint(AiPaneAction::InsertBlock),
+            keys.hint(AiPaneAction::ApplyBlock),
+            keys.hint(AiPaneAction::PreviousBlock),
+            keys.hint(AiPaneAction::NextBlock),
+        );
+        let style = Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD);
+        buf.set_stringn(rect.x, body.bottom(), line, width, style);
+    }
     if pane.conversations {
         buf.set_stringn(
             body.x,
