@@ -105,7 +105,7 @@ fn alt_y_in_the_ai_pane_inserts_the_answers_code_block_and_the_file_holds_it() -
     term.type_text("what if xs is empty?")?;
     term.keys(&["Enter"])?;
     term.wait_text("Then divide.")?;
-    term.wait_text("code 1/1 python, 2 lines")?;
+    term.wait_text("code 1/1 python, 2 lines: Alt-Y insert")?;
     term.keys(&["M-y"])?;
     term.wait_text("Code block 1 of 1 inserted at the cursor")?;
     term.keys(&["C-s"])?;

@@ -264,10 +264,8 @@ fn answered_with_a_block() -> (State, Arc<Mutex<Vec<PortCall>>>) {
 fn the_ai_pane_names_the_selected_code_block_and_its_keys() {
     let (state, _) = answered_with_a_block();
     let s = screen(&state);
-    assert!(
-        s.contains("code 1/1 python, 2 lines: alt-y insert · alt-p apply"),
-        "{s}"
-    );
+    assert!(s.contains("code 1/1 python, 2 lines: Alt-Y insert"), "{s}");
+    assert!(s.contains("Alt-P apply · Alt-K/Alt-J select"), "{s}");
     insta::assert_snapshot!(s);
 }
 
