@@ -129,12 +129,18 @@ fn write_tests_with_a_tests_folder_creates_the_test_file_only_on_accept() -> Res
     assert!(s.contains("test_stats.py"), "{s}");
     assert!(!target.exists(), "nothing is written before the accept");
     term.keys(&["M-A"])?;
-    term.wait_text("Review done: 1 of 1 hunks accepted")?;
+    // The accept writes the new file (a save is asynchronous).
+    let screen = term.wait_for("the new test file written", |_| target.exists())?;
+    assert!(!screen.contains("+def test_mean"), "no hunk left: {screen}");
     wait_file(
         &target,
         "from pkg.stats import mean\n\n\ndef test_mean():\n    assert mean([1, 3]) == 2\n",
     )?;
-    assert_eq!(std::fs::read_to_string(&file)?, MODULE, "the module is untouched");
+    assert_eq!(
+        std::fs::read_to_string(&file)?,
+        MODULE,
+        "the module is untouched"
+    );
     term.keys(&["C-q"])?;
     term.wait_exit()
 }

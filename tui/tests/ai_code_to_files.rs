@@ -20,12 +20,15 @@ use symphony_protocol::xi::EditNotification;
 use symphony_tui::action::Action;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, State, update};
-use symphony_tui::conductor::{ChatEntry, ChatRole, RecordingConductor, install, on_conductor_event};
+use symphony_tui::conductor::{
+    ChatEntry, ChatRole, RecordingConductor, install, on_conductor_event,
+};
 use symphony_tui::panes::PaneKind;
 use symphony_tui::session::{SessionEvent, ViewHandle};
 
 const MODULE: &str = "def mean(xs):\n    return sum(xs) / len(xs)\n";
-const TESTS: &str = "from pkg.stats import mean\n\n\ndef test_mean():\n    assert mean([1, 3]) == 2\n";
+const TESTS: &str =
+    "from pkg.stats import mean\n\n\ndef test_mean():\n    assert mean([1, 3]) == 2\n";
 
 fn alt(state: &mut State, c: char) {
     let mods = if c.is_uppercase() {
@@ -190,7 +193,10 @@ fn write_tests_proposes_a_new_file_in_the_tests_folder_written_only_on_accept() 
     let target = ws.path().join("tests/test_stats.py");
     let s = review_in_the_new_test_file(&mut state, &port, &target);
     assert!(s.contains("def test_mean():"), "{s}");
-    assert!(s.contains("def mean(xs):"), "the module stays shown beside: {s}");
+    assert!(
+        s.contains("def mean(xs):"),
+        "the module stays shown beside: {s}"
+    );
     assert!(!target.exists(), "nothing is written before the accept");
     insta::assert_snapshot!(s.replace(&ws.path().display().to_string(), "<ws>"));
     assert!(

@@ -60,10 +60,7 @@ fn a_short_notice_sits_above_the_status_line_not_on_a_panes_top_row() {
     feed(
         &mut state,
         1,
-        plain_lines(&[
-            "import os, sys, collections, itertools, pathlib\n",
-            "",
-        ]),
+        plain_lines(&["import os, sys, collections, itertools, pathlib\n", ""]),
     );
     state.say("Saved app.py");
     let s = screen(&state);
@@ -74,6 +71,9 @@ fn a_short_notice_sits_above_the_status_line_not_on_a_panes_top_row() {
     );
     assert!(!rows[0].contains("Saved"), "{s}");
     let n = rows.len();
-    assert!(rows[n - 2].contains("Saved app.py"), "the row above the status line: {s}");
+    assert!(
+        rows[n - 2].contains("Saved app.py"),
+        "the row above the status line: {s}"
+    );
     insta::assert_snapshot!(s);
 }

@@ -247,6 +247,9 @@ mod tests {
         assert_eq!(b[1].text, "fn g() {}\n");
         assert_eq!(b[2].language, "");
         assert_eq!(b[2].path, None);
-        assert_eq!(fence_info("toml title=\"Cargo.toml\"").1.as_deref(), Some("Cargo.toml"));
+        assert_eq!(
+            fence_info("toml title=\"Cargo.toml\"").1.as_deref(),
+            Some("Cargo.toml")
+        );
     }
 }

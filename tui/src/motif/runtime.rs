@@ -701,9 +701,7 @@ fn started(state: &mut State, id: &str, outcome: StartOutcome) {
         .values()
         .any(|p| matches!(p, PaneKind::Motif(m) if m.ext_id == id));
     if !open {
-        state
-            .windows
-            .dock_open(PaneKind::Motif(MotifPane::new(id)));
+        state.windows.dock_open(PaneKind::Motif(MotifPane::new(id)));
     }
     let pane = MotifPane::new(id);
     send(state, id, pane.render_request());

@@ -33,7 +33,10 @@ pub fn test_location(root: &Path, source: &Path) -> Option<PathBuf> {
     let stem = source.file_stem()?.to_str()?;
     let ext = source.extension().and_then(|e| e.to_str()).unwrap_or("");
     // The folders from the file's up to the project root, nearest first.
-    let mut up: Vec<&Path> = dir.ancestors().take_while(|d| d.starts_with(root)).collect();
+    let mut up: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| d.starts_with(root))
+        .collect();
     if up.is_empty() {
         up.push(dir);
     }
@@ -266,9 +269,15 @@ mod tests {
         let m = touch(root, "pkg/stats.py");
         assert_eq!(test_location(root, &m), None, "no test folder: in the file");
         std::fs::create_dir_all(root.join("tests")).expect("dir");
-        assert_eq!(test_location(root, &m), Some(root.join("tests/test_stats.py")));
+        assert_eq!(
+            test_location(root, &m),
+            Some(root.join("tests/test_stats.py"))
+        );
         touch(root, "pkg/test_other.py");
-        assert_eq!(test_location(root, &m), Some(root.join("pkg/test_stats.py")));
+        assert_eq!(
+            test_location(root, &m),
+            Some(root.join("pkg/test_stats.py"))
+        );
         let t = root.join("pkg/test_other.py");
         assert_eq!(test_location(root, &t), None, "a test file keeps its tests");
     }
