@@ -192,9 +192,7 @@ pub fn on_snapshot(state: &mut State, view: u64, result: Result<Value, String>) 
         }
     };
     let end = s.text.len();
-    let sep = if s.text.is_empty() {
-        ""
-    } else if s.text.ends_with("\n\n") {
+    let sep = if s.text.is_empty() || s.text.ends_with("\n\n") {
         ""
     } else if s.text.ends_with('\n') {
         "\n"
