@@ -144,3 +144,27 @@ fn write_tests_with_a_tests_folder_creates_the_test_file_only_on_accept() -> Res
     term.keys(&["C-q"])?;
     term.wait_exit()
 }
+
+const NAMED_ANSWER: &str = "Put it in its own file:\n\n```python pkg/guard.py\ndef safe_mean(xs):\n    return sum(xs) / len(xs) if xs else 0.0\n```\n";
+
+#[test]
+fn alt_p_applies_a_block_to_the_file_its_fence_names_written_on_accept() -> Result<()> {
+    let sandbox = Sandbox::new()?;
+    let (term, _) = start(&sandbox, NAMED_ANSWER)?;
+    let target = sandbox.work().join("pkg/guard.py");
+    term.keys(&["C-b", "C"])?;
+    term.type_text("a safe mean?")?;
+    term.keys(&["Enter"])?;
+    term.wait_text("code 1/1 python → pkg/guard.py")?;
+    term.keys(&["M-p"])?;
+    term.wait_text("AI proposal: 1 hunk to review")?;
+    assert!(!target.exists(), "nothing is written before the accept");
+    term.keys(&["M-A"])?;
+    term.wait_for("the named file written", |_| target.exists())?;
+    wait_file(
+        &target,
+        "def safe_mean(xs):\n    return sum(xs) / len(xs) if xs else 0.0\n",
+    )?;
+    term.keys(&["C-q"])?;
+    term.wait_exit()
+}
