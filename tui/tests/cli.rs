@@ -36,6 +36,25 @@ fn print_default_config_is_complete_and_parses_to_the_defaults() {
 }
 
 #[test]
+fn print_default_config_shows_the_lsp_search_path_workflow_completion_and_agent_settings() {
+    let (ok, text) = symphony(&["--print-default-config"]);
+    assert!(ok);
+    for needle in [
+        "[lsp]",
+        "auto_complete_ms = ",
+        "path = []",
+        "[lsp.python]",
+        "# [[workflows]]",
+        "# [[workflows.nodes]]",
+        "# [completion]",
+        "# instrument = ",
+        "# [[agents]]",
+    ] {
+        assert!(text.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
 fn help_and_version() {
     let (ok, help) = symphony(&["--help"]);
     assert!(ok);

@@ -53,3 +53,27 @@ fn an_error_longer_than_a_third_of_the_screen_is_cut_and_show_messages_has_it_wh
     );
     insta::assert_snapshot!("whole", s);
 }
+
+#[test]
+fn a_short_notice_sits_above_the_status_line_not_on_a_panes_top_row() {
+    let (mut state, _) = state_with(Some("app.py"), 60, 12);
+    feed(
+        &mut state,
+        1,
+        plain_lines(&["import os, sys, collections, itertools, pathlib\n", ""]),
+    );
+    state.say("Saved app.py");
+    let s = screen(&state);
+    let rows: Vec<&str> = s.lines().collect();
+    assert!(
+        rows[0].contains("itertools, pathlib"),
+        "the first row keeps its text whole: {s}"
+    );
+    assert!(!rows[0].contains("Saved"), "{s}");
+    let n = rows.len();
+    assert!(
+        rows[n - 2].contains("Saved app.py"),
+        "the row above the status line: {s}"
+    );
+    insta::assert_snapshot!(s);
+}

@@ -91,8 +91,13 @@ async fn a_motif_pane_opens_after_the_grant_renders_and_takes_keys() {
         Some(manifest.permissions.clone())
     );
 
-    // The pane opened beside the editor, has the focus, and shows the view.
+    // The pane opened in the dock beside the editor, has the focus, and shows the view.
     assert!(matches!(state.windows.focused(), Some(PaneKind::Motif(_))));
+    let focus = state.windows.focus();
+    assert!(
+        state.windows.current().in_dock(focus),
+        "the motif pane opens in the tool-pane dock, not as a split of the editor"
+    );
     settle(&mut state, &mut rx).await;
     let text = screen(&state);
     assert!(text.contains("git status"), "{text}");

@@ -394,6 +394,9 @@ pub fn launch(state: &mut State) {
     if p.kind == CommandKind::CommitMessage {
         state.conductor.commit_runs.insert(run);
     }
+    if p.kind == CommandKind::WriteTests {
+        state.conductor.test_runs.insert(run);
+    }
     tracing::info!(?run, kind = ?p.kind, "AI command started");
     super::feedback::on_launch(state, p.kind, run);
 }

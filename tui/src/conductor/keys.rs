@@ -233,9 +233,24 @@ fn conversations_key(state: &mut State, key: ConversationsAction) {
 }
 
 fn ai_key(state: &mut State, key: AiPaneAction) {
+    let Some(PaneKind::Ai(pane)) = state.windows.focused() else {
+        return;
+    };
+    let back = pane.block;
+    let moved = match key {
+        AiPaneAction::PreviousBlock => Some(super::code_blocks::step(state, back, true)),
+        AiPaneAction::NextBlock => Some(super::code_blocks::step(state, back, false)),
+        AiPaneAction::InsertBlock => return super::code_blocks::insert(state, back),
+        AiPaneAction::ApplyBlock => return super::code_blocks::apply(state, back),
+        _ => None,
+    };
     let Some(PaneKind::Ai(pane)) = state.windows.focused_mut() else {
         return;
     };
+    if let Some(block) = moved {
+        pane.block = block;
+        return;
+    }
     match key {
         AiPaneAction::Send => {
             pane.scroll = 0;
@@ -262,6 +277,10 @@ fn ai_key(state: &mut State, key: AiPaneAction) {
             pane.conversations = true;
             pane.selected = 0;
         }
+        AiPaneAction::PreviousBlock
+        | AiPaneAction::NextBlock
+        | AiPaneAction::InsertBlock
+        | AiPaneAction::ApplyBlock => {}
     }
 }
 

@@ -11,6 +11,7 @@
 //! client's line cache, with a message saying so).
 
 pub mod artifact_fetch;
+pub mod code_blocks;
 pub mod commands;
 pub mod events;
 pub mod feedback;
@@ -227,6 +228,10 @@ pub struct ChoiceView {
 pub enum EditorRequest {
     /// `symphony.review.snapshot` for the pending command.
     Snapshot,
+    /// `symphony.review.snapshot` of a test file that receives a run's tests.
+    TestFileSnapshot,
+    /// `symphony.review.snapshot` of the view an AI pane's code block is applied to.
+    CodeBlockSnapshot,
     /// `symphony.review.rebase` of a view's review; the hunk indexes sent, in order.
     Rebase {
         /// The view.
@@ -299,6 +304,14 @@ pub struct ConductorState {
     pub commit_runs: HashSet<RunId>,
     /// The last commit message a model wrote, until it is committed.
     pub commit_message: Option<String>,
+    /// Runs of the "write tests" command still going.
+    pub test_runs: HashSet<RunId>,
+    /// Test files opened for a run's tests, waiting for their snapshot, by view.
+    pub pending_tests: HashMap<u64, crate::review::test_file::PendingTests>,
+    /// Views of files a proposal creates, not on disk yet (written on accept).
+    pub new_files: HashSet<u64>,
+    /// Code blocks of the AI pane being applied, waiting for their view's snapshot.
+    pub pending_blocks: HashMap<u64, code_blocks::CodeBlock>,
 }
 
 impl std::fmt::Debug for ConductorState {

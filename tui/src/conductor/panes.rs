@@ -14,6 +14,8 @@ pub struct AiPane {
     pub conversations: bool,
     /// The conversation selected in that list.
     pub selected: usize,
+    /// The code block selected, counted back from the latest (0: the latest).
+    pub block: usize,
 }
 
 /// The DAG pane.

@@ -163,6 +163,10 @@ context_actions! {
         PageUp => "page_up", "Scroll the history up a page";
         PageDown => "page_down", "Scroll the history down a page";
         Conversations => "conversations", "List the stored conversations";
+        PreviousBlock => "previous_block", "Select the code block before (answers' fenced code)";
+        NextBlock => "next_block", "Select the code block after";
+        InsertBlock => "insert_block", "Insert the selected code block at the editor's cursor";
+        ApplyBlock => "apply_block", "Apply the selected code block as a proposal (to the file it names, else the current one)";
     }
 }
 

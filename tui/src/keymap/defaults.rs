@@ -285,6 +285,10 @@ pub const AI_PANE: &[(&str, &str)] = &[
     ("pageup", "page_up"),
     ("pagedown", "page_down"),
     ("tab", "conversations"),
+    ("alt-k", "previous_block"),
+    ("alt-j", "next_block"),
+    ("alt-y", "insert_block"),
+    ("alt-p", "apply_block"),
 ];
 
 /// The AI pane's stored conversations.

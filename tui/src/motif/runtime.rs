@@ -35,7 +35,7 @@ use crate::app::State;
 use crate::grant::trust::TrustPrompt;
 use crate::grant::{GrantAnswer, GrantPrompt};
 use crate::keymap::context::{PermissionAction, TrustAction};
-use crate::panes::{PaneKind, SplitDir};
+use crate::panes::PaneKind;
 
 /// How long a motif may take to start before its pane shows the reason.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -701,9 +701,7 @@ fn started(state: &mut State, id: &str, outcome: StartOutcome) {
         .values()
         .any(|p| matches!(p, PaneKind::Motif(m) if m.ext_id == id));
     if !open {
-        state
-            .windows
-            .split(SplitDir::Horizontal, PaneKind::Motif(MotifPane::new(id)));
+        state.windows.dock_open(PaneKind::Motif(MotifPane::new(id)));
     }
     let pane = MotifPane::new(id);
     send(state, id, pane.render_request());

@@ -16,6 +16,7 @@
 
 pub mod lines;
 mod paint;
+pub mod test_file;
 pub mod widget;
 
 use serde_json::Value;
@@ -126,8 +127,12 @@ pub fn active(state: &State, view: u64) -> Option<&Review> {
         .filter(|r| r.mapped && !r.is_done())
 }
 
-/// A proposal arrived: review it in the view its run read.
+/// A proposal arrived: review it in the view its run read (a "write tests"
+/// run's tests go to the project's test file, [`test_file`]).
 pub fn on_proposal(state: &mut State, run: RunId, proposal: Proposal) {
+    let Some(proposal) = test_file::redirect(state, run, proposal) else {
+        return;
+    };
     let view = state
         .conductor
         .run_views
@@ -147,6 +152,11 @@ pub fn on_proposal(state: &mut State, run: RunId, proposal: Proposal) {
         state.error("An AI proposal arrived for a buffer that is not open");
         return;
     };
+    review_in(state, run, view, proposal);
+}
+
+/// Reviews `proposal` of `run` in `view`.
+pub fn review_in(state: &mut State, run: RunId, view: u64, proposal: Proposal) {
     if proposal.hunks.is_empty() {
         state.say("The AI proposed no change");
         return;
@@ -324,6 +334,7 @@ fn finish_if_done(state: &mut State, view: u64) {
         let total = review.core.hunks().len();
         state.conductor.reviews.remove(&view);
         state.say(format!("Review done: {accepted} of {total} hunks accepted"));
+        test_file::on_review_done(state, view, accepted);
     } else {
         // Positions of the hunks left, in the new head's coordinates.
         rebase(state, view);
@@ -447,6 +458,10 @@ pub fn on_reply(state: &mut State, view: u64, id: u64, result: Result<Value, Str
     };
     match req {
         EditorRequest::Snapshot => crate::conductor::commands::on_snapshot(state, view, result),
+        EditorRequest::TestFileSnapshot => test_file::on_snapshot(state, view, result),
+        EditorRequest::CodeBlockSnapshot => {
+            crate::conductor::code_blocks::on_snapshot(state, view, result)
+        }
         EditorRequest::Rebase { view, hunks } => on_rebase(state, view, &hunks, result),
         EditorRequest::Apply { view, hunks } => on_apply(state, view, &hunks, result),
     }

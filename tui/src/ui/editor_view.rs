@@ -329,7 +329,13 @@ fn draw_row(
             s = s.patch(pal.selection);
         }
         if line.cursors.contains(&byte) && primary != Some(byte) {
-            s = s.add_modifier(Modifier::REVERSED);
+            // An inactive pane shows where its caret is without a block
+            // cursor: only the focused pane has one.
+            s = s.add_modifier(if focused {
+                Modifier::REVERSED
+            } else {
+                Modifier::UNDERLINED
+            });
         }
         s
     };

@@ -126,7 +126,7 @@ pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, 
     }
     if let Some(msg) = &state.message {
         let more = status::more_text(state);
-        status::draw_message(msg, panes_area, message_area, area.height, &more, buf);
+        status::draw_message(msg, message_area, area.height, &more, buf);
     }
     cursor
 }

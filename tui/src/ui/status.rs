@@ -184,7 +184,7 @@ fn max_message_rows(height: u16) -> u16 {
     (height / 3).max(1)
 }
 
-/// An error message's lines on a screen `width` wide, at most `max` of them; a
+/// A message's lines on a screen `width` wide, at most `max` of them; a
 /// longer one ends in `…` and a pointer to the whole text.
 fn message_lines(text: &str, width: u16, max: u16, more: &str) -> Vec<String> {
     let room = usize::from(width.saturating_sub(2)).max(1);
@@ -221,11 +221,11 @@ pub(super) fn more_text(state: &State) -> String {
 }
 
 /// The rows between the panes and the status line that the message takes on a
-/// screen of `width` x `height`: an error's wrapped lines (a third of the screen
-/// at most), nothing otherwise (a notice sits on the panes' top row, right).
+/// screen of `width` x `height`: its wrapped lines (a third of the screen at
+/// most), an error's and a short notice's alike, so that neither covers a pane.
 pub fn message_rows(state: &State, width: u16, height: u16) -> u16 {
     match &state.message {
-        Some(m) if m.error && width >= 3 && height >= 3 => {
+        Some(m) if width >= 3 && height >= 3 => {
             let more = more_text(state);
             let rows = message_lines(&m.text, width, max_message_rows(height), &more).len();
             (rows as u16).min(height.saturating_sub(2))
@@ -234,41 +234,28 @@ pub fn message_rows(state: &State, width: u16, height: u16) -> u16 {
     }
 }
 
-/// Draws the message: an error fills `rows` (its own rows above the status
-/// line, never over the text); a notice sits at the right of the panes' top row.
-pub fn draw_message(
-    msg: &Message,
-    panes: Rect,
-    rows: Rect,
-    screen_height: u16,
-    more: &str,
-    buf: &mut Buffer,
-) {
-    if msg.error {
-        if rows.height == 0 {
-            return;
-        }
-        let style = Style::default().fg(Color::White).bg(Color::Red);
-        buf.set_style(rows, style);
-        let lines = message_lines(&msg.text, rows.width, max_message_rows(screen_height), more);
-        for (i, line) in lines.iter().take(usize::from(rows.height)).enumerate() {
-            buf.set_stringn(
-                rows.x + 1,
-                rows.y + i as u16,
-                line,
-                usize::from(rows.width.saturating_sub(1)),
-                style,
-            );
-        }
+/// Draws the message in `rows` (its own rows above the status line, never over
+/// a pane's text or title): an error white on red, a notice black on yellow.
+pub fn draw_message(msg: &Message, rows: Rect, screen_height: u16, more: &str, buf: &mut Buffer) {
+    if rows.height == 0 {
         return;
     }
-    if panes.height == 0 || panes.width < 3 {
-        return;
+    let style = if msg.error {
+        Style::default().fg(Color::White).bg(Color::Red)
+    } else {
+        Style::default().fg(Color::Black).bg(Color::Yellow)
+    };
+    buf.set_style(rows, style);
+    let lines = message_lines(&msg.text, rows.width, max_message_rows(screen_height), more);
+    for (i, line) in lines.iter().take(usize::from(rows.height)).enumerate() {
+        buf.set_stringn(
+            rows.x + 1,
+            rows.y + i as u16,
+            line,
+            usize::from(rows.width.saturating_sub(1)),
+            style,
+        );
     }
-    let style = Style::default().fg(Color::Black).bg(Color::Yellow);
-    let text = format!(" {} ", msg.text);
-    let w = text.width().min(usize::from(panes.width)) as u16;
-    buf.set_stringn(panes.right() - w, panes.y, text, usize::from(w), style);
 }
 
 /// `text` in lines at most `width` columns wide, broken at spaces (a longer word is cut).
@@ -336,7 +323,7 @@ mod wrap_tests {
                 .into(),
             error: true,
         };
-        draw_message(&msg, area, area, 18, "…", &mut buf);
+        draw_message(&msg, area, 18, "…", &mut buf);
         let shown: String = (0..6)
             .map(|y| {
                 (0..30)

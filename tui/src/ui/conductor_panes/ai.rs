@@ -106,7 +106,43 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
         return;
     }
     let width = usize::from(rect.width);
-    let body = Rect::new(rect.x, rect.y + 1, rect.width, rect.height - 3);
+    let mut body = Rect::new(rect.x, rect.y + 1, rect.width, rect.height - 3);
+    // The selected code block and its keys, on rows of their own above the context.
+    if !pane.conversations
+        && body.height > 2
+        && let Some((block, i, n)) = crate::conductor::code_blocks::selected(state, pane.block)
+    {
+        let lang = if block.language.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", block.language)
+        };
+        let file = block
+            .path
+            .as_ref()
+            .map(|p| format!(" → {p}"))
+            .unwrap_or_default();
+        let rows = block.text.lines().count();
+        let line = format!(
+            "code {i}/{n}{lang}{file}, {rows} line{}: {} insert · {} apply · {}/{} select",
+            if rows == 1 { "" } else { "s" },
+            keys.hint(AiPaneAction::InsertBlock),
+            keys.hint(AiPaneAction::ApplyBlock),
+            keys.hint(AiPaneAction::PreviousBlock),
+            keys.hint(AiPaneAction::NextBlock),
+        );
+        let lines: Vec<String> = crate::ui::status::wrap_words(&line, width)
+            .into_iter()
+            .take(2)
+            .collect();
+        body.height -= lines.len() as u16;
+        let style = Style::default()
+            .fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD);
+        for (k, l) in lines.iter().enumerate() {
+            buf.set_stringn(rect.x, body.bottom() + k as u16, l, width, style);
+        }
+    }
     if pane.conversations {
         buf.set_stringn(
             body.x,
