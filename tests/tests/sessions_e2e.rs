@@ -110,9 +110,7 @@ impl Sessions {
                 continue;
             };
             let args: Vec<&[u8]> = cmd.split(|b| *b == 0).collect();
-            if args.iter().any(|a| *a == b"server")
-                && args.iter().any(|a| *a == name.as_bytes())
-            {
+            if args.contains(&&b"server"[..]) && args.contains(&name.as_bytes()) {
                 return Ok(pid);
             }
         }
@@ -311,11 +309,130 @@ fn a_client_of_another_user_is_refused() -> Result<()> {
         .arg(&socket)
         .output()?;
     let got = String::from_utf8_lossy(&out.stdout);
-    assert!(got.starts_with("GOT:"), "the client did not run: {got} {out:?}");
+    assert!(
+        got.starts_with("GOT:"),
+        "the client did not run: {got} {out:?}"
+    );
     assert_eq!(got.trim(), "GOT:b''", "another user's client was answered");
     // The session still serves us.
     term.keys(&["End"])?;
     term.type_text("!")?;
     term.wait_text("private text!")?;
+    Ok(())
+}
+
+/// The file the refactor runs on, and what the stand-in model answers.
+const CODE: &str = "fn main() {\n    println!(\"{}\", add(1, 2));\n}\n\nfn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n";
+const ANSWER: &str = "Here it is:\n\n```rust\n/// Adds two numbers.\nfn add(a: i32, b: i32) -> i32 {\n    a.checked_add(b).expect(\"overflow\")\n}\n```\n";
+
+/// A scripted OpenAI-compatible server on 127.0.0.1 (it stands in for a model): it
+/// streams [`ANSWER`] slowly, a few characters every 150 ms, and says on `started`
+/// when the first piece is out. Returns the base URL.
+fn slow_model(started: std::sync::mpsc::Sender<()>) -> Result<String> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let started = started.clone();
+            let _ = (|| -> std::io::Result<()> {
+                let mut reader = BufReader::new(stream.try_clone()?);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line)? == 0 {
+                        return Ok(());
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body)?;
+                stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
+                      transfer-encoding: chunked\r\n\r\n",
+                )?;
+                let chunk = |s: &mut std::net::TcpStream, data: String| -> std::io::Result<()> {
+                    let event = format!("data: {data}\n\n");
+                    write!(s, "{:x}\r\n{event}\r\n", event.len())?;
+                    s.flush()
+                };
+                let chars: Vec<char> = ANSWER.chars().collect();
+                for (i, piece) in chars.chunks(8).enumerate() {
+                    let text: String = piece.iter().collect();
+                    let delta = serde_json::json!({"id": "c1", "object": "chat.completion.chunk",
+                        "model": "stand-in", "choices": [{"index": 0, "delta": {"content": text},
+                        "finish_reason": null}]});
+                    chunk(&mut stream, delta.to_string())?;
+                    if i == 0 {
+                        let _ = started.send(());
+                    }
+                    std::thread::sleep(Duration::from_millis(150));
+                }
+                let end = serde_json::json!({"id": "c1", "object": "chat.completion.chunk",
+                    "model": "stand-in", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 40, "completion_tokens": 30}});
+                chunk(&mut stream, end.to_string())?;
+                chunk(&mut stream, "[DONE]".into())?;
+                stream.write_all(b"0\r\n\r\n")?;
+                stream.flush()
+            })();
+        }
+    });
+    Ok(base)
+}
+
+#[test]
+fn a_model_answer_streaming_while_the_client_gets_sighup_is_complete_after_attaching() -> Result<()>
+{
+    let s = Sessions::new()?;
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let base = slow_model(started_tx)?;
+    let config = s.sandbox.work().with_file_name("config").join("symphony");
+    std::fs::create_dir_all(&config)?;
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[[instruments]]\nname = \"standin\"\nkind = \"openai\"\nbase_url = \"{base}\"\n\
+             model = \"stand-in\"\nmax_retries = 0\n"
+        ),
+    )?;
+    s.sandbox.file("ops.rs", CODE)?;
+    let term = s.client(&["ops.rs"], 100, 30)?;
+    term.wait_text("fn add")?;
+    // Select `add` and ask for a refactor (as conductor_e2e.rs does).
+    term.keys(&["C-Home"])?;
+    for _ in 0..4 {
+        term.keys(&["Down"])?;
+    }
+    for _ in 0..3 {
+        term.keys(&["S-Down"])?;
+    }
+    term.keys(&["C-b", "R"])?;
+    term.wait_text("Refactor how?")?;
+    term.type_text("use checked_add")?;
+    term.keys(&["Enter"])?;
+    started
+        .recv_timeout(WAIT)
+        .context("the model was never asked")?;
+    // The SSH drop: the client gets SIGHUP while the answer streams.
+    let status = Command::new("kill")
+        .args(["-HUP", &term.pid()?.to_string()])
+        .status()?;
+    assert!(status.success());
+    wait_gone(&term)?;
+    let back = s.client(&["attach"], 100, 30)?;
+    // The answer came in whole while nobody watched: its proposal is up for review.
+    let screen = back.wait_text("Review run #")?;
+    back.wait_text("/// Adds two numbers.")?;
+    assert!(!screen.contains("interrupted"), "{screen}");
+    back.keys(&["M-a"])?;
+    back.wait_for("a hunk accepted", |sc| {
+        sc.contains("/// Adds two numbers.") && !sc.contains("+/// Adds")
+    })?;
     Ok(())
 }

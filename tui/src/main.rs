@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use symphony_tui::app::run::{Mode, RunOptions, run_in};
-use symphony_tui::session_server::cli::ServerArgs;
 use symphony_tui::config::{Config, config_path, default_config_text};
 use symphony_tui::session::EditorTarget;
+use symphony_tui::session_server::cli::ServerArgs;
 
 /// Symphony: a terminal code editor (run it over SSH).
 #[derive(Debug, Parser)]
@@ -174,7 +174,10 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Ls) => {
             let runtime = small_runtime()?;
             let sessions = runtime.block_on(symphony_tui::session_server::cli::list());
-            print!("{}", symphony_tui::session_server::cli::format_list(&sessions));
+            print!(
+                "{}",
+                symphony_tui::session_server::cli::format_list(&sessions)
+            );
             return Ok(std::process::ExitCode::SUCCESS);
         }
         Some(Command::KillSession { target, force }) => {
@@ -210,7 +213,10 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
     let _log = symphony_tui::logging::init();
     let no_server = cli.no_server
         || std::env::var_os(symphony_tui::session_server::NO_SERVER_ENV).is_some_and(|v| v == "1");
-    let session_command = matches!(cli.command, Some(Command::Attach { .. } | Command::New { .. }));
+    let session_command = matches!(
+        cli.command,
+        Some(Command::Attach { .. } | Command::New { .. })
+    );
     if session_command || (!no_server && cli.connect.is_none()) {
         return client(&cli);
     }

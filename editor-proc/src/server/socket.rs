@@ -29,8 +29,8 @@ pub fn default_socket_path() -> PathBuf {
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
-    use std::path::Path;
     use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
 
     fn mode(p: &Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o7777

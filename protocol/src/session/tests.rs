@@ -13,7 +13,10 @@ fn rt() -> tokio::runtime::Runtime {
 fn hello_is_exactly_this_json() {
     let hello = ClientMessage::Hello(Hello {
         version: 1,
-        size: Size { cols: 100, rows: 30 },
+        size: Size {
+            cols: 100,
+            rows: 30,
+        },
         term: "tmux-256color".into(),
         colorterm: "truecolor".into(),
         files: vec!["/w/a.txt".into()],
@@ -109,7 +112,10 @@ fn server_messages_are_exactly_this_json() {
 
 #[test]
 fn frames_are_a_length_a_kind_and_the_payload() {
-    assert_eq!(encode_output(b"ab"), vec![0, 0, 0, 3, KIND_OUTPUT, b'a', b'b']);
+    assert_eq!(
+        encode_output(b"ab"),
+        vec![0, 0, 0, 3, KIND_OUTPUT, b'a', b'b']
+    );
     let m = encode_message(&ClientMessage::Detach).unwrap();
     assert_eq!(&m[..5], &[0, 0, 0, 18, KIND_MESSAGE]);
     assert_eq!(&m[5..], br#"{"type":"detach"}"#);
@@ -133,16 +139,24 @@ fn frames_read_back_in_order_and_end_cleanly() {
 fn a_bad_length_or_kind_is_an_error_not_a_panic() {
     rt().block_on(async {
         let huge = [0xff, 0xff, 0xff, 0xff, 0];
-        let e = read_frame::<ServerMessage>(&mut &huge[..]).await.unwrap_err();
+        let e = read_frame::<ServerMessage>(&mut &huge[..])
+            .await
+            .unwrap_err();
         assert!(matches!(e, SessionError::BadLength(_)), "{e}");
         let zero = [0, 0, 0, 0];
-        let e = read_frame::<ServerMessage>(&mut &zero[..]).await.unwrap_err();
+        let e = read_frame::<ServerMessage>(&mut &zero[..])
+            .await
+            .unwrap_err();
         assert!(matches!(e, SessionError::BadLength(0)), "{e}");
         let kind = [0, 0, 0, 1, 9];
-        let e = read_frame::<ServerMessage>(&mut &kind[..]).await.unwrap_err();
+        let e = read_frame::<ServerMessage>(&mut &kind[..])
+            .await
+            .unwrap_err();
         assert!(matches!(e, SessionError::BadKind(9)), "{e}");
         let json = [0, 0, 0, 2, 0, b'{'];
-        let e = read_frame::<ServerMessage>(&mut &json[..]).await.unwrap_err();
+        let e = read_frame::<ServerMessage>(&mut &json[..])
+            .await
+            .unwrap_err();
         assert!(matches!(e, SessionError::BadMessage(_)), "{e}");
     });
 }

@@ -10,7 +10,6 @@ use tokio::sync::mpsc::unbounded_channel;
 
 use super::edits::simple_edit;
 use super::frame::{EchoRows, changes_rows_only};
-use symphony_protocol::session::ExitReason;
 use super::input::event_to_actions;
 use super::session_events::on_session_event;
 use super::views::open_view;
@@ -26,6 +25,7 @@ use crate::session_server::{Inputs, Next, SessionMeta};
 use crate::terminal::{TerminalGuard, TerminalInput};
 use crate::ui::RowPrints;
 use crate::ui::colors::ColorMode;
+use symphony_protocol::session::ExitReason;
 
 /// The longest a change waits for its frame while events keep arriving.
 const MAX_FRAME_DELAY: Duration = Duration::from_millis(16);
@@ -148,7 +148,11 @@ pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
                 name,
                 last_input: Instant::now(),
             };
-            (None, Screens::Clients(Vec::new()), Inputs::Server { rx, meta })
+            (
+                None,
+                Screens::Clients(Vec::new()),
+                Inputs::Server { rx, meta },
+            )
         }
     };
     let size = screens.area();

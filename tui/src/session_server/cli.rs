@@ -32,12 +32,23 @@ fn absolute(files: &[PathBuf]) -> Vec<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_default();
     files
         .iter()
-        .map(|f| if f.is_absolute() { f.clone() } else { cwd.join(f) })
+        .map(|f| {
+            if f.is_absolute() {
+                f.clone()
+            } else {
+                cwd.join(f)
+            }
+        })
         .collect()
 }
 
 /// Starts the server of session `name` in `dir`, detached, opening `files`.
-pub fn start_server(name: &str, dir: &Path, files: &[PathBuf], args: &ServerArgs) -> anyhow::Result<()> {
+pub fn start_server(
+    name: &str,
+    dir: &Path,
+    files: &[PathBuf],
+    args: &ServerArgs,
+) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("locating the symphony program")?;
     let mut cmd = Command::new(exe);
     cmd.arg("server")
@@ -91,7 +102,9 @@ async fn attach_waiting(name: &str, opts: &AttachOptions, wait: Duration) -> any
     let ended = run(attached, opts.mouse).await?;
     match &ended {
         Ended::Server(ExitReason::Detached) | Ended::TerminalGone => {
-            eprintln!("[detached from session {session}; `symphony attach -t {session}` brings it back]");
+            eprintln!(
+                "[detached from session {session}; `symphony attach -t {session}` brings it back]"
+            );
         }
         Ended::Server(ExitReason::SessionEnded) => {}
         Ended::ServerLost => eprintln!(
@@ -155,14 +168,21 @@ pub async fn attach(name: Option<String>, read_only: bool, mouse: bool) -> anyho
 
 /// `symphony new -s NAME [DIR]`: starts the server (refused when it exists) and
 /// attaches.
-pub async fn new(name: &str, dir: Option<PathBuf>, mouse: bool, args: &ServerArgs) -> anyhow::Result<()> {
+pub async fn new(
+    name: &str,
+    dir: Option<PathBuf>,
+    mouse: bool,
+    args: &ServerArgs,
+) -> anyhow::Result<()> {
     let socket = socket_path(name);
     remove_if_stale(&socket);
     if socket.exists() {
         anyhow::bail!("session {name} exists (`symphony attach -t {name}`)");
     }
     let dir = match dir {
-        Some(d) => d.canonicalize().with_context(|| format!("{}", d.display()))?,
+        Some(d) => d
+            .canonicalize()
+            .with_context(|| format!("{}", d.display()))?,
         None => std::env::current_dir().context("the current directory")?,
     };
     start_server(name, &dir, &[], args)?;
@@ -178,9 +198,12 @@ pub async fn new(name: &str, dir: Option<PathBuf>, mouse: bool, args: &ServerArg
 async fn ask(socket: &Path, msg: &ClientMessage) -> anyhow::Result<ServerMessage> {
     let mut stream = connect_own(socket, "session server").await?;
     write_message(&mut stream, msg).await?;
-    let answer = tokio::time::timeout(Duration::from_secs(10), read_frame::<ServerMessage>(&mut stream))
-        .await
-        .context("the session did not answer")??;
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        read_frame::<ServerMessage>(&mut stream),
+    )
+    .await
+    .context("the session did not answer")??;
     match answer {
         Some(Frame::Message(m)) => Ok(m),
         _ => anyhow::bail!("the session closed the connection"),

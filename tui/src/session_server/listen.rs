@@ -7,7 +7,7 @@ use std::os::unix::net::UnixStream as StdStream;
 use crossterm::event::Event;
 use symphony_protocol::local_socket;
 use symphony_protocol::session::{
-    ClientMessage, Frame, Hello, SessionInfo, ServerMessage, VERSION, read_frame, write_message,
+    ClientMessage, Frame, Hello, ServerMessage, SessionInfo, VERSION, read_frame, write_message,
 };
 use tokio::net::unix::OwnedWriteHalf;
 use tokio::net::{UnixListener, UnixStream};
@@ -56,7 +56,11 @@ pub enum ServerInput {
 }
 
 /// Accepts clients on `listener` for ever, each served by [`serve`].
-pub async fn accept_loop(listener: UnixListener, session: String, tx: UnboundedSender<ServerInput>) {
+pub async fn accept_loop(
+    listener: UnixListener,
+    session: String,
+    tx: UnboundedSender<ServerInput>,
+) {
     let mut next: ClientId = 1;
     loop {
         match local_socket::accept(&listener).await {
@@ -77,7 +81,12 @@ pub async fn accept_loop(listener: UnixListener, session: String, tx: UnboundedS
 }
 
 /// Serves one connection until it ends.
-async fn serve(id: ClientId, stream: UnixStream, session: String, tx: UnboundedSender<ServerInput>) {
+async fn serve(
+    id: ClientId,
+    stream: UnixStream,
+    session: String,
+    tx: UnboundedSender<ServerInput>,
+) {
     if let Err(e) = serve_inner(id, stream, &session, &tx).await {
         tracing::info!(client = id, "session client: {e}");
     }

@@ -224,7 +224,9 @@ pub enum Screens {
 impl Screens {
     /// The screen on standard output.
     pub fn local() -> io::Result<Screens> {
-        Ok(Screens::Local(Screen::new(Output::new(Out::Stdout(io::stdout())))?))
+        Ok(Screens::Local(Screen::new(Output::new(Out::Stdout(
+            io::stdout(),
+        )))?))
     }
 
     /// The size the layout follows (80 x 24 with no client attached).
@@ -247,10 +249,7 @@ impl Screens {
         }
     }
 
-    fn each(
-        &mut self,
-        mut f: impl FnMut(&mut AnyScreen) -> io::Result<bool>,
-    ) -> io::Result<bool> {
+    fn each(&mut self, mut f: impl FnMut(&mut AnyScreen) -> io::Result<bool>) -> io::Result<bool> {
         match self {
             Screens::Local(s) => f(s),
             Screens::Clients(clients) => {
@@ -264,11 +263,7 @@ impl Screens {
     }
 
     /// [`draw_changes`] on every screen (`before` only counts with a single one).
-    pub fn draw_changes(
-        &mut self,
-        state: &mut State,
-        before: Option<RowPrints>,
-    ) -> io::Result<()> {
+    pub fn draw_changes(&mut self, state: &mut State, before: Option<RowPrints>) -> io::Result<()> {
         let mut before = if self.single_area().is_some() {
             before
         } else {
@@ -340,10 +335,7 @@ impl Screens {
         };
         let before = clients.first().map(|c| c.screen.area());
         if let crossterm::event::Event::Resize(w, h) = *ev {
-            clients[i]
-                .screen
-                .backend_mut()
-                .set_size(w.max(1), h.max(1));
+            clients[i].screen.backend_mut().set_size(w.max(1), h.max(1));
         }
         let read_only = clients[i].read_only;
         if !read_only || matches!(ev, crossterm::event::Event::Resize(..)) {
