@@ -430,6 +430,11 @@ fn a_model_answer_streaming_while_the_client_gets_sighup_is_complete_after_attac
     let screen = back.wait_text("Review run #")?;
     back.wait_text("/// Adds two numbers.")?;
     assert!(!screen.contains("interrupted"), "{screen}");
+    back.wait_text("a.checked_add(b).expect(\"overflow\")")?;
+    // Review it in the editor (the AI pane is on the right).
+    back.keys(&["C-b", "Left"])?;
+    back.keys(&["C-Home"])?;
+    back.wait_text(" 1:1 ")?;
     back.keys(&["M-a"])?;
     back.wait_for("a hunk accepted", |sc| {
         sc.contains("/// Adds two numbers.") && !sc.contains("+/// Adds")
