@@ -401,7 +401,13 @@ pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
         }
     };
     let _ = screens.show_cursor();
+    let server = events.is_server();
     screens.end_all().await;
+    if server {
+        // Let the connection tasks send what they were answering (`killed` to
+        // kill-session) before the runtime stops.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     drop(guard);
     let editor = std::mem::replace(&mut state.editor, Box::new(RecordingPort::new()));
     editor.shutdown();
