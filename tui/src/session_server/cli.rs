@@ -48,15 +48,16 @@ pub fn start_server(
     dir: &Path,
     files: &[PathBuf],
     args: &ServerArgs,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<std::process::Child> {
     let exe = std::env::current_exe().context("locating the symphony program")?;
     let mut cmd = Command::new(exe);
-    cmd.arg("server")
+    // The options of `symphony` itself go before the subcommand.
+    cmd.args(&args.extra)
+        .arg("server")
         .arg("--session")
         .arg(name)
         .arg("--dir")
         .arg(dir)
-        .args(&args.extra)
         .arg("--")
         .args(absolute(files))
         .current_dir(dir)
@@ -74,11 +75,16 @@ pub fn start_server(
     }
     let child = cmd.spawn().context("starting the session server")?;
     tracing::info!(pid = child.id(), session = name, "session server started");
-    Ok(())
+    Ok(child)
 }
 
 /// Attaches to `name`, waiting up to `wait` for its socket (a server starting).
-async fn attach_waiting(name: &str, opts: &AttachOptions, wait: Duration) -> anyhow::Result<Ended> {
+async fn attach_waiting(
+    name: &str,
+    opts: &AttachOptions,
+    wait: Duration,
+    mut server: Option<std::process::Child>,
+) -> anyhow::Result<Ended> {
     let socket = socket_path(name);
     let deadline = Instant::now() + wait;
     let attached = loop {
@@ -93,6 +99,13 @@ async fn attach_waiting(name: &str, opts: &AttachOptions, wait: Duration) -> any
                 });
                 if !retry || Instant::now() > deadline {
                     return Err(e.context(format!("attaching to session {name}")));
+                }
+                // A server that could not start says why in the log.
+                if let Some(Ok(Some(status))) = server.as_mut().map(|c| c.try_wait()) {
+                    anyhow::bail!(
+                        "the session server of {name} exited at once ({status}); \
+                         its log: $XDG_STATE_HOME/symphony/symphony.log"
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -132,12 +145,15 @@ pub async fn attach_or_start(
         read_only: false,
         mouse,
     };
+    let mut server = None;
     if !socket.exists() {
-        start_server(&name, &dir, files, args)?;
+        server = Some(start_server(&name, &dir, files, args)?);
         // The server opens them itself (in its first window).
         opts.files.clear();
     }
-    attach_waiting(&name, &opts, START_WAIT).await.map(drop)
+    attach_waiting(&name, &opts, START_WAIT, server)
+        .await
+        .map(drop)
 }
 
 /// `symphony attach [-t NAME] [-r]`.
@@ -163,7 +179,9 @@ pub async fn attach(name: Option<String>, read_only: bool, mouse: bool) -> anyho
         read_only,
         mouse,
     };
-    attach_waiting(&name, &opts, Duration::ZERO).await.map(drop)
+    attach_waiting(&name, &opts, Duration::ZERO, None)
+        .await
+        .map(drop)
 }
 
 /// `symphony new -s NAME [DIR]`: starts the server (refused when it exists) and
@@ -185,13 +203,15 @@ pub async fn new(
             .with_context(|| format!("{}", d.display()))?,
         None => std::env::current_dir().context("the current directory")?,
     };
-    start_server(name, &dir, &[], args)?;
+    let server = start_server(name, &dir, &[], args)?;
     let opts = AttachOptions {
         files: Vec::new(),
         read_only: false,
         mouse,
     };
-    attach_waiting(name, &opts, START_WAIT).await.map(drop)
+    attach_waiting(name, &opts, START_WAIT, Some(server))
+        .await
+        .map(drop)
 }
 
 /// Asks one session's socket a question.
