@@ -3,6 +3,9 @@
 //! - [`framing`]: one JSON value per line over any async reader/writer.
 //! - [`xi`]: the xi-editor front-end protocol as upstream xi-core speaks it, plus
 //!   Symphony's namespaced additions (`symphony.*`).
+//! - [`session`]: the session server's protocol (thin client <-> `symphony server`).
+//! - [`local_socket`]: local sockets only their owner may use (dir/mode checks,
+//!   SO_PEERCRED, stale sockets).
 //! - [`secret_env`]: which environment variables hold API keys (kept from children).
 //! - [`envelope`]: the `Message<T>` envelope used between the client, the
 //!   Conductor and extensions, with JSON and MessagePack codecs.
@@ -10,5 +13,7 @@
 
 pub mod envelope;
 pub mod framing;
+pub mod local_socket;
 pub mod secret_env;
+pub mod session;
 pub mod xi;

@@ -143,6 +143,9 @@ impl Sandbox {
             ("PATH".into(), path),
             ("RUST_LOG".into(), "info".into()),
             ("COLORTERM".into(), "truecolor".into()),
+            // These tests drive one symphony in-process; sessions_e2e.rs removes this
+            // to test the session server.
+            ("SYMPHONY_NO_SERVER".into(), "1".into()),
         ]
     }
 

@@ -149,6 +149,8 @@ pub enum Action {
     CloseBuffer,
     /// Quit (asks when buffers are unsaved).
     Quit,
+    /// Detach this client from its session (the session runs on).
+    Detach,
     /// Start the editor process again (after the session gave up restarting it).
     RestartEditor,
     /// Pick an open buffer to show (unsaved ones marked).
@@ -521,6 +523,7 @@ bindable! {
     NewBuffer => "new_buffer", "New empty buffer";
     CloseBuffer => "close_buffer", "Close the buffer";
     Quit => "quit", "Quit Symphony";
+    Detach => "detach", "Detach: leave the session running (symphony attach brings it back)";
     RestartEditor => "restart_editor", "Restart editor (after it stopped; replays what was typed)";
     BufferPicker => "buffer_picker", "Switch to an open buffer (unsaved ones marked)";
     ProjectSearch => "project_search", "Search the project: regex over every file, jump to a match";

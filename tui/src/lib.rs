@@ -39,5 +39,6 @@ pub mod render;
 pub mod review;
 pub mod search;
 pub mod session;
+pub mod session_server;
 pub mod terminal;
 pub mod ui;

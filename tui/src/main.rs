@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use symphony_tui::app::run::{RunOptions, run};
+use symphony_tui::app::run::{Mode, RunOptions, run_in};
 use symphony_tui::config::{Config, config_path, default_config_text};
 use symphony_tui::session::EditorTarget;
+use symphony_tui::session_server::cli::ServerArgs;
 
 /// Symphony: a terminal code editor (run it over SSH).
 #[derive(Debug, Parser)]
@@ -43,6 +44,13 @@ struct Cli {
     /// Use this config file instead of $XDG_CONFIG_HOME/symphony/config.toml.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Run in this terminal only, without a session server (no detach; also
+    /// SYMPHONY_NO_SERVER=1).
+    #[arg(long)]
+    no_server: bool,
+    /// The session to attach to or create (default: named for this directory).
+    #[arg(short = 's', long = "session", value_name = "NAME")]
+    session: Option<String>,
 }
 
 /// Commands other than opening files.
@@ -68,6 +76,48 @@ enum Command {
         pattern: String,
         /// The folder to search.
         dir: Option<PathBuf>,
+    },
+    /// List the sessions: name, clients attached, buffers, unsaved buffers, AI runs in
+    /// progress, idle time, directory.
+    Ls,
+    /// Attach to a session (default: this directory's, else the most recent one).
+    Attach {
+        /// The session.
+        #[arg(short = 't', value_name = "NAME")]
+        target: Option<String>,
+        /// Watch only: keys are not applied.
+        #[arg(short = 'r')]
+        read_only: bool,
+    },
+    /// Start a session named NAME in DIR (default: here) and attach to it.
+    New {
+        /// The session's name.
+        #[arg(short = 's', value_name = "NAME")]
+        name: String,
+        /// Its working directory.
+        dir: Option<PathBuf>,
+    },
+    /// End a session (refused while buffers are unsaved, unless -f: the editor's
+    /// journal still keeps them).
+    KillSession {
+        /// The session.
+        #[arg(short = 't', value_name = "NAME")]
+        target: String,
+        /// End it even with unsaved buffers.
+        #[arg(short = 'f')]
+        force: bool,
+    },
+    /// The session server (started by `symphony`; not for typing).
+    #[command(hide = true)]
+    Server {
+        /// Its name.
+        #[arg(long)]
+        session: String,
+        /// Its working directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Files to open.
+        files: Vec<PathBuf>,
     },
 }
 
@@ -121,7 +171,33 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
                 symphony_tui::search::print_search(pattern, &dir),
             ));
         }
-        None => {}
+        Some(Command::Ls) => {
+            let runtime = small_runtime()?;
+            let sessions = runtime.block_on(symphony_tui::session_server::cli::list());
+            print!(
+                "{}",
+                symphony_tui::session_server::cli::format_list(&sessions)
+            );
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        Some(Command::KillSession { target, force }) => {
+            check_name(target)?;
+            let runtime = small_runtime()?;
+            let (ok, text) =
+                runtime.block_on(symphony_tui::session_server::cli::kill(target, *force))?;
+            print!("{text}");
+            return Ok(if ok {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            });
+        }
+        Some(Command::Server {
+            session,
+            dir,
+            files,
+        }) => return serve(&cli, session, dir, files),
+        Some(Command::Attach { .. } | Command::New { .. }) | None => {}
     }
     if cli.print_default_config {
         print!("{}", default_config_text());
@@ -135,6 +211,147 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::FAILURE);
     }
     let _log = symphony_tui::logging::init();
+    let no_server = cli.no_server
+        || std::env::var_os(symphony_tui::session_server::NO_SERVER_ENV).is_some_and(|v| v == "1");
+    let session_command = matches!(
+        cli.command,
+        Some(Command::Attach { .. } | Command::New { .. })
+    );
+    if session_command || (!no_server && cli.connect.is_none()) {
+        return client(&cli);
+    }
+    let (config, config_error) = load_config(&cli);
+    let target = target(&cli);
+    tracing::info!(?target, files = cli.files.len(), "starting");
+    run_loop(
+        RunOptions {
+            config,
+            config_error,
+            files: cli.files.clone(),
+            target,
+        },
+        Mode::Local,
+    )
+}
+
+/// A one-thread runtime for the small commands.
+fn small_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn check_name(name: &str) -> anyhow::Result<()> {
+    symphony_tui::session_server::check_name(name).map_err(anyhow::Error::msg)
+}
+
+/// `--editor` and `--config`, passed on to a session server started from here.
+fn server_args(cli: &Cli) -> ServerArgs {
+    let mut extra = Vec::new();
+    if let Some(e) = &cli.editor {
+        extra.push("--editor".into());
+        extra.push(absolute(e).into());
+    }
+    if let Some(c) = &cli.config {
+        extra.push("--config".into());
+        extra.push(absolute(c).into());
+    }
+    ServerArgs { extra }
+}
+
+fn absolute(p: &std::path::Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    }
+}
+
+/// The thin client: `symphony [FILES]`, `attach`, `new`.
+fn client(cli: &Cli) -> anyhow::Result<std::process::ExitCode> {
+    use symphony_tui::session_server::cli as sessions;
+    // Only the mouse setting matters here; the server reads the whole config.
+    let (config, _) = load_config(cli);
+    let mouse = config.mouse;
+    let runtime = small_runtime()?;
+    let args = server_args(cli);
+    let done = match &cli.command {
+        Some(Command::Attach { target, read_only }) => {
+            if let Some(t) = target {
+                check_name(t)?;
+            }
+            runtime.block_on(sessions::attach(target.clone(), *read_only, mouse))
+        }
+        Some(Command::New { name, dir }) => {
+            check_name(name)?;
+            runtime.block_on(sessions::new(name, dir.clone(), mouse, &args))
+        }
+        _ => {
+            if let Some(s) = &cli.session {
+                check_name(s)?;
+            }
+            runtime.block_on(sessions::attach_or_start(
+                cli.session.clone(),
+                &cli.files,
+                mouse,
+                &args,
+            ))
+        }
+    };
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    done.map(|()| std::process::ExitCode::SUCCESS)
+}
+
+/// `symphony server`: the session server, detached from any terminal.
+fn serve(
+    cli: &Cli,
+    session: &str,
+    dir: &std::path::Path,
+    files: &[PathBuf],
+) -> anyhow::Result<std::process::ExitCode> {
+    check_name(session)?;
+    std::env::set_current_dir(dir).with_context(|| format!("{}", dir.display()))?;
+    let _log = symphony_tui::logging::init();
+    let socket = symphony_tui::session_server::socket_path(session);
+    symphony_protocol::local_socket::remove_if_stale(&socket);
+    if socket.exists() {
+        anyhow::bail!("session {session} is running already");
+    }
+    let (config, config_error) = load_config(cli);
+    let target = target(cli);
+    tracing::info!(?target, session, dir = %dir.display(), "session server starting");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let listener = {
+        let _enter = runtime.enter();
+        symphony_protocol::local_socket::bind(&socket)
+            .with_context(|| format!("listening on {}", socket.display()))?
+    };
+    let result = runtime.block_on(run_in(
+        RunOptions {
+            config,
+            config_error,
+            files: files.to_vec(),
+            target,
+        },
+        Mode::Server {
+            listener,
+            name: session.to_owned(),
+        },
+    ));
+    let _ = std::fs::remove_file(&socket);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    if let Err(e) = &result {
+        tracing::error!("{e:#}");
+    }
+    tracing::info!(session, "session server done");
+    result.map(|()| std::process::ExitCode::SUCCESS)
+}
+
+fn load_config(cli: &Cli) -> (Config, Option<symphony_tui::config::ConfigError>) {
     let (config, config_error) = match cli.config.clone().or_else(config_path) {
         Some(path) => Config::load(&path),
         None => (Config::default(), None),
@@ -142,6 +359,11 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
     if let Some(e) = &config_error {
         tracing::warn!("{e}");
     }
+    register_keys(&config);
+    (config, config_error)
+}
+
+fn register_keys(config: &Config) {
     // Every configured key is known (redacted, kept from children) before anything starts.
     for var in config
         .conductor
@@ -151,13 +373,20 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
     {
         symphony_conductor::instruments::secret::register_var(var);
     }
-    let target = match cli.connect {
-        Some(socket) => EditorTarget::Connect { socket },
-        None => EditorTarget::Spawn {
-            program: cli.editor.unwrap_or_else(default_editor),
+}
+
+fn target(cli: &Cli) -> EditorTarget {
+    match &cli.connect {
+        Some(socket) => EditorTarget::Connect {
+            socket: socket.clone(),
         },
-    };
-    tracing::info!(?target, files = cli.files.len(), "starting");
+        None => EditorTarget::Spawn {
+            program: cli.editor.clone().unwrap_or_else(default_editor),
+        },
+    }
+}
+
+fn run_loop(opts: RunOptions, mode: Mode) -> anyhow::Result<std::process::ExitCode> {
     // One thread: a keystroke's way to the editor and back crosses no
     // thread boundary inside the client (measured: lower and steadier
     // keystroke latency than a 2-worker pool on a busy machine).
@@ -165,12 +394,7 @@ fn run_cli() -> anyhow::Result<std::process::ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let result = runtime.block_on(run(RunOptions {
-        config,
-        config_error,
-        files: cli.files,
-        target,
-    }));
+    let result = runtime.block_on(run_in(opts, mode));
     // The session's tasks may hold blocking reads: do not wait for them.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     if let Err(e) = &result {

@@ -177,6 +177,8 @@ pub struct State {
     pub last_click: Option<(std::time::Instant, u16, u16, u8)>,
     /// Set when the client should exit.
     pub quit: bool,
+    /// Set when the client that pressed the key should detach from its session.
+    pub detach: bool,
     /// The working directory (file picker root, relative paths).
     pub cwd: PathBuf,
     /// Themes the editor offers.
@@ -245,6 +247,7 @@ impl State {
             drag: None,
             last_click: None,
             quit: false,
+            detach: false,
             cwd: std::env::current_dir().unwrap_or_default(),
             themes: Vec::new(),
             last_find: String::new(),

@@ -2,7 +2,6 @@
 //! events, background tasks, signals and a redraw deadline that collapses
 //! bursts into one frame. Nothing in it waits on I/O except `select!` itself.
 
-use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -10,7 +9,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::unbounded_channel;
 
 use super::edits::simple_edit;
-use super::frame::{EchoRows, changes_rows_only, draw_changes, draw_echo_rows};
+use super::frame::{EchoRows, changes_rows_only};
 use super::input::event_to_actions;
 use super::session_events::on_session_event;
 use super::views::open_view;
@@ -19,11 +18,14 @@ use crate::action::Action;
 use crate::config::{Config, ConfigError};
 use crate::overlays::pickers::list_files;
 use crate::panes::{EditorPane, PaneKind};
-use crate::render::{Output, Screen};
 use crate::session::{EditorSession, EditorTarget};
+use crate::session_server::control::on_control;
+use crate::session_server::screens::Screens;
+use crate::session_server::{Inputs, Next, SessionMeta};
 use crate::terminal::{TerminalGuard, TerminalInput};
 use crate::ui::RowPrints;
 use crate::ui::colors::ColorMode;
+use symphony_protocol::session::ExitReason;
 
 /// The longest a change waits for its frame while events keep arriving.
 const MAX_FRAME_DELAY: Duration = Duration::from_millis(16);
@@ -62,13 +64,7 @@ pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> S
     if let Some(path) = crate::panes::dock::default_path() {
         state.windows.remember_dock_in(path);
     }
-    for f in files {
-        let view = open_view(&mut state, Some(f));
-        state.windows.new_window(PaneKind::Editor(EditorPane {
-            view,
-            ..Default::default()
-        }));
-    }
+    open_in_windows(&mut state, files);
     state.windows.select_window(0);
     if !dirs.is_empty() {
         super::update(&mut state, Action::OpenFile);
@@ -77,6 +73,31 @@ pub fn initial_state(opts: &RunOptions, editor: Box<dyn super::EditorPort>) -> S
         state.error(format!("{e} (using the defaults)"));
     }
     state
+}
+
+/// Opens each file in a window of its own (the last one focused).
+pub fn open_in_windows(state: &mut State, files: impl IntoIterator<Item = PathBuf>) {
+    for f in files {
+        let view = open_view(state, Some(f));
+        state.windows.new_window(PaneKind::Editor(EditorPane {
+            view,
+            ..Default::default()
+        }));
+    }
+}
+
+/// Where the loop runs: in this terminal, or as a session server.
+#[derive(Debug)]
+pub enum Mode {
+    /// In-process, in the terminal on standard input and output.
+    Local,
+    /// A session server: clients attach on `listener`.
+    Server {
+        /// The session's socket.
+        listener: tokio::net::UnixListener,
+        /// The session's name.
+        name: String,
+    },
 }
 
 /// Keystrokes of the focused view drawn ahead of the core.
@@ -88,6 +109,12 @@ fn echoed(state: &State) -> usize {
 
 /// Runs the client until the user quits or a signal arrives.
 pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
+    run_in(opts, Mode::Local).await
+}
+
+/// Runs the loop in `mode` until the user quits (or, in-process, a signal arrives or
+/// the terminal goes).
+pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
     let (tx, mut session_rx) = unbounded_channel();
     let session = EditorSession::start(opts.target.clone(), tx);
     let mut state = initial_state(&opts, Box::new(session));
@@ -101,11 +128,35 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let mut conductor_start = Some(tokio::task::spawn_blocking(move || {
         symphony_conductor::conductor::Conductor::start_with(conductor_config, conductor_factory)
     }));
-    let guard = TerminalGuard::enter(state.config.mouse)?;
-    let mut screen = Screen::new(Output::new(io::stdout()))?;
-    let size = screen.area();
+    let (guard, mut screens, mut events) = match mode {
+        Mode::Local => {
+            let guard = TerminalGuard::enter(state.config.mouse)?;
+            (
+                Some(guard),
+                Screens::local()?,
+                Inputs::Terminal(TerminalInput::new()),
+            )
+        }
+        Mode::Server { listener, name } => {
+            let (tx, rx) = unbounded_channel();
+            tokio::spawn(crate::session_server::listen::accept_loop(
+                listener,
+                name.clone(),
+                tx,
+            ));
+            let meta = SessionMeta {
+                name,
+                last_input: Instant::now(),
+            };
+            (
+                None,
+                Screens::Clients(Vec::new()),
+                Inputs::Server { rx, meta },
+            )
+        }
+    };
+    let size = screens.area();
     update(&mut state, Action::TerminalResized(size.width, size.height));
-    let mut events = TerminalInput::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let (task_tx, mut task_rx) = unbounded_channel::<Action>();
@@ -153,7 +204,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         // when the screen has waited too long behind a flood of events.
         let overdue = dirty_since.is_some_and(|t| t.elapsed() >= MAX_FRAME_DELAY);
         if overdue {
-            if let Err(e) = draw_changes(&mut screen, &mut state, rows_before.take()) {
+            if let Err(e) = screens.draw_changes(&mut state, rows_before.take()) {
                 break Err(e.into());
             }
             dirty_since = None;
@@ -172,12 +223,28 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 break Ok(());
             }
             _ = sighup.recv() => {
+                if events.is_server() {
+                    tracing::info!("SIGHUP: a session server has no terminal to lose; running on");
+                    continue;
+                }
                 tracing::info!("SIGHUP (terminal gone): exiting");
                 break Ok(());
             }
             ev = events.next() => match ev {
-                Some(Ok(ev)) => {
-                    tracing::trace!(?ev, "terminal event");
+                Next::Event(from, ev) => {
+                    tracing::trace!(?ev, ?from, "terminal event");
+                    let apply = match from {
+                        Some(id) => {
+                            let (apply, resized) = screens.on_input(id, &ev);
+                            if let Some((w, h)) = resized {
+                                update(&mut state, Action::TerminalResized(w, h));
+                                changed = true;
+                            }
+                            apply
+                        }
+                        None => true,
+                    };
+                    if apply {
                     // Keys that only send an edit change nothing on screen
                     // until the core answers: no frame for them.
                     // A keystroke drawn ahead of the core (local echo) does.
@@ -193,7 +260,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                         && super::echo::predict(&mut state, action)
                     {
                         state.echo_predicted = true;
-                        match draw_echo_rows(&mut screen, &mut state, EchoRows::Caret) {
+                        match screens.draw_echo_rows(&mut state, EchoRows::Caret) {
                             Ok(drawn) => caret_drawn = drawn,
                             Err(e) => break Err(e.into()),
                         }
@@ -218,21 +285,43 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                     let rest = if caret_drawn { EchoRows::Status } else { EchoRows::Both };
                     let drawn = echo_only
                         && dirty_since.is_none()
-                        && match draw_echo_rows(&mut screen, &mut state, rest) {
+                        && match screens.draw_echo_rows(&mut state, rest) {
                             Ok(drawn) => drawn,
                             Err(e) => break Err(e.into()),
                         };
                     changed |= !drawn && (other || before != after);
+                    }
+                    if std::mem::take(&mut state.detach) {
+                        match from {
+                            Some(id) => {
+                                if let Some((w, h)) = screens.detach(id, ExitReason::Detached) {
+                                    update(&mut state, Action::TerminalResized(w, h));
+                                }
+                            }
+                            None => state.say(
+                                "Not in a session: this symphony runs in-process \
+                                 (--no-server or SYMPHONY_NO_SERVER=1), nothing to detach from",
+                            ),
+                        }
+                        changed = true;
+                    }
                 }
-                Some(Err(e)) => break Err(e.into()),
-                None => break Ok(()),
+                Next::Control(input) => {
+                    if let Inputs::Server { meta, .. } = &mut events {
+                        changed |= on_control(&mut state, &mut screens, meta, input);
+                    }
+                }
+                Next::Failed(e) => break Err(e.into()),
+                Next::End => break Ok(()),
             },
             Some(ev) = session_rx.recv() => {
                 let started = Instant::now();
                 if changes_rows_only(&state, &ev) {
                     rows_only = true;
-                    if dirty_since.is_none() {
-                        rows_before = RowPrints::take(&state, screen.area());
+                    if dirty_since.is_none()
+                        && let Some(area) = screens.single_area()
+                    {
+                        rows_before = RowPrints::take(&state, area);
                     }
                 }
                 on_session_event(&mut state, ev);
@@ -298,7 +387,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 changed = true;
             }
             _ = std::future::ready(()), if dirty_since.is_some() => {
-                if let Err(e) = draw_changes(&mut screen, &mut state, rows_before.take()) {
+                if let Err(e) = screens.draw_changes(&mut state, rows_before.take()) {
                     break Err(e.into());
                 }
                 dirty_since = None;
@@ -311,8 +400,14 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
             dirty_since = Some(Instant::now());
         }
     };
-    let _ = screen.show_cursor();
-    drop(screen);
+    let _ = screens.show_cursor();
+    let server = events.is_server();
+    screens.end_all().await;
+    if server {
+        // Let the connection tasks send what they were answering (`killed` to
+        // kill-session) before the runtime stops.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     drop(guard);
     let editor = std::mem::replace(&mut state.editor, Box::new(RecordingPort::new()));
     editor.shutdown();

@@ -213,6 +213,7 @@ fn apply(state: &mut State, action: Action) {
             }
         }
         Action::ForceQuit => state.quit = true,
+        Action::Detach => state.detach = true,
         Action::AiCommit => {
             if let Some(question) = crate::conductor::git_commit::ask(state) {
                 confirm(state, question, vec![Action::AiCommitConfirmed]);

@@ -120,6 +120,8 @@ pub const PREFIX: &[(&str, &str)] = &[
     // tmux's show-messages.
     ("~", "show_messages"),
     ("x", "close_pane"),
+    // tmux's detach-client: the session runs on.
+    ("d", "detach"),
     ("c", "new_window"),
     ("n", "next_window"),
     ("p", "previous_window"),

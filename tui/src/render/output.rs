@@ -133,6 +133,12 @@ impl<W: Write> Output<W> {
         o
     }
 
+    /// Gives a fixed-size backend (a session client's screen) a new size: the next
+    /// frame clears and redraws (ratatui's autoresize sees it).
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.fixed = Some(Size { width, height });
+    }
+
     /// The writer.
     pub fn writer(&self) -> &W {
         &self.out

@@ -125,41 +125,10 @@ pub(super) async fn open(
     })
 }
 
-/// Connects to the editor socket at `path` only if it is ours: the socket file must
-/// belong to our uid and the process serving it must run as our uid (SO_PEERCRED);
-/// anything else (another user's socket in a squatted directory) is refused with a
-/// message that says so, before a byte of the user's text is sent.
+/// Connects to the editor socket at `path` only if it is ours (the socket file and
+/// the process serving it: see `symphony_protocol::local_socket::connect_own`).
 async fn connect_own(path: &std::path::Path) -> io::Result<tokio::net::UnixStream> {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    let refuse = |what: String| {
-        io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!("{}: {what}; refusing to connect", path.display()),
-        )
-    };
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    if meta.uid() != me {
-        return Err(refuse(format!(
-            "the socket belongs to uid {}, not to you (uid {me})",
-            meta.uid()
-        )));
-    }
-    let stream = tokio::net::UnixStream::connect(path)
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    let cred = stream
-        .peer_cred()
-        .map_err(|e| refuse(format!("cannot tell who serves it ({e})")))?;
-    if cred.uid() != me {
-        return Err(refuse(format!(
-            "the editor there runs as uid {}, not as you (uid {me})",
-            cred.uid()
-        )));
-    }
-    Ok(stream)
+    symphony_protocol::local_socket::connect_own(path, "editor").await
 }
 
 /// How long a child that closed its output gets to exit before it is killed.
