@@ -26,6 +26,10 @@ pub enum PickerKind {
         /// The pick node.
         node: String,
     },
+    /// The agent the AI pane's prompt goes to.
+    Agents,
+    /// A file an agent run changed (its review).
+    RunChanges,
 }
 
 /// One row of an [`AiPicker`].
@@ -94,7 +98,9 @@ impl AiPicker {
     fn query(&self) -> &str {
         match self.kind {
             PickerKind::Workflows => self.input.text.split_whitespace().next().unwrap_or(""),
-            PickerKind::Candidates { .. } => &self.input.text,
+            PickerKind::Candidates { .. } | PickerKind::Agents | PickerKind::RunChanges => {
+                &self.input.text
+            }
         }
     }
 
