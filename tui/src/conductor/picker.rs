@@ -397,8 +397,14 @@ pub fn candidates_picker(state: &ConductorState, choice: &ChoiceView) -> AiPicke
                 .cloned()
                 .flatten()
                 .unwrap_or_else(|| format!("input {}", i + 1));
+            // An agent's question: its options as the agent words them.
+            let label = if state.agents.runs.contains_key(&choice.run) {
+                format!("{}. {first}", i + 1)
+            } else {
+                format!("{}. {who} · {first}", i + 1)
+            };
             PickerRow {
-                label: format!("{}. {who} · {first}", i + 1),
+                label,
                 detail: size(text),
                 preview: text.clone(),
                 diff: read.map(|r| diff_lines(r, text)),

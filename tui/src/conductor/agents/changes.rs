@@ -205,6 +205,12 @@ pub fn open_list(state: &mut State) {
             }
         })
         .collect();
+    // Enter shows the file in an editor pane, not in the AI pane the list came from.
+    if !matches!(state.windows.focused(), Some(crate::panes::PaneKind::Editor(_)))
+        && let Some(view) = state.conductor.last_view
+    {
+        crate::conductor::commands::focus_view(state, view);
+    }
     let picker = AiPicker::new(PickerKind::RunChanges, "Run changes", rows);
     state.overlays.push(Overlay::Ai(picker));
 }
