@@ -6,6 +6,9 @@
 //! - [`changes`]: the run's [`ChangeSet`](changes::ChangeSet): every file edit a tool
 //!   proposes, with +/- counts; nothing is written to disk by the agent.
 //! - [`permissions`]: allow / ask / deny per tool, answers remembered per workspace.
+//! - [`runner`]: [`AgentRunner`]: this agent as an [`AgentHost`] (prompts as Conductor
+//!   runs, questions as pick and question nodes, edits as proposals), through
+//!   [`bridge`]'s translation of the loop's events into Conductor events.
 //! - [`host`]: [`AgentHost`]: what the client needs from any hosted agent, ours or
 //!   an external one over ACP (runs as Conductor events, questions, cancel).
 //! - [`run`]: the loop: model turn, tool calls, results back, until done, cancelled,
@@ -15,10 +18,12 @@
 //! The node, event and change-set types are public so other agent front ends (ACP
 //! agents) can map their tool calls onto the same run model.
 
+pub mod bridge;
 pub mod changes;
 pub mod host;
 pub mod permissions;
 pub mod run;
+pub mod runner;
 pub mod tools;
 
 pub use changes::{ChangeSet, FileChange};
@@ -28,4 +33,5 @@ pub use run::{
     Agent, AgentConfig, AgentEvent, AgentJournal, AgentNode, AgentOutcome, AgentSettings, AgentUi,
     NodeKind, NodeStatus,
 };
+pub use runner::{AgentRunner, AgentRunnerSettings};
 pub use tools::{Tool, ToolContext, ToolOutput, ToolRegistry, Workspace};

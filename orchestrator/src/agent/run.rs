@@ -424,6 +424,17 @@ impl Agent {
         self.changes.lock().clone()
     }
 
+    /// The live change set, shared: readable while [`Agent::send`] runs (a front end
+    /// turns each edit into a proposal as it happens).
+    pub fn changes_handle(&self) -> Arc<Mutex<ChangeSet>> {
+        self.changes.clone()
+    }
+
+    /// The instrument the conversation talks to.
+    pub fn instrument(&self) -> &Arc<dyn Instrument> {
+        &self.instrument
+    }
+
     /// Runs a task (or a follow-up in the same conversation) to its end.
     pub async fn send(
         &mut self,

@@ -4,6 +4,8 @@
 //! Shared by the `instruments_*` tests; other tests may reuse it read-only.
 #![allow(dead_code)]
 
+pub mod openai_turns;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -14,9 +14,10 @@ pub struct EditFile;
 /// Writes a whole file (a proposal).
 pub struct WriteFile;
 
-/// The file's text on disk before the run, `None` when it does not exist.
+/// The file's text before the run (its open buffer, else the disk), `None` when it
+/// does not exist.
 fn disk_text(ctx: &ToolContext, rel: &Path) -> Result<Option<String>, ToolOutput> {
-    match std::fs::read_to_string(ctx.workspace.absolute(rel)) {
+    match ctx.workspace.read_text(rel) {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ToolOutput::error(format!(

@@ -80,10 +80,21 @@ pub trait Tool: Send + Sync {
 }
 
 /// The workspace a run works in. Every path a tool takes is resolved against its root;
-/// paths that leave it are refused.
-#[derive(Debug, Clone)]
+/// paths that leave it are refused. Files open in the editor are read from their
+/// buffers (unsaved changes included) when the client supplies them.
+#[derive(Clone)]
 pub struct Workspace {
     root: PathBuf,
+    buffers: Option<crate::acp::fs::BufferText>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("root", &self.root)
+            .field("buffers", &self.buffers.is_some())
+            .finish()
+    }
 }
 
 impl Workspace {
@@ -91,7 +102,27 @@ impl Workspace {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
-        Self { root }
+        Self {
+            root,
+            buffers: None,
+        }
+    }
+
+    /// Reads open files through `buffers` (the editor's text, unsaved changes
+    /// included) instead of the disk.
+    pub fn with_buffers(mut self, buffers: crate::acp::fs::BufferText) -> Self {
+        self.buffers = Some(buffers);
+        self
+    }
+
+    /// The text of a file (relative to the root) as the user sees it: its open buffer,
+    /// else the disk.
+    pub fn read_text(&self, rel: &Path) -> std::io::Result<String> {
+        let abs = self.absolute(rel);
+        if let Some(text) = self.buffers.as_ref().and_then(|b| b(&abs)) {
+            return Ok(text);
+        }
+        std::fs::read_to_string(abs)
     }
 
     /// The root directory.
@@ -172,12 +203,12 @@ pub struct ToolContext {
 
 impl ToolContext {
     /// The text of a workspace file as the run sees it: its proposed text when the run
-    /// changed it, else what is on disk.
+    /// changed it, else its open buffer, else what is on disk.
     pub fn text_of(&self, rel: &Path) -> std::io::Result<String> {
         if let Some(text) = self.changes.lock().proposed(rel) {
             return Ok(text.to_string());
         }
-        std::fs::read_to_string(self.workspace.absolute(rel))
+        self.workspace.read_text(rel)
     }
 }
 
