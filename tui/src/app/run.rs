@@ -104,7 +104,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     // The agents (one host per [[agents]] entry) are made on a blocking thread; their
     // runs' events come on their own channel.
     let (agent_tx, mut agent_rx) = unbounded_channel();
-    let agent_configs = state.config.agents.clone();
+    let agent_configs = state.config.clone();
     let agent_root = state.cwd.clone();
     state.conductor.agents.starting = true;
     let mut agents_start = Some(tokio::task::spawn_blocking(move || {

@@ -347,6 +347,9 @@ pub fn submit_prompt(state: &mut State) {
         });
         return;
     }
+    if super::agents::answer(state, &text) {
+        return;
+    }
     if super::agents::prompting(state) {
         super::agents::submit(state, text);
         return;

@@ -421,10 +421,14 @@ pub fn candidates_picker(state: &ConductorState, choice: &ChoiceView) -> AiPicke
             run: choice.run,
             node: choice.node.clone(),
         },
-        format!(
-            " Run #{} · {}: choose a candidate (Esc: later) ",
-            choice.run.0, choice.node
-        ),
+        if state.agents.runs.contains_key(&choice.run) {
+            format!(" Run #{} · the agent asks ({}) ", choice.run.0, choice.node)
+        } else {
+            format!(
+                " Run #{} · {}: choose a candidate (Esc: later) ",
+                choice.run.0, choice.node
+            )
+        },
         rows,
     );
     p.language = state.run_languages.get(&choice.run).cloned();

@@ -39,6 +39,8 @@ pub struct Config {
     pub completion: symphony_conductor::completion::CompletionConfig,
     /// `[[agents]]`: external agents over the Agent Client Protocol.
     pub agents: Vec<symphony_conductor::acp::AgentConfig>,
+    /// `[agent]`: Symphony's own agent (turns, budget, permissions per tool).
+    pub agent: symphony_conductor::agent::run::AgentSettings,
 }
 
 /// The completion popup's default pause (`[lsp] auto_complete_ms`).
@@ -58,6 +60,7 @@ impl Default for Config {
             auto_complete_ms: DEFAULT_AUTO_COMPLETE_MS,
             completion: Default::default(),
             agents: Vec::new(),
+            agent: Default::default(),
         }
     }
 }
@@ -99,6 +102,9 @@ struct RawConfig {
     default_instrument: Option<String>,
     #[serde(default)]
     agents: Vec<symphony_conductor::acp::AgentConfig>,
+    /// `[agent]`: Symphony's own agent.
+    #[serde(default)]
+    agent: symphony_conductor::agent::run::AgentSettings,
     /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
     /// tables are the editor process's.
     #[serde(default)]
@@ -225,6 +231,7 @@ impl Config {
         config.conductor.workflows = raw.workflows;
         config.conductor.default_instrument = raw.default_instrument;
         config.agents = raw.agents;
+        config.agent = raw.agent;
         Ok(config)
     }
 

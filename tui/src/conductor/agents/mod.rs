@@ -18,9 +18,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use symphony_conductor::acp::AgentConfig;
 use symphony_conductor::acp::runner::AcpRunner;
-use symphony_conductor::agent::{AgentHost, AgentPrompt, Attachment, HostKind};
+use symphony_conductor::agent::bridge::QUESTION_KIND;
+use symphony_conductor::agent::{
+    AgentHost, AgentPrompt, AgentRunner, AgentRunnerSettings, Attachment, HostKind,
+};
 use symphony_conductor::events::{ConductorEvent, RunId};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -66,30 +68,39 @@ pub struct Agents {
     pub waiting: Option<WaitingPrompt>,
     /// The files the agent runs changed, for review.
     pub changes: changes::Changes,
+    /// A question node (the model's `ask_user`) waiting for the user's answer: the
+    /// AI pane's next prompt answers it.
+    pub question: Option<(RunId, String)>,
 }
 
-/// The hosts for the configured agents in `workspace` (Symphony's own agent first,
-/// when the client has one); their events go to `sink`. Cheap, but it reads nothing
-/// on the UI thread: the run loop calls it on a blocking thread.
+/// The hosts in the picker's order: Symphony's own agent (it runs on the configured
+/// instruments; with none, its runs say so), then the `[[agents]]`. Their events go to
+/// `sink`. Cheap, but it reads files (the remembered grants, the journal): the run
+/// loop calls it on a blocking thread.
 pub fn make_hosts(
-    agents: &[AgentConfig],
+    config: &crate::config::Config,
     workspace: &Path,
     sink: UnboundedSender<ConductorEvent>,
 ) -> Vec<Arc<dyn AgentHost>> {
     // Agents read files from the disk (an open buffer's unsaved changes are not
     // seen yet); their writes are proposals, reviewed in the buffer.
     let buffers: symphony_conductor::acp::fs::BufferText = Arc::new(|_: &Path| None);
-    agents
-        .iter()
-        .map(|c| {
-            Arc::new(AcpRunner::new(
-                c.clone(),
-                workspace,
-                buffers.clone(),
-                sink.clone(),
-            )) as Arc<dyn AgentHost>
-        })
-        .collect()
+    let mut conductor = config.conductor.clone();
+    if let Some(dir) = super::artifacts_dir() {
+        conductor.store_dir = dir;
+    }
+    let settings = AgentRunnerSettings::from_conductor(&conductor, config.agent.clone());
+    let ours = AgentRunner::new(settings, workspace, buffers.clone(), sink.clone());
+    let mut hosts: Vec<Arc<dyn AgentHost>> = vec![Arc::new(ours)];
+    hosts.extend(config.agents.iter().map(|c| {
+        Arc::new(AcpRunner::new(
+            c.clone(),
+            workspace,
+            buffers.clone(),
+            sink.clone(),
+        )) as Arc<dyn AgentHost>
+    }));
+    hosts
 }
 
 /// The hosts arrived from their thread.
@@ -476,11 +487,49 @@ pub fn cancel(state: &State, run: RunId) -> bool {
     }
 }
 
-/// One event of an agent run: proposals open their files for review, the rest is
-/// drawn as any run's.
+/// One event of an agent run: proposals open their files for review, a question
+/// node waits for the AI pane's next prompt, the rest is drawn as any run's.
 pub fn on_event(state: &mut State, event: ConductorEvent) {
     match event {
         ConductorEvent::Proposal { run, proposal } => changes::on_proposal(state, run, proposal),
+        ConductorEvent::NodeAdded { run, node } if node.kind == QUESTION_KIND => {
+            state.conductor.agents.question = Some((run, node.id.clone()));
+            super::on_conductor_event(state, ConductorEvent::NodeAdded { run, node });
+            super::commands::open_pane(state, PaneKind::Ai(AiPane::default()));
+            state.say("The agent asks you something: type the answer in the AI pane, then Enter");
+        }
+        ConductorEvent::RunFinished {
+            run,
+            outcome,
+            answer,
+        } => {
+            let a = &mut state.conductor.agents;
+            if a.question.as_ref().is_some_and(|(r, _)| *r == run) {
+                a.question = None;
+            }
+            super::on_conductor_event(
+                state,
+                ConductorEvent::RunFinished {
+                    run,
+                    outcome,
+                    answer,
+                },
+            );
+        }
         other => super::on_conductor_event(state, other),
     }
+}
+
+/// Enter while a question node waits: the text is its answer (true), else false and
+/// the text is left for the prompt.
+pub fn answer(state: &mut State, text: &str) -> bool {
+    let Some((run, node)) = state.conductor.agents.question.take() else {
+        return false;
+    };
+    let Some(host) = owner(state, run) else {
+        return false;
+    };
+    host.answer(run, &node, text.to_owned());
+    super::commands::note(state, ChatRole::User, text);
+    true
 }
