@@ -78,8 +78,7 @@ fn run_task_and_open_review(term: &Terminal) -> Result<()> {
 }
 
 #[test]
-fn an_acp_agents_write_is_reviewed_in_the_buffer_and_accepting_it_saves_the_change() -> Result<()>
-{
+fn an_acp_agents_write_is_reviewed_in_the_buffer_and_accepting_it_saves_the_change() -> Result<()> {
     if python_missing() {
         eprintln!("skipped: python3 is not installed");
         return Ok(());
@@ -132,7 +131,8 @@ mod ours {
     /// a.rs accepted.
     pub const A_AFTER: &str = "pub fn sum() -> i32 {\n    1\n}\n";
     /// b.rs: the first hunk accepted, the second rejected.
-    pub const B_AFTER: &str = "fn main() {\n    println!(\"{}\", sum());\n}\n\nfn twice() -> i32 {\n    total() * 2\n}\n";
+    pub const B_AFTER: &str =
+        "fn main() {\n    println!(\"{}\", sum());\n}\n\nfn twice() -> i32 {\n    total() * 2\n}\n";
 
     /// One model turn as an OpenAI-compatible server streams it: text, then each
     /// tool call with its arguments split into 5-byte fragments, then the finish.
@@ -160,7 +160,11 @@ mod ours {
                 );
             }
         }
-        let finish = if calls.is_empty() { "stop" } else { "tool_calls" };
+        let finish = if calls.is_empty() {
+            "stop"
+        } else {
+            "tool_calls"
+        };
         out += &chunk(json!({}), Some(finish));
         out += &format!(
             "data: {}\n\ndata: [DONE]\n\n",
@@ -173,7 +177,10 @@ mod ours {
     /// both files, then the summary.
     fn turns() -> Vec<String> {
         vec![
-            turn("Looking for it. ", &[("c1", "grep", json!({"pattern": "total"}))]),
+            turn(
+                "Looking for it. ",
+                &[("c1", "grep", json!({"pattern": "total"}))],
+            ),
             turn(
                 "",
                 &[
@@ -183,7 +190,11 @@ mod ours {
             ),
             turn(
                 "",
-                &[("c4", "run_command", json!({"command": "grep -c total a.rs b.rs"}))],
+                &[(
+                    "c4",
+                    "run_command",
+                    json!({"command": "grep -c total a.rs b.rs"}),
+                )],
             ),
             turn(
                 "Renaming. ",

@@ -57,7 +57,10 @@ pub fn on_proposal(state: &mut State, run: RunId, proposal: Proposal) {
         return;
     };
     if proposal.hunks.is_empty() {
-        state.say(format!("The agent proposed no change to {}", shown(state, &path)));
+        state.say(format!(
+            "The agent proposed no change to {}",
+            shown(state, &path)
+        ));
         return;
     }
     let existing = state
@@ -115,7 +118,9 @@ pub fn on_snapshot(
     let s = match snapshot {
         Ok(s) => s,
         Err(e) => {
-            state.error(format!("{name}: the agent's change cannot be reviewed: {e}"));
+            state.error(format!(
+                "{name}: the agent's change cannot be reviewed: {e}"
+            ));
             return;
         }
     };
@@ -206,8 +211,10 @@ pub fn open_list(state: &mut State) {
         })
         .collect();
     // Enter shows the file in an editor pane, not in the AI pane the list came from.
-    if !matches!(state.windows.focused(), Some(crate::panes::PaneKind::Editor(_)))
-        && let Some(view) = state.conductor.last_view
+    if !matches!(
+        state.windows.focused(),
+        Some(crate::panes::PaneKind::Editor(_))
+    ) && let Some(view) = state.conductor.last_view
     {
         crate::conductor::commands::focus_view(state, view);
     }

@@ -66,9 +66,9 @@ pub fn parse(text: &str, root: &Path) -> Vec<Mention> {
 pub fn word_at(text: &str, cursor: usize) -> Option<(usize, &str)> {
     let cursor = cursor.min(text.len());
     let before = text.get(..cursor)?;
-    let start = before
-        .rfind(char::is_whitespace)
-        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+    let start = before.rfind(char::is_whitespace).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
     let end = text[cursor..]
         .find(char::is_whitespace)
         .map_or(text.len(), |i| cursor + i);

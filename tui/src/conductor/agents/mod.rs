@@ -252,7 +252,12 @@ pub fn complete_mention(state: &mut State) -> bool {
     if again {
         a.offered_at = (a.offered_at + 1) % a.offered.len();
     } else {
-        let files = a.files.lock().ok().and_then(|f| f.clone()).unwrap_or_default();
+        let files = a
+            .files
+            .lock()
+            .ok()
+            .and_then(|f| f.clone())
+            .unwrap_or_default();
         a.offered = mentions::complete(word, &files);
         a.offered_at = 0;
     }
@@ -447,7 +452,11 @@ fn start_run(state: &mut State, index: usize, text: String, attachments: Vec<Att
 
 fn relative_label(root: &Path) -> impl Fn(&Attachment) -> String + '_ {
     move |a| {
-        let rel = |p: &PathBuf| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or(p.clone());
+        let rel = |p: &PathBuf| {
+            p.strip_prefix(root)
+                .map(Path::to_path_buf)
+                .unwrap_or(p.clone())
+        };
         match a {
             Attachment::File(p) => Attachment::File(rel(p)).label(),
             Attachment::Selection {

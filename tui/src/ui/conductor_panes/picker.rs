@@ -202,22 +202,24 @@ fn draw_preview(state: &State, p: &AiPicker, area: Rect, buf: &mut Buffer) {
             rows.drain(..skip.min(rows.len()));
             rows
         }
-        (PickerKind::Workflows | PickerKind::Agents | PickerKind::RunChanges, _) => wrap(&row.preview, width)
-            .into_iter()
-            .take(usize::from(area.height))
-            .enumerate()
-            .map(|(i, r)| {
-                let style = if i == 0 {
-                    Style::default().add_modifier(Modifier::BOLD)
-                } else {
-                    Style::default()
-                };
-                ChatRow {
-                    spans: vec![(r, style)],
-                    fill: None,
-                }
-            })
-            .collect(),
+        (PickerKind::Workflows | PickerKind::Agents | PickerKind::RunChanges, _) => {
+            wrap(&row.preview, width)
+                .into_iter()
+                .take(usize::from(area.height))
+                .enumerate()
+                .map(|(i, r)| {
+                    let style = if i == 0 {
+                        Style::default().add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::default()
+                    };
+                    ChatRow {
+                        spans: vec![(r, style)],
+                        fill: None,
+                    }
+                })
+                .collect()
+        }
     };
     for (i, r) in rows.iter().enumerate().take(usize::from(area.height)) {
         let y = area.y + i as u16;
