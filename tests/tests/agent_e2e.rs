@@ -339,3 +339,40 @@ fn symphonys_agent_renames_a_function_in_two_files_reviewed_hunk_by_hunk() -> Re
     assert_eq!(std::fs::read_to_string(&b)?, ours::B_AFTER);
     Ok(())
 }
+
+#[test]
+fn an_acp_agent_reads_the_unsaved_buffer_and_its_write_is_reviewed_there() -> Result<()> {
+    if python_missing() {
+        eprintln!("skipped: python3 is not installed");
+        return Ok(());
+    }
+    let sandbox = Sandbox::new()?;
+    let (term, a) = start(&sandbox)?;
+    // a.txt open with an unsaved edit: the agent reads what the user sees.
+    term.keys(&["C-o"])?;
+    term.type_text("a.txt")?;
+    term.keys(&["Enter"])?;
+    term.wait_text("hello")?;
+    term.type_text("hey ")?;
+    term.wait_text("hey hello")?;
+    term.keys(&["C-b", "I"])?;
+    term.wait_text("external agent (ACP)")?;
+    term.type_text("scripted")?;
+    term.keys(&["Enter"])?;
+    term.wait_text("scripted>")?;
+    term.type_text("make it loud")?;
+    term.keys(&["Enter"])?;
+    term.wait_text("Allow once: Edit a.txt")?;
+    term.keys(&["Enter"])?;
+    term.wait_for("the review in the open buffer", |s| {
+        s.contains("+HEY HELLO") && s.contains("-hey hello")
+    })?;
+    term.keys(&["C-b", "Left"])?;
+    term.keys(&["M-A"])?;
+    term.wait_text("Review done: 1 of 1 hunks accepted")?;
+    term.keys(&["C-s"])?;
+    wait_file(&a, "HEY HELLO\nWORLD\n")?;
+    term.keys(&["C-q"])?;
+    term.wait_exit()?;
+    Ok(())
+}

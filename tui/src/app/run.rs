@@ -106,9 +106,10 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let (agent_tx, mut agent_rx) = unbounded_channel();
     let agent_configs = state.config.clone();
     let agent_root = state.cwd.clone();
+    let agent_buffers = state.conductor.agents.buffers.clone();
     state.conductor.agents.starting = true;
     let mut agents_start = Some(tokio::task::spawn_blocking(move || {
-        crate::conductor::agents::make_hosts(&agent_configs, &agent_root, agent_tx)
+        crate::conductor::agents::make_hosts(&agent_configs, &agent_root, agent_tx, agent_buffers)
     }));
     let guard = TerminalGuard::enter(state.config.mouse)?;
     let mut screen = Screen::new(Output::new(io::stdout()))?;

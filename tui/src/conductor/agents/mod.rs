@@ -71,7 +71,13 @@ pub struct Agents {
     /// A question node (the model's `ask_user`) waiting for the user's answer: the
     /// AI pane's next prompt answers it.
     pub question: Option<(RunId, String)>,
+    /// The text of the buffers with unsaved changes, by file, as the agents read them
+    /// (refreshed when a prompt starts).
+    pub buffers: SharedBuffers,
 }
+
+/// Open buffers' text by file, shared with the hosts.
+pub type SharedBuffers = Arc<Mutex<HashMap<PathBuf, String>>>;
 
 /// The hosts in the picker's order: Symphony's own agent (it runs on the configured
 /// instruments; with none, its runs say so), then the `[[agents]]`. Their events go to
@@ -81,10 +87,12 @@ pub fn make_hosts(
     config: &crate::config::Config,
     workspace: &Path,
     sink: UnboundedSender<ConductorEvent>,
+    open: SharedBuffers,
 ) -> Vec<Arc<dyn AgentHost>> {
-    // Agents read files from the disk (an open buffer's unsaved changes are not
-    // seen yet); their writes are proposals, reviewed in the buffer.
-    let buffers: symphony_conductor::acp::fs::BufferText = Arc::new(|_: &Path| None);
+    // Agents read an open buffer with unsaved changes as the user sees it, else the
+    // disk; their writes are proposals, reviewed in the buffer.
+    let buffers: symphony_conductor::acp::fs::BufferText =
+        Arc::new(move |p: &Path| open.lock().ok()?.get(p).cloned());
     let mut conductor = config.conductor.clone();
     if let Some(dir) = super::artifacts_dir() {
         conductor.store_dir = dir;
@@ -445,6 +453,7 @@ fn start_run(state: &mut State, index: usize, text: String, attachments: Vec<Att
             format!("attached: {}", labels.join(", ")),
         );
     }
+    refresh_buffers(state);
     let run = host.run(AgentPrompt { text, attachments });
     state.conductor.agents.runs.insert(run, index);
     state.say(format!("{}: run #{} started", host.name(), run.0));
@@ -471,6 +480,27 @@ fn relative_label(root: &Path) -> impl Fn(&Attachment) -> String + '_ {
             .label(),
             other => other.label(),
         }
+    }
+}
+
+/// What the agents read of open buffers: the text of each buffer with unsaved
+/// changes whose lines the client holds in full (else the agent reads the disk).
+fn refresh_buffers(state: &State) {
+    let mut texts = HashMap::new();
+    for (v, d) in &state.views {
+        let Some(path) = &d.path else { continue };
+        if !state.is_dirty(*v) {
+            continue;
+        }
+        let lines: Option<Vec<&str>> = (0..d.cache.len())
+            .map(|i| d.cache.get(i).map(|l| l.text.as_str()))
+            .collect();
+        if let Some(lines) = lines {
+            texts.insert(path.clone(), lines.join("\n"));
+        }
+    }
+    if let Ok(mut b) = state.conductor.agents.buffers.lock() {
+        *b = texts;
     }
 }
 
