@@ -22,15 +22,20 @@ use symphony_conductor::instrument::InstrumentConfig;
 use tokio::sync::mpsc;
 
 fn settings(server: &support::Server, dir: &Path) -> AgentRunnerSettings {
+    settings_at(&server.url(), dir)
+}
+
+fn settings_at(url: &str, dir: &Path) -> AgentRunnerSettings {
     AgentRunnerSettings {
         instruments: vec![InstrumentConfig {
             name: "scripted".into(),
-            ..support::config("openai", &server.url())
+            ..support::config("openai", url)
         }],
         instrument: Some("scripted".into()),
         agent: AgentSettings::default(),
         grants_file: Some(dir.join("data/agent-permissions.toml")),
         journal_dir: Some(dir.join("data/agent-runs")),
+        ..Default::default()
     }
 }
 
@@ -298,6 +303,33 @@ async fn the_agent_runner_renames_a_function_in_two_files_as_reviewable_proposal
     let nodes = host.nodes(run);
     assert_eq!(nodes.len(), 11);
     assert_eq!(nodes[0].tokens_in + nodes[0].tokens_out, 100);
+
+    // Accepted and saved, then the user adds a line: "undo this run" restores both
+    // files as they were and keeps the user's line.
+    std::fs::write(root.join("a.rs"), "pub fn new_name() {}\n").unwrap();
+    std::fs::write(
+        root.join("b.rs"),
+        "use crate::new_name;\nfn main() {\n    new_name();\n}\n// mine\n",
+    )
+    .unwrap();
+    let plan = host.undo_plan(run);
+    let restored: Vec<(String, Option<String>, usize)> = plan
+        .iter()
+        .map(|f| {
+            (
+                f.path.strip_prefix(&root).unwrap().display().to_string(),
+                f.restored.clone(),
+                f.conflicts.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        restored,
+        [
+            ("a.rs".to_string(), Some(a.to_string()), 0),
+            ("b.rs".to_string(), Some(format!("{b}// mine\n")), 0),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -431,4 +463,274 @@ async fn an_instrument_without_tools_ends_the_run_with_a_clear_message() {
         matches!(&outcome, RunOutcome::Failed(m) if m.contains("no instrument is configured")),
         "{outcome:?}"
     );
+}
+
+/// Where the crash test tells its child process what to run: "url\nworkspace\ndata".
+const CHILD_ENV: &str = "SYMPHONY_AGENT_RUNNER_CHILD";
+
+/// The crash test's child: starts the run and works until it is killed. Not a test of
+/// its own (it returns at once unless started by the crash test).
+#[tokio::test]
+#[ignore = "the child process of a_run_killed_with_sigkill_after_its_first_tool_call_resumes_without_running_it_again"]
+async fn crash_test_child_runs_until_killed() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let mut parts = spec.lines();
+    let (Some(url), Some(root), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
+        return;
+    };
+    let root = Path::new(root);
+    let (host, mut client) = runner(crash_settings(url, Path::new(data)), root);
+    AgentHost::run(&host, prompt("rename old_name to new_name"));
+    while client.rx.recv().await.is_some() {}
+}
+
+fn crash_settings(url: &str, data: &Path) -> AgentRunnerSettings {
+    let mut s = settings_at(url, data);
+    s.agent.permissions = toml::from_str("run_command = \"allow\"").unwrap();
+    s
+}
+
+#[tokio::test]
+async fn a_run_killed_with_sigkill_after_its_first_tool_call_resumes_without_running_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let work = root.join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("a.rs"), "pub fn old_name() {}\n").unwrap();
+    std::fs::write(work.join("b.rs"), "fn main() {\n    old_name();\n}\n").unwrap();
+    let data = root.join("data");
+    let turns = [
+        turn(
+            "Logging.",
+            &[(
+                "c1",
+                "run_command",
+                json!({"command": "echo ran >> log.txt"}),
+            )],
+            10,
+        ),
+        String::new(), // the child dies waiting for this one
+        turn(
+            "",
+            &[
+                (
+                    "c2",
+                    "edit_file",
+                    json!({"path": "a.rs", "search": "fn old_name", "replace": "fn new_name"}),
+                ),
+                (
+                    "c3",
+                    "edit_file",
+                    json!({"path": "b.rs", "search": "old_name();", "replace": "new_name();"}),
+                ),
+            ],
+            10,
+        ),
+        turn("Renamed.", &[], 10),
+    ];
+    let turns = Arc::new(turns);
+    let server = support::serve(move |n, _req, mut conn| {
+        let turns = turns.clone();
+        async move {
+            conn.head(200, "text/event-stream", support::Framing::Chunked)
+                .await;
+            if n == 1 {
+                // Stands in for a slow model: the child is killed meanwhile.
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                return;
+            }
+            conn.send(&turns[n.min(turns.len() - 1)]).await;
+            conn.end().await;
+        }
+    })
+    .await;
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_test_child_runs_until_killed",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(
+            CHILD_ENV,
+            format!("{}\n{}\n{}", server.url(), work.display(), data.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The second request comes once the first call's result is journaled.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while server.requests().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child reached its second turn"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(work.join("log.txt")).unwrap(),
+        "ran\n"
+    );
+
+    // A new process: the run is listed interrupted, and resume goes on from there.
+    let (host, mut client) = runner(crash_settings(&server.url(), &data), &work);
+    let interrupted = host.interrupted();
+    assert_eq!(interrupted.len(), 1, "{interrupted:?}");
+    let (run, title) = interrupted[0].clone();
+    assert_eq!(title, "rename old_name to new_name");
+    host.announce_interrupted();
+    loop {
+        if let ConductorEvent::RunFinished {
+            run: r, outcome, ..
+        } = client.next().await
+        {
+            assert_eq!((r, outcome), (run, RunOutcome::Interrupted));
+            break;
+        }
+    }
+    assert!(
+        client
+            .added(run)
+            .iter()
+            .any(|(id, _, _)| id == "run_command echo ran >> log.txt #2")
+    );
+    assert_eq!(host.resume(run), Some(run));
+    assert_eq!(
+        client.until_finished(&host, run, |_, _| 2).await,
+        RunOutcome::Succeeded
+    );
+    assert_eq!(
+        client.last_status(run, "run_command echo ran >> log.txt #2"),
+        Some(NodeStatus::Done)
+    );
+    // The finished command did not run again; the model got the conversation so far.
+    assert_eq!(
+        std::fs::read_to_string(work.join("log.txt")).unwrap(),
+        "ran\n"
+    );
+    let resent = server.requests()[2].json();
+    let messages = resent["messages"].as_array().unwrap();
+    let roles: Vec<&str> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "tool"], "{resent}");
+    assert_eq!(messages[3]["tool_call_id"], "c1");
+    assert_eq!(
+        proposed_texts(&client.seen, &work),
+        [
+            ("a.rs".to_string(), "pub fn new_name() {}\n".to_string()),
+            (
+                "b.rs".to_string(),
+                "fn main() {\n    new_name();\n}\n".to_string()
+            ),
+        ]
+    );
+    // Finished now: it is no longer offered for resuming.
+    assert!(host.interrupted().is_empty());
+    assert_eq!(host.resume(run), None);
+}
+
+#[tokio::test]
+async fn every_prompt_response_call_and_result_is_an_artifact_and_max_turns_ends_the_run_with_its_cost()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(root.join("a.rs"), "fn a() {}\n").unwrap();
+    std::fs::write(root.join("b.rs"), "fn b() {}\n").unwrap();
+    let (conductor, _conductor_events) = symphony_conductor::conductor::Conductor::start(
+        symphony_conductor::conductor::ConductorConfig {
+            store_dir: root.join("store"),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // The model never stops calling tools: the turn limit ends the run.
+    // (Distinct turns: the store keeps one artifact per distinct text.)
+    let server = model(vec![
+        turn(
+            "Looking at a.",
+            &[("c1", "read_file", json!({"path": "a.rs"}))],
+            1000,
+        ),
+        turn(
+            "Looking at b.",
+            &[("c2", "read_file", json!({"path": "b.rs"}))],
+            1000,
+        ),
+    ])
+    .await;
+    let mut s = settings(&server, &root);
+    s.agent.max_turns = Some(2);
+    s.artifacts = Some(conductor.run_artifacts());
+    s.prices.insert(
+        "scripted".into(),
+        symphony_conductor::agent::accounting::Price {
+            input: 2.0,
+            output: 4.0,
+        },
+    );
+    let (host, mut client) = runner(s, &root);
+    let run = AgentHost::run(&host, prompt("read a.rs forever"));
+    let outcome = client.until_finished(&host, run, |_, _| 2).await;
+    assert_eq!(
+        outcome,
+        RunOutcome::Failed("agent run stopped: it reached its limit of 2 model turns".into())
+    );
+    // The summary: turns, calls, tokens per run and the cost (1000 in, 1000 out).
+    let notice = loop {
+        if let ConductorEvent::Notice(n) = client.next().await
+            && n.starts_with("agent run #")
+        {
+            break n;
+        }
+    };
+    assert!(
+        notice.ends_with("2 turns, 2 tool calls, 1000 tokens in / 1000 out, cost 0.0060"),
+        "{notice}"
+    );
+    // Every node's artifacts, linked to the run and the node.
+    let artifacts = conductor.run_artifacts();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let hits = loop {
+        let hits = artifacts.search(&format!("tag:run:{}", run.0), 50);
+        if hits.len() >= 8 || std::time::Instant::now() > deadline {
+            break hits;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "prompt",
+            "prompt",
+            "response",
+            "response",
+            "tool-call",
+            "tool-call",
+            "tool-result",
+            "tool-result"
+        ]
+    );
+    assert!(hits.iter().all(|h| h.run == Some(run)));
+    let result = hits.iter().find(|h| h.kind == "tool-result").unwrap();
+    assert!(
+        result
+            .tags
+            .iter()
+            .any(|t| t.starts_with("node:read_file a.rs #")),
+        "{:?}",
+        result.tags
+    );
+    assert!(artifacts.text(&result.id).unwrap().contains("fn a() {}"));
+    assert!(client.seen.iter().any(|e| matches!(e,
+        ConductorEvent::Artifact { run: r, node, .. } if *r == run && node == "turn 1")));
 }

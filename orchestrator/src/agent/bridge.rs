@@ -166,6 +166,12 @@ impl AgentBridge {
         out
     }
 
+    /// A proposal for every file of the change set (a resumed run sends them again).
+    pub fn all_proposals(&mut self) -> Vec<ConductorEvent> {
+        self.sent.clear();
+        self.proposals()
+    }
+
     /// A proposal for every file whose proposed text changed since the last one sent.
     fn proposals(&mut self) -> Vec<ConductorEvent> {
         let changed: Vec<(PathBuf, String)> = {

@@ -9,6 +9,12 @@
 //! - [`runner`]: [`AgentRunner`]: this agent as an [`AgentHost`] (prompts as Conductor
 //!   runs, questions as pick and question nodes, edits as proposals), through
 //!   [`bridge`]'s translation of the loop's events into Conductor events.
+//! - [`accounting`]: tokens, cost and the artifacts of every prompt, response, call
+//!   and result of a run.
+//! - [`records`]: the runner's record of each run on disk (its conversation journal,
+//!   how it ended), so an interrupted run can be resumed after a crash.
+//! - [`undo`]: "undo this run": each changed file's text to restore, with the hunks
+//!   the user edited since as conflicts.
 //! - [`host`]: [`AgentHost`]: what the client needs from any hosted agent, ours or
 //!   an external one over ACP (runs as Conductor events, questions, cancel).
 //! - [`run`]: the loop: model turn, tool calls, results back, until done, cancelled,
@@ -18,13 +24,17 @@
 //! The node, event and change-set types are public so other agent front ends (ACP
 //! agents) can map their tool calls onto the same run model.
 
+pub mod accounting;
 pub mod bridge;
 pub mod changes;
 pub mod host;
 pub mod permissions;
+pub mod prompt;
+pub mod records;
 pub mod run;
 pub mod runner;
 pub mod tools;
+pub mod undo;
 
 pub use changes::{ChangeSet, FileChange};
 pub use host::{AgentHost, AgentPrompt, Attachment, HostKind};

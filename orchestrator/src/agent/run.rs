@@ -247,6 +247,20 @@ pub struct AgentJournal {
     pub changes: ChangeSet,
 }
 
+impl AgentJournal {
+    /// Reads a journal file back (a torn last line is skipped); nodes that were running
+    /// when the process died are marked interrupted.
+    pub fn read(path: &std::path::Path) -> std::io::Result<AgentJournal> {
+        let mut state = replay(&std::fs::read_to_string(path)?);
+        for node in &mut state.nodes {
+            if node.status == NodeStatus::Running {
+                node.status = NodeStatus::Interrupted;
+            }
+        }
+        Ok(state)
+    }
+}
+
 /// One line of the journal file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
@@ -390,18 +404,12 @@ impl Agent {
     /// appending to it. Nodes that were running when the process died are marked
     /// interrupted.
     pub fn restore(mut self, path: PathBuf) -> std::io::Result<Self> {
-        let text = std::fs::read_to_string(&path)?;
-        let mut state = replay(&text);
+        let state = AgentJournal::read(&path)?;
         if state.messages.is_empty() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 format!("{}: no agent conversation in this journal", path.display()),
             ));
-        }
-        for node in &mut state.nodes {
-            if node.status == NodeStatus::Running {
-                node.status = NodeStatus::Interrupted;
-            }
         }
         *self.changes.lock() = state.changes.clone();
         self.journal = Some(JournalFile::open(path, state.messages.len())?);
@@ -445,6 +453,8 @@ impl Agent {
         self.state.messages.push(AgentMessage::User {
             content: task.to_string(),
         });
+        // Journaled before the first turn, so a crash during it still knows the task.
+        self.save();
         self.resume(events, cancel).await
     }
 

@@ -24,11 +24,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
+use super::accounting::{Price, RunTotals};
 use super::bridge::AgentBridge;
-use super::host::{AgentHost, AgentPrompt, Attachment, HostKind};
+use super::changes::{ChangeSet, FileChange};
+use super::host::{AgentHost, AgentPrompt, HostKind};
 use super::permissions::{Decision, PermissionRequest, RememberedGrants};
-use super::run::{Agent, AgentEvent, AgentNode, AgentSettings, AgentUi};
+use super::records::{RunRecord, next_run_id};
+use super::run::{Agent, AgentEvent, AgentJournal, AgentNode, AgentSettings, AgentUi};
 use super::tools::{ToolRegistry, Workspace};
+use super::undo::UndoFile;
 use crate::acp::fs::{BufferText, Files};
 use crate::events::{ConductorEvent, NodeStatus, RunId, RunOutcome};
 use crate::instrument::{CancellationToken, Instrument, InstrumentConfig};
@@ -51,6 +55,11 @@ pub struct AgentRunnerSettings {
     pub grants_file: Option<PathBuf>,
     /// Where run journals are kept (`None`: runs are not journaled, nor resumable).
     pub journal_dir: Option<PathBuf>,
+    /// Where every prompt, response, tool call and result is stored (the Conductor's
+    /// [`run_artifacts`](crate::conductor::Conductor::run_artifacts); `None`: not stored).
+    pub artifacts: Option<crate::conductor::RunArtifacts>,
+    /// Price per million tokens, by instrument name (the run's summary shows the cost).
+    pub prices: std::collections::BTreeMap<String, Price>,
 }
 
 impl AgentRunnerSettings {
@@ -66,6 +75,8 @@ impl AgentRunnerSettings {
             agent,
             grants_file: RememberedGrants::default_path(),
             journal_dir: Some(config.store_dir.join("agent").join("runs")),
+            artifacts: None,
+            prices: Default::default(),
         }
     }
 
@@ -141,10 +152,22 @@ struct Live {
     questions: HashMap<String, oneshot::Sender<Option<String>>>,
 }
 
-/// A finished or running run, as the client may look it up.
+/// A finished or running run's nodes, as the client may look them up.
 #[derive(Debug, Clone, Default)]
-struct RunRecord {
+struct Seen {
     nodes: Vec<AgentNode>,
+}
+
+/// The current conversation and the journal it appends to.
+struct Conversation {
+    agent: Agent,
+    journal: Option<PathBuf>,
+}
+
+/// What a run starts from: a new task, or the journal of an interrupted run.
+enum Start {
+    Task(String),
+    Resume(RunRecord),
 }
 
 struct Inner {
@@ -155,10 +178,12 @@ struct Inner {
     instrument: Result<Arc<dyn Instrument>, String>,
     grants: Option<Arc<Mutex<RememberedGrants>>>,
     ui: Arc<RunUi>,
-    conversation: tokio::sync::Mutex<Option<Agent>>,
+    conversation: tokio::sync::Mutex<Option<Conversation>>,
     reset: AtomicBool,
     live: Mutex<HashMap<RunId, Live>>,
-    records: Mutex<HashMap<RunId, RunRecord>>,
+    seen: Mutex<HashMap<RunId, Seen>>,
+    /// Each ended run's changes (before the run, what it proposed).
+    undo: Mutex<HashMap<RunId, Vec<FileChange>>>,
     next: AtomicU64,
 }
 
@@ -208,7 +233,7 @@ impl AgentRunner {
         let next = settings
             .journal_dir
             .as_deref()
-            .map_or(FIRST_RUN_ID, next_run_id);
+            .map_or(FIRST_RUN_ID, |d| next_run_id(d, FIRST_RUN_ID));
         let workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_owned());
         AgentRunner {
             inner: Arc::new(Inner {
@@ -222,7 +247,8 @@ impl AgentRunner {
                 conversation: tokio::sync::Mutex::new(None),
                 reset: AtomicBool::new(false),
                 live: Mutex::default(),
-                records: Mutex::default(),
+                seen: Mutex::default(),
+                undo: Mutex::default(),
                 next: AtomicU64::new(next),
             }),
         }
@@ -232,11 +258,30 @@ impl AgentRunner {
     /// node shows; [`super::bridge::node_label`] gives the one-line stats).
     pub fn nodes(&self, run: RunId) -> Vec<AgentNode> {
         self.inner
-            .records
+            .seen
             .lock()
             .get(&run)
             .map(|r| r.nodes.clone())
             .unwrap_or_default()
+    }
+
+    /// "Undo this run": for each file `run` changed, the text to restore (the run's
+    /// hunks turned back, the user's later edits kept, hunks both touched listed as
+    /// conflicts). Empty while the run goes on or when it changed nothing (also for
+    /// runs of earlier sessions, read from their record).
+    pub fn undo_plan(&self, run: RunId) -> Vec<UndoFile> {
+        let changes = self.inner.undo.lock().get(&run).cloned().or_else(|| {
+            let dir = self.inner.settings.journal_dir.as_ref()?;
+            RunRecord::load(dir, run).ok().map(|r| r.changes)
+        });
+        changes
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| {
+                let now = self.inner.text_now(&c.path);
+                super::undo::plan(&self.inner.workspace, c, now.as_deref())
+            })
+            .collect()
     }
 
     /// Whether `run` is still going.
@@ -248,8 +293,56 @@ impl AgentRunner {
         let run = RunId(self.inner.next.fetch_add(1, Ordering::Relaxed));
         self.inner.live.lock().insert(run, Live::default());
         let inner = self.inner.clone();
-        tokio::spawn(async move { inner.run(run, text).await });
+        tokio::spawn(async move { inner.run(run, Start::Task(text)).await });
         run
+    }
+
+    /// The runs of earlier sessions that did not finish (the process died during them),
+    /// oldest first, with their titles.
+    pub fn interrupted(&self) -> Vec<(RunId, String)> {
+        let Some(dir) = &self.inner.settings.journal_dir else {
+            return Vec::new();
+        };
+        let live = self.inner.live.lock();
+        RunRecord::all(dir)
+            .into_iter()
+            .filter(|r| r.outcome.is_none() && !live.contains_key(&RunId(r.run)))
+            .map(|r| (RunId(r.run), r.title))
+            .collect()
+    }
+
+    /// Shows the interrupted runs of earlier sessions in the panes: each run with its
+    /// nodes as journaled, ended `Interrupted` (resume continues one).
+    pub fn announce_interrupted(&self) {
+        let Some(dir) = self.inner.settings.journal_dir.clone() else {
+            return;
+        };
+        for (run, _) in self.interrupted() {
+            let Ok(record) = RunRecord::load(&dir, run) else {
+                continue;
+            };
+            let nodes = AgentJournal::read(&record.conversation)
+                .map(|j| j.nodes)
+                .unwrap_or_default();
+            let nodes = nodes.get(record.first_node..).unwrap_or_default();
+            let name = self.inner.instrument_name();
+            let files = Files::new(&self.inner.workspace, self.inner.buffers.clone());
+            let mut bridge = AgentBridge::new(run, &name, files, Arc::default());
+            let mut events = bridge.start(&record.title);
+            events.extend(bridge.replay(nodes));
+            events.push(ConductorEvent::RunFinished {
+                run,
+                outcome: RunOutcome::Interrupted,
+                answer: None,
+            });
+            self.inner.seen.lock().insert(
+                run,
+                Seen {
+                    nodes: nodes.to_vec(),
+                },
+            );
+            self.inner.send(events);
+        }
     }
 }
 
@@ -260,8 +353,18 @@ impl Inner {
         }
     }
 
-    async fn run(self: Arc<Self>, run: RunId, task: String) {
-        let title: String = task.lines().next().unwrap_or("").chars().take(60).collect();
+    fn instrument_name(&self) -> String {
+        match &self.instrument {
+            Ok(i) => i.name().to_owned(),
+            Err(_) => "agent".into(),
+        }
+    }
+
+    async fn run(self: Arc<Self>, run: RunId, start: Start) {
+        let title: String = match &start {
+            Start::Task(task) => task.lines().next().unwrap_or("").chars().take(60).collect(),
+            Start::Resume(record) => record.title.clone(),
+        };
         let cancel = match self.live.lock().get(&run) {
             Some(l) => l.cancel.clone(),
             None => return,
@@ -277,43 +380,176 @@ impl Inner {
                 return;
             }
         };
-        if conversation.is_none() {
-            match self.conversation_for(run, instrument.clone()) {
-                Ok(agent) => *conversation = Some(agent),
-                Err(e) => {
-                    self.fail(run, &title, e);
+        let record = match &start {
+            Start::Resume(record) => {
+                // The interrupted run's conversation becomes the current one.
+                match self.restored(instrument.clone(), &record.conversation) {
+                    Ok(c) => *conversation = Some(c),
+                    Err(e) => {
+                        self.fail(run, &title, e);
+                        return;
+                    }
+                }
+                record.clone()
+            }
+            Start::Task(_) => {
+                if conversation.is_none() {
+                    match self.conversation_for(run, instrument.clone()) {
+                        Ok(c) => *conversation = Some(c),
+                        Err(e) => {
+                            self.fail(run, &title, e);
+                            return;
+                        }
+                    }
+                }
+                let Some(c) = conversation.as_ref() else {
                     return;
+                };
+                RunRecord {
+                    run: run.0,
+                    title: title.clone(),
+                    conversation: c.journal.clone().unwrap_or_default(),
+                    first_node: c.agent.nodes().len(),
+                    outcome: None,
+                    totals: RunTotals::default(),
+                    changes: Vec::new(),
                 }
             }
-        }
-        let Some(agent) = conversation.as_mut() else {
+        };
+        let Some(Conversation { agent, journal }) = conversation.as_mut() else {
             return;
         };
+        let journaled = journal.is_some();
+        self.save_record(&record, journaled);
         let files = Files::new(&self.workspace, self.buffers.clone());
         let mut bridge = AgentBridge::new(run, instrument.name(), files, agent.changes_handle());
-        self.send(bridge.start(&title));
+        let mut first = bridge.start(&title);
+        if matches!(start, Start::Resume(_)) {
+            let done = agent.nodes().get(record.first_node..).unwrap_or_default();
+            for n in done {
+                self.record(run, n, record.first_node);
+            }
+            first.extend(bridge.replay(done));
+            first.extend(bridge.all_proposals());
+        }
+        self.send(first);
+        let prior = self.texts_now(&agent.changes());
         let (events_tx, events_rx) = mpsc::channel(256);
         let (asks_tx, asks_rx) = mpsc::unbounded_channel();
         *self.ui.current.lock() = Some(asks_tx);
-        let first_node = agent.nodes().len();
-        let (_, ()) = tokio::join!(
-            agent.send(&task, events_tx, cancel),
-            self.pump(run, &mut bridge, events_rx, asks_rx, first_node)
-        );
+        let instrument_name = instrument.name().to_owned();
+        let (outcome, stored) = match start {
+            Start::Task(task) => {
+                tokio::join!(
+                    agent.send(&task, events_tx, cancel),
+                    self.pump(
+                        run,
+                        &mut bridge,
+                        (events_rx, asks_rx),
+                        record.first_node,
+                        &instrument_name
+                    )
+                )
+            }
+            Start::Resume(_) => {
+                tokio::join!(
+                    agent.resume(events_tx, cancel),
+                    self.pump(
+                        run,
+                        &mut bridge,
+                        (events_rx, asks_rx),
+                        record.first_node,
+                        &instrument_name
+                    )
+                )
+            }
+        };
+        if let Some(artifacts) = self.settings.artifacts.clone() {
+            for h in stored {
+                let _ = h.await;
+            }
+            let _ = tokio::task::spawn_blocking(move || artifacts.commit()).await;
+        }
         *self.ui.current.lock() = None;
+        let price = self.settings.prices.get(instrument.name()).copied();
+        let totals = RunTotals::of(
+            agent.nodes().get(record.first_node..).unwrap_or_default(),
+            price,
+        );
+        self.send(vec![ConductorEvent::Notice(format!(
+            "agent run #{}: {}",
+            run.0,
+            totals.line()
+        ))]);
+        let changes = super::undo::run_changes(&prior, &agent.changes());
+        self.undo.lock().insert(run, changes.clone());
+        self.save_record(
+            &RunRecord {
+                outcome: Some(outcome.message()),
+                totals,
+                changes,
+                ..record
+            },
+            journaled,
+        );
         self.live.lock().remove(&run);
+    }
+
+    /// The text now (buffer, else disk) of each file in `changes`, as it was before
+    /// the run started.
+    fn texts_now(&self, changes: &ChangeSet) -> super::undo::Prior {
+        changes
+            .files()
+            .map(|c| (c.path.clone(), (self.text_now(&c.path), c.after.clone())))
+            .collect()
+    }
+
+    /// A workspace file's text as the user sees it (buffer, else disk).
+    fn text_now(&self, rel: &Path) -> Option<String> {
+        let abs = self.workspace.join(rel);
+        (self.buffers)(&abs).or_else(|| std::fs::read_to_string(&abs).ok())
+    }
+
+    fn save_record(&self, record: &RunRecord, journaled: bool) {
+        let Some(dir) = &self.settings.journal_dir else {
+            return;
+        };
+        if !journaled {
+            return;
+        }
+        if let Err(e) = record.save(dir) {
+            tracing::warn!(error = %e, run = record.run, "cannot record the agent run");
+        }
+    }
+
+    /// The conversation of an interrupted run, read back from its journal.
+    fn restored(
+        &self,
+        instrument: Arc<dyn Instrument>,
+        journal: &Path,
+    ) -> Result<Conversation, String> {
+        let agent = self
+            .agent(instrument)
+            .restore(journal.to_owned())
+            .map_err(|e| format!("cannot continue the run: {e}"))?;
+        Ok(Conversation {
+            agent,
+            journal: Some(journal.to_owned()),
+        })
     }
 
     /// Forwards the loop's events and questions to the sink until the loop ends. Events
     /// go first, so a question's node comes after the call it is about.
+    /// Returns the tasks storing the nodes' artifacts.
     async fn pump(
         &self,
         run: RunId,
         bridge: &mut AgentBridge,
-        mut events: mpsc::Receiver<AgentEvent>,
-        mut asks: mpsc::UnboundedReceiver<Ask>,
+        (mut events, mut asks): (mpsc::Receiver<AgentEvent>, mpsc::UnboundedReceiver<Ask>),
         first_node: usize,
-    ) {
+        instrument: &str,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut stored = Vec::new();
         loop {
             tokio::select! {
                 biased;
@@ -321,6 +557,7 @@ impl Inner {
                     Some(ev) => {
                         if let AgentEvent::Node(n) = &ev {
                             self.record(run, n, first_node);
+                            stored.extend(self.store(run, n, instrument));
                         }
                         self.send(bridge.event(&ev));
                     }
@@ -329,11 +566,37 @@ impl Inner {
                 Some(ask) = asks.recv() => self.ask(run, bridge, ask),
             }
         }
+        stored
+    }
+
+    /// Stores a finished node's artifacts off the async threads; the panes hear of
+    /// each one.
+    fn store(
+        &self,
+        run: RunId,
+        n: &AgentNode,
+        instrument: &str,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let artifacts = self.settings.artifacts.clone()?;
+        if n.status == super::run::NodeStatus::Running {
+            return None;
+        }
+        let (n, instrument, sink) = (n.clone(), instrument.to_owned(), self.sink.clone());
+        Some(tokio::task::spawn_blocking(move || {
+            let node = super::bridge::node_id(&n);
+            for hit in super::accounting::store_node(&artifacts, run, &node, &n, &instrument) {
+                let _ = sink.send(ConductorEvent::Artifact {
+                    run,
+                    node: node.clone(),
+                    hit,
+                });
+            }
+        }))
     }
 
     fn record(&self, run: RunId, node: &AgentNode, first_node: usize) {
-        let mut records = self.records.lock();
-        let nodes = &mut records.entry(run).or_default().nodes;
+        let mut seen = self.seen.lock();
+        let nodes = &mut seen.entry(run).or_default().nodes;
         let at = node.id.saturating_sub(first_node);
         if let Some(n) = nodes.get_mut(at) {
             *n = node.clone();
@@ -364,25 +627,31 @@ impl Inner {
         }
     }
 
-    /// A new conversation over `instrument`, journaled when the settings say where.
-    fn conversation_for(
-        &self,
-        run: RunId,
-        instrument: Arc<dyn Instrument>,
-    ) -> Result<Agent, String> {
-        let mut workspace = Workspace::new(&self.workspace);
-        workspace = workspace.with_buffers(self.buffers.clone());
+    /// A fresh agent over `instrument` in the workspace, with the remembered grants.
+    fn agent(&self, instrument: Arc<dyn Instrument>) -> Agent {
+        let workspace = Workspace::new(&self.workspace).with_buffers(self.buffers.clone());
         let ui: Arc<dyn AgentUi> = self.ui.clone();
-        let mut agent = Agent::new(
+        let agent = Agent::new(
             instrument,
             ToolRegistry::builtin(),
             workspace,
             self.settings.agent.config(),
             ui,
         );
-        if let Some(g) = &self.grants {
-            agent = agent.with_grants(g.clone());
+        match &self.grants {
+            Some(g) => agent.with_grants(g.clone()),
+            None => agent,
         }
+    }
+
+    /// A new conversation over `instrument`, journaled when the settings say where.
+    fn conversation_for(
+        &self,
+        run: RunId,
+        instrument: Arc<dyn Instrument>,
+    ) -> Result<Conversation, String> {
+        let mut agent = self.agent(instrument);
+        let mut journal = None;
         if let Some(dir) = &self.settings.journal_dir {
             std::fs::create_dir_all(dir).map_err(|e| {
                 format!(
@@ -390,12 +659,13 @@ impl Inner {
                     dir.display()
                 )
             })?;
-            let path = dir.join(format!("{}.jsonl", run.0));
+            let path = dir.join(format!("conversation-{}.jsonl", run.0));
             agent = agent
                 .with_journal(path.clone())
                 .map_err(|e| format!("cannot open the agent journal {}: {e}", path.display()))?;
+            journal = Some(path);
         }
-        Ok(agent)
+        Ok(Conversation { agent, journal })
     }
 
     /// Ends `run` before it started with `message`.
@@ -416,75 +686,6 @@ impl Inner {
     }
 }
 
-/// The first run id after the journals in `dir`.
-fn next_run_id(dir: &Path) -> u64 {
-    let last = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name();
-            let name = name.to_str()?;
-            name.strip_suffix(".jsonl")?.parse::<u64>().ok()
-        })
-        .max();
-    last.map_or(FIRST_RUN_ID, |l| (l + 1).max(FIRST_RUN_ID))
-}
-
-/// The task text with the attachments the user @-mentioned, as the model reads them.
-fn prompt_text(prompt: AgentPrompt, workspace: &Path, buffers: &BufferText) -> String {
-    let mut text = prompt.text;
-    for a in prompt.attachments {
-        match a {
-            Attachment::File(p) => {
-                let abs = if p.is_absolute() {
-                    p.clone()
-                } else {
-                    workspace.join(&p)
-                };
-                let shown = abs
-                    .strip_prefix(workspace)
-                    .unwrap_or(&abs)
-                    .display()
-                    .to_string();
-                match buffers(&abs)
-                    .map(Ok)
-                    .unwrap_or_else(|| std::fs::read_to_string(&abs))
-                {
-                    Ok(body) => text.push_str(&format!(
-                        "\n\nFile {shown}:\n```\n{}\n```",
-                        super::tools::command::cut_middle(&body, ATTACHMENT_LIMIT)
-                    )),
-                    Err(e) => text.push_str(&format!(
-                        "\n\nFile {shown} was attached but cannot be read ({e}); use read_file."
-                    )),
-                }
-            }
-            Attachment::Selection {
-                path,
-                first_line,
-                text: sel,
-            } => text.push_str(&format!(
-                "\n\nSelection in {} from line {}:\n```\n{sel}\n```",
-                path.display(),
-                first_line + 1
-            )),
-            Attachment::Diagnostics { text: d, .. } => {
-                text.push_str(&format!("\n\nDiagnostics:\n{d}"))
-            }
-            Attachment::Symbol { name, path, line } => text.push_str(&format!(
-                "\n\nSymbol {name} is defined in {} at line {}.",
-                path.display(),
-                line + 1
-            )),
-        }
-    }
-    text
-}
-
-/// How much of an attached file goes into the prompt at most (read_file pages the rest).
-const ATTACHMENT_LIMIT: usize = 32 * 1024;
-
 impl AgentHost for AgentRunner {
     fn name(&self) -> &str {
         "Symphony"
@@ -495,7 +696,7 @@ impl AgentHost for AgentRunner {
     }
 
     fn run(&self, prompt: AgentPrompt) -> RunId {
-        let text = prompt_text(prompt, &self.inner.workspace, &self.inner.buffers);
+        let text = super::prompt::prompt_text(prompt, &self.inner.workspace, &self.inner.buffers);
         self.start(text)
     }
 
@@ -556,6 +757,27 @@ impl AgentHost for AgentRunner {
     /// first).
     fn new_conversation(&self) {
         self.inner.reset.store(true, Ordering::Relaxed);
+    }
+
+    /// Continues `run`, interrupted when the process died, from its journal under the
+    /// same id: its nodes are shown again, its proposals sent again, calls that had
+    /// finished are not run again. `None` when there is no such interrupted run.
+    fn resume(&self, run: RunId) -> Option<RunId> {
+        let dir = self.inner.settings.journal_dir.as_ref()?;
+        let record = RunRecord::load(dir, run).ok()?;
+        if record.outcome.is_some() {
+            return None;
+        }
+        {
+            let mut live = self.inner.live.lock();
+            if live.contains_key(&run) {
+                return None;
+            }
+            live.insert(run, Live::default());
+        }
+        let inner = self.inner.clone();
+        tokio::spawn(async move { inner.run(run, Start::Resume(record)).await });
+        Some(run)
     }
 
     fn shutdown(&self) {

@@ -46,6 +46,7 @@ mod sources;
 mod store;
 
 pub use self::journal::{NodeSummary, RunSummary};
+pub use self::store::RunArtifacts;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -593,6 +594,12 @@ impl Conductor {
                 .events
                 .send(ConductorEvent::NodeOutput { run, node, text });
         });
+    }
+
+    /// The artifact store, for runs outside the Conductor (Symphony's agent) to store
+    /// their prompts, responses and tool calls where the artifacts pane finds them.
+    pub fn run_artifacts(&self) -> RunArtifacts {
+        RunArtifacts(self.inner.artifacts.clone())
     }
 
     /// Searches the artifact store (tantivy query syntax; `kind:diff`, `tag:x` filters).

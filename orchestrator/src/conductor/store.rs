@@ -32,6 +32,61 @@ pub(crate) struct Put<'a> {
     pub extra_tags: Vec<String>,
 }
 
+/// The Conductor's artifact store as runs outside the Conductor use it (Symphony's
+/// agent): what they store is tagged by run and node like the Conductor's own runs'
+/// artifacts, so the artifacts pane finds it. Cheap to clone.
+#[derive(Clone)]
+pub struct RunArtifacts(pub(crate) std::sync::Arc<Artifacts>);
+
+impl std::fmt::Debug for RunArtifacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunArtifacts")
+    }
+}
+
+impl RunArtifacts {
+    /// Stores `text` of `kind` ("prompt", "response", "tool-call", "tool-result") for
+    /// `node` of `run` (command `command`); its hit, `None` when the store refused
+    /// (logged). Blocking: call it off the async threads.
+    pub fn put(
+        &self,
+        text: &str,
+        kind: &str,
+        run: RunId,
+        node: &str,
+        command: &str,
+        instrument: Option<&str>,
+    ) -> Option<ArtifactHit> {
+        self.0.put(
+            text,
+            Put {
+                kind,
+                media_type: "text/plain",
+                run,
+                node,
+                command,
+                instrument,
+                extra_tags: Vec::new(),
+            },
+        )
+    }
+
+    /// Makes what was stored searchable.
+    pub fn commit(&self) {
+        self.0.commit()
+    }
+
+    /// Full-text search, as [`Conductor::search_artifacts`](super::Conductor::search_artifacts).
+    pub fn search(&self, query: &str, limit: usize) -> Vec<ArtifactHit> {
+        self.0.search(query, limit)
+    }
+
+    /// An artifact's text.
+    pub fn text(&self, id: &str) -> Option<String> {
+        self.0.text(id)
+    }
+}
+
 /// The artifact store; what it is given passes through the secrets registry first.
 pub(crate) struct Artifacts {
     store: ArtifactStore,
