@@ -32,7 +32,11 @@ fn settings_at(url: &str, dir: &Path) -> AgentRunnerSettings {
             ..support::config("openai", url)
         }],
         instrument: Some("scripted".into()),
-        agent: AgentSettings::default(),
+        // Known here, so the server is not asked (its requests are the model's turns).
+        agent: AgentSettings {
+            context_window: Some(1_000_000),
+            ..Default::default()
+        },
         grants_file: Some(dir.join("data/agent-permissions.toml")),
         journal_dir: Some(dir.join("data/agent-runs")),
         ..Default::default()
@@ -303,6 +307,11 @@ async fn the_agent_runner_renames_a_function_in_two_files_as_reviewable_proposal
     let nodes = host.nodes(run);
     assert_eq!(nodes.len(), 11);
     assert_eq!(nodes[0].tokens_in + nodes[0].tokens_out, 100);
+    let details = host.node_details(run, "turn 1").unwrap();
+    assert!(details.contains("50 in / 50 out tokens"), "{details}");
+    let details = host.node_details(run, "grep old_name #2").unwrap();
+    assert!(details.contains("b.rs:3:     old_name();"), "{details}");
+    assert!(details.contains(" bytes"), "{details}");
 
     // Accepted and saved, then the user adds a line: "undo this run" restores both
     // files as they were and keeps the user's line.
@@ -721,16 +730,179 @@ async fn every_prompt_response_call_and_result_is_an_artifact_and_max_turns_ends
         ]
     );
     assert!(hits.iter().all(|h| h.run == Some(run)));
-    let result = hits.iter().find(|h| h.kind == "tool-result").unwrap();
-    assert!(
-        result
-            .tags
-            .iter()
-            .any(|t| t.starts_with("node:read_file a.rs #")),
-        "{:?}",
-        result.tags
-    );
+    // The result of reading a.rs is found under its node (hits come in any order).
+    let result = hits
+        .iter()
+        .find(|h| {
+            h.kind == "tool-result"
+                && h.tags
+                    .iter()
+                    .any(|t| t.starts_with("node:read_file a.rs #"))
+        })
+        .unwrap_or_else(|| panic!("{hits:?}"));
     assert!(artifacts.text(&result.id).unwrap().contains("fn a() {}"));
     assert!(client.seen.iter().any(|e| matches!(e,
         ConductorEvent::Artifact { run: r, node, .. } if *r == run && node == "turn 1")));
+}
+
+#[tokio::test]
+async fn a_long_run_stays_inside_the_window_the_server_reports_and_a_node_says_what_was_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::write(root.join("AGENTS.md"), "Always answer in English.\n").unwrap();
+    for name in ["a.txt", "b.txt", "c.txt", "d.txt"] {
+        std::fs::write(root.join(name), format!("{name}\n").repeat(400)).unwrap();
+    }
+    let turns = Arc::new(vec![
+        turn("", &[("c1", "read_file", json!({"path": "a.txt"}))], 10),
+        turn("", &[("c2", "read_file", json!({"path": "b.txt"}))], 10),
+        turn("", &[("c3", "read_file", json!({"path": "c.txt"}))], 10),
+        turn("", &[("c4", "read_file", json!({"path": "d.txt"}))], 10),
+        turn("Read them all.", &[], 10),
+    ]);
+    let chats = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = support::serve(move |_, req, mut conn| {
+        let (turns, chats) = (turns.clone(), chats.clone());
+        async move {
+            if req.path == "/v1/models" {
+                // The window this stand-in model reports: room for about two files.
+                let body = json!({"data": [{"id": "tiny", "max_model_len": 3000}]}).to_string();
+                conn.respond(200, "application/json", &[], &body).await;
+                return;
+            }
+            let n = chats.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            conn.head(200, "text/event-stream", support::Framing::Chunked)
+                .await;
+            conn.send(&turns[n.min(turns.len() - 1)]).await;
+            conn.end().await;
+        }
+    })
+    .await;
+    let mut s = settings(&server, &root);
+    s.agent.context_window = None;
+    let (host, mut client) = runner(s, &root);
+    let run = AgentHost::run(&host, prompt("read every file"));
+    assert_eq!(
+        client.until_finished(&host, run, |_, _| 2).await,
+        RunOutcome::Succeeded
+    );
+    let chats: Vec<serde_json::Value> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path != "/v1/models")
+        .map(|r| r.json())
+        .collect();
+    assert_eq!(chats.len(), 5);
+    for (i, body) in chats.iter().enumerate() {
+        // About four bytes a token: no request is larger than the window allows.
+        let bytes = body["messages"].to_string().len();
+        assert!(
+            bytes / 4 < 3000,
+            "request {i} has {bytes} bytes of messages"
+        );
+        // The instructions (with AGENTS.md) and the task are always there.
+        assert!(
+            body["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("Always answer in English.")
+        );
+        assert_eq!(body["messages"][1]["content"], "read every file");
+    }
+    let last = chats.last().unwrap().to_string();
+    assert!(last.contains("earlier messages of this run"), "{last}");
+    assert!(
+        !last.contains("a.txt\\na.txt"),
+        "the oldest file was left out"
+    );
+    let context: Vec<String> = client
+        .added(run)
+        .into_iter()
+        .filter(|(_, kind, _)| kind == "context")
+        .map(|(id, _, _)| id)
+        .collect();
+    assert!(!context.is_empty());
+    assert!(context[0].starts_with("context: left out "), "{context:?}");
+}
+
+/// Whether process `pid` is gone (or a zombie waiting to be reaped).
+fn dead(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[tokio::test]
+async fn cancel_kills_the_running_command_and_ends_the_run_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let server = model(vec![turn(
+        "",
+        &[(
+            "c1",
+            "run_command",
+            json!({"command": "sh -c 'echo $$ > pid; exec sleep 300'"}),
+        )],
+        10,
+    )])
+    .await;
+    let mut s = settings(&server, &root);
+    s.agent.permissions = toml::from_str("run_command = \"allow\"").unwrap();
+    let (host, mut client) = runner(s, &root);
+    let run = AgentHost::run(&host, prompt("wait"));
+    // Once the command has started (it wrote its pid), the user presses Esc.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let pid = loop {
+        let pid = std::fs::read_to_string(root.join("pid")).unwrap_or_default();
+        if !pid.trim().is_empty() {
+            break pid.trim().to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "the command started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(host.is_running(run));
+    host.cancel(run);
+    assert_eq!(
+        client.until_finished(&host, run, |_, _| 2).await,
+        RunOutcome::Cancelled
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !dead(&pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command was killed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!host.is_running(run));
+}
+
+#[tokio::test]
+async fn cancel_while_a_permission_is_asked_ends_the_run_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let server = model(vec![
+        turn("", &[("c1", "run_command", json!({"command": "ls"}))], 10),
+        turn("never asked for", &[], 10),
+    ])
+    .await;
+    let (host, mut client) = runner(settings(&server, &root), &root);
+    let run = AgentHost::run(&host, prompt("list"));
+    loop {
+        if let ConductorEvent::Candidates { .. } = client.next().await {
+            break;
+        }
+    }
+    host.cancel(run);
+    let outcome = loop {
+        if let ConductorEvent::RunFinished { outcome, .. } = client.next().await {
+            break outcome;
+        }
+    };
+    assert_eq!(outcome, RunOutcome::Cancelled);
+    assert_eq!(server.requests().len(), 1, "no turn after the cancel");
 }

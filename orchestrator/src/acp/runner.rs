@@ -236,23 +236,11 @@ impl crate::agent::AgentHost for AcpRunner {
         for a in prompt.attachments {
             match a {
                 crate::agent::Attachment::File(p) => files.push(p),
-                crate::agent::Attachment::Selection {
-                    path,
-                    first_line,
-                    text: sel,
-                } => text.push_str(&format!(
-                    "\n\nSelection in {} from line {}:\n```\n{sel}\n```",
-                    path.display(),
-                    first_line + 1
-                )),
-                crate::agent::Attachment::Diagnostics { text: d, .. } => {
-                    text.push_str(&format!("\n\nDiagnostics:\n{d}"))
+                other => {
+                    if let Some(t) = crate::agent::prompt::attachment_text(&other) {
+                        text.push_str(&t);
+                    }
                 }
-                crate::agent::Attachment::Symbol { name, path, line } => text.push_str(&format!(
-                    "\n\nSymbol {name} is defined in {} at line {}.",
-                    path.display(),
-                    line + 1
-                )),
             }
         }
         AcpRunner::run(self, &text, files)

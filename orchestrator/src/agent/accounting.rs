@@ -50,6 +50,7 @@ impl RunTotals {
             match n.kind {
                 NodeKind::Turn => t.turns += 1,
                 NodeKind::Tool => t.calls += 1,
+                NodeKind::Context => {}
             }
             t.tokens_in += n.tokens_in;
             t.tokens_out += n.tokens_out;
@@ -103,6 +104,7 @@ pub fn node_artifacts(n: &AgentNode) -> Vec<(&'static str, String)> {
             ("tool-call", format!("{} {}", n.label, n.input)),
             ("tool-result", n.output.clone()),
         ],
+        NodeKind::Context => Vec::new(),
     }
 }
 

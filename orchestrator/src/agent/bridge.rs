@@ -154,6 +154,7 @@ impl AgentBridge {
             NodeKind::Tool => {
                 self.call = running.then(|| id.clone());
             }
+            NodeKind::Context => {}
         }
         out.push(ConductorEvent::Node {
             run,
@@ -272,6 +273,7 @@ impl AgentBridge {
 pub fn node_id(n: &AgentNode) -> String {
     match n.kind {
         NodeKind::Turn => format!("turn {}", n.id + 1),
+        NodeKind::Context => format!("context: {} #{}", n.summary, n.id + 1),
         NodeKind::Tool => {
             let summary = n.summary.lines().next().unwrap_or("").trim();
             let summary: String = match summary.char_indices().nth(48) {
@@ -302,6 +304,7 @@ pub fn node_label(n: &AgentNode) -> String {
                 parts.push(format!("{tps:.1} tokens/s"));
             }
         }
+        NodeKind::Context => parts.push(n.summary.clone()),
         NodeKind::Tool => {
             if let Some(d) = n.duration {
                 parts.push(secs(d));
@@ -321,6 +324,7 @@ fn is_edit(tool: &str) -> bool {
 fn kind_name(n: &AgentNode) -> &'static str {
     match n.kind {
         NodeKind::Turn => "model",
+        NodeKind::Context => "context",
         NodeKind::Tool => match n.label.as_str() {
             "read_file" => "read",
             "list_files" | "grep" => "search",

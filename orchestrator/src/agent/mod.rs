@@ -11,6 +11,8 @@
 //!   [`bridge`]'s translation of the loop's events into Conductor events.
 //! - [`accounting`]: tokens, cost and the artifacts of every prompt, response, call
 //!   and result of a run.
+//! - [`context`]: staying inside the model's context window (results cut, oldest
+//!   exchanges left out with a note, the window the server reports).
 //! - [`records`]: the runner's record of each run on disk (its conversation journal,
 //!   how it ended), so an interrupted run can be resumed after a crash.
 //! - [`undo`]: "undo this run": each changed file's text to restore, with the hunks
@@ -27,9 +29,11 @@
 pub mod accounting;
 pub mod bridge;
 pub mod changes;
+pub mod context;
 pub mod host;
 pub mod permissions;
 pub mod prompt;
+mod questions;
 pub mod records;
 pub mod run;
 pub mod runner;

@@ -55,6 +55,9 @@ pub struct AgentConfig {
     pub system_prompt: String,
     /// Environment variables passed to commands.
     pub command_env: Vec<String>,
+    /// The model's context window in tokens: older exchanges are left out of a request
+    /// that would not fit (`None`: unknown, nothing is left out).
+    pub context_window: Option<u64>,
 }
 
 impl Default for AgentConfig {
@@ -66,6 +69,7 @@ impl Default for AgentConfig {
             permissions: PermissionConfig::default(),
             system_prompt: "You are Symphony's coding agent, working in the user's workspace. Use the tools to read, search, run commands and propose edits; edits are reviewed by the user before they are written. When the task is done, answer with a short summary and no tool call.".into(),
             command_env: DEFAULT_COMMAND_ENV.iter().map(|s| s.to_string()).collect(),
+            context_window: None,
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct AgentSettings {
     pub permissions: PermissionConfig,
     /// Environment variables passed to commands (default: [`DEFAULT_COMMAND_ENV`]).
     pub command_env: Option<Vec<String>>,
+    /// The model's context window in tokens (default: what the server reports).
+    pub context_window: Option<u64>,
 }
 
 impl AgentSettings {
@@ -108,6 +114,7 @@ impl AgentSettings {
         if let Some(env) = &self.command_env {
             config.command_env = env.clone();
         }
+        config.context_window = self.context_window;
         config
     }
 }
@@ -120,6 +127,8 @@ pub enum NodeKind {
     Turn,
     /// One tool call.
     Tool,
+    /// Older messages were left out of the next request to fit the context window.
+    Context,
 }
 
 /// Where a node is.
@@ -603,9 +612,11 @@ impl Agent {
         events: &mpsc::Sender<AgentEvent>,
         cancel: &CancellationToken,
     ) -> Result<u64, AgentOutcome> {
+        let tools = self.tools.specs();
+        let messages = self.fit_context(&tools, events).await;
         let request = ToolRequest {
-            messages: self.state.messages.clone(),
-            tools: self.tools.specs(),
+            messages,
+            tools,
             max_tokens: self.config.max_tokens,
             temperature: None,
             model: None,
@@ -689,6 +700,36 @@ impl Agent {
         Ok(used)
     }
 
+    /// The conversation as the next request sends it: when it would not fit the
+    /// context window, the oldest exchanges are left out and a context node says so.
+    async fn fit_context(
+        &mut self,
+        tools: &[crate::instrument::ToolSpec],
+        events: &mpsc::Sender<AgentEvent>,
+    ) -> Vec<AgentMessage> {
+        let Some(window) = self.config.context_window else {
+            return self.state.messages.clone();
+        };
+        let reserve = self
+            .config
+            .max_tokens
+            .map_or(super::context::ANSWER_RESERVE, u64::from);
+        let budget = window.saturating_sub(reserve);
+        let fitted = super::context::fit(&self.state.messages, tools, budget);
+        if fitted.dropped > 0 {
+            let summary = format!(
+                "left out {} earlier messages: about {} tokens sent of a window of {window}",
+                fitted.dropped, fitted.tokens
+            );
+            let id = self.start_node(NodeKind::Context, "context".into(), summary, String::new());
+            let node = &mut self.state.nodes[id];
+            node.status = NodeStatus::Done;
+            node.tokens_in = fitted.tokens;
+            self.announce(events, id).await;
+        }
+        fitted.messages
+    }
+
     /// Checks, runs and records one tool call; returns the result for the model.
     async fn run_call(
         &mut self,
@@ -757,6 +798,8 @@ impl Agent {
                 }
             }
         };
+        let mut output = output;
+        output.content = super::context::cut_result(&call.name, output.content);
         if access == Some(super::tools::Access::Edit)
             && !output.is_error
             && let Some(j) = &mut self.journal

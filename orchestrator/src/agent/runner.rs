@@ -15,9 +15,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -28,7 +26,8 @@ use super::accounting::{Price, RunTotals};
 use super::bridge::AgentBridge;
 use super::changes::{ChangeSet, FileChange};
 use super::host::{AgentHost, AgentPrompt, HostKind};
-use super::permissions::{Decision, PermissionRequest, RememberedGrants};
+use super::permissions::{Decision, RememberedGrants};
+use super::questions::{Ask, RunUi};
 use super::records::{RunRecord, next_run_id};
 use super::run::{Agent, AgentEvent, AgentJournal, AgentNode, AgentSettings, AgentUi};
 use super::tools::{ToolRegistry, Workspace};
@@ -96,54 +95,6 @@ impl AgentRunnerSettings {
     }
 }
 
-/// A question the loop is waiting on, sent to the run's task.
-enum Ask {
-    Permission(PermissionRequest, oneshot::Sender<Decision>),
-    Question(String, oneshot::Sender<Option<String>>),
-}
-
-/// The person as the loop sees them: asks go to the run's task, which shows them as
-/// nodes and waits for `choose` / `answer`.
-#[derive(Default)]
-struct RunUi {
-    current: Mutex<Option<mpsc::UnboundedSender<Ask>>>,
-}
-
-impl AgentUi for RunUi {
-    fn ask_user(&self, question: String) -> Pin<Box<dyn Future<Output = Option<String>> + Send>> {
-        let (tx, rx) = oneshot::channel();
-        let sent = self
-            .current
-            .lock()
-            .as_ref()
-            .is_some_and(|c| c.send(Ask::Question(question, tx)).is_ok());
-        Box::pin(async move {
-            if !sent {
-                return None;
-            }
-            rx.await.ok().flatten()
-        })
-    }
-
-    fn ask_permission(
-        &self,
-        request: PermissionRequest,
-    ) -> Pin<Box<dyn Future<Output = Decision> + Send>> {
-        let (tx, rx) = oneshot::channel();
-        let sent = self
-            .current
-            .lock()
-            .as_ref()
-            .is_some_and(|c| c.send(Ask::Permission(request, tx)).is_ok());
-        Box::pin(async move {
-            if !sent {
-                return Decision::Deny;
-            }
-            rx.await.unwrap_or(Decision::Deny)
-        })
-    }
-}
-
 /// A run in progress: how to cancel it and the questions it waits on, by node.
 #[derive(Default)]
 struct Live {
@@ -180,6 +131,8 @@ struct Inner {
     ui: Arc<RunUi>,
     conversation: tokio::sync::Mutex<Option<Conversation>>,
     reset: AtomicBool,
+    /// The context window the server reported (asked once).
+    window: tokio::sync::OnceCell<Option<u64>>,
     live: Mutex<HashMap<RunId, Live>>,
     seen: Mutex<HashMap<RunId, Seen>>,
     /// Each ended run's changes (before the run, what it proposed).
@@ -246,6 +199,7 @@ impl AgentRunner {
                 ui: Arc::default(),
                 conversation: tokio::sync::Mutex::new(None),
                 reset: AtomicBool::new(false),
+                window: tokio::sync::OnceCell::new(),
                 live: Mutex::default(),
                 seen: Mutex::default(),
                 undo: Mutex::default(),
@@ -263,6 +217,25 @@ impl AgentRunner {
             .get(&run)
             .map(|r| r.nodes.clone())
             .unwrap_or_default()
+    }
+
+    /// Node `node` (its DAG id, as in the Conductor events) of `run`.
+    pub fn node(&self, run: RunId, node: &str) -> Option<AgentNode> {
+        self.nodes(run)
+            .into_iter()
+            .find(|n| super::bridge::node_id(n) == node)
+    }
+
+    /// What Enter on a node shows: its one-line stats (tokens in/out, time to first
+    /// token, tokens/s; duration and result size), its full input and its output.
+    pub fn node_details(&self, run: RunId, node: &str) -> Option<String> {
+        let n = self.node(run, node)?;
+        Some(format!(
+            "{node}\n{}\n\n--- input ---\n{}\n\n--- output ---\n{}",
+            super::bridge::node_label(&n),
+            n.input,
+            n.output
+        ))
     }
 
     /// "Undo this run": for each file `run` changed, the text to restore (the run's
@@ -353,6 +326,23 @@ impl Inner {
         }
     }
 
+    /// The model's context window: `[agent] context_window`, else what the server
+    /// reports (OpenAI-compatible `/v1/models`, Ollama `/api/show`), else unknown.
+    async fn context_window(&self) -> Option<u64> {
+        if let Some(w) = self.settings.agent.context_window {
+            return Some(w);
+        }
+        *self
+            .window
+            .get_or_init(|| async {
+                let cfg = self.settings.instrument_config().ok()?;
+                let window = super::context::ask_window(cfg).await;
+                tracing::info!(instrument = %cfg.name, ?window, "agent context window");
+                window
+            })
+            .await
+    }
+
     fn instrument_name(&self) -> String {
         match &self.instrument {
             Ok(i) => i.name().to_owned(),
@@ -383,7 +373,8 @@ impl Inner {
         let record = match &start {
             Start::Resume(record) => {
                 // The interrupted run's conversation becomes the current one.
-                match self.restored(instrument.clone(), &record.conversation) {
+                let window = self.context_window().await;
+                match self.restored(instrument.clone(), window, &record.conversation) {
                     Ok(c) => *conversation = Some(c),
                     Err(e) => {
                         self.fail(run, &title, e);
@@ -394,7 +385,8 @@ impl Inner {
             }
             Start::Task(_) => {
                 if conversation.is_none() {
-                    match self.conversation_for(run, instrument.clone()) {
+                    let window = self.context_window().await;
+                    match self.conversation_for(run, instrument.clone(), window) {
                         Ok(c) => *conversation = Some(c),
                         Err(e) => {
                             self.fail(run, &title, e);
@@ -526,10 +518,11 @@ impl Inner {
     fn restored(
         &self,
         instrument: Arc<dyn Instrument>,
+        window: Option<u64>,
         journal: &Path,
     ) -> Result<Conversation, String> {
         let agent = self
-            .agent(instrument)
+            .agent(instrument, window)
             .restore(journal.to_owned())
             .map_err(|e| format!("cannot continue the run: {e}"))?;
         Ok(Conversation {
@@ -628,16 +621,12 @@ impl Inner {
     }
 
     /// A fresh agent over `instrument` in the workspace, with the remembered grants.
-    fn agent(&self, instrument: Arc<dyn Instrument>) -> Agent {
+    fn agent(&self, instrument: Arc<dyn Instrument>, window: Option<u64>) -> Agent {
         let workspace = Workspace::new(&self.workspace).with_buffers(self.buffers.clone());
         let ui: Arc<dyn AgentUi> = self.ui.clone();
-        let agent = Agent::new(
-            instrument,
-            ToolRegistry::builtin(),
-            workspace,
-            self.settings.agent.config(),
-            ui,
-        );
+        let mut config = self.settings.agent.config();
+        config.context_window = window;
+        let agent = Agent::new(instrument, ToolRegistry::builtin(), workspace, config, ui);
         match &self.grants {
             Some(g) => agent.with_grants(g.clone()),
             None => agent,
@@ -649,8 +638,9 @@ impl Inner {
         &self,
         run: RunId,
         instrument: Arc<dyn Instrument>,
+        window: Option<u64>,
     ) -> Result<Conversation, String> {
-        let mut agent = self.agent(instrument);
+        let mut agent = self.agent(instrument, window);
         let mut journal = None;
         if let Some(dir) = &self.settings.journal_dir {
             std::fs::create_dir_all(dir).map_err(|e| {
