@@ -266,6 +266,15 @@ pub enum Action {
     AiCancelRun,
     /// AI: choose among the candidates of a pick step waiting for you (reopens its picker).
     AiChooseCandidate,
+    /// AI: an agent task (the agents' picker when there are several, then the prompt).
+    AiAgent,
+    /// AI: the agent's next prompt starts a new conversation.
+    AiAgentNewConversation,
+    /// AI: the files the agent runs changed, with +/- counts (Enter reviews one).
+    AiRunChanges,
+    /// The AI pane's prompt goes to agent number N (from the agents' picker).
+    #[serde(skip)]
+    AiAgentUse(usize),
     /// Open (or focus) the AI pane.
     OpenAiPane,
     /// Open (or focus) the DAG pane (runs and their nodes).
@@ -633,6 +642,9 @@ bindable! {
     AiCommit => "ai_commit", "AI: commit the staged changes with the model's message";
     AiCancelRun => "ai_cancel_run", "AI: cancel the running command";
     AiChooseCandidate => "ai_choose_candidate", "AI: choose a candidate";
+    AiAgent => "ai_agent", "AI: agent task…";
+    AiAgentNewConversation => "ai_agent_new_conversation", "AI: new agent conversation";
+    AiRunChanges => "ai_run_changes", "AI: run changes (files an agent changed)";
     OpenAiPane => "open_ai_pane", "Open the AI pane";
     OpenDagPane => "open_dag_pane", "Open the DAG pane (AI runs)";
     OpenArtifactsPane => "open_artifacts_pane", "Open the artifacts pane";

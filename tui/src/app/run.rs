@@ -128,6 +128,16 @@ pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
     let mut conductor_start = Some(tokio::task::spawn_blocking(move || {
         symphony_conductor::conductor::Conductor::start_with(conductor_config, conductor_factory)
     }));
+    // The agents (one host per [[agents]] entry) are made on a blocking thread; their
+    // runs' events come on their own channel.
+    let (agent_tx, mut agent_rx) = unbounded_channel();
+    let agent_configs = state.config.clone();
+    let agent_root = state.cwd.clone();
+    let agent_buffers = state.conductor.agents.buffers.clone();
+    state.conductor.agents.starting = true;
+    let mut agents_start = Some(tokio::task::spawn_blocking(move || {
+        crate::conductor::agents::make_hosts(&agent_configs, &agent_root, agent_tx, agent_buffers)
+    }));
     let (guard, mut screens, mut events) = match mode {
         Mode::Local => {
             let guard = TerminalGuard::enter(state.config.mouse)?;
@@ -355,6 +365,27 @@ pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
                 }
                 changed = true;
             }
+            made = async {
+                match agents_start.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            }, if agents_start.is_some() => {
+                agents_start = None;
+                match made {
+                    Ok(hosts) => crate::conductor::agents::install(&mut state, hosts),
+                    Err(e) => {
+                        tracing::error!("the agents' start task failed: {e}");
+                        state.conductor.agents.starting = false;
+                        state.error(format!("Agents are off: {e}"));
+                    }
+                }
+                changed = true;
+            }
+            Some(ev) = agent_rx.recv() => {
+                crate::conductor::agents::on_event(&mut state, ev);
+                changed = true;
+            }
             () = crate::conductor::highlight::LOADED_NOTIFY.notified() => {
                 // The AI pane's code can be drawn in colour now.
                 changed = true;
@@ -400,6 +431,7 @@ pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
             dirty_since = Some(Instant::now());
         }
     };
+    crate::conductor::agents::shutdown(&state);
     let _ = screens.show_cursor();
     let server = events.is_server();
     screens.end_all().await;

@@ -70,6 +70,22 @@ pub fn apply(state: &mut State, action: &Action) -> bool {
             cancel_latest(state);
             return true;
         }
+        Action::AiAgent => {
+            super::agents::open(state);
+            return true;
+        }
+        Action::AiAgentUse(index) => {
+            super::agents::enter(state, *index);
+            return true;
+        }
+        Action::AiAgentNewConversation => {
+            super::agents::new_conversation(state);
+            return true;
+        }
+        Action::AiRunChanges => {
+            super::agents::changes::open_list(state);
+            return true;
+        }
         Action::OpenAiPane => {
             open_pane(state, PaneKind::Ai(AiPane::default()));
             return true;
@@ -205,7 +221,9 @@ fn choose(state: &mut State, run: RunId, node: &str, index: usize) {
         state.say("That pick step is no longer waiting");
         return;
     }
-    if let Some(port) = &state.conductor.port {
+    if !super::agents::choose(state, run, node, index)
+        && let Some(port) = &state.conductor.port
+    {
         port.choose(run, node, index);
     }
     let who = super::picker::candidate_instruments(&state.conductor, run, node)
@@ -327,6 +345,13 @@ pub fn submit_prompt(state: &mut State) {
         state.overlays.retain(|o| {
             !matches!(o, Overlay::Ai(p) if matches!(p.kind, super::picker::PickerKind::Candidates { .. }))
         });
+        return;
+    }
+    if super::agents::answer(state, &text) {
+        return;
+    }
+    if super::agents::prompting(state) {
+        super::agents::submit(state, text);
         return;
     }
     match state.conductor.pending.as_mut() {
@@ -496,6 +521,12 @@ fn context_from_cache(state: &State, view: u64) -> EditorContext {
 }
 
 fn cancel_latest(state: &mut State) {
+    if let Some(run) = state.conductor.latest_running()
+        && super::agents::cancel(state, run)
+    {
+        state.say(format!("Cancelling run #{}", run.0));
+        return;
+    }
     match (state.conductor.latest_running(), &state.conductor.port) {
         (Some(run), Some(port)) => {
             port.cancel(run);

@@ -233,6 +233,10 @@ fn conversations_key(state: &mut State, key: ConversationsAction) {
 }
 
 fn ai_key(state: &mut State, key: AiPaneAction) {
+    // Tab on an `@` word of an agent prompt completes it.
+    if key == AiPaneAction::Conversations && super::agents::complete_mention(state) {
+        return;
+    }
     let Some(PaneKind::Ai(pane)) = state.windows.focused() else {
         return;
     };
@@ -295,6 +299,13 @@ fn cancel(state: &mut State, run: Option<RunId>) {
     let running = run
         .and_then(|r| state.conductor.run(r))
         .is_some_and(|r| r.running());
+    if running
+        && let Some(run) = run
+        && super::agents::cancel(state, run)
+    {
+        state.say(format!("Cancelling run #{}", run.0));
+        return;
+    }
     match (run, &state.conductor.port) {
         (Some(run), Some(port)) if running => {
             port.cancel(run);

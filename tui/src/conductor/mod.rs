@@ -10,6 +10,7 @@
 //! answers (or, if the editor does not know the method, from the text in the
 //! client's line cache, with a message saying so).
 
+pub mod agents;
 pub mod artifact_fetch;
 pub mod code_blocks;
 pub mod commands;
@@ -246,6 +247,15 @@ pub enum EditorRequest {
         /// Indexes of the hunks applied.
         hunks: Vec<usize>,
     },
+    /// `symphony.review.snapshot` for an agent prompt's `@selection`.
+    AgentSelection,
+    /// `symphony.review.snapshot` of the buffer an agent run's proposal is for.
+    AgentProposal {
+        /// The run.
+        run: RunId,
+        /// The proposal, against the text the agent read.
+        proposal: Box<symphony_conductor::proposal::Proposal>,
+    },
 }
 
 /// The Conductor as the client sees it. Rendering only reads it.
@@ -312,6 +322,8 @@ pub struct ConductorState {
     pub new_files: HashSet<u64>,
     /// Code blocks of the AI pane being applied, waiting for their view's snapshot.
     pub pending_blocks: HashMap<u64, code_blocks::CodeBlock>,
+    /// The agents (ours and external ones) and their runs ([`agents`]).
+    pub agents: agents::Agents,
 }
 
 impl std::fmt::Debug for ConductorState {

@@ -26,6 +26,10 @@ pub enum PickerKind {
         /// The pick node.
         node: String,
     },
+    /// The agent the AI pane's prompt goes to.
+    Agents,
+    /// A file an agent run changed (its review).
+    RunChanges,
 }
 
 /// One row of an [`AiPicker`].
@@ -94,7 +98,9 @@ impl AiPicker {
     fn query(&self) -> &str {
         match self.kind {
             PickerKind::Workflows => self.input.text.split_whitespace().next().unwrap_or(""),
-            PickerKind::Candidates { .. } => &self.input.text,
+            PickerKind::Candidates { .. } | PickerKind::Agents | PickerKind::RunChanges => {
+                &self.input.text
+            }
         }
     }
 
@@ -391,8 +397,14 @@ pub fn candidates_picker(state: &ConductorState, choice: &ChoiceView) -> AiPicke
                 .cloned()
                 .flatten()
                 .unwrap_or_else(|| format!("input {}", i + 1));
+            // An agent's question: its options as the agent words them.
+            let label = if state.agents.runs.contains_key(&choice.run) {
+                format!("{}. {first}", i + 1)
+            } else {
+                format!("{}. {who} · {first}", i + 1)
+            };
             PickerRow {
-                label: format!("{}. {who} · {first}", i + 1),
+                label,
                 detail: size(text),
                 preview: text.clone(),
                 diff: read.map(|r| diff_lines(r, text)),
@@ -409,10 +421,14 @@ pub fn candidates_picker(state: &ConductorState, choice: &ChoiceView) -> AiPicke
             run: choice.run,
             node: choice.node.clone(),
         },
-        format!(
-            " Run #{} · {}: choose a candidate (Esc: later) ",
-            choice.run.0, choice.node
-        ),
+        if state.agents.runs.contains_key(&choice.run) {
+            format!(" Run #{} · the agent asks ({}) ", choice.run.0, choice.node)
+        } else {
+            format!(
+                " Run #{} · {}: choose a candidate (Esc: later) ",
+                choice.run.0, choice.node
+            )
+        },
         rows,
     );
     p.language = state.run_languages.get(&choice.run).cloned();

@@ -42,6 +42,8 @@ pub struct Config {
     /// `[[mcp_servers]]`: MCP servers whose tools the agent may call (also passed on to
     /// the `[[agents]]` that accept them).
     pub mcp_servers: Vec<symphony_conductor::mcp::McpServerConfig>,
+    /// `[agent]`: Symphony's own agent (turns, budget, permissions per tool).
+    pub agent: symphony_conductor::agent::run::AgentSettings,
 }
 
 /// The completion popup's default pause (`[lsp] auto_complete_ms`).
@@ -62,6 +64,7 @@ impl Default for Config {
             completion: Default::default(),
             agents: Vec::new(),
             mcp_servers: Vec::new(),
+            agent: Default::default(),
         }
     }
 }
@@ -105,6 +108,9 @@ struct RawConfig {
     agents: Vec<symphony_conductor::acp::AgentConfig>,
     #[serde(default)]
     mcp_servers: Vec<symphony_conductor::mcp::McpServerConfig>,
+    /// `[agent]`: Symphony's own agent.
+    #[serde(default)]
+    agent: symphony_conductor::agent::run::AgentSettings,
     /// `[lsp]`: `auto_complete_ms` is the client's; `path` and the `[lsp.<language>]`
     /// tables are the editor process's.
     #[serde(default)]
@@ -240,6 +246,7 @@ impl Config {
             agent.mcp_servers = raw.mcp_servers.clone();
         }
         config.mcp_servers = raw.mcp_servers;
+        config.agent = raw.agent;
         Ok(config)
     }
 

@@ -159,6 +159,9 @@ pub const PREFIX: &[(&str, &str)] = &[
     ("W", "ai_workflow"),
     ("K", "ai_cancel_run"),
     ("V", "ai_choose_candidate"),
+    ("I", "ai_agent"),
+    ("N", "ai_agent_new_conversation"),
+    ("L", "ai_run_changes"),
 ];
 
 /// The context tables, by context name (see [`super::context::contexts`]).

@@ -464,6 +464,12 @@ pub fn on_reply(state: &mut State, view: u64, id: u64, result: Result<Value, Str
         }
         EditorRequest::Rebase { view, hunks } => on_rebase(state, view, &hunks, result),
         EditorRequest::Apply { view, hunks } => on_apply(state, view, &hunks, result),
+        EditorRequest::AgentSelection => {
+            crate::conductor::agents::on_selection(state, view, result)
+        }
+        EditorRequest::AgentProposal { run, proposal } => {
+            crate::conductor::agents::changes::on_snapshot(state, view, run, *proposal, result)
+        }
     }
     true
 }

@@ -82,7 +82,10 @@ fn prompt_label(state: &State) -> String {
             Some(name) => format!("{name}: instruction? "),
             None => crate::conductor::commands::prompt_label(p.kind).to_owned(),
         },
-        _ => "> ".to_owned(),
+        _ => match crate::conductor::agents::active_name(state) {
+            Some(name) => format!("{name}> "),
+            None => "> ".to_owned(),
+        },
     }
 }
 
@@ -225,8 +228,10 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
     }
     // Context and prompt.
     let ctx_y = rect.bottom() - 2;
+    let agent_line = crate::conductor::agents::context_line(state);
     let context = c
         .context_label()
+        .or_else(|| agent_line.clone())
         .or_else(|| {
             let v = c.last_view.or_else(|| state.focused_view())?;
             let d = state.views.get(&v)?;
@@ -245,7 +250,11 @@ pub(super) fn render(state: &State, pane: &AiPane, rect: Rect, focused: bool, bu
     buf.set_stringn(
         rect.x,
         ctx_y,
-        format!("context: {context}"),
+        if agent_line.is_some() {
+            context
+        } else {
+            format!("context: {context}")
+        },
         width,
         ctx_style,
     );

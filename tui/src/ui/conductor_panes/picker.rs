@@ -39,6 +39,8 @@ pub fn draw(state: &State, p: &AiPicker, area: Rect, buf: &mut Buffer) -> Option
         PickerKind::Candidates { .. } => {
             "Enter keep this candidate · ↑↓ select · PgUp/PgDn scroll · type to filter · Esc decide later"
         }
+        PickerKind::Agents => "Enter prompt this agent · ↑↓ select · type to filter · Esc close",
+        PickerKind::RunChanges => "Enter review this file · ↑↓ select · type to filter · Esc close",
     };
     let hint_y = inner.bottom().saturating_sub(1);
     buf.set_stringn(
@@ -104,7 +106,9 @@ fn draw_rows(p: &AiPicker, list: Rect, buf: &mut Buffer) {
     if p.filtered.is_empty() {
         let text = match p.kind {
             PickerKind::Workflows => "no match: Enter runs the name as typed",
-            PickerKind::Candidates { .. } => "no match",
+            PickerKind::Candidates { .. } | PickerKind::Agents | PickerKind::RunChanges => {
+                "no match"
+            }
         };
         buf.set_stringn(
             list.x + 1,
@@ -198,22 +202,24 @@ fn draw_preview(state: &State, p: &AiPicker, area: Rect, buf: &mut Buffer) {
             rows.drain(..skip.min(rows.len()));
             rows
         }
-        (PickerKind::Workflows, _) => wrap(&row.preview, width)
-            .into_iter()
-            .take(usize::from(area.height))
-            .enumerate()
-            .map(|(i, r)| {
-                let style = if i == 0 {
-                    Style::default().add_modifier(Modifier::BOLD)
-                } else {
-                    Style::default()
-                };
-                ChatRow {
-                    spans: vec![(r, style)],
-                    fill: None,
-                }
-            })
-            .collect(),
+        (PickerKind::Workflows | PickerKind::Agents | PickerKind::RunChanges, _) => {
+            wrap(&row.preview, width)
+                .into_iter()
+                .take(usize::from(area.height))
+                .enumerate()
+                .map(|(i, r)| {
+                    let style = if i == 0 {
+                        Style::default().add_modifier(Modifier::BOLD)
+                    } else {
+                        Style::default()
+                    };
+                    ChatRow {
+                        spans: vec![(r, style)],
+                        fill: None,
+                    }
+                })
+                .collect()
+        }
     };
     for (i, r) in rows.iter().enumerate().take(usize::from(area.height)) {
         let y = area.y + i as u16;
