@@ -236,14 +236,34 @@ impl Manager {
     /// Reads the settings file again (extensions enabled or disabled elsewhere, e.g.
     /// by `symphony ext enable`); on error the settings in memory are kept.
     pub fn reload_config(&mut self) -> config::Result<()> {
-        let mut config = ExtensionsConfig::load(&self.config_path)?;
-        if config.migrate_unbound(&self.manifests)
-            && let Err(e) = config.save(&self.config_path)
+        self.config = Self::read_config(&self.config_path, &self.manifests)?;
+        Ok(())
+    }
+
+    /// The settings file as [`Manager::reload_config`] reads it for `manifests`
+    /// (grants of workspace extensions migrated and saved), without a manager: a
+    /// client reads it off its UI thread and hands it to [`Manager::set_config`].
+    pub fn read_config(
+        config_path: &std::path::Path,
+        manifests: &[Manifest],
+    ) -> config::Result<ExtensionsConfig> {
+        let mut config = ExtensionsConfig::load(config_path)?;
+        if config.migrate_unbound(manifests)
+            && let Err(e) = config.save(config_path)
         {
             tracing::warn!("could not save the migrated grants: {e}");
         }
+        Ok(config)
+    }
+
+    /// Replaces the settings with those [`Manager::read_config`] read.
+    pub fn set_config(&mut self, config: ExtensionsConfig) {
         self.config = config;
-        Ok(())
+    }
+
+    /// The settings file.
+    pub fn config_path(&self) -> &std::path::Path {
+        &self.config_path
     }
 
     /// Whether `id` is known, enabled, trusted (not a workspace's extension, or the

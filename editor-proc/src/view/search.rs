@@ -6,7 +6,7 @@ use xi_rope::Rope;
 
 use super::{FindChange, SelectionModifier, View};
 use crate::find::{Find, STEP_BYTES};
-use crate::render::shadow::STYLES_VALID;
+use crate::view_update::shadow::STYLES_VALID;
 use crate::text::line_of_offset;
 
 /// A `find_next` / `find_previous` the running search cannot answer yet.

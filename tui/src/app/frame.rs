@@ -9,7 +9,7 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 use super::State;
-use crate::render::Screen;
+use crate::terminal::Screen;
 use crate::session::SessionEvent;
 use crate::ui::{RowPrints, draw_echo, draw_screen, echo_damage};
 

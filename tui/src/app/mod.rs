@@ -191,7 +191,7 @@ pub struct State {
     pub next_request: u64,
     /// Requests to the editor in flight (request id -> whose answer it is): replies are
     /// routed by it.
-    pub replies: std::collections::HashMap<u64, crate::session::RequestKind>,
+    pub replies: std::collections::HashMap<u64, crate::session::ReplyKind>,
     /// `symphony.disk_diff` requests in flight (request id -> view), shown when answered.
     pub disk_diffs: std::collections::HashMap<u64, u64>,
     /// Language intelligence: popups, jump list, requests in flight.
@@ -264,7 +264,7 @@ impl State {
     pub fn request(&mut self, view: u64, request: crate::session::Request) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
-        self.replies.insert(id, request.kind());
+        self.replies.insert(id, request.reply_kind());
         self.editor.request(view, id, request);
         id
     }

@@ -19,7 +19,7 @@ use crate::action::Action;
 use crate::config::{Config, ConfigError};
 use crate::overlays::pickers::list_files;
 use crate::panes::{EditorPane, PaneKind};
-use crate::render::{Output, Screen};
+use crate::terminal::{Output, Screen};
 use crate::session::{EditorSession, EditorTarget};
 use crate::terminal::{TerminalGuard, TerminalInput};
 use crate::ui::RowPrints;
@@ -314,6 +314,8 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let _ = screen.show_cursor();
     drop(screen);
     drop(guard);
+    // The dock's settings are written by a thread of their own: the last change too.
+    crate::panes::dock::flush();
     let editor = std::mem::replace(&mut state.editor, Box::new(RecordingPort::new()));
     editor.shutdown();
     result

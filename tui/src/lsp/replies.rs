@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 use symphony_protocol::xi::lsp::{
-    self as wire, CodeActionsResult, CompletionResult, DiagnosticsParams, EditSummary,
-    FormatResult, GotoKind, GotoResult, HoverResult, ResolveCompletionResult, ServerState,
-    SignatureHelpParams, StatusParams, WorkspaceDiagnosticsResult,
+    self as wire, CompletionResult, DiagnosticsParams, EditSummary, GotoKind, GotoResult,
+    ServerState, SignatureHelpParams, StatusParams, WorkspaceDiagnosticsResult,
 };
 
 use super::commands::{goto_name, open_picker, resolve_selected};
@@ -18,6 +17,7 @@ use super::{Completion, Hover, LspAction, Pending, Target};
 use crate::action::Action;
 use crate::app::State;
 use crate::overlays::lsp::PickerRow;
+use crate::session::{Reply, ReplyError};
 
 /// Applies a `symphony.lsp.*` notification; `view` is the client's handle of
 /// its `view_id` (when it has one the client knows).
@@ -86,35 +86,42 @@ fn on_status(state: &mut State, p: StatusParams) {
     }
 }
 
-/// Applies the answer to request `id` (from `SessionEvent::Reply`); false
-/// when it was not one of ours.
-pub fn on_reply(state: &mut State, id: u64, result: &Result<Value, String>) -> bool {
+/// Applies the answer to request `id` (from `SessionEvent::Reply`, typed by the
+/// session: [`crate::session::parse_reply`]); false when it was not one of ours.
+pub fn on_reply(state: &mut State, id: u64, reply: Result<Reply, ReplyError>) -> bool {
     let Some(pending) = state.lsp.pending.remove(&id) else {
         return false;
     };
-    let value = match result {
-        Ok(v) => v,
-        Err(msg) => {
-            on_error(state, &pending, msg);
+    let reply = match reply {
+        Ok(r) => r,
+        Err(ReplyError::Refused(msg)) => {
+            on_error(state, &pending, &msg);
+            return true;
+        }
+        Err(e @ ReplyError::Malformed { .. }) if matches!(pending, Pending::Resolve { .. }) => {
+            // Details are extra: the popup keeps its items without them.
+            tracing::debug!("{e}");
+            return true;
+        }
+        Err(e @ ReplyError::Malformed { what, .. }) => {
+            bad_answer(state, what, &e);
             return true;
         }
     };
-    match pending {
-        Pending::Completion { view, explicit } => match CompletionResult::deserialize(value) {
-            Ok(r) => completion_arrived(state, id, view, explicit, r),
-            Err(e) => bad_answer(state, "completion", &e),
-        },
-        Pending::Resolve { completion, index } => {
-            if let Ok(r) = ResolveCompletionResult::deserialize(value)
-                && let Some(c) = state.lsp.completion.as_mut()
+    match (pending, reply) {
+        (Pending::Completion { view, explicit }, Reply::Completion(r)) => {
+            completion_arrived(state, id, view, explicit, r);
+        }
+        (Pending::Resolve { completion, index }, Reply::ResolveCompletion(r)) => {
+            if let Some(c) = state.lsp.completion.as_mut()
                 && c.id == completion
             {
                 c.docs.insert(index, r);
             }
         }
-        Pending::Accept => {}
-        Pending::Hover { view, at } => match Option::<HoverResult>::deserialize(value) {
-            Ok(Some(h)) if !h.contents.trim().is_empty() => {
+        (Pending::Accept, Reply::AcceptCompletion) => {}
+        (Pending::Hover { view, at }, Reply::Hover(h)) => match h {
+            Some(h) if !h.contents.trim().is_empty() => {
                 let still_there = state.focused_view() == Some(view);
                 if still_there {
                     state.lsp.hover = Some(Hover {
@@ -124,20 +131,14 @@ pub fn on_reply(state: &mut State, id: u64, result: &Result<Value, String>) -> b
                     });
                 }
             }
-            Ok(_) => state.say("Nothing to show here"),
-            Err(e) => bad_answer(state, "hover", &e),
+            _ => state.say("Nothing to show here"),
         },
-        Pending::Goto { kind } => match GotoResult::deserialize(value) {
-            Ok(r) => locations_arrived(state, kind, r),
-            Err(e) => bad_answer(state, "goto", &e),
-        },
-        Pending::Rename => match EditSummary::deserialize(value) {
-            Ok(s) => state.say(edit_summary("Renamed", &s)),
-            Err(e) => bad_answer(state, "rename", &e),
-        },
-        Pending::CodeActions { view: for_view } => match CodeActionsResult::deserialize(value) {
-            Ok(r) if r.actions.is_empty() => state.say("No code actions here"),
-            Ok(r) => {
+        (Pending::Goto { kind }, Reply::Goto(r)) => locations_arrived(state, kind, r),
+        (Pending::Rename, Reply::Rename(s)) => state.say(edit_summary("Renamed", &s)),
+        (Pending::CodeActions { view: for_view }, Reply::CodeActions(r)) => {
+            if r.actions.is_empty() {
+                state.say("No code actions here");
+            } else {
                 let rows = r
                     .actions
                     .into_iter()
@@ -154,21 +155,20 @@ pub fn on_reply(state: &mut State, id: u64, result: &Result<Value, String>) -> b
                     .collect();
                 open_picker(state, " Code actions ".into(), rows);
             }
-            Err(e) => bad_answer(state, "code actions", &e),
-        },
-        Pending::ApplyCodeAction => match EditSummary::deserialize(value) {
-            Ok(s) => state.say(edit_summary("Applied", &s)),
-            Err(e) => bad_answer(state, "code action", &e),
-        },
-        Pending::Format => match FormatResult::deserialize(value) {
-            Ok(r) if r.edits == 0 => state.say("Already formatted"),
-            Ok(r) => state.say(format!("Formatted ({} edit{})", r.edits, plural(r.edits))),
-            Err(e) => bad_answer(state, "format", &e),
-        },
-        Pending::WorkspaceDiagnostics => match WorkspaceDiagnosticsResult::deserialize(value) {
-            Ok(r) => workspace_picker(state, r),
-            Err(e) => bad_answer(state, "workspace diagnostics", &e),
-        },
+        }
+        (Pending::ApplyCodeAction, Reply::ApplyCodeAction(s)) => {
+            state.say(edit_summary("Applied", &s));
+        }
+        (Pending::Format, Reply::Format(r)) if r.edits == 0 => state.say("Already formatted"),
+        (Pending::Format, Reply::Format(r)) => {
+            state.say(format!("Formatted ({} edit{})", r.edits, plural(r.edits)));
+        }
+        (Pending::WorkspaceDiagnostics, Reply::WorkspaceDiagnostics(r)) => {
+            workspace_picker(state, r);
+        }
+        (pending, reply) => {
+            tracing::warn!("an answer of the wrong kind: {reply:?} for {pending:?}");
+        }
     }
     true
 }
@@ -198,8 +198,8 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn bad_answer(state: &mut State, what: &str, e: &serde_json::Error) {
-    tracing::warn!("malformed {what} answer: {e}");
+fn bad_answer(state: &mut State, what: &str, e: &ReplyError) {
+    tracing::warn!("{e}");
     state.error(format!("The editor's {what} answer was malformed"));
 }
 

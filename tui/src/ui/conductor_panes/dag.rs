@@ -121,7 +121,11 @@ pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, b
         buf.set_stringn(
             rect.x,
             rect.y + 1,
-            "No AI runs yet.",
+            if c.runs_loading {
+                "Loading…"
+            } else {
+                "No AI runs yet."
+            },
             width,
             Style::default().fg(Color::DarkGray),
         );
