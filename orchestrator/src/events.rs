@@ -275,9 +275,6 @@ pub enum ConductorEvent {
     /// The answer to `Conductor::fetch_conversations()`: the stored conversations, newest
     /// first, listed off the caller's thread.
     Conversations(Vec<ArtifactHit>),
-    /// The answer to `Conductor::fetch_recent_runs()`: the runs of this and earlier
-    /// sessions (newest first), read from their journals off the caller's thread.
-    RecentRuns(Vec<crate::conductor::RunSummary>),
     /// The pool changed (state, slots, latency).
     Pool(Vec<InstrumentStatus>),
     /// Something the user should read (not an error of a run: e.g. "no instrument

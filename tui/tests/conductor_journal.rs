@@ -86,44 +86,6 @@ fn now_ms() -> i64 {
 }
 
 #[test]
-fn the_dag_pane_says_loading_until_the_journal_runs_arrive_then_lists_them() {
-    // Listing the journals is asked of the Conductor (off the loop's thread):
-    // installing it reads nothing, the pane waits for the answer.
-    let (mut state, _) = state_with(Some("src/lib.rs"), 240, 16);
-    let rec = symphony_tui::conductor::RecordingConductor::new();
-    rec.canned.lock().expect("canned").recent_runs = vec![interrupted_run(now_ms())];
-    state.conductor.frozen_now = Some(std::time::Instant::now());
-    install(&mut state, Box::new(rec.clone()));
-    assert!(state.conductor.runs.is_empty());
-    update(&mut state, Action::OpenDagPane);
-    let shown = text_of(&render(&state));
-    assert!(shown.contains("Loading…"), "{shown}");
-    assert!(!shown.contains("No AI runs yet."), "{shown}");
-    // A run of this session started before the answer stays after the listed one.
-    on_conductor_event(
-        &mut state,
-        ConductorEvent::RunStarted {
-            run: RunId(8),
-            title: "explain: add".into(),
-            nodes: vec![NodeInfo {
-                id: "model".into(),
-                kind: "model".into(),
-                depends_on: Vec::new(),
-                instrument: Some("local".into()),
-            }],
-        },
-    );
-    answered(&mut state, &rec);
-    let ids: Vec<RunId> = state.conductor.runs.iter().map(|r| r.id).collect();
-    assert_eq!(ids, vec![RunId(7), RunId(8)]);
-    let shown = text_of(&render(&state));
-    assert!(
-        shown.contains("refactor: use checked_add") && !shown.contains("Loading…"),
-        "{shown}"
-    );
-}
-
-#[test]
 fn an_earlier_sessions_interrupted_run_is_listed_and_its_node_retried() {
     let (mut state, rec) = conductor_state(
         Canned {

@@ -24,17 +24,6 @@ impl Conductor {
         self.inner.journals.recent(RECENT_RUNS)
     }
 
-    /// Lists [`Conductor::recent_runs`] on a blocking thread (it reads the run
-    /// journals); the list arrives as a [`ConductorEvent::RecentRuns`]. Returns at once.
-    pub fn fetch_recent_runs(&self) {
-        let _rt = self.inner.rt.enter();
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let list = this.recent_runs();
-            let _ = this.inner.events.send(ConductorEvent::RecentRuns(list));
-        });
-    }
-
     /// The text `run` read (its selection, else the whole file), for a candidate's diff
     /// preview: from memory for a run of this session, else from the journal's
     /// content-addressed store. Reads the disk: call it off the UI thread (or use

@@ -4,6 +4,7 @@
 
 pub mod echo;
 pub mod edits;
+pub mod effect;
 pub mod frame;
 pub mod input;
 mod mouse;
@@ -264,9 +265,16 @@ impl State {
     pub fn request(&mut self, view: u64, request: crate::session::Request) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
+        self.send_request(view, id, request);
+        id
+    }
+
+    /// Sends `request` about `view` as request `id` (an id a feature took from
+    /// [`effect::RequestIds`]); its answer is routed by the request's kind.
+    pub fn send_request(&mut self, view: u64, id: u64, request: crate::session::Request) {
+        self.next_request = self.next_request.max(id + 1);
         self.replies.insert(id, request.reply_kind());
         self.editor.request(view, id, request);
-        id
     }
 
     /// The rectangle the panes share (the screen less the status line). While an

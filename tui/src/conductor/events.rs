@@ -14,22 +14,6 @@ use crate::overlays::Overlay;
 /// Runs kept in the DAG pane (oldest are dropped).
 const MAX_RUNS: usize = 50;
 
-/// Puts the runs the journals list (newest first, as the Conductor answers
-/// `fetch_recent_runs`) before this session's runs in the DAG pane; a run already
-/// there (started or retried since) is kept as it is.
-pub fn add_journal_runs(c: &mut super::ConductorState, list: Vec<RunSummary>) {
-    c.runs_loading = false;
-    let now = c.now();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let mut runs = runs_from_journal(list, now, now_ms);
-    runs.retain(|r| !c.runs.iter().any(|o| o.id == r.id));
-    c.journal_runs = runs.iter().map(|r| r.id).collect();
-    runs.append(&mut c.runs);
-    c.runs = runs;
-}
-
 /// The runs of earlier sessions (newest first, as the Conductor lists them)
 /// for the DAG pane, oldest first; `now` and `now_ms` (the same moment, as an
 /// `Instant` and as milliseconds since the Unix epoch) place their times.
@@ -372,7 +356,6 @@ pub fn on_conductor_event(state: &mut State, event: ConductorEvent) {
             c.conversations_loading = false;
             c.conversations = list;
         }
-        ConductorEvent::RecentRuns(list) => add_journal_runs(c, list),
         ConductorEvent::Notice(text) => {
             // Into the AI pane's history; also a message once the user has
             // used the AI (not at startup: "no instrument configured" would

@@ -290,8 +290,6 @@ pub struct ConductorState {
     pub output_requests: HashMap<(RunId, String), crate::panes::PaneId>,
     /// The stored conversations were asked for and have not arrived yet.
     pub conversations_loading: bool,
-    /// The runs of earlier sessions were asked for and have not arrived yet.
-    pub runs_loading: bool,
     /// Runs listed from the journal at start (runs of an earlier session): the
     /// client has not got the text they read until it asks for it.
     pub journal_runs: HashSet<RunId>,
@@ -406,11 +404,19 @@ pub fn install(state: &mut crate::app::State, port: Box<dyn ConductorPort>) {
     port.fetch_conversations();
     state.conductor.conversations_loading = true;
     // Earlier sessions' runs, for the DAG pane (a failed or interrupted node
-    // there can be retried); this session's
-    // runs stay after them. They are listed off the loop's thread and arrive as an event
-    // (`events::add_journal_runs`); until then the DAG pane says "Loading…".
-    port.fetch_recent_runs();
-    state.conductor.runs_loading = true;
+    // there can be retried); runs of this session stay after them. This reads no
+    // disk: `Conductor::start` read the run journals (on a blocking thread, see
+    // `app/run.rs`), `recent_runs` copies their summaries from memory under two
+    // short locks that no journal write holds across its file I/O.
+    let now = state.conductor.now();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut runs = events::runs_from_journal(port.recent_runs(), now, now_ms);
+    runs.retain(|r| !state.conductor.runs.iter().any(|o| o.id == r.id));
+    state.conductor.journal_runs = runs.iter().map(|r| r.id).collect();
+    runs.append(&mut state.conductor.runs);
+    state.conductor.runs = runs;
     state.conductor.instruments = state.config.conductor.instruments.len();
     state.conductor.port = Some(port);
 }

@@ -49,10 +49,11 @@ pub trait ConductorPort {
     /// Whether a pool pane is on screen (loaded models are polled while it is).
     /// Called after every action: it must be cheap.
     fn watch_pool(&self, _open: bool) {}
-    /// Asks for the runs of this and earlier sessions (newest first), from their
-    /// journals; they are listed off the loop thread and arrive as a
-    /// [`RecentRuns`](ConductorEvent::RecentRuns) event.
-    fn fetch_recent_runs(&self) {}
+    /// The runs of this and earlier sessions (newest first), from their journals as
+    /// the Conductor read them at start (memory only: cheap on the loop thread).
+    fn recent_runs(&self) -> Vec<RunSummary> {
+        Vec::new()
+    }
     /// Asks for the text a run read (a candidate's diff preview of a run reloaded from
     /// its journal); it is read off the loop thread and arrives as a
     /// [`RunSource`](symphony_conductor::events::ConductorEvent::RunSource) event.
@@ -108,8 +109,8 @@ impl ConductorPort for Conductor {
     fn watch_pool(&self, open: bool) {
         Conductor::watch_pool(self, open);
     }
-    fn fetch_recent_runs(&self) {
-        Conductor::fetch_recent_runs(self);
+    fn recent_runs(&self) -> Vec<RunSummary> {
+        Conductor::recent_runs(self)
     }
     fn fetch_run_source(&self, run: RunId) {
         Conductor::fetch_run_source(self, run);
@@ -160,7 +161,7 @@ pub struct Canned {
     pub conversations: Vec<ArtifactHit>,
     /// What `workflows` returns.
     pub workflows: Vec<(String, Option<String>)>,
-    /// What `fetch_recent_runs` answers.
+    /// What `recent_runs` returns.
     pub recent_runs: Vec<RunSummary>,
 }
 
@@ -213,9 +214,8 @@ impl ConductorPort for RecordingConductor {
     fn workflows(&self) -> Vec<(String, Option<String>)> {
         self.canned(|c| c.workflows.clone()).unwrap_or_default()
     }
-    fn fetch_recent_runs(&self) {
-        let list = self.canned(|c| c.recent_runs.clone()).unwrap_or_default();
-        self.answer(ConductorEvent::RecentRuns(list));
+    fn recent_runs(&self) -> Vec<RunSummary> {
+        self.canned(|c| c.recent_runs.clone()).unwrap_or_default()
     }
     fn run(&self, command: AiCommand, context: EditorContext) -> RunId {
         let n = self

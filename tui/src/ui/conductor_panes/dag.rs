@@ -121,11 +121,7 @@ pub(super) fn render(state: &State, pane: &DagPane, rect: Rect, focused: bool, b
         buf.set_stringn(
             rect.x,
             rect.y + 1,
-            if c.runs_loading {
-                "Loading…"
-            } else {
-                "No AI runs yet."
-            },
+            "No AI runs yet.",
             width,
             Style::default().fg(Color::DarkGray),
         );
