@@ -29,13 +29,13 @@ pub mod edit_ops;
 pub mod find;
 pub mod movement;
 pub mod recorder;
-pub mod view_update;
 pub mod rpc;
 pub mod selection;
 pub mod server;
 pub mod text;
 pub mod typing;
 pub mod view;
+pub mod view_update;
 
 #[cfg(test)]
 mod testing;

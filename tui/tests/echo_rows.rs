@@ -16,8 +16,8 @@ use symphony_tui::action::Action;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{State, update};
 use symphony_tui::config::Config;
-use symphony_tui::terminal::Screen;
 use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::terminal::Screen;
 use symphony_tui::ui::{draw_echo, draw_screen, echo_damage};
 
 /// Types `keys` one at a time, each drawn as an echo; after each, what the

@@ -19,8 +19,8 @@ use symphony_tui::app::frame::{Drawn, EchoRows, changes_rows_only, draw_changes,
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{State, update};
 use symphony_tui::config::Config;
-use symphony_tui::terminal::Screen;
 use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::terminal::Screen;
 use symphony_tui::ui::{RowPrints, draw_screen};
 
 /// The wire form of an `update` event for view `view`.

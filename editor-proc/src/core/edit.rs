@@ -9,10 +9,10 @@ use crate::buffer::EditKind;
 use crate::command::{EditCmd, Gesture};
 use crate::edit_ops;
 use crate::movement::Movement;
-use crate::view_update;
 use crate::selection::{InsertDrift, SelRegion, Selection};
 use crate::typing;
 use crate::view::{SelectionModifier, View};
+use crate::view_update;
 
 impl Core {
     /// Handles `edit {view_id, method, params}` and renders the view.

@@ -23,9 +23,9 @@ use crate::command::{Notification, Request};
 use crate::config::{self, ConfigStore, Domain};
 use crate::highlight::LineStyles;
 use crate::recorder::Recorder;
-use crate::view_update;
 use crate::rpc::convert;
 use crate::view::View;
+use crate::view_update;
 
 pub use files::FileState;
 use files::Pending;
@@ -265,14 +265,10 @@ impl Core {
                 self.respond(id, r);
             }
             Request::DiskDiff(view) => {
-                let r = self
-                    .disk_diff(&view)
-                    .map(|diff| {
-                        serde_json::to_value(symphony_protocol::xi::symphony::DiskDiffResult {
-                            diff,
-                        })
+                let r = self.disk_diff(&view).map(|diff| {
+                    serde_json::to_value(symphony_protocol::xi::symphony::DiskDiffResult { diff })
                         .unwrap_or(Value::Null)
-                    });
+                });
                 self.respond(id, r);
             }
             Request::Capabilities(asked) => {

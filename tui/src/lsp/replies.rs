@@ -193,9 +193,7 @@ impl LspState {
             (Pending::ApplyCodeAction, Reply::ApplyCodeAction(s)) => {
                 say(edit_summary("Applied", &s))
             }
-            (Pending::Format, Reply::Format(r)) if r.edits == 0 => {
-                say("Already formatted".into())
-            }
+            (Pending::Format, Reply::Format(r)) if r.edits == 0 => say("Already formatted".into()),
             (Pending::Format, Reply::Format(r)) => {
                 say(format!("Formatted ({} edit{})", r.edits, plural(r.edits)))
             }
@@ -251,7 +249,8 @@ impl LspState {
         c.asked.push(index);
         let (view, completion) = (c.view, c.id);
         let id = ids.next();
-        self.pending.insert(id, Pending::Resolve { completion, index });
+        self.pending
+            .insert(id, Pending::Resolve { completion, index });
         Some(Effect::Request {
             view,
             id,
@@ -353,10 +352,7 @@ fn capitalized(s: &str) -> String {
 /// A path relative to the working directory when inside it.
 fn shown_path(cwd: &Path, path: &str) -> String {
     let p = Path::new(path);
-    p.strip_prefix(cwd)
-        .unwrap_or(p)
-        .display()
-        .to_string()
+    p.strip_prefix(cwd).unwrap_or(p).display().to_string()
 }
 
 fn workspace_picker(cwd: &Path, r: WorkspaceDiagnosticsResult) -> Vec<Effect> {
@@ -384,4 +380,91 @@ fn workspace_picker(cwd: &Path, r: WorkspaceDiagnosticsResult) -> Vec<Effect> {
     rows.sort_by_key(|r| r.severity);
     let title = format!(" Workspace diagnostics ({}) ", rows.len());
     vec![Effect::OpenOverlay(picker(title, rows))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overlays::Overlay;
+    use crate::overlays::lsp::LspOverlay;
+    use symphony_protocol::xi::lsp::{FormatResult, Location};
+
+    fn location(path: &str, line: usize) -> Location {
+        Location {
+            path: path.into(),
+            line,
+            col: 4,
+            preview: format!("  line {line}  "),
+        }
+    }
+
+    #[test]
+    fn an_answer_changes_only_the_lsp_state_and_returns_its_effects() {
+        let views = HashMap::new();
+        let mut next = 10;
+        let mut lsp = LspState::default();
+        lsp.pending.insert(
+            1,
+            Pending::Goto {
+                kind: GotoKind::References,
+            },
+        );
+        lsp.pending.insert(
+            2,
+            Pending::Goto {
+                kind: GotoKind::Definition,
+            },
+        );
+        lsp.pending.insert(3, Pending::Format);
+        let mut cx = ReplyContext {
+            focused_view: Some(1),
+            views: &views,
+            cwd: Path::new("/ws"),
+            ids: RequestIds(&mut next),
+        };
+        // Several places: a picker to open, paths shown relative to the workspace.
+        let refs = GotoResult {
+            locations: vec![location("/ws/src/a.rs", 2), location("/elsewhere/b.rs", 7)],
+        };
+        let fx = lsp
+            .on_reply(1, Ok(Reply::Goto(refs)), &mut cx)
+            .expect("ours");
+        let [Effect::OpenOverlay(Overlay::Lsp(LspOverlay::Picker(p)))] = &fx[..] else {
+            panic!("{fx:?}");
+        };
+        assert_eq!(p.title, " References (2) ");
+        let details: Vec<&str> = p.rows.iter().map(|r| r.detail.as_str()).collect();
+        assert_eq!(details, ["src/a.rs:3", "/elsewhere/b.rs:8"]);
+        // One definition: a jump, applied by the client as the lsp_* commands are.
+        let one = GotoResult {
+            locations: vec![location("/ws/src/a.rs", 2)],
+        };
+        let fx = lsp
+            .on_reply(2, Ok(Reply::Goto(one)), &mut cx)
+            .expect("ours");
+        assert_eq!(
+            fx,
+            vec![Effect::Lsp(LspAction::Jump(Target {
+                path: Some(PathBuf::from("/ws/src/a.rs")),
+                line: 2,
+                col: 4,
+            }))]
+        );
+        // A malformed answer: one error, named by its request.
+        let bad = ReplyError::Malformed {
+            what: "format",
+            why: "no".into(),
+        };
+        let fx = lsp.on_reply(3, Err(bad), &mut cx).expect("ours");
+        assert_eq!(
+            fx,
+            vec![Effect::Error(
+                "The editor's format answer was malformed".into()
+            )]
+        );
+        // Answered once: a second answer with the same id is not ours.
+        let again = lsp.on_reply(3, Ok(Reply::Format(FormatResult { edits: 1 })), &mut cx);
+        assert_eq!(again, None);
+        assert!(lsp.pending.is_empty() && lsp.hover.is_none() && lsp.completion.is_none());
+    }
 }

@@ -12,15 +12,15 @@
 //! [`trust`]: workspace trust (a workspace's own extensions are inert until trusted).
 
 mod client;
-mod keys;
 pub mod draw;
+mod keys;
 pub mod runtime;
 pub mod services;
 pub mod trust;
 
 pub use client::MotifClient;
-pub use keys::key_name;
 pub use draw::draw;
+pub use keys::key_name;
 pub use runtime::{
     ExtensionKey, MotifEvent, MotifState, RescanFrom, Rescanned, apply, apply_rescan,
     conductor_setup, discover_in, draw_prompt, fingerprint, on_event, pane_closed, read_rescan,

@@ -255,8 +255,7 @@ fn spawn_watcher(
             if now != last {
                 last = now;
                 let from = from.clone();
-                let Ok(read) = tokio::task::spawn_blocking(move || read_rescan(&from)).await
-                else {
+                let Ok(read) = tokio::task::spawn_blocking(move || read_rescan(&from)).await else {
                     return;
                 };
                 if tx.send(MotifEvent::Rescanned(Box::new(read))).is_err() {

@@ -194,10 +194,8 @@ fn write_loop(rx: &std::sync::mpsc::Receiver<WriterMsg>) {
 /// Has `prefs` written to `path` by the writer thread (it syncs the file: the UI
 /// thread does not wait for that); later calls win.
 pub fn save_later(path: &Path, prefs: DockPrefs) {
-    let sent = writer().is_some_and(|tx| {
-        tx.send(WriterMsg::Save(path.to_path_buf(), prefs))
-            .is_ok()
-    });
+    let sent =
+        writer().is_some_and(|tx| tx.send(WriterMsg::Save(path.to_path_buf(), prefs)).is_ok());
     if !sent && let Err(e) = prefs.save(path) {
         tracing::warn!("saving the dock settings to {}: {e}", path.display());
     }
