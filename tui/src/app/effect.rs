@@ -40,7 +40,7 @@ pub struct RequestIds<'a>(pub &'a mut u64);
 
 impl RequestIds<'_> {
     /// The next unused id.
-    pub fn next(&mut self) -> u64 {
+    pub fn take(&mut self) -> u64 {
         let id = *self.0;
         *self.0 += 1;
         id

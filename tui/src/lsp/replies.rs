@@ -248,7 +248,7 @@ impl LspState {
         }
         c.asked.push(index);
         let (view, completion) = (c.view, c.id);
-        let id = ids.next();
+        let id = ids.take();
         self.pending
             .insert(id, Pending::Resolve { completion, index });
         Some(Effect::Request {

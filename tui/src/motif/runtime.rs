@@ -71,18 +71,22 @@ pub enum MotifEvent {
 /// (on a blocking thread), [`apply_rescan`] applies it without touching the disk.
 #[derive(Debug)]
 pub struct Rescanned {
+    /// [`Manager::changes`] before the read: a change the client made since means the
+    /// read may be older than it.
+    changes: u64,
     found: Option<symphony_extensions::discovery::Discovery>,
     config: symphony_extensions::config::Result<symphony_extensions::config::ExtensionsConfig>,
     trust: Result<Option<symphony_extensions::trust::Decision>, String>,
 }
 
-/// Where a rescan reads: the extension folders (`None`: keep `manifests`), the
-/// settings file, the trust file as chosen (see [`super::trust::file`]) and the
-/// workspace.
-#[derive(Debug, Clone)]
+/// Where a rescan reads: the extension folders (`None`: keep the manifests the
+/// manager has), the settings file, the trust file as chosen (see
+/// [`super::trust::file`]) and the workspace; and the manager, to see whether the
+/// client changed the settings meanwhile.
+#[derive(Clone)]
 pub struct RescanFrom {
+    manager: SharedManager,
     dirs: Option<Vec<PathBuf>>,
-    manifests: Vec<symphony_extensions::Manifest>,
     settings: PathBuf,
     trust_file: Option<PathBuf>,
     cwd: PathBuf,
@@ -90,13 +94,14 @@ pub struct RescanFrom {
 
 /// Reads what [`apply_rescan`] applies (reads the disk: call it off the loop's thread).
 pub fn read_rescan(from: &RescanFrom) -> Rescanned {
+    let changes = from.manager.lock().changes();
     let found = from
         .dirs
         .as_deref()
         .map(symphony_extensions::discovery::discover);
-    let manifests = found.as_ref().map_or(&from.manifests, |f| &f.extensions);
     Rescanned {
-        config: Manager::read_config(&from.settings, manifests),
+        changes,
+        config: symphony_extensions::config::ExtensionsConfig::load(&from.settings),
         found,
         trust: super::trust::decision_in(&from.trust_file, &from.cwd),
     }
@@ -159,9 +164,12 @@ pub fn start(state: &mut State) -> mpsc::UnboundedReceiver<MotifEvent> {
         &crate::extensions::builtin_dir(),
         Some(&state.cwd),
     );
-    if discover_in(state, dirs.clone()) {
+    if discover_in(state, dirs.clone())
+        && let Some(manager) = manager(state)
+    {
         spawn_watcher(
             rt_tx(state),
+            manager,
             dirs,
             settings,
             state.motifs.trust_file.clone(),
@@ -223,6 +231,7 @@ pub fn fingerprint(dirs: &[PathBuf], settings: &std::path::Path) -> Vec<FileStam
 /// Ends with the loop.
 fn spawn_watcher(
     tx: mpsc::UnboundedSender<MotifEvent>,
+    manager: SharedManager,
     dirs: Vec<PathBuf>,
     settings: PathBuf,
     state_trust_file: Option<PathBuf>,
@@ -230,8 +239,8 @@ fn spawn_watcher(
 ) {
     let trust_file = super::trust::file(&state_trust_file);
     let from = RescanFrom {
+        manager,
         dirs: Some(dirs.clone()),
-        manifests: Vec::new(),
         settings: settings.clone(),
         trust_file: state_trust_file,
         cwd,
@@ -420,13 +429,10 @@ pub fn rescan(state: &mut State) {
 /// memory); `None` when extensions are off.
 pub fn rescan_from(state: &State) -> Option<RescanFrom> {
     let rt = state.motifs.runtime.as_ref()?;
-    let (manifests, settings) = {
-        let m = rt.manager.lock();
-        (m.manifests().to_vec(), m.config_path().to_path_buf())
-    };
+    let settings = rt.manager.lock().config_path().to_path_buf();
     Some(RescanFrom {
+        manager: rt.manager.clone(),
         dirs: rt.discover.clone(),
-        manifests,
         settings,
         trust_file: state.motifs.trust_file.clone(),
         cwd: state.cwd.clone(),
@@ -442,6 +448,13 @@ pub fn apply_rescan(state: &mut State, read: Rescanned) {
     let Some(rt) = &state.motifs.runtime else {
         return;
     };
+    if rt.manager.lock().changes() != read.changes {
+        // The client changed the settings or the trust while the watcher read
+        // (a grant, a trust answer): what it read may be older. Rare: read again
+        // here rather than lose either change.
+        rescan(state);
+        return;
+    }
     if let Some(found) = read.found {
         for p in &found.problems {
             tracing::warn!("extension problem: {p}");
