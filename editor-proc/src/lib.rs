@@ -14,7 +14,7 @@
 //! - [`edit_ops`]: pure edit functions `(text, selection) -> delta`; [`typing`]: auto-closing
 //!   pairs and smart indentation.
 //! - [`find`]: find queries and their matches.
-//! - [`render`]: the `update` protocol: the line-cache shadow and op encoding.
+//! - [`view_update`]: a view as `update` messages: the line-cache shadow and op encoding.
 //! - [`config`], [`recorder`]: settings domains and edit recordings.
 //! - [`files`], [`journal`], [`highlight`], [`watch`]: file I/O, crash journal, syntect
 //!   highlighting and file watching (owned by the editor-files work).
@@ -29,13 +29,13 @@ pub mod edit_ops;
 pub mod find;
 pub mod movement;
 pub mod recorder;
-pub mod render;
 pub mod rpc;
 pub mod selection;
 pub mod server;
 pub mod text;
 pub mod typing;
 pub mod view;
+pub mod view_update;
 
 #[cfg(test)]
 mod testing;

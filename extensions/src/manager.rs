@@ -57,6 +57,8 @@ pub struct Manager {
     config_path: PathBuf,
     running: BTreeMap<String, ExtensionHandle>,
     workspace_trusted: bool,
+    /// Counts the changes made here to the settings or the trust (see [`Manager::changes`]).
+    changes: u64,
 }
 
 impl Manager {
@@ -77,6 +79,7 @@ impl Manager {
             config_path,
             running: BTreeMap::new(),
             workspace_trusted: false,
+            changes: 0,
         })
     }
 
@@ -90,6 +93,7 @@ impl Manager {
     /// Revoking it does not stop what already runs; stop those with [`Manager::take`].
     pub fn set_workspace_trusted(&mut self, trusted: bool) {
         self.workspace_trusted = trusted;
+        self.changes += 1;
     }
 
     /// Whether `id` is a workspace's extension kept inert because the workspace is
@@ -147,6 +151,7 @@ impl Manager {
             return Err(config::ConfigError::Unknown(id.to_string()));
         };
         self.config.set_grant(m, grant);
+        self.changes += 1;
         self.config.save(&self.config_path)
     }
 
@@ -236,14 +241,35 @@ impl Manager {
     /// Reads the settings file again (extensions enabled or disabled elsewhere, e.g.
     /// by `symphony ext enable`); on error the settings in memory are kept.
     pub fn reload_config(&mut self) -> config::Result<()> {
-        let mut config = ExtensionsConfig::load(&self.config_path)?;
+        let config = ExtensionsConfig::load(&self.config_path)?;
+        self.set_config(config);
+        Ok(())
+    }
+
+    /// Replaces the settings with `config`, as [`Manager::reload_config`] does with the
+    /// file it reads (a client reads it with [`ExtensionsConfig::load`] off its UI
+    /// thread); grants of workspace extensions still unbound are migrated and saved.
+    pub fn set_config(&mut self, mut config: ExtensionsConfig) {
         if config.migrate_unbound(&self.manifests)
             && let Err(e) = config.save(&self.config_path)
         {
             tracing::warn!("could not save the migrated grants: {e}");
         }
         self.config = config;
-        Ok(())
+        self.changes += 1;
+    }
+
+    /// How many times the settings or the trust were changed through this manager. A
+    /// client that reads the settings file off its thread takes this before reading
+    /// and drops what it read if it moved meanwhile (it read a file older than the
+    /// manager's own last change).
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// The settings file.
+    pub fn config_path(&self) -> &std::path::Path {
+        &self.config_path
     }
 
     /// Whether `id` is known, enabled, trusted (not a workspace's extension, or the

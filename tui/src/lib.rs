@@ -1,4 +1,4 @@
-//! symphony: the terminal client. Line caches, rendering, the pane tree,
+//! symphony: the terminal client. Line caches, drawing, the pane tree,
 //! keymaps, prompts and (later) the Conductor panes.
 //!
 //! - [`action`]: the one [`action::Action`] enum (its names are the config names).
@@ -7,8 +7,8 @@
 //! - [`ui`]: `draw(&State, &mut Frame)`, the editor view widget.
 //! - [`panes`]: windows and split trees; [`overlays`]: palette, pickers, prompts.
 //! - [`linecache`], [`session`]: the view line caches and the editor connection.
-//! - [`terminal`], [`logging`]: terminal set-up/restore, the log file.
-//! - [`render`]: the terminal backend that writes frames with few bytes.
+//! - [`terminal`]: terminal set-up/restore, keys in, and the backend that writes frames
+//!   with few bytes; [`logging`]: the log file.
 //! - [`extensions`]: extension discovery and settings for `symphony ext` and the palette.
 //!   [`ext_examples`]: the example extensions built into the program.
 //! - [`motif`]: motif extension panes and the host services extensions get from the client;
@@ -35,7 +35,6 @@ pub mod lsp;
 pub mod motif;
 pub mod overlays;
 pub mod panes;
-pub mod render;
 pub mod review;
 pub mod search;
 pub mod session;

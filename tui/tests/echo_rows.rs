@@ -1,6 +1,6 @@
 //! A keystroke echoed ahead of the core redraws only the caret's row and the
 //! status line (`ui::echo_damage` + `ui::draw_echo` through
-//! `render::Screen::draw_rows`). What the terminal then shows must be exactly
+//! `terminal::Screen::draw_rows`). What the terminal then shows must be exactly
 //! the whole frame `ui::draw_screen` draws for the same state, whatever the
 //! view looks like: styles, a gutter, diagnostics, soft wrap, horizontal
 //! scroll, splits. These tests type through the real `update` and compare the
@@ -16,8 +16,8 @@ use symphony_tui::action::Action;
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{State, update};
 use symphony_tui::config::Config;
-use symphony_tui::render::Screen;
 use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::terminal::Screen;
 use symphony_tui::ui::{draw_echo, draw_screen, echo_damage};
 
 /// Types `keys` one at a time, each drawn as an echo; after each, what the

@@ -22,7 +22,8 @@ use symphony_tui::app::input::event_to_actions;
 use symphony_tui::app::{State, update};
 use symphony_tui::conductor::{install, on_conductor_event};
 use symphony_tui::motif::{
-    MotifEvent, conductor_setup, discover_in, fingerprint, on_event, start_with,
+    MotifEvent, conductor_setup, discover_in, fingerprint, on_event, read_rescan, rescan_from,
+    start_with,
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -222,4 +223,33 @@ async fn an_instrument_installed_while_the_client_runs_is_offered_then_leaves_wh
     let text = screen(&state);
     assert!(!text.contains("late-model (extension"), "{text}");
     assert!(text.contains("late-model left the AI pool"), "{text}");
+}
+
+#[tokio::test]
+async fn a_rescan_read_off_the_loop_thread_applies_what_it_read_without_reading_again() {
+    let ws = tempfile::tempdir().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let settings = config_dir.path().join("extensions.toml");
+    let folder = ws.path().join(".symphony/extensions");
+    let (mut state, _rx) = client(ws.path(), settings.clone(), Vec::new());
+    let trust_file = config_dir.path().join("trust/workspaces.toml");
+    symphony_extensions::trust::TrustStore::load(&trust_file)
+        .unwrap()
+        .decide(ws.path(), symphony_extensions::trust::Decision::Trusted)
+        .unwrap();
+    state.motifs.trust_file = Some(trust_file);
+    assert!(discover_in(&mut state, vec![folder.clone()]));
+    model_extension(&folder, "read-model", "--tag=tui-read-off-loop");
+    // What the folder watcher does: the folders, settings and trust file are read on
+    // a blocking thread; the loop gets the answer as an event.
+    let from = rescan_from(&state).expect("extensions are on");
+    let read = tokio::task::spawn_blocking(move || read_rescan(&from))
+        .await
+        .unwrap();
+    // Gone from the disk before the answer is applied: applying it reads nothing
+    // again, so the extension found is still offered.
+    std::fs::remove_dir_all(&folder).unwrap();
+    on_event(&mut state, MotifEvent::Rescanned(Box::new(read)));
+    let text = screen(&state);
+    assert!(text.contains("\"Echo\" (read-model) asks to:"), "{text}");
 }

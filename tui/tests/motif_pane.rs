@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use symphony_extensions::view::View;
 use symphony_extensions::{Host, HostConfig, Manifest};
-use symphony_tui::motif::{MotifClient, MotifPane, render};
+use symphony_tui::motif::{MotifClient, MotifPane};
 
 const START: Duration = Duration::from_secs(20);
 
@@ -21,7 +21,7 @@ fn draw(pane: &MotifPane, w: u16, h: u16, focused: bool) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| {
         let area = f.area();
-        render(pane, area, focused, f.buffer_mut());
+        symphony_tui::motif::draw(pane, area, focused, f.buffer_mut());
     })
     .unwrap();
     t.backend().buffer().clone()

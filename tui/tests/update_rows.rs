@@ -1,6 +1,6 @@
 //! The core's `update` (and caret move) of the focused view redraws only the
 //! rows it changed (`ui::RowPrints` taken before and after it, drawn by
-//! `app::frame::draw_changes` through `render::Screen::draw_rows`). What the
+//! `app::frame::draw_changes` through `terminal::Screen::draw_rows`). What the
 //! terminal then shows must be exactly the whole frame `ui::draw_screen` draws
 //! for the same state: these tests apply the core's events as the client's
 //! loop does and compare the two, cell for cell, for confirmations, styles
@@ -19,8 +19,8 @@ use symphony_tui::app::frame::{Drawn, EchoRows, changes_rows_only, draw_changes,
 use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{State, update};
 use symphony_tui::config::Config;
-use symphony_tui::render::Screen;
 use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::terminal::Screen;
 use symphony_tui::ui::{RowPrints, draw_screen};
 
 /// The wire form of an `update` event for view `view`.

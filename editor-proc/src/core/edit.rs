@@ -9,10 +9,10 @@ use crate::buffer::EditKind;
 use crate::command::{EditCmd, Gesture};
 use crate::edit_ops;
 use crate::movement::Movement;
-use crate::render;
 use crate::selection::{InsertDrift, SelRegion, Selection};
 use crate::typing;
 use crate::view::{SelectionModifier, View};
+use crate::view_update;
 
 impl Core {
     /// Handles `edit {view_id, method, params}` and renders the view.
@@ -33,7 +33,7 @@ impl Core {
             let Some(b) = self.buffers.get(&view.buffer) else {
                 return;
             };
-            let msgs = render::request_lines(
+            let msgs = view_update::request_lines(
                 view,
                 b.buffer.text(),
                 b.buffer.is_pristine(),

@@ -5,9 +5,7 @@ mod disk;
 mod edit;
 mod files;
 mod journal_glue;
-#[path = "../lsp/glue/mod.rs"]
-mod lsp_glue;
-#[path = "../review/mod.rs"]
+mod lsp;
 pub mod review;
 mod services;
 #[cfg(test)]
@@ -25,9 +23,9 @@ use crate::command::{Notification, Request};
 use crate::config::{self, ConfigStore, Domain};
 use crate::highlight::LineStyles;
 use crate::recorder::Recorder;
-use crate::render;
 use crate::rpc::convert;
 use crate::view::View;
+use crate::view_update;
 
 pub use files::FileState;
 use files::Pending;
@@ -267,9 +265,10 @@ impl Core {
                 self.respond(id, r);
             }
             Request::DiskDiff(view) => {
-                let r = self
-                    .disk_diff(&view)
-                    .map(|diff| serde_json::json!({ "diff": diff }));
+                let r = self.disk_diff(&view).map(|diff| {
+                    serde_json::to_value(symphony_protocol::xi::symphony::DiskDiffResult { diff })
+                        .unwrap_or(Value::Null)
+                });
                 self.respond(id, r);
             }
             Request::Capabilities(asked) => {
@@ -512,7 +511,7 @@ impl Core {
         let Some(b) = self.buffers.get(&view.buffer) else {
             return;
         };
-        let msgs = render::render(view, b.buffer.text(), b.buffer.is_pristine(), &b.styles);
+        let msgs = view_update::render(view, b.buffer.text(), b.buffer.is_pristine(), &b.styles);
         self.send_all(msgs);
     }
 

@@ -12,9 +12,9 @@ use crate::highlight::{
     HighlightJob, HighlightResult, HighlightService, Highlighting, InLineCut, LineEdit, LineStyles,
 };
 use crate::journal::{JournalDir, JournalEdit};
-use crate::render::StyleLookup;
-use crate::render::shadow::STYLES_VALID;
 use crate::selection::{InsertDrift, SelRegion, Selection};
+use crate::view_update::StyleLookup;
+use crate::view_update::shadow::STYLES_VALID;
 use crate::watch::{FileWatcher, WatchEvent, WatchEventKind};
 use symphony_protocol::xi::ClientNotification;
 

@@ -8,7 +8,7 @@
 //! - [`features`]: servers' answers turned into the `symphony.lsp.*` shapes.
 //! - [`manager`]: [`Lsp`], the servers, open documents, pending requests and restarts.
 //!
-//! The core drives all this (its `lsp` glue): buffer events become notifications to the
+//! The core drives all this (`core::lsp`): buffer events become notifications to the
 //! servers, `symphony.lsp.*` requests become server requests answered later when the
 //! server's answer arrives as an [`LspEvent`] in the serving loop.
 

@@ -10,9 +10,9 @@ use xi_rope::{Interval, Rope, RopeDelta};
 
 use crate::find::Find;
 use crate::movement::{Movement, region_movement, selection_movement};
-use crate::render::shadow::{CURSOR_VALID, LineCacheShadow, STYLES_VALID};
 use crate::selection::{InsertDrift, SelRegion, Selection};
 use crate::text::{line_col_to_offset, line_count, line_of_offset, offset_of_line, select_word};
+use crate::view_update::shadow::{CURSOR_VALID, LineCacheShadow, STYLES_VALID};
 
 /// What changed in the find state since the last `find_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use xi_rope::Rope;
 
 use super::{FindChange, SelectionModifier, View};
 use crate::find::{Find, STEP_BYTES};
-use crate::render::shadow::STYLES_VALID;
 use crate::text::line_of_offset;
+use crate::view_update::shadow::STYLES_VALID;
 
 /// A `find_next` / `find_previous` the running search cannot answer yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,3 +83,35 @@ pub const PREFIX: &str = "symphony.";
 pub fn is_symphony_method(method: &str) -> bool {
     method.starts_with(PREFIX)
 }
+
+/// The answer to [`DISK_DIFF`]: the unified diff from the file on disk to the buffer
+/// (empty: the same text).
+///
+/// ```
+/// use symphony_protocol::xi::symphony::DiskDiffResult;
+/// use serde_json::json;
+/// let r = DiskDiffResult { diff: "-a\n+b\n".into() };
+/// assert_eq!(serde_json::to_value(&r).unwrap(), json!({"diff": "-a\n+b\n"}));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DiskDiffResult {
+    /// The diff, `-` lines on disk, `+` lines in the buffer.
+    pub diff: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_disk_diff_answer_has_the_documented_json() {
+        let r = DiskDiffResult {
+            diff: "--- disk\n+++ buffer\n-a\n+b\n".into(),
+        };
+        let v = serde_json::to_value(&r).expect("serialize");
+        assert_eq!(v, json!({"diff": "--- disk\n+++ buffer\n-a\n+b\n"}));
+        let back: DiskDiffResult = serde_json::from_value(v).expect("parse");
+        assert_eq!(back, r);
+    }
+}

@@ -9,8 +9,8 @@ use std::time::Instant;
 use ratatui::layout::Rect;
 
 use super::State;
-use crate::render::Screen;
 use crate::session::SessionEvent;
+use crate::terminal::Screen;
 use crate::ui::{RowPrints, draw_echo, draw_screen, echo_damage};
 
 /// Draws one whole frame and hands pending clipboard text to the terminal.

@@ -4,6 +4,7 @@
 
 pub mod echo;
 pub mod edits;
+pub mod effect;
 pub mod frame;
 pub mod input;
 mod mouse;
@@ -193,7 +194,7 @@ pub struct State {
     pub next_request: u64,
     /// Requests to the editor in flight (request id -> whose answer it is): replies are
     /// routed by it.
-    pub replies: std::collections::HashMap<u64, crate::session::RequestKind>,
+    pub replies: std::collections::HashMap<u64, crate::session::ReplyKind>,
     /// `symphony.disk_diff` requests in flight (request id -> view), shown when answered.
     pub disk_diffs: std::collections::HashMap<u64, u64>,
     /// Language intelligence: popups, jump list, requests in flight.
@@ -267,9 +268,16 @@ impl State {
     pub fn request(&mut self, view: u64, request: crate::session::Request) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
-        self.replies.insert(id, request.kind());
-        self.editor.request(view, id, request);
+        self.send_request(view, id, request);
         id
+    }
+
+    /// Sends `request` about `view` as request `id` (an id a feature took from
+    /// [`effect::RequestIds`]); its answer is routed by the request's kind.
+    pub fn send_request(&mut self, view: u64, id: u64, request: crate::session::Request) {
+        self.next_request = self.next_request.max(id + 1);
+        self.replies.insert(id, request.reply_kind());
+        self.editor.request(view, id, request);
     }
 
     /// The rectangle the panes share (the screen less the status line). While an

@@ -441,6 +441,8 @@ pub async fn run_in(opts: RunOptions, mode: Mode) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(guard);
+    // The dock's settings are written by a thread of their own: the last change too.
+    crate::panes::dock::flush();
     let editor = std::mem::replace(&mut state.editor, Box::new(RecordingPort::new()));
     editor.shutdown();
     result

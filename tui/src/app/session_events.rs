@@ -206,22 +206,33 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 state.error(format!("Save failed: {e}"));
             }
         },
-        SessionEvent::Reply { view, id, result } => match state.replies.remove(&id) {
-            Some(RequestKind::DiskDiff) => {
-                if let Some(of) = state.disk_diffs.remove(&id) {
-                    show_disk_diff(state, of, result);
+        SessionEvent::Reply { view, id, result } => {
+            let Some(kind) = state.replies.remove(&id) else {
+                tracing::debug!("reply to a request nobody waits for: {id}");
+                return;
+            };
+            // Typed here, once, by the request it answers; review answers are still
+            // read by the review (see `Reply::Review`).
+            match (kind.feature(), crate::session::parse_reply(kind, result)) {
+                (RequestKind::DiskDiff, reply) => {
+                    if let Some(of) = state.disk_diffs.remove(&id) {
+                        show_disk_diff(state, of, reply);
+                    }
+                }
+                (RequestKind::Lsp, reply) => {
+                    crate::lsp::on_reply(state, id, reply);
+                }
+                (RequestKind::Review, Ok(crate::session::Reply::Review(v))) => {
+                    crate::review::on_reply(state, view.0, id, Ok(v));
+                }
+                (RequestKind::Review, Err(e)) => {
+                    crate::review::on_reply(state, view.0, id, Err(e.to_string()));
+                }
+                (RequestKind::Review | RequestKind::Debug, _) => {
+                    tracing::debug!("reply to a request nobody waits for: {id}")
                 }
             }
-            Some(RequestKind::Lsp) => {
-                crate::lsp::on_reply(state, id, &result);
-            }
-            Some(RequestKind::Review) => {
-                crate::review::on_reply(state, view.0, id, result);
-            }
-            Some(RequestKind::Debug) | None => {
-                tracing::debug!("reply to a request nobody waits for: {id}")
-            }
-        },
+        }
         SessionEvent::Lsp {
             view,
             method,
@@ -285,9 +296,14 @@ fn save_conflict(
 }
 
 /// Shows the answer to `symphony.disk_diff` in a new buffer of the focused pane.
-fn show_disk_diff(state: &mut State, view: u64, result: Result<serde_json::Value, String>) {
-    let diff = match result {
-        Ok(v) => v["diff"].as_str().unwrap_or_default().to_string(),
+fn show_disk_diff(
+    state: &mut State,
+    view: u64,
+    reply: Result<crate::session::Reply, crate::session::ReplyError>,
+) {
+    let diff = match reply {
+        Ok(crate::session::Reply::DiskDiff(d)) => d.diff,
+        Ok(_) => return,
         Err(e) => {
             state.error(format!("No diff: {e}"));
             return;

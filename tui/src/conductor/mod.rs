@@ -429,7 +429,10 @@ pub fn install(state: &mut crate::app::State, port: Box<dyn ConductorPort>) {
     port.fetch_conversations();
     state.conductor.conversations_loading = true;
     // Earlier sessions' runs, for the DAG pane (a failed or interrupted node
-    // there can be retried); runs of this session stay after them.
+    // there can be retried); runs of this session stay after them. This reads no
+    // disk: `Conductor::start` read the run journals (on a blocking thread, see
+    // `app/run.rs`), `recent_runs` copies their summaries from memory under two
+    // short locks that no journal write holds across its file I/O.
     let now = state.conductor.now();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

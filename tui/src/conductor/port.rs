@@ -49,7 +49,8 @@ pub trait ConductorPort {
     /// Whether a pool pane is on screen (loaded models are polled while it is).
     /// Called after every action: it must be cheap.
     fn watch_pool(&self, _open: bool) {}
-    /// The runs of this and earlier sessions (newest first), from their journals.
+    /// The runs of this and earlier sessions (newest first), from their journals as
+    /// the Conductor read them at start (memory only: cheap on the loop thread).
     fn recent_runs(&self) -> Vec<RunSummary> {
         Vec::new()
     }

@@ -147,23 +147,10 @@ pub fn request_completion(state: &mut State, explicit: bool) {
 
 /// Asks for the documentation of the selected completion item, once.
 pub fn resolve_selected(state: &mut State) {
-    let Some(c) = state.lsp.completion.as_mut() else {
-        return;
-    };
-    let Some(index) = c.selected_item() else {
-        return;
-    };
-    if c.docs.contains_key(&index) || c.asked.contains(&index) {
-        return;
+    let mut ids = crate::app::effect::RequestIds(&mut state.next_request);
+    if let Some(e) = state.lsp.resolve_selected(&mut ids) {
+        crate::app::effect::run(state, vec![e]);
     }
-    c.asked.push(index);
-    let (view, completion) = (c.view, c.id);
-    send(
-        state,
-        view,
-        Request::ResolveCompletion { index },
-        Pending::Resolve { completion, index },
-    );
 }
 
 fn popup_key(state: &mut State, key: CompletionAction) {
@@ -289,11 +276,12 @@ fn buffer_diagnostics_picker(state: &mut State) {
 
 /// Pushes a picker overlay.
 pub fn open_picker(state: &mut State, title: String, rows: Vec<PickerRow>) {
-    state
-        .overlays
-        .push(Overlay::Lsp(LspOverlay::Picker(LspPicker::new(
-            title, rows,
-        ))));
+    state.overlays.push(picker(title, rows));
+}
+
+/// A picker overlay with `rows` under `title`.
+pub fn picker(title: String, rows: Vec<PickerRow>) -> Overlay {
+    Overlay::Lsp(LspOverlay::Picker(LspPicker::new(title, rows)))
 }
 
 /// What a goto kind is called in messages.

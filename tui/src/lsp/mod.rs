@@ -28,7 +28,7 @@ use crate::app::{State, ViewData};
 pub use commands::apply;
 pub use completion::Completion;
 pub use jumps::{JumpList, Target};
-pub use replies::{on_notification, on_reply};
+pub use replies::{ReplyContext, on_notification, on_reply};
 
 /// What one view knows from its language server.
 #[derive(Debug, Clone, Default, PartialEq)]

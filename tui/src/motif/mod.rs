@@ -1,6 +1,6 @@
 //! Motif panes: a motif extension sends a small declarative
 //! [`View`](symphony_extensions::view::View) (styled lines, lists, gauges, sparklines,
-//! key hints) that the client draws ([`render`]); while its pane has the focus, keys
+//! key hints) that the client draws ([`draw`]); while its pane has the focus, keys
 //! go to the extension as `key {key}` requests and the view it answers replaces the
 //! old one ([`MotifPane::key_request`], [`MotifClient`]).
 //!
@@ -12,18 +12,19 @@
 //! [`trust`]: workspace trust (a workspace's own extensions are inert until trusted).
 
 mod client;
+pub mod draw;
 mod keys;
-pub mod render;
 pub mod runtime;
 pub mod services;
 pub mod trust;
 
 pub use client::MotifClient;
+pub use draw::draw;
 pub use keys::key_name;
-pub use render::render;
 pub use runtime::{
-    ExtensionKey, MotifEvent, MotifState, apply, conductor_setup, discover_in, draw_prompt,
-    fingerprint, on_event, pane_closed, rescan, route_key, start, start_conductor, start_with,
+    ExtensionKey, MotifEvent, MotifState, RescanFrom, Rescanned, apply, apply_rescan,
+    conductor_setup, discover_in, draw_prompt, fingerprint, on_event, pane_closed, read_rescan,
+    rescan, rescan_from, route_key, start, start_conductor, start_with,
 };
 
 use symphony_extensions::view::View;

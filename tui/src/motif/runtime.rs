@@ -58,8 +58,53 @@ pub enum MotifEvent {
         /// Its view, or why there is none.
         answer: Result<View, String>,
     },
-    /// The extension folders or the settings file changed: discover again.
+    /// Discover again, reading the folders, the settings and the trust file on this
+    /// thread ([`rescan`]); the watcher sends [`MotifEvent::Rescanned`] instead.
     Rescan,
+    /// The extension folders, the settings file or the trust file changed; what the
+    /// watcher read again off the loop's thread.
+    Rescanned(Box<Rescanned>),
+}
+
+/// What a rescan reads: the extensions found (when the runtime discovers them), the
+/// settings for them and the workspace's trust decision. [`read_rescan`] reads it
+/// (on a blocking thread), [`apply_rescan`] applies it without touching the disk.
+#[derive(Debug)]
+pub struct Rescanned {
+    /// [`Manager::changes`] before the read: a change the client made since means the
+    /// read may be older than it.
+    changes: u64,
+    found: Option<symphony_extensions::discovery::Discovery>,
+    config: symphony_extensions::config::Result<symphony_extensions::config::ExtensionsConfig>,
+    trust: Result<Option<symphony_extensions::trust::Decision>, String>,
+}
+
+/// Where a rescan reads: the extension folders (`None`: keep the manifests the
+/// manager has), the settings file, the trust file as chosen (see
+/// [`super::trust::file`]) and the workspace; and the manager, to see whether the
+/// client changed the settings meanwhile.
+#[derive(Clone)]
+pub struct RescanFrom {
+    manager: SharedManager,
+    dirs: Option<Vec<PathBuf>>,
+    settings: PathBuf,
+    trust_file: Option<PathBuf>,
+    cwd: PathBuf,
+}
+
+/// Reads what [`apply_rescan`] applies (reads the disk: call it off the loop's thread).
+pub fn read_rescan(from: &RescanFrom) -> Rescanned {
+    let changes = from.manager.lock().changes();
+    let found = from
+        .dirs
+        .as_deref()
+        .map(symphony_extensions::discovery::discover);
+    Rescanned {
+        changes,
+        config: symphony_extensions::config::ExtensionsConfig::load(&from.settings),
+        found,
+        trust: super::trust::decision_in(&from.trust_file, &from.cwd),
+    }
 }
 
 /// The extensions part of the client state.
@@ -119,12 +164,16 @@ pub fn start(state: &mut State) -> mpsc::UnboundedReceiver<MotifEvent> {
         &crate::extensions::builtin_dir(),
         Some(&state.cwd),
     );
-    if discover_in(state, dirs.clone()) {
+    if discover_in(state, dirs.clone())
+        && let Some(manager) = manager(state)
+    {
         spawn_watcher(
             rt_tx(state),
+            manager,
             dirs,
             settings,
             state.motifs.trust_file.clone(),
+            state.cwd.clone(),
         );
     }
     rx
@@ -182,11 +231,20 @@ pub fn fingerprint(dirs: &[PathBuf], settings: &std::path::Path) -> Vec<FileStam
 /// Ends with the loop.
 fn spawn_watcher(
     tx: mpsc::UnboundedSender<MotifEvent>,
+    manager: SharedManager,
     dirs: Vec<PathBuf>,
     settings: PathBuf,
     state_trust_file: Option<PathBuf>,
+    cwd: PathBuf,
 ) {
     let trust_file = super::trust::file(&state_trust_file);
+    let from = RescanFrom {
+        manager,
+        dirs: Some(dirs.clone()),
+        settings: settings.clone(),
+        trust_file: state_trust_file,
+        cwd,
+    };
     tokio::spawn(async move {
         let look = move || {
             let mut f = fingerprint(&dirs, &settings);
@@ -205,7 +263,11 @@ fn spawn_watcher(
             };
             if now != last {
                 last = now;
-                if tx.send(MotifEvent::Rescan).is_err() {
+                let from = from.clone();
+                let Ok(read) = tokio::task::spawn_blocking(move || read_rescan(&from)).await else {
+                    return;
+                };
+                if tx.send(MotifEvent::Rescanned(Box::new(read))).is_err() {
                     return;
                 }
             }
@@ -350,32 +412,64 @@ pub fn on_event(state: &mut State, event: MotifEvent) {
             }
         }
         MotifEvent::Rescan => rescan(state),
+        MotifEvent::Rescanned(read) => apply_rescan(state, *read),
     }
 }
 
-/// Discovers the extensions again and reads their settings (the watcher calls it
-/// when the extension folders or the settings file change): instruments and
-/// operators now installed, enabled and granted join the catalog (and the
-/// Conductor's pool), those disabled or uninstalled leave it (their processes
-/// stop), new ones asking for permissions get their prompt.
+/// Discovers the extensions again and reads their settings and the trust file on
+/// this thread, then [`apply_rescan`]s them. The loop never calls it: the watcher
+/// reads on a blocking thread and sends [`MotifEvent::Rescanned`].
 pub fn rescan(state: &mut State) {
+    if let Some(from) = rescan_from(state) {
+        apply_rescan(state, read_rescan(&from));
+    }
+}
+
+/// Where a rescan of this runtime reads (no disk access: paths and the manifests in
+/// memory); `None` when extensions are off.
+pub fn rescan_from(state: &State) -> Option<RescanFrom> {
+    let rt = state.motifs.runtime.as_ref()?;
+    let settings = rt.manager.lock().config_path().to_path_buf();
+    Some(RescanFrom {
+        manager: rt.manager.clone(),
+        dirs: rt.discover.clone(),
+        settings,
+        trust_file: state.motifs.trust_file.clone(),
+        cwd: state.cwd.clone(),
+    })
+}
+
+/// Applies what a rescan read (when the extension folders, the settings or the trust
+/// file changed): instruments and operators now installed, enabled and granted join
+/// the catalog (and the Conductor's pool), those disabled or uninstalled leave it
+/// (their processes stop), new ones asking for permissions get their prompt. On a
+/// bad settings file the settings in memory are kept and the user is told.
+pub fn apply_rescan(state: &mut State, read: Rescanned) {
     let Some(rt) = &state.motifs.runtime else {
         return;
     };
-    if let Some(dirs) = &rt.discover {
-        let found = symphony_extensions::discovery::discover(dirs);
+    if rt.manager.lock().changes() != read.changes {
+        // The client changed the settings or the trust while the watcher read
+        // (a grant, a trust answer): what it read may be older. Rare: read again
+        // here rather than lose either change.
+        rescan(state);
+        return;
+    }
+    if let Some(found) = read.found {
         for p in &found.problems {
             tracing::warn!("extension problem: {p}");
         }
         rt.manager.lock().set_manifests(found.extensions);
     }
-    let reloaded = rt.manager.lock().reload_config();
-    if let Err(e) = reloaded {
-        state.error(format!("extensions settings: {e}"));
-        return;
+    match read.config {
+        Ok(config) => rt.manager.lock().set_config(config),
+        Err(e) => {
+            state.error(format!("extensions settings: {e}"));
+            return;
+        }
     }
     sync_catalog(state);
-    super::trust::follow(state);
+    super::trust::follow(state, read.trust);
     next_prompt(state);
 }
 

@@ -201,7 +201,9 @@ pub fn apply(state: &mut State, trusted: bool, tell: bool) {
 
 /// After a rescan: follows a trust file changed elsewhere (`symphony trust`), and
 /// asks about a workspace that now has extensions and was never decided about.
-pub fn follow(state: &mut State) {
+/// `decision` is what [`decision_in`] read (off the loop's thread); an error trusts
+/// nothing.
+pub fn follow(state: &mut State, decision: Result<Option<Decision>, String>) {
     let Some(manager) = super::runtime::manager(state) else {
         return;
     };
@@ -212,7 +214,7 @@ pub fn follow(state: &mut State) {
     if exts.is_empty() {
         return;
     }
-    let d = decision_in(&state.motifs.trust_file, &state.cwd).unwrap_or(Some(Decision::Denied));
+    let d = decision.unwrap_or(Some(Decision::Denied));
     let now = d == Some(Decision::Trusted);
     if now != was {
         state.motifs.trust = None;

@@ -1,6 +1,7 @@
 //! The tool-pane dock's settings: which side of the window it sits on, its share
 //! of the window, whether it is shown and whether it fills the window; kept in
-//! `$XDG_STATE_HOME/symphony/dock.toml` (written whole, then renamed).
+//! `$XDG_STATE_HOME/symphony/dock.toml` (written whole, then renamed, by a thread of
+//! its own: [`save_later`]; the UI thread never waits for the disk).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -135,6 +136,82 @@ impl DockPrefs {
     }
 }
 
+/// What the writer thread is asked.
+enum WriterMsg {
+    /// Write these settings to this file.
+    Save(PathBuf, DockPrefs),
+    /// Answer once every save asked before is written.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// The writer thread's queue (started on first use).
+static WRITER: std::sync::OnceLock<Option<std::sync::mpsc::Sender<WriterMsg>>> =
+    std::sync::OnceLock::new();
+
+fn writer() -> Option<&'static std::sync::mpsc::Sender<WriterMsg>> {
+    WRITER
+        .get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<WriterMsg>();
+            let spawned = std::thread::Builder::new()
+                .name("dock-prefs".into())
+                .spawn(move || write_loop(&rx));
+            match spawned {
+                Ok(_) => Some(tx),
+                Err(e) => {
+                    tracing::warn!("the dock settings writer did not start: {e}");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// Writes what arrives, only the newest settings of a burst per file, in order.
+fn write_loop(rx: &std::sync::mpsc::Receiver<WriterMsg>) {
+    while let Ok(first) = rx.recv() {
+        let mut saves: Vec<(PathBuf, DockPrefs)> = Vec::new();
+        let mut flushes = Vec::new();
+        for msg in std::iter::once(first).chain(rx.try_iter()) {
+            match msg {
+                WriterMsg::Save(path, prefs) => match saves.iter_mut().find(|(p, _)| *p == path) {
+                    Some(s) => s.1 = prefs,
+                    None => saves.push((path, prefs)),
+                },
+                WriterMsg::Flush(done) => flushes.push(done),
+            }
+        }
+        for (path, prefs) in saves {
+            if let Err(e) = prefs.save(&path) {
+                tracing::warn!("saving the dock settings to {}: {e}", path.display());
+            }
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Has `prefs` written to `path` by the writer thread (it syncs the file: the UI
+/// thread does not wait for that); later calls win.
+pub fn save_later(path: &Path, prefs: DockPrefs) {
+    let sent =
+        writer().is_some_and(|tx| tx.send(WriterMsg::Save(path.to_path_buf(), prefs)).is_ok());
+    if !sent && let Err(e) = prefs.save(path) {
+        tracing::warn!("saving the dock settings to {}: {e}", path.display());
+    }
+}
+
+/// Waits until every [`save_later`] asked so far is written (at exit).
+pub fn flush() {
+    let Some(tx) = WRITER.get().and_then(Option::as_ref) else {
+        return;
+    };
+    let (done, wait) = std::sync::mpsc::channel();
+    if tx.send(WriterMsg::Flush(done)).is_ok() {
+        let _ = wait.recv();
+    }
+}
+
 /// `$XDG_STATE_HOME/symphony/dock.toml`.
 pub fn default_path() -> Option<PathBuf> {
     crate::config::state_dir().map(|d| d.join("dock.toml"))
@@ -143,6 +220,22 @@ pub fn default_path() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dock_changes_are_written_off_the_callers_thread_the_newest_last() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("state/dock.toml");
+        let mut p = DockPrefs::default();
+        for _ in 0..5 {
+            p.grow(STEP);
+            save_later(&path, p);
+        }
+        p.flip();
+        save_later(&path, p);
+        flush();
+        assert_eq!(DockPrefs::load(&path), p);
+        assert!(!path.with_extension("toml.tmp").exists());
+    }
 
     #[test]
     fn dock_settings_survive_a_save_and_load() {

@@ -227,10 +227,8 @@ impl Windows {
     }
 
     fn dock_changed(&mut self) {
-        if let Some(path) = &self.dock_file
-            && let Err(e) = self.dock.save(path)
-        {
-            tracing::warn!("saving the dock settings to {}: {e}", path.display());
+        if let Some(path) = &self.dock_file {
+            dock::save_later(path, self.dock);
         }
     }
 

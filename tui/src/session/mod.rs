@@ -23,7 +23,7 @@ use symphony_protocol::xi::{
     EditNotification, FindStatusQuery, ReplaceStatus, StyleDef, ThemeSettings, Update,
 };
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-pub use wire::{Request, RequestKind};
+pub use wire::{Reply, ReplyError, ReplyKind, Request, RequestKind, parse_reply};
 
 /// A view as the client knows it; stays the same across editor restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,7 +1,8 @@
 //! The only place where the client's half of the editor protocol is JSON: the calls
 //! features make ([`Request`]) and the session's own messages ([`Out`]) become lines
 //! for the editor, built from the typed `symphony_protocol::xi` values; lines from the
-//! editor become [`RpcMessage`]s and typed notifications.
+//! editor become [`RpcMessage`]s and typed notifications, and replies become the typed
+//! [`Reply`] of the request they answer ([`parse_reply`]).
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -11,6 +12,10 @@ use symphony_protocol::xi::{
     ClientNotification, CoreNotification, CoreRequest, EditCommand, EditNotification, EditRequest,
     GestureType, RecoverAction, RpcError, RpcMessage, SelectionGranularity, symphony,
 };
+
+mod reply;
+
+pub use reply::{Reply, ReplyError, ReplyKind, parse_reply};
 
 /// A request about one view that a feature makes; the session adds the view's
 /// `view_id` and the answer comes back as `SessionEvent::Reply`.
@@ -143,11 +148,25 @@ impl Request {
 
     /// The feature whose answer this is.
     pub fn kind(&self) -> RequestKind {
+        self.reply_kind().feature()
+    }
+
+    /// What this request is answered with ([`parse_reply`] types the answer).
+    pub fn reply_kind(&self) -> ReplyKind {
         match self {
-            Request::Snapshot | Request::Rebase(_) | Request::Apply(_) => RequestKind::Review,
-            Request::DiskDiff => RequestKind::DiskDiff,
-            Request::DebugGetContents => RequestKind::Debug,
-            _ => RequestKind::Lsp,
+            Request::Completion => ReplyKind::Completion,
+            Request::ResolveCompletion { .. } => ReplyKind::ResolveCompletion,
+            Request::AcceptCompletion { .. } => ReplyKind::AcceptCompletion,
+            Request::Hover => ReplyKind::Hover,
+            Request::Goto(_) => ReplyKind::Goto,
+            Request::Rename { .. } => ReplyKind::Rename,
+            Request::CodeActions => ReplyKind::CodeActions,
+            Request::ApplyCodeAction { .. } => ReplyKind::ApplyCodeAction,
+            Request::Format { .. } => ReplyKind::Format,
+            Request::WorkspaceDiagnostics => ReplyKind::WorkspaceDiagnostics,
+            Request::Snapshot | Request::Rebase(_) | Request::Apply(_) => ReplyKind::Review,
+            Request::DiskDiff => ReplyKind::DiskDiff,
+            Request::DebugGetContents => ReplyKind::Debug,
         }
     }
 

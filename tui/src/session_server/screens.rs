@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::State;
 use crate::app::frame::{Drawn, EchoRows, draw_changes, draw_echo_rows};
-use crate::render::{Output, Screen};
+use crate::terminal::{Output, Screen};
 use crate::ui::RowPrints;
 
 /// A client's number in this server.

@@ -1,10 +1,20 @@
 //! The terminal: raw mode, alternate screen, mouse and bracketed paste on
 //! entry; always restored on exit, on panic (hook) and when dropped (guard).
 //! SIGTERM/SIGHUP end the loop, so the guard restores then too.
+//!
+//! Keys come in through [`TerminalInput`]. Frames go out through [`Screen`] (whole
+//! frames, or only the rows a keystroke changed) and [`Output`], a ratatui backend
+//! that keeps the last frame to send fewer bytes (row shifts with ICH/DCH, SGR
+//! changes only, cursor moves only when needed); [`sgr`] is its colour encoder.
 
 mod input;
+pub mod output;
+pub mod screen;
+pub mod sgr;
 
 pub use input::TerminalInput;
+pub use output::Output;
+pub use screen::Screen;
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,4 +1,4 @@
-//! Rendering: `draw(&State, &mut Frame)` is a pure function of the state.
+//! Drawing: `draw(&State, &mut Frame)` is a pure function of the state.
 //! Panes and borders, the editor views, the status line, messages, then the
 //! overlays bottom to top.
 
@@ -80,7 +80,7 @@ pub fn draw_screen(state: &State, area: Rect, buf: &mut Buffer) -> Option<(u16, 
                     );
                 }
             }
-            Some(PaneKind::Motif(m)) => crate::motif::render(m, *rect, *id == focus, buf),
+            Some(PaneKind::Motif(m)) => crate::motif::draw(m, *rect, *id == focus, buf),
             Some(other) => {
                 conductor_panes::render(state, other, *rect, *id == focus, buf);
             }

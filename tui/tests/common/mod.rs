@@ -22,8 +22,8 @@ use symphony_tui::conductor::{
     Canned, ConductorCall, RecordingConductor, install, on_conductor_event,
 };
 use symphony_tui::config::Config;
-use symphony_tui::render::{Output, Screen};
 use symphony_tui::session::{SessionEvent, ViewHandle};
+use symphony_tui::terminal::{Output, Screen};
 use symphony_tui::ui::colors::ColorMode;
 use symphony_tui::ui::{draw, draw_screen};
 

@@ -339,3 +339,67 @@ fn a_request_by_name_reads_back_as_the_typed_one() {
     }
     assert!(Request::parse("symphony.no_such", Value::Null).is_err());
 }
+
+/// The editor's answer to request `id` among `lines`, as the session hands it on.
+fn answer(lines: &[String], id: u64) -> Result<Value, String> {
+    for line in lines {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        if let Ok(symphony_protocol::xi::RpcMessage::Response { id: got, result }) =
+            symphony_protocol::xi::RpcMessage::from_value(v)
+            && got == id
+        {
+            return result.map_err(|e| e.message);
+        }
+    }
+    panic!("no answer to {id} in {lines:?}");
+}
+
+#[test]
+fn the_editors_answers_parse_to_the_typed_reply_of_their_request() {
+    use super::{Reply, ReplyError, ReplyKind, parse_reply};
+    use symphony_protocol::xi::symphony::DiskDiffResult;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("a.txt");
+    std::fs::write(&path, "one\n").expect("write");
+    // The editor's own core, in process: the client's lines in, its lines out.
+    let mut core = symphony_editor::core::Core::new();
+    let mut out = Vec::new();
+    core.handle_line(&OutRequest::NewView(Some(&path)).to_line(0), &mut out);
+    let view = match answer(&out, 0) {
+        Ok(Value::String(v)) => v,
+        other => panic!("new_view answered {other:?}"),
+    };
+    let cases = [
+        (1, Request::DebugGetContents),
+        (2, Request::DiskDiff),
+        (3, Request::Hover),
+    ];
+    for (id, r) in &cases {
+        out.clear();
+        core.handle_line(&r.to_line(*id, &view), &mut out);
+        let reply = parse_reply(r.reply_kind(), answer(&out, *id));
+        match r {
+            Request::DebugGetContents => {
+                assert_eq!(reply, Ok(Reply::Debug(Value::String("one\n".into()))));
+            }
+            Request::DiskDiff => assert_eq!(
+                reply,
+                Ok(Reply::DiskDiff(DiskDiffResult {
+                    diff: String::new()
+                }))
+            ),
+            // No language server here: the editor's error arrives as the refusal.
+            _ => assert!(
+                matches!(reply, Err(ReplyError::Refused(_)) | Ok(Reply::Hover(None))),
+                "{reply:?}"
+            ),
+        }
+    }
+    // An answer of the wrong shape is reported as malformed, by the request's name.
+    let bad = parse_reply(ReplyKind::Format, Ok(serde_json::json!({"edits": "many"})));
+    assert!(
+        matches!(&bad, Err(ReplyError::Malformed { what: "format", .. })),
+        "{bad:?}"
+    );
+}

@@ -1,7 +1,8 @@
-//! The core's side of language intelligence, compiled as `core::lsp_glue` (a child of the
-//! core, so it reaches buffers and views): buffer events become server notifications
-//! (open, change, save, close), server messages become client messages (diagnostics,
-//! status, signature help, answers to requests), and server restarts reopen documents.
+//! The core's side of language intelligence (`core::lsp`, a child of the core, so it
+//! reaches buffers and views; the servers themselves are `crate::lsp`): buffer events
+//! become server notifications (open, change, save, close), server messages become
+//! client messages (diagnostics, status, signature help, answers to requests), and
+//! server restarts reopen documents.
 //! `requests` handles the `symphony.lsp.*` requests, `answers` the servers' answers to
 //! them, `edits` applies servers' edits and `resource_ops` their file operations
 //! (create, rename, delete).

@@ -4,8 +4,8 @@
 //! puts accepted hunks in as one undo group through `Core::apply`, the one place text
 //! changes (so views update, the journal records it and the buffer is dirty).
 //!
-//! This folder is the `core::review` module (declared in `core/mod.rs` with a `#[path]`),
-//! so the handlers can use the core's private state and its edit path.
+//! A child of the core (`core::review`), so the handlers can use the core's private
+//! state and its edit path.
 
 pub mod rebase;
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub fn style_of(name: Option<&str>) -> Style {
 }
 
 /// Draws `pane` in `area` (`focused`: the title is highlighted).
-pub fn render(pane: &MotifPane, area: Rect, focused: bool, buf: &mut Buffer) {
+pub fn draw(pane: &MotifPane, area: Rect, focused: bool, buf: &mut Buffer) {
     if area.width == 0 || area.height == 0 {
         return;
     }
