@@ -59,6 +59,17 @@ pub struct AgentRunnerSettings {
     pub artifacts: Option<crate::conductor::RunArtifacts>,
     /// Price per million tokens, by instrument name (the run's summary shows the cost).
     pub prices: std::collections::BTreeMap<String, Price>,
+    /// The `[[mcp_servers]]`, started: their tools are offered next to the built-ins,
+    /// and [`AgentHost::shutdown`] stops them.
+    pub mcp: Option<Arc<crate::mcp::McpHub>>,
+}
+
+impl std::fmt::Debug for crate::mcp::McpHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpHub")
+            .field("servers", &self.servers().len())
+            .finish()
+    }
 }
 
 impl AgentRunnerSettings {
@@ -76,6 +87,7 @@ impl AgentRunnerSettings {
             journal_dir: Some(config.store_dir.join("agent").join("runs")),
             artifacts: None,
             prices: Default::default(),
+            mcp: None,
         }
     }
 
@@ -626,7 +638,11 @@ impl Inner {
         let ui: Arc<dyn AgentUi> = self.ui.clone();
         let mut config = self.settings.agent.config();
         config.context_window = window;
-        let agent = Agent::new(instrument, ToolRegistry::builtin(), workspace, config, ui);
+        let mut tools = ToolRegistry::builtin();
+        if let Some(hub) = &self.settings.mcp {
+            hub.register(&mut tools);
+        }
+        let agent = Agent::new(instrument, tools, workspace, config, ui);
         match &self.grants {
             Some(g) => agent.with_grants(g.clone()),
             None => agent,
@@ -775,6 +791,13 @@ impl AgentHost for AgentRunner {
             l.cancel.cancel();
             l.picks.clear();
             l.questions.clear();
+        }
+        if let Some(hub) = self.inner.settings.mcp.clone() {
+            // Called on the UI thread at quit: the servers' process groups are killed
+            // by the hub's own task, the caller does not wait.
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move { hub.shutdown().await });
+            }
         }
     }
 }

@@ -97,7 +97,27 @@ pub fn make_hosts(
     if let Some(dir) = super::artifacts_dir() {
         conductor.store_dir = dir;
     }
-    let settings = AgentRunnerSettings::from_conductor(&conductor, config.agent.clone());
+    let mut settings = AgentRunnerSettings::from_conductor(&conductor, config.agent.clone());
+    // `[[mcp_servers]]`: started here, on the hosts' blocking thread (a slow server
+    // delays only the agents); a server that fails is reported by the hub and left out.
+    if !config.mcp_servers.is_empty()
+        && let Ok(rt) = tokio::runtime::Handle::try_current()
+    {
+        let hub = rt.block_on(symphony_conductor::mcp::McpHub::start(
+            &config.mcp_servers,
+            workspace,
+        ));
+        for s in hub.status() {
+            tracing::info!(server = ?s, "MCP server");
+            if let Some(e) = s.state.error() {
+                let _ = sink.send(ConductorEvent::Notice(format!(
+                    "MCP server {}: {e}; the agent goes on without it",
+                    s.name
+                )));
+            }
+        }
+        settings.mcp = Some(Arc::new(hub));
+    }
     let ours = AgentRunner::new(settings, workspace, buffers.clone(), sink.clone());
     let mut hosts: Vec<Arc<dyn AgentHost>> = vec![Arc::new(ours)];
     hosts.extend(config.agents.iter().map(|c| {
