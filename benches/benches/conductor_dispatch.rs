@@ -1,7 +1,7 @@
 //! Conductor dispatch: from `Conductor::run(Refactor)` to the first byte of the model's
 //! HTTP request arriving at a 127.0.0.1 listener (target: p50 under 2 ms).
 //!
-//! The instrument is the REAL openai instrument (symphony_conductor::instruments); the
+//! The instrument is the REAL openai instrument (symphony_conductor::backends); the
 //! listener is a plain blocking thread standing in for a model server: it timestamps the
 //! first byte of each request, then answers with a short SSE stream so the run finishes
 //! (outside the measured time) before the next iteration. Each iteration therefore covers:

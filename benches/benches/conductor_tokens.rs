@@ -11,7 +11,7 @@ use symphony_conductor::instrument::{
     CancellationToken, ChatMessage, CompletionRequest, Instrument, InstrumentConfig,
     InstrumentEvent, Role,
 };
-use symphony_conductor::instruments::OpenAiInstrument;
+use symphony_conductor::backends::OpenAiInstrument;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, mpsc};

@@ -6,7 +6,7 @@
 //!   built-in tools, permissions, and the run's nodes and change set.
 //! - [`instrument`]: the [`Instrument`](instrument::Instrument) trait every backend
 //!   implements, and its request / event / error types.
-//! - [`instruments`]: the built-in backends (OpenAI-compatible, Ollama, Anthropic, command).
+//! - [`backends`]: the built-in instruments (OpenAI-compatible, Ollama, Anthropic, command).
 //! - [`completion`]: inline completion (ghost text) backends: `/infill`, `/v1/completions`, Ollama.
 //! - [`acp`]: external agents (OpenCode, Gemini CLI, Claude Code...) over the Agent Client Protocol.
 //! - [`mcp`]: MCP servers' tools for the agent (through `rmcp`), their status, and the
@@ -30,7 +30,7 @@ pub mod conductor;
 pub mod events;
 pub mod extension_bridge;
 pub mod instrument;
-pub mod instruments;
+pub mod backends;
 pub mod mcp;
 pub mod proposal;
 #[cfg(feature = "python")]

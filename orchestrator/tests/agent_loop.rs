@@ -20,7 +20,7 @@ use symphony_conductor::agent::{
     ToolRegistry, Workspace,
 };
 use symphony_conductor::instrument::{AgentMessage, CancellationToken, ToolCall, ToolResult};
-use symphony_conductor::instruments::OpenAiInstrument;
+use symphony_conductor::backends::OpenAiInstrument;
 use tokio::sync::mpsc;
 
 /// A user who answers permission prompts with `decision` and records what was asked.

@@ -21,7 +21,7 @@ use symphony_conductor::agent::{
     ToolContext, ToolOutput, ToolRegistry, Workspace,
 };
 use symphony_conductor::instrument::{CancellationToken, ToolSpec};
-use symphony_conductor::instruments::OpenAiInstrument;
+use symphony_conductor::backends::OpenAiInstrument;
 use tokio::sync::mpsc;
 
 const CALLS: usize = 300;

@@ -1,4 +1,4 @@
-//! The Conductor with the REAL openai instrument (crate::instruments) against a 127.0.0.1
+//! The Conductor with the REAL openai instrument (crate::backends) against a 127.0.0.1
 //! server that speaks OpenAI's SSE byte for byte and STANDS IN FOR A MODEL
 //! (conductor_support::sse): streaming, a refactor proposal, cancel closing the
 //! connection, and an HTTP error failing the node and the pool entry.

@@ -96,7 +96,7 @@ async fn an_echoed_api_key_is_never_shown_stored_or_logged_and_the_store_is_priv
             default_filter: "debug".into(),
             ..Default::default()
         }
-        .redact(symphony_conductor::instruments::secret::redact_changed),
+        .redact(symphony_conductor::backends::secret::redact_changed),
     )
     .expect("logging starts");
 

@@ -9,7 +9,7 @@ use support::{ask, start};
 use symphony_conductor::instrument::{
     ChatMessage, CompletionRequest, InstrumentConfig, InstrumentError, InstrumentEvent, Role,
 };
-use symphony_conductor::instruments::{self, CommandInstrument};
+use symphony_conductor::backends::{self, CommandInstrument};
 
 fn command(argv: &[&str]) -> InstrumentConfig {
     let mut cfg: InstrumentConfig =
@@ -22,7 +22,7 @@ fn command(argv: &[&str]) -> InstrumentConfig {
 /// plain text and comes back as the answer.
 #[tokio::test]
 async fn the_prompt_goes_to_stdin_and_stdout_is_the_answer() {
-    let instrument = instruments::build(&command(&["cat"])).unwrap();
+    let instrument = backends::build(&command(&["cat"])).unwrap();
     let (result, _) = start(instrument.as_ref(), ask("hello")).finish().await;
     let completion = result.unwrap();
     assert_eq!(

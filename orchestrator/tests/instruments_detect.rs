@@ -9,7 +9,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use support::{Framing, ask, config, serve, start};
 use symphony_conductor::instrument::InstrumentKind;
-use symphony_conductor::instruments::{self, detect_with};
+use symphony_conductor::backends::{self, detect_with};
 
 const SECRET: &str = "sk-SYMPHONY-SECRET-5f1c2a";
 
@@ -59,14 +59,14 @@ async fn api_keys_never_appear_in_logs_errors_or_debug_output() {
     for kind in ["anthropic", "openai"] {
         let mut cfg = config(kind, &server.url());
         cfg.api_key_env = Some("SYMPHONY_TEST_SECRET_KEY".into());
-        let instrument = instruments::build(&cfg).unwrap();
+        let instrument = backends::build(&cfg).unwrap();
         match kind {
             "anthropic" => {
-                let i = instruments::AnthropicInstrument::new(&cfg).unwrap();
+                let i = backends::AnthropicInstrument::new(&cfg).unwrap();
                 seen.push_str(&format!("{i:?}\n"));
             }
             _ => {
-                let i = instruments::OpenAiInstrument::new(&cfg).unwrap();
+                let i = backends::OpenAiInstrument::new(&cfg).unwrap();
                 seen.push_str(&format!("{i:?}\n"));
             }
         }
@@ -76,7 +76,7 @@ async fn api_keys_never_appear_in_logs_errors_or_debug_output() {
             seen.push_str(&format!("{e}\n"));
         }
     }
-    let key = instruments::ApiKey::from_env("SYMPHONY_TEST_SECRET_KEY").unwrap();
+    let key = backends::ApiKey::from_env("SYMPHONY_TEST_SECRET_KEY").unwrap();
     seen.push_str(&format!("{key:?} {key}\n"));
     assert!(seen.contains("invalid x-api-key"), "{seen}");
     assert!(seen.contains("SYMPHONY_TEST_SECRET_KEY"), "{seen}");

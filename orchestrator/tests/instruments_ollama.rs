@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use support::{Framing, Gate, ask, config, serve, start};
 use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
-use symphony_conductor::instruments::OllamaInstrument;
-use symphony_conductor::instruments::ollama::{LoadedModel, OllamaModel};
+use symphony_conductor::backends::OllamaInstrument;
+use symphony_conductor::backends::ollama::{LoadedModel, OllamaModel};
 
 fn line(text: &str) -> String {
     format!(
@@ -304,7 +304,7 @@ async fn residency_through_the_instrument_trait() {
     let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, ["/api/ps", "/api/generate", "/api/generate"]);
 
-    let openai = symphony_conductor::instruments::build(&config("openai", &server.url())).unwrap();
+    let openai = symphony_conductor::backends::build(&config("openai", &server.url())).unwrap();
     assert!(!openai.supports_residency());
     assert_eq!(
         openai.prewarm().await.unwrap_err(),

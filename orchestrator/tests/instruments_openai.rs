@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use support::{Framing, Gate, ask, config, serve, start};
 use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
-use symphony_conductor::instruments::{self, OpenAiInstrument};
+use symphony_conductor::backends::{self, OpenAiInstrument};
 
 fn delta(text: &str) -> String {
     format!(
@@ -265,7 +265,7 @@ async fn a_connection_dropped_mid_stream_keeps_the_partial_answer() {
 async fn the_api_key_comes_from_the_named_variable() {
     let mut cfg = config("openai", "http://127.0.0.1:9");
     cfg.api_key_env = Some("SYMPHONY_TEST_MISSING_KEY_VAR".into());
-    let err = instruments::build(&cfg).err().expect("missing variable");
+    let err = backends::build(&cfg).err().expect("missing variable");
     assert!(
         matches!(&err, InstrumentError::Config(m) if m.contains("SYMPHONY_TEST_MISSING_KEY_VAR"))
     );
@@ -280,7 +280,7 @@ async fn the_api_key_comes_from_the_named_variable() {
     unsafe { std::env::set_var("SYMPHONY_TEST_OPENAI_KEY", "sk-test-123") };
     let mut cfg = config("openai", &server.url());
     cfg.api_key_env = Some("SYMPHONY_TEST_OPENAI_KEY".into());
-    let instrument = instruments::build(&cfg).unwrap();
+    let instrument = backends::build(&cfg).unwrap();
     let (result, _) = start(instrument.as_ref(), ask("x")).finish().await;
     assert_eq!(result.unwrap().text, "hi");
     assert_eq!(

@@ -14,7 +14,7 @@ use symphony_conductor::instrument::{
     AgentMessage, CancellationToken, FinishReason, Instrument, InstrumentError, ToolCall,
     ToolRequest, ToolResult, ToolSpec, ToolTurn,
 };
-use symphony_conductor::instruments::{
+use symphony_conductor::backends::{
     AnthropicInstrument, CommandInstrument, OllamaInstrument, OpenAiInstrument,
 };
 

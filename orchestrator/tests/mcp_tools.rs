@@ -23,7 +23,7 @@ use symphony_conductor::agent::{
     ToolRegistry, Workspace,
 };
 use symphony_conductor::instrument::CancellationToken;
-use symphony_conductor::instruments::OpenAiInstrument;
+use symphony_conductor::backends::OpenAiInstrument;
 use symphony_conductor::mcp::{McpHub, McpServerConfig, McpState};
 use tokio::sync::mpsc;
 

@@ -9,10 +9,10 @@ use symphony_logfile::{Options, WorkerGuard};
 pub fn init() -> Option<WorkerGuard> {
     let dir = crate::config::state_dir()?;
     // Keys in the environment are known before the first line is written.
-    symphony_conductor::instruments::secret::register_environment();
+    symphony_conductor::backends::secret::register_environment();
     symphony_logfile::init(
         &dir,
         "symphony.log",
-        Options::default().redact(symphony_conductor::instruments::secret::redact_changed),
+        Options::default().redact(symphony_conductor::backends::secret::redact_changed),
     )
 }

@@ -371,7 +371,7 @@ fn register_keys(config: &Config) {
         .iter()
         .filter_map(|i| i.api_key_env.as_deref())
     {
-        symphony_conductor::instruments::secret::register_var(var);
+        symphony_conductor::backends::secret::register_var(var);
     }
 }
 

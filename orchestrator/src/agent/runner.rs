@@ -169,7 +169,7 @@ impl AgentRunner {
         sink: mpsc::UnboundedSender<ConductorEvent>,
     ) -> AgentRunner {
         let instrument = settings.instrument_config().and_then(|c| {
-            crate::instruments::build(c).map_err(|e| format!("instrument {}: {e}", c.name))
+            crate::backends::build(c).map_err(|e| format!("instrument {}: {e}", c.name))
         });
         Self::with_instrument(settings, workspace, buffers, sink, instrument)
     }

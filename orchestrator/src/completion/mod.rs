@@ -28,8 +28,8 @@ pub use context::{ExtraChunk, FimContext};
 use crate::instrument::{
     CancellationToken, InstrumentConfig, InstrumentError, InstrumentKind, Result, Usage,
 };
-use crate::instruments::ApiKey;
-use crate::instruments::http::{HttpClient, join_url, merge_extra, secret_header};
+use crate::backends::ApiKey;
+use crate::backends::http::{HttpClient, join_url, merge_extra, secret_header};
 
 /// A model's answer: one or more alternative texts to insert at the cursor.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -95,7 +95,7 @@ impl FimClient {
             _ => FimFormat::Infill,
         });
         let base = instrument.base_url.clone().unwrap_or_else(|| match format {
-            FimFormat::Ollama => crate::instruments::OLLAMA_LOCAL_URL.to_string(),
+            FimFormat::Ollama => crate::backends::OLLAMA_LOCAL_URL.to_string(),
             _ => "http://127.0.0.1:8012".to_string(),
         });
         let path = match format {

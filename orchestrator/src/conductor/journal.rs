@@ -342,7 +342,7 @@ impl RunJournal {
         }
         text.push_str(&line(&record));
         // Nothing a model echoed (an API key) reaches the disk.
-        let text = crate::instruments::secret::redact(&text);
+        let text = crate::backends::secret::redact(&text);
         if let JournalFile::Open(f) = &mut *file
             && let Err(e) = f.write_all(text.as_bytes())
         {

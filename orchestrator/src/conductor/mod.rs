@@ -124,9 +124,9 @@ pub type InstrumentFactory = Arc<
         + Sync,
 >;
 
-/// The factory of the built-in backends ([`crate::instruments::build`]).
+/// The factory of the built-in backends ([`crate::backends::build`]).
 pub fn default_factory() -> InstrumentFactory {
-    Arc::new(crate::instruments::build)
+    Arc::new(crate::backends::build)
 }
 
 /// How to configure an instrument, for the Notice shown when there is none.
@@ -263,13 +263,13 @@ impl Conductor {
             .map_err(|e| ConductorError::Store(format!("{}: {e}", config.store_dir.display())))?;
         // Every configured key (set or not yet) and the well-known ones are redacted
         // from what is shown, stored and logged, and kept from children.
-        crate::instruments::secret::register_environment();
+        crate::backends::secret::register_environment();
         for var in config
             .instruments
             .iter()
             .filter_map(|i| i.api_key_env.as_deref())
         {
-            crate::instruments::secret::register_var(var);
+            crate::backends::secret::register_var(var);
         }
         let artifacts = Arc::new(Artifacts::new(store));
 
@@ -306,7 +306,7 @@ impl Conductor {
             let _ = tx.send(ConductorEvent::Notice(HOW_TO_CONFIGURE.to_owned()));
             let tx = tx.clone();
             tokio::spawn(async move {
-                let found = crate::instruments::detect_local().await;
+                let found = crate::backends::detect_local().await;
                 if let Some(notice) = detected_notice(&found) {
                     let _ = tx.send(ConductorEvent::Notice(notice));
                 }
@@ -782,7 +782,7 @@ fn start_python(
 }
 
 /// What was found on this machine, as config.toml sections to paste.
-fn detected_notice(found: &[crate::instruments::DetectedInstrument]) -> Option<String> {
+fn detected_notice(found: &[crate::backends::DetectedInstrument]) -> Option<String> {
     if found.is_empty() {
         return None;
     }

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::exec::RunEnv;
 use crate::events::ConductorEvent;
 use crate::instrument::{ChatMessage, CompletionRequest, InstrumentError, InstrumentEvent};
-use crate::instruments::secret::{StreamRedactor, redact};
+use crate::backends::secret::{StreamRedactor, redact};
 
 /// Longest wait for a free slot.
 const SLOT_WAIT: Duration = Duration::from_secs(600);

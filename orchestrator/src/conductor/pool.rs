@@ -23,7 +23,7 @@ use crate::events::{ConductorEvent, InstrumentStatus, Residency, ResidentModel};
 use crate::instrument::{
     Instrument, InstrumentConfig, InstrumentError, InstrumentKind, LoadedModel,
 };
-use crate::instruments::ollama::parse_rfc3339;
+use crate::backends::ollama::parse_rfc3339;
 
 mod live;
 

@@ -99,7 +99,7 @@ impl Artifacts {
 
     /// Replaces every registered secret (API key values) in `text`.
     pub fn redact(&self, text: &str) -> String {
-        crate::instruments::secret::redact(text).into_owned()
+        crate::backends::secret::redact(text).into_owned()
     }
 
     /// Stores `text` and returns its hit (`None` when the store refused; logged).

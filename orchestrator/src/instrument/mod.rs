@@ -14,7 +14,7 @@ pub use tools::{
     AgentMessage, ToolCall, ToolRequest, ToolResult, ToolSpec, ToolTurn, ToolTurnFuture,
 };
 
-use crate::instruments::secret::redact;
+use crate::backends::secret::redact;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 pub use tokio_util::sync::CancellationToken;
@@ -118,7 +118,7 @@ pub struct Completion {
 
 /// Why a call failed. Every variant that can happen mid-stream keeps the partial answer.
 ///
-/// Its `Display` never shows a registered API key ([`crate::instruments::secret::redact`]),
+/// Its `Display` never shows a registered API key ([`crate::backends::secret::redact`]),
 /// whatever the server echoed; [`InstrumentError::redacted`] cleans the fields too.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InstrumentError {

@@ -366,7 +366,7 @@ impl McpServer {
         } else {
             let lines: Vec<&str> = tail.iter().map(String::as_str).collect();
             let text = format!("{message}; its stderr: {}", lines.join(" | "));
-            crate::instruments::secret::redact(&text).into_owned()
+            crate::backends::secret::redact(&text).into_owned()
         }
     }
 }

@@ -79,7 +79,7 @@ pub(super) async fn open(
                 .stderr(Stdio::piped())
                 .kill_on_drop(true);
             // The editor (and the language servers it starts) needs no API key.
-            for var in symphony_conductor::instruments::secret::secret_vars() {
+            for var in symphony_conductor::backends::secret::secret_vars() {
                 command.env_remove(var);
             }
             let mut child = command

@@ -10,7 +10,7 @@ use tokio::io::AsyncReadExt;
 
 use super::{Access, Tool, ToolContext, ToolFuture, ToolOutput, str_arg};
 use crate::instrument::ToolSpec;
-use crate::instruments::command::KillGuard;
+use crate::backends::command::KillGuard;
 
 /// The variables passed to commands when the config names none.
 pub const DEFAULT_COMMAND_ENV: &[&str] = &[

@@ -16,7 +16,7 @@
 //!     base_url = "http://127.0.0.1:8080"
 //!     model = "qwen2.5-coder"
 //! "#).expect("valid config");
-//! let instrument = symphony_conductor::instruments::build(&config)?;
+//! let instrument = symphony_conductor::backends::build(&config)?;
 //! let (tx, mut rx) = tokio::sync::mpsc::channel(64);
 //! let request = CompletionRequest {
 //!     messages: vec![ChatMessage::new(Role::User, "hello")],
