@@ -218,6 +218,7 @@ fn apply_event(state: &mut State, event: SessionEvent) {
             Some(RequestKind::Review) => {
                 crate::review::on_reply(state, view.0, id, result);
             }
+            Some(RequestKind::Ghost) => crate::completion::on_reply(state, id, result),
             Some(RequestKind::Debug) | None => {
                 tracing::debug!("reply to a request nobody waits for: {id}")
             }

@@ -61,6 +61,8 @@ pub enum Request {
     DiskDiff,
     /// `debug_get_contents`: the whole text (tests and tools).
     DebugGetContents,
+    /// `symphony.lsp.inline_completion` at the primary caret (ghost text).
+    InlineCompletion,
 }
 
 /// Which feature a [`Request`] belongs to: its answer is routed there.
@@ -74,6 +76,8 @@ pub enum RequestKind {
     DiskDiff,
     /// A tool's or test's question (`debug_get_contents`).
     Debug,
+    /// Inline completion from a language server (`completion::on_reply`).
+    Ghost,
 }
 
 impl Request {
@@ -95,6 +99,7 @@ impl Request {
             Request::Apply(_) => review::APPLY,
             Request::DiskDiff => symphony::DISK_DIFF,
             Request::DebugGetContents => "debug_get_contents",
+            Request::InlineCompletion => lsp::INLINE_COMPLETION,
         }
     }
 
@@ -113,6 +118,7 @@ impl Request {
         }
         Ok(match method {
             lsp::COMPLETION => Request::Completion,
+            lsp::INLINE_COMPLETION => Request::InlineCompletion,
             lsp::HOVER => Request::Hover,
             lsp::CODE_ACTIONS => Request::CodeActions,
             lsp::WORKSPACE_DIAGNOSTICS => Request::WorkspaceDiagnostics,
@@ -147,6 +153,7 @@ impl Request {
             Request::Snapshot | Request::Rebase(_) | Request::Apply(_) => RequestKind::Review,
             Request::DiskDiff => RequestKind::DiskDiff,
             Request::DebugGetContents => RequestKind::Debug,
+            Request::InlineCompletion => RequestKind::Ghost,
             _ => RequestKind::Lsp,
         }
     }
@@ -168,9 +175,10 @@ impl Request {
     pub fn params(&self, view_id: &str) -> Value {
         let view_id = view_id.to_owned();
         match self {
-            Request::Completion | Request::Hover | Request::CodeActions => {
-                to_value(lsp::CompletionParams { view_id })
-            }
+            Request::Completion
+            | Request::Hover
+            | Request::CodeActions
+            | Request::InlineCompletion => to_value(lsp::CompletionParams { view_id }),
             Request::ResolveCompletion { index }
             | Request::AcceptCompletion { index }
             | Request::ApplyCodeAction { index } => to_value(lsp::ResolveCompletionParams {
