@@ -36,6 +36,7 @@ fn agent(scenario: &str, caps: &str) -> AgentConfig {
         .into(),
         default_mode: None,
         default_model: None,
+        mcp_servers: Vec::new(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! Inline completion in the client: the typing pause, the request it queues, ghost
 //! text drawn after the caret (insta snapshots, wide characters, soft wrap), Tab /
 //! alt-w / alt-l / Esc, typing that consumes the suggestion, stale answers dropped;
-//! and one request through a scripted 127.0.0.1 server that stands in for llama.cpp.
+//! several lines pushing the lines below down; one request through a scripted
+//! 127.0.0.1 server that stands in for llama.cpp (with the extra chunks of a file
+//! left); and a language server asked through the editor (`format = "lsp"`).
 
 mod common;
 
@@ -12,9 +14,11 @@ use common::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use symphony_protocol::xi::EditNotification as E;
 use symphony_tui::action::Action;
+use symphony_tui::app::session_events::on_session_event;
 use symphony_tui::app::{PortCall, State, update};
 use symphony_tui::completion::{Answer, GhostAction};
 use symphony_tui::config::Config;
+use symphony_tui::session::{SessionEvent, ViewHandle};
 
 fn config(url: &str) -> Config {
     let text = format!(
@@ -63,6 +67,7 @@ fn answer(state: &mut State, id: u64, alternatives: &[&str]) {
                 prompt_tokens: 31,
                 completion_tokens: 5,
                 cached: false,
+                server_us: None,
             }),
         }),
     );
@@ -310,4 +315,159 @@ async fn a_request_runs_on_the_runtime_and_its_answer_becomes_ghost_text() {
     assert!(request.contains(r#""prompt":"    let x = ""#), "{request}");
     press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(inserts(&take(&calls)), vec!["two()".to_string()]);
+}
+
+#[test]
+fn a_multi_line_suggestion_pushes_the_lines_below_down_and_is_cut_at_the_pane_bottom() {
+    let (mut state, _) = ghost_state(40, 6, "http://127.0.0.1:9");
+    let (id, _, _) = pause(&mut state, "");
+    answer(
+        &mut state,
+        id,
+        &["two()\n    + 1\n    + 2\n    + 3\n    + 4"],
+    );
+    let shown = screen(&state);
+    // Below the caret's line only virtual rows (no line numbers) until the pane ends;
+    // the status line is untouched.
+    assert!(shown.contains("ghost: 31+5 tok"), "{shown}");
+    insta::assert_snapshot!(shown);
+    // Accepting is still one insert; hidden, the lines are back where they were.
+    press(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(screen(&state).contains("  3 }"), "{}", screen(&state));
+}
+
+#[test]
+fn wide_characters_in_a_multi_line_suggestion_keep_the_lines_below() {
+    let (mut state, _) = ghost_state(24, 7, "http://127.0.0.1:9");
+    let (id, _, _) = pause(&mut state, "");
+    answer(&mut state, id, &["\"漢字\"\n    + \"🎉🎉\""]);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[test]
+fn with_soft_wrap_the_rows_a_suggestion_continues_on_push_the_next_line_down() {
+    let (mut state, _) = ghost_state(24, 7, "http://127.0.0.1:9");
+    update(&mut state, Action::ToggleSoftWrap);
+    let (id, _, _) = pause(&mut state, "");
+    answer(&mut state, id, &["compute(first, second, 漢字)\n    + 1"]);
+    insta::assert_snapshot!(screen(&state));
+}
+
+#[tokio::test]
+async fn the_place_edited_in_a_file_left_goes_with_the_next_request_as_input_extra() {
+    let (url, server) = infill_server("two()");
+    let (mut state, _calls) = state_with_config(Some("src/lib.rs"), 40, 8, config(&url));
+    feed(
+        &mut state,
+        1,
+        plain_lines(&["pub fn two() -> i32 {\n", "    2\n", "}\n", ""]),
+    );
+    scroll_to(&mut state, 1, 1, 5);
+    // Another file opened: leaving lib.rs keeps the lines around its caret.
+    update(&mut state, Action::OpenPath("src/main.rs".into()));
+    let main = state.focused_view().expect("main.rs");
+    assert_ne!(main, 1);
+    feed(
+        &mut state,
+        main,
+        plain_lines(&["fn main() {\n", "    let x = ;\n", "}\n", ""]),
+    );
+    scroll_to(&mut state, main, 1, 12);
+    typed(&mut state, "");
+    update(&mut state, Action::Ghost(GhostAction::Due));
+    let job = state.ghost.jobs.pop().expect("a request queued");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    symphony_tui::completion::spawn(job, tx);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+        .await
+        .expect("an answer");
+    let request = server.join().expect("server");
+    assert!(
+        request.contains(
+            r#""input_extra":[{"filename":"src/lib.rs","text":"pub fn two() -> i32 {\n    2\n}\n\n"}]"#
+        ),
+        "lib.rs's lines, byte for byte, and none of main.rs: {request}"
+    );
+}
+
+fn lsp_config() -> Config {
+    let text =
+        "local_echo = false\n[completion]\nenabled = true\nformat = \"lsp\"\nmax_lines = 2\n";
+    Config::parse(text, "config.toml").expect("valid config")
+}
+
+#[test]
+fn with_format_lsp_the_pause_asks_the_language_server_through_the_editor() {
+    let (mut state, calls) = state_with_config(Some("src/main.rs"), 40, 6, lsp_config());
+    feed(
+        &mut state,
+        1,
+        plain_lines(&["fn main() {\n", "    let x = ;\n", "}\n", ""]),
+    );
+    scroll_to(&mut state, 1, 1, 12);
+    take(&calls);
+    typed(&mut state, "");
+    update(&mut state, Action::Ghost(GhostAction::Due));
+    assert!(state.ghost.jobs.is_empty(), "no instrument is asked");
+    let asked: Vec<(u64, String)> = take(&calls)
+        .into_iter()
+        .filter_map(|c| match c {
+            PortCall::Request(1, id, method, _) => Some((id, method)),
+            _ => None,
+        })
+        .collect();
+    let [(id, method)] = asked.as_slice() else {
+        panic!("one request: {asked:?}");
+    };
+    assert_eq!(method, "symphony.lsp.inline_completion");
+    assert!(
+        screen(&state).contains("ghost: waiting"),
+        "{}",
+        screen(&state)
+    );
+    on_session_event(
+        &mut state,
+        SessionEvent::Reply {
+            view: ViewHandle(1),
+            id: *id,
+            result: Ok(serde_json::json!({"items": ["two()\n    + 1\n    + 2", "three()"]})),
+        },
+    );
+    assert_eq!(
+        state.ghost.shown.as_ref().map(|g| g.text()),
+        Some("two()\n    + 1"),
+        "the first item, cut to max_lines"
+    );
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(inserts(&take(&calls)), vec!["two()\n    + 1".to_string()]);
+}
+
+#[test]
+fn a_language_server_without_inline_completion_shows_as_down() {
+    let (mut state, calls) = state_with_config(Some("src/main.rs"), 100, 6, lsp_config());
+    feed(&mut state, 1, plain_lines(&["fn main() {\n", ""]));
+    take(&calls);
+    typed(&mut state, "");
+    update(&mut state, Action::Ghost(GhostAction::Due));
+    let id = take(&calls)
+        .into_iter()
+        .find_map(|c| match c {
+            PortCall::Request(_, id, _, _) => Some(id),
+            _ => None,
+        })
+        .expect("asked");
+    on_session_event(
+        &mut state,
+        SessionEvent::Reply {
+            view: ViewHandle(1),
+            id,
+            result: Err("no language server for rust: x does not do inline completion".into()),
+        },
+    );
+    assert!(state.ghost.shown.is_none());
+    assert!(
+        screen(&state).contains("ghost: down (no language server"),
+        "{}",
+        screen(&state)
+    );
 }

@@ -130,6 +130,11 @@ pub enum PendingKind {
     },
     /// `textDocument/signatureHelp` after a trigger character.
     SignatureHelp,
+    /// `textDocument/inlineCompletion` at byte offset `caret`.
+    InlineCompletion {
+        /// The caret's byte offset when it was asked.
+        caret: usize,
+    },
 }
 
 /// A request sent to a server, waiting for its answer.
@@ -664,6 +669,7 @@ fn initialize_params(s: &Server) -> Value {
                 },
                 "formatting": {"dynamicRegistration": false},
                 "rangeFormatting": {"dynamicRegistration": false},
+                "inlineCompletion": {"dynamicRegistration": false},
             },
             "window": {"workDoneProgress": false, "showMessage": {}},
         },

@@ -6,6 +6,7 @@
 //! - [`position`]: byte offsets and UTF-8 columns to/from the server's encoding; URIs.
 //! - [`sync`]: `didOpen`, incremental `didChange` from xi-rope deltas, `didSave`, `didClose`.
 //! - [`features`]: servers' answers turned into the `symphony.lsp.*` shapes.
+//! - [`inline`]: LSP 3.18 inline completion (ghost text from a language server).
 //! - [`manager`]: [`Lsp`], the servers, open documents, pending requests and restarts.
 //!
 //! The core drives all this (`core::lsp`): buffer events become notifications to the
@@ -14,6 +15,7 @@
 
 pub mod config;
 pub mod features;
+pub mod inline;
 pub mod jsonrpc;
 pub mod manager;
 pub mod position;
@@ -55,6 +57,8 @@ pub enum LspRequest {
     Format(FormatParams),
     /// `symphony.lsp.workspace_diagnostics`.
     WorkspaceDiagnostics(WorkspaceDiagnosticsParams),
+    /// `symphony.lsp.inline_completion`.
+    InlineCompletion(CompletionParams),
 }
 
 fn parse<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, XiError> {
@@ -79,6 +83,7 @@ impl LspRequest {
             wire::APPLY_CODE_ACTION => LspRequest::ApplyCodeAction(parse(m, params)?),
             wire::FORMAT => LspRequest::Format(parse(m, params)?),
             wire::WORKSPACE_DIAGNOSTICS => LspRequest::WorkspaceDiagnostics(parse(m, params)?),
+            wire::INLINE_COMPLETION => LspRequest::InlineCompletion(parse(m, params)?),
             _ => {
                 return Err(XiError::UnknownMethod {
                     method: method.to_string(),
@@ -90,9 +95,10 @@ impl LspRequest {
     /// The view the request is about (None for workspace-wide requests).
     pub fn view_id(&self) -> Option<&str> {
         match self {
-            LspRequest::Completion(p) | LspRequest::Hover(p) | LspRequest::CodeActions(p) => {
-                Some(&p.view_id)
-            }
+            LspRequest::Completion(p)
+            | LspRequest::Hover(p)
+            | LspRequest::CodeActions(p)
+            | LspRequest::InlineCompletion(p) => Some(&p.view_id),
             LspRequest::ResolveCompletion(p)
             | LspRequest::AcceptCompletion(p)
             | LspRequest::ApplyCodeAction(p) => Some(&p.view_id),

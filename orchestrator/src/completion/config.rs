@@ -18,6 +18,10 @@ pub enum FimFormat {
     OpenaiTemplate,
     /// Ollama's `POST /api/generate` with `suffix`.
     Ollama,
+    /// LSP 3.18 `textDocument/inlineCompletion` from the buffer's language server (one
+    /// that offers `inlineCompletionProvider`, e.g. a Copilot language server), asked
+    /// through the editor process; no instrument is needed.
+    Lsp,
 }
 
 /// The default FIM template (Qwen2.5-Coder / StarCoder2 style tokens).
@@ -29,7 +33,8 @@ pub const DEFAULT_TEMPLATE: &str = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}
 pub struct CompletionConfig {
     /// Inline completion on at start (the toggle key flips it for the session).
     pub enabled: bool,
-    /// The `[[instruments]]` entry that answers (its base URL, model and key are used).
+    /// The `[[instruments]]` entry that answers (its base URL, model and key are used);
+    /// not needed with `format = "lsp"`.
     pub instrument: Option<String>,
     /// The wire format; by default from the instrument's kind (ollama: `ollama`,
     /// otherwise `infill`).
@@ -90,6 +95,11 @@ impl Default for CompletionConfig {
 }
 
 impl CompletionConfig {
+    /// Whether a backend is named: an instrument, or the language server.
+    pub fn has_backend(&self) -> bool {
+        self.instrument.is_some() || self.format == Some(FimFormat::Lsp)
+    }
+
     /// Whether completion is wanted in a buffer of `language` (case-insensitive).
     pub fn enabled_for(&self, language: Option<&str>) -> bool {
         let Some(language) = language else {

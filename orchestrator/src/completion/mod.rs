@@ -6,6 +6,7 @@
 //! - [`context`]: what is sent around the cursor, cut to a byte budget.
 //! - [`llama`] (`/infill`), [`openai`] (`/v1/completions`), [`ollama`] (`/api/generate`).
 //! - [`cache`]: suggestions by context hash.
+//! - [`ring`]: chunks of recently edited or opened files, sent as extra context.
 //!
 //! [`FimClient::complete`] is async and cancellable; the client runs it off the UI
 //! thread and drops answers that come for a context it has left.
@@ -21,9 +22,11 @@ pub mod context;
 pub mod llama;
 pub mod ollama;
 pub mod openai;
+pub mod ring;
 
 pub use config::{CompletionConfig, FimFormat};
 pub use context::{ExtraChunk, FimContext};
+pub use ring::ChunkRing;
 
 use crate::instrument::{
     CancellationToken, InstrumentConfig, InstrumentError, InstrumentKind, Result, Usage,
@@ -102,6 +105,11 @@ impl FimClient {
             FimFormat::Infill => llama::PATH,
             FimFormat::Openai | FimFormat::OpenaiTemplate => openai::PATH,
             FimFormat::Ollama => ollama::PATH,
+            FimFormat::Lsp => {
+                return Err(InstrumentError::Config(
+                    "[completion] format = \"lsp\" is answered by the language server, not an instrument".into(),
+                ));
+            }
         };
         let mut headers = HeaderMap::new();
         if let Some(var) = &instrument.api_key_env {
@@ -143,7 +151,8 @@ impl FimClient {
             FimFormat::OpenaiTemplate => {
                 openai::body(ctx, &self.config, &self.model, Some(&self.config.template))
             }
-            FimFormat::Ollama => ollama::body(ctx, &self.config, &self.model),
+            // (`new` refuses `Lsp`: no client of it exists)
+            FimFormat::Ollama | FimFormat::Lsp => ollama::body(ctx, &self.config, &self.model),
         };
         merge_extra(&mut body, &self.extra);
         let len = body.to_string().len();
@@ -178,7 +187,7 @@ impl FimClient {
         let suggestion = match self.format {
             FimFormat::Infill => llama::parse(&answer)?,
             FimFormat::Openai | FimFormat::OpenaiTemplate => openai::parse(&answer)?,
-            FimFormat::Ollama => ollama::parse(&answer)?,
+            FimFormat::Ollama | FimFormat::Lsp => ollama::parse(&answer)?,
         }
         .limited(self.config.max_lines);
         self.cache.lock().insert(key, suggestion.clone());

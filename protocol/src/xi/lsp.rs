@@ -58,6 +58,11 @@ pub const FORMAT: &str = "symphony.lsp.format";
 /// ([`WorkspaceDiagnosticsParams`] -> [`WorkspaceDiagnosticsResult`]).
 pub const WORKSPACE_DIAGNOSTICS: &str = "symphony.lsp.workspace_diagnostics";
 
+/// client -> core request: LSP 3.18 inline completion at the primary cursor, from a
+/// server that offers `inlineCompletionProvider` ([`CompletionParams`] ->
+/// [`InlineCompletionResult`]).
+pub const INLINE_COMPLETION: &str = "symphony.lsp.inline_completion";
+
 /// Error code of a request whose answer went stale (the buffer changed since it was asked).
 pub const STALE_CODE: i64 = -32800;
 /// Error code of a request for a buffer no language server serves.
@@ -216,6 +221,15 @@ pub struct CompletionResult {
     pub items: Vec<CompletionItem>,
     /// Where the word being completed starts on the cursor's line (UTF-8 bytes).
     pub start_col: usize,
+}
+
+/// Result of [`INLINE_COMPLETION`]: each of the server's items as the text it adds at
+/// the cursor (an item whose range starts before the cursor has the text already
+/// there taken off; items that would change text before the cursor are left out).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InlineCompletionResult {
+    /// The texts, the server's first item first.
+    pub items: Vec<String>,
 }
 
 /// Params of [`RESOLVE_COMPLETION`] and [`ACCEPT_COMPLETION`]: an index into the last

@@ -228,6 +228,15 @@ fn apply_event(state: &mut State, event: SessionEvent) {
                 (RequestKind::Review, Err(e)) => {
                     crate::review::on_reply(state, view.0, id, Err(e.to_string()));
                 }
+                (RequestKind::Ghost, reply) => crate::completion::on_reply(
+                    state,
+                    id,
+                    match reply {
+                        Ok(crate::session::Reply::Ghost(r)) => Ok(r),
+                        Ok(_) => Err("an answer of another kind".into()),
+                        Err(e) => Err(e.to_string()),
+                    },
+                ),
                 (RequestKind::Review | RequestKind::Debug, _) => {
                     tracing::debug!("reply to a request nobody waits for: {id}")
                 }

@@ -5,6 +5,11 @@
 //! dismisses, anything else drops it and cancels the request in flight. Accepting
 //! is one insert sent to the editor process (one undo step).
 //!
+//! The request carries chunks of recently edited or opened files (`input_extra`):
+//! leaving a view, or asking in it, keeps the lines around its caret in a ring.
+//! With `format = "lsp"` the buffer's language server answers instead
+//! (`symphony.lsp.inline_completion` through the editor process, [`on_reply`]).
+//!
 //! - [`ghost`]: the shown suggestion and the word / line pieces.
 //! - [`draw`]: the ghost text over the editor view.
 
@@ -14,9 +19,10 @@ pub mod ghost;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use symphony_conductor::completion::{FimClient, FimContext};
+use symphony_conductor::completion::{ChunkRing, FimClient, FimContext, FimFormat, Suggestion};
 use symphony_conductor::instrument::{CancellationToken, InstrumentError};
 use symphony_protocol::xi::EditNotification as E;
+use symphony_protocol::xi::lsp::InlineCompletionResult;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::Action;
@@ -56,6 +62,8 @@ pub struct Answer {
     pub completion_tokens: u64,
     /// From the cache (no request).
     pub cached: bool,
+    /// The server's own time (microseconds), when it says.
+    pub server_us: Option<u64>,
 }
 
 /// What the status line says.
@@ -88,6 +96,10 @@ pub struct InFlight {
     pub at: (usize, usize),
     /// Drops its connection.
     pub cancel: CancellationToken,
+    /// Asked of the language server through the editor (`id` is the editor request's).
+    pub lsp: bool,
+    /// When the pause ended and it was asked.
+    pub asked: Instant,
 }
 
 /// A request for the loop to start on the runtime.
@@ -124,6 +136,13 @@ pub struct GhostState {
     pub jobs: Vec<Job>,
     /// Times the pause was extended waiting for the editor's caret.
     waited: u8,
+    /// Chunks of recently edited or opened files, sent as extra context.
+    pub ring: ChunkRing,
+    /// The view focused at the last action (leaving it keeps a chunk of it).
+    last_view: Option<u64>,
+    /// When the shown suggestion was asked for and the server's own time: the next
+    /// frame that draws it logs the time from the pause to the screen.
+    pub timing: std::cell::Cell<Option<(Instant, Option<u64>)>>,
 }
 
 impl GhostState {
@@ -147,14 +166,16 @@ impl GhostState {
 /// Whether inline completion is on now (config and toggle) and has an instrument.
 pub fn active(state: &State) -> bool {
     let c = &state.config.completion;
-    c.instrument.is_some() && state.ghost.off.map_or(c.enabled, |off| !off)
+    c.has_backend() && state.ghost.off.map_or(c.enabled, |off| !off)
 }
 
 /// The toggle key / palette entry.
 pub fn toggle(state: &mut State) {
     let on = !active(state);
-    if on && state.config.completion.instrument.is_none() {
-        state.error("Inline completion needs [completion] instrument = \"NAME\" in config.toml");
+    if on && !state.config.completion.has_backend() {
+        state.error(
+            "Inline completion needs [completion] instrument = \"NAME\" (or format = \"lsp\") in config.toml",
+        );
         return;
     }
     state.ghost.off = Some(!on);
@@ -179,6 +200,7 @@ pub enum After {
 /// Called by `update` before an action: Tab and Esc act on a shown suggestion, typed
 /// characters that match it consume it, anything else drops it and its request.
 pub fn before_action(state: &mut State, action: &mut Action) -> After {
+    note_focus(state);
     let keeps = matches!(
         action,
         Action::Noop
@@ -233,11 +255,60 @@ pub fn before_action(state: &mut State, action: &mut Action) -> After {
 
 /// Called by `update` after the action was applied: starts the typing pause.
 pub fn after_action(state: &mut State, after: After) {
+    note_focus(state);
     if after == After::Schedule && active(state) && language_on(state) {
         state.ghost.waited = 0;
         let ms = state.config.completion.debounce_ms;
         state.ghost.due_at = Some(Instant::now() + Duration::from_millis(ms));
     }
+}
+
+/// The name a view's file is sent under in extra chunks.
+fn filename(state: &State, view: u64) -> String {
+    state
+        .views
+        .get(&view)
+        .and_then(|d| d.path.as_ref())
+        .map(|p| {
+            p.strip_prefix(&state.cwd)
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Keeps the lines around `view`'s caret in the ring of extra chunks.
+fn keep_chunk(state: &mut State, view: u64) {
+    let name = filename(state, view);
+    let Some(data) = state.views.get(&view) else {
+        return;
+    };
+    if name.is_empty() || data.cache.is_empty() {
+        return;
+    }
+    let cache = &data.cache;
+    state.ghost.ring.pick(
+        &name,
+        |i| cache.get(i).map(|l| l.text.clone()),
+        data.caret.0,
+        &state.config.completion,
+    );
+}
+
+/// When the focus moved to another view, the one left is kept as an extra chunk
+/// (a file opened and looked at, or edited, is context for the next).
+fn note_focus(state: &mut State) {
+    let now = state.focused_view();
+    if now == state.ghost.last_view {
+        return;
+    }
+    if let Some(left) = state.ghost.last_view
+        && active(state)
+    {
+        keep_chunk(state, left);
+    }
+    state.ghost.last_view = now;
 }
 
 fn language_on(state: &State) -> bool {
@@ -251,7 +322,9 @@ fn language_on(state: &State) -> bool {
 pub fn apply(state: &mut State, action: &Action) -> bool {
     match action {
         Action::Ghost(GhostAction::Due) => request(state),
-        Action::Ghost(GhostAction::Answer { id, result }) => answer(state, *id, result.clone()),
+        Action::Ghost(GhostAction::Answer { id, result }) => {
+            answer(state, *id, false, result.clone())
+        }
         Action::Ghost(GhostAction::AcceptAll) | Action::GhostAccept => {
             accept(state, |t| t.len());
         }
@@ -338,15 +411,36 @@ fn request(state: &mut State) {
         return;
     }
     state.ghost.waited = 0;
+    let asked = Instant::now();
     let (line, col) = data.caret;
+    let extra = state.ghost.ring.for_request(&filename(state, view));
+    let Some(data) = state.views.get(&view) else {
+        return;
+    };
     let cache = &data.cache;
     let context = FimContext::around(
         |i| cache.get(i).map(|l| l.text.clone()),
         line,
         col,
-        Vec::new(),
+        extra,
         &state.config.completion,
     );
+    // The place being edited is context for requests in other files.
+    keep_chunk(state, view);
+    if state.config.completion.format == Some(FimFormat::Lsp) {
+        state.ghost.cancel();
+        let id = state.request(view, crate::session::Request::InlineCompletion);
+        state.ghost.in_flight = Some(InFlight {
+            id,
+            view,
+            at: (line, col),
+            cancel: CancellationToken::new(),
+            lsp: true,
+            asked,
+        });
+        state.ghost.status = GhostStatus::Waiting;
+        return;
+    }
     let client = match client(state) {
         Ok(c) => c,
         Err(why) => {
@@ -363,6 +457,8 @@ fn request(state: &mut State) {
         view,
         at: (line, col),
         cancel: cancel.clone(),
+        lsp: false,
+        asked,
     });
     state.ghost.status = GhostStatus::Waiting;
     state.ghost.jobs.push(Job {
@@ -373,20 +469,44 @@ fn request(state: &mut State) {
     });
 }
 
-/// An answer: shown when it is for the request in flight and the caret is still there.
-fn answer(state: &mut State, id: u64, result: Result<Answer, String>) {
-    let Some(f) = state.ghost.in_flight.take_if(|f| f.id == id) else {
+/// The editor's answer to a `symphony.lsp.inline_completion` request.
+pub fn on_reply(state: &mut State, id: u64, result: Result<InlineCompletionResult, String>) {
+    let result = result.map(|r| Answer {
+        alternatives: Suggestion {
+            alternatives: r.items,
+            ..Suggestion::default()
+        }
+        .limited(state.config.completion.max_lines)
+        .alternatives,
+        ..Answer::default()
+    });
+    answer(state, id, true, result);
+}
+
+/// An answer (`lsp`: from the language server): shown when it is for the request in
+/// flight and the caret is still there.
+fn answer(state: &mut State, id: u64, lsp: bool, result: Result<Answer, String>) {
+    let Some(f) = state
+        .ghost
+        .in_flight
+        .take_if(|f| f.id == id && f.lsp == lsp)
+    else {
         return; // stale: the user moved on
     };
     match result {
         Ok(a) => {
-            state.ghost.status = GhostStatus::Tokens {
-                prompt: a.prompt_tokens,
-                completion: a.completion_tokens,
+            state.ghost.status = if lsp {
+                GhostStatus::Idle
+            } else {
+                GhostStatus::Tokens {
+                    prompt: a.prompt_tokens,
+                    completion: a.completion_tokens,
+                }
             };
             let still_here = state.focused_view() == Some(f.view)
                 && state.views.get(&f.view).is_some_and(|d| d.caret == f.at);
             if still_here && !a.alternatives.is_empty() {
+                state.ghost.timing.set(Some((f.asked, a.server_us)));
                 state.ghost.shown = Some(Ghost::new(f.view, f.at, a.alternatives));
             }
         }
@@ -404,6 +524,7 @@ pub fn spawn(job: Job, tx: UnboundedSender<Action>) {
                 prompt_tokens: s.usage.prompt_tokens,
                 completion_tokens: s.usage.completion_tokens,
                 cached: s.cached,
+                server_us: s.server_ms.map(|ms| (ms * 1000.0).max(0.0) as u64),
             }),
             Err(InstrumentError::Cancelled { .. }) => return,
             Err(e) => {

@@ -346,7 +346,8 @@ const COMPLETION_DEFAULTS: &str = r#"
 # [completion]
 # enabled = true
 # instrument = "local"         # one of the [[instruments]] names
-# format = "infill"            # infill (llama.cpp), openai, openai-template, ollama
+# format = "infill"            # infill (llama.cpp), openai, openai-template, ollama,
+#                              # lsp (the language server's inline completion)
 # template = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"
 # debounce_ms = 150
 # max_lines = 8

@@ -66,6 +66,8 @@ pub enum Request {
     DiskDiff,
     /// `debug_get_contents`: the whole text (tests and tools).
     DebugGetContents,
+    /// `symphony.lsp.inline_completion` at the primary caret (ghost text).
+    InlineCompletion,
 }
 
 /// Which feature a [`Request`] belongs to: its answer is routed there.
@@ -79,6 +81,8 @@ pub enum RequestKind {
     DiskDiff,
     /// A tool's or test's question (`debug_get_contents`).
     Debug,
+    /// Inline completion from a language server (`completion::on_reply`).
+    Ghost,
 }
 
 impl Request {
@@ -100,6 +104,7 @@ impl Request {
             Request::Apply(_) => review::APPLY,
             Request::DiskDiff => symphony::DISK_DIFF,
             Request::DebugGetContents => "debug_get_contents",
+            Request::InlineCompletion => lsp::INLINE_COMPLETION,
         }
     }
 
@@ -118,6 +123,7 @@ impl Request {
         }
         Ok(match method {
             lsp::COMPLETION => Request::Completion,
+            lsp::INLINE_COMPLETION => Request::InlineCompletion,
             lsp::HOVER => Request::Hover,
             lsp::CODE_ACTIONS => Request::CodeActions,
             lsp::WORKSPACE_DIAGNOSTICS => Request::WorkspaceDiagnostics,
@@ -167,6 +173,7 @@ impl Request {
             Request::Snapshot | Request::Rebase(_) | Request::Apply(_) => ReplyKind::Review,
             Request::DiskDiff => ReplyKind::DiskDiff,
             Request::DebugGetContents => ReplyKind::Debug,
+            Request::InlineCompletion => ReplyKind::Ghost,
         }
     }
 
@@ -187,9 +194,10 @@ impl Request {
     pub fn params(&self, view_id: &str) -> Value {
         let view_id = view_id.to_owned();
         match self {
-            Request::Completion | Request::Hover | Request::CodeActions => {
-                to_value(lsp::CompletionParams { view_id })
-            }
+            Request::Completion
+            | Request::Hover
+            | Request::CodeActions
+            | Request::InlineCompletion => to_value(lsp::CompletionParams { view_id }),
             Request::ResolveCompletion { index }
             | Request::AcceptCompletion { index }
             | Request::ApplyCodeAction { index } => to_value(lsp::ResolveCompletionParams {

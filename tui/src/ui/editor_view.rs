@@ -254,11 +254,23 @@ pub fn render_rows(
     let text = text_rect(&state.config, data, rect);
     let gutter = rect.width - text.width;
     let rows = layout_rows(&state.config, data, pane, text);
+    // Ghost text's virtual rows push the lines below down.
+    let rows = crate::completion::draw::with_virtual_rows(state, data, pane, rect, focused, rows);
     for (i, row) in rows.iter().enumerate() {
         let y = text.y + i as u16;
         if !ys.contains(&y) {
             continue;
         }
+        let Some(row) = row else {
+            buf.set_stringn(
+                rect.x,
+                y,
+                " ".repeat(usize::from(gutter)),
+                usize::from(gutter),
+                pal.gutter,
+            );
+            continue;
+        };
         if gutter > 1 && row.first {
             let n = data
                 .cache

@@ -188,6 +188,15 @@ impl Core {
                     .unwrap_or_else(|| wire::SignatureHelpParams::close(view.clone()));
                 self.send(json!({"method": wire::SIGNATURE_HELP, "params": out}));
             }
+            PendingKind::InlineCompletion { caret } => {
+                let text = self
+                    .buffers
+                    .get(&p.bid)
+                    .map(|b| b.buffer.text().clone())
+                    .unwrap_or_default();
+                let items = crate::lsp::inline::texts(&result, &text, caret, enc);
+                self.lsp_reply(p.client_id, wire::InlineCompletionResult { items });
+            }
         }
     }
 

@@ -18,6 +18,7 @@ use super::Core;
 use crate::buffer::EditKind;
 use crate::lsp::LspRequest;
 use crate::lsp::features;
+use crate::lsp::inline;
 use crate::lsp::manager::{PendingKind, PendingRequest};
 use crate::lsp::position::{self, Encoding, uri_to_path};
 use crate::selection::{InsertDrift, SelRegion};
@@ -299,6 +300,14 @@ impl Core {
             LspRequest::ApplyCodeAction(p) => self.lsp_apply_code_action(id, &view, &t, p.index),
             LspRequest::Format(p) => self.lsp_format(id, &view, &t, &text, p.selection_only, None),
             LspRequest::WorkspaceDiagnostics(_) => {}
+            LspRequest::InlineCompletion(_) => {
+                if !self.lsp_supports(t.server, inline::CAPABILITY) {
+                    self.lsp_unsupported(id, t.server, "inline completion");
+                    return;
+                }
+                let kind = PendingKind::InlineCompletion { caret: t.caret };
+                self.lsp_ask(id, &view, &t, inline::METHOD, inline::params(pos), kind);
+            }
         }
         self.lsp_flush();
     }

@@ -42,6 +42,8 @@ pub enum ReplyKind {
     DiskDiff,
     /// `debug_get_contents`.
     Debug,
+    /// `symphony.lsp.inline_completion` (ghost text from the language server).
+    Ghost,
 }
 
 impl ReplyKind {
@@ -51,6 +53,7 @@ impl ReplyKind {
             ReplyKind::Review => RequestKind::Review,
             ReplyKind::DiskDiff => RequestKind::DiskDiff,
             ReplyKind::Debug => RequestKind::Debug,
+            ReplyKind::Ghost => RequestKind::Ghost,
             _ => RequestKind::Lsp,
         }
     }
@@ -72,6 +75,7 @@ impl ReplyKind {
             ReplyKind::Review => "review",
             ReplyKind::DiskDiff => "disk diff",
             ReplyKind::Debug => "debug",
+            ReplyKind::Ghost => "inline completion",
         }
     }
 }
@@ -106,6 +110,8 @@ pub enum Reply {
     DiskDiff(DiskDiffResult),
     /// A tool's or test's answer, as it came.
     Debug(Value),
+    /// The language server's inline completions.
+    Ghost(symphony_protocol::xi::lsp::InlineCompletionResult),
 }
 
 /// Why a request has no [`Reply`].
@@ -148,5 +154,6 @@ pub fn parse_reply(kind: ReplyKind, result: Result<Value, String>) -> Result<Rep
         ReplyKind::Review => Reply::Review(value),
         ReplyKind::DiskDiff => Reply::DiskDiff(typed(kind, value)?),
         ReplyKind::Debug => Reply::Debug(value),
+        ReplyKind::Ghost => Reply::Ghost(typed(kind, value)?),
     })
 }
