@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use symphony_conductor::backends::OpenAiInstrument;
 use symphony_conductor::instrument::{
     CancellationToken, ChatMessage, CompletionRequest, Instrument, InstrumentConfig,
     InstrumentEvent, Role,
 };
-use symphony_conductor::backends::OpenAiInstrument;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, mpsc};

@@ -24,13 +24,13 @@
 
 pub mod acp;
 pub mod agent;
+pub mod backends;
 pub mod command;
 pub mod completion;
 pub mod conductor;
 pub mod events;
 pub mod extension_bridge;
 pub mod instrument;
-pub mod backends;
 pub mod mcp;
 pub mod proposal;
 #[cfg(feature = "python")]

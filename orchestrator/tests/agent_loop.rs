@@ -19,8 +19,8 @@ use symphony_conductor::agent::{
     Agent, AgentConfig, AgentEvent, AgentOutcome, AgentUi, Decision, NodeKind, NodeStatus,
     ToolRegistry, Workspace,
 };
-use symphony_conductor::instrument::{AgentMessage, CancellationToken, ToolCall, ToolResult};
 use symphony_conductor::backends::OpenAiInstrument;
+use symphony_conductor::instrument::{AgentMessage, CancellationToken, ToolCall, ToolResult};
 use tokio::sync::mpsc;
 
 /// A user who answers permission prompts with `decision` and records what was asked.

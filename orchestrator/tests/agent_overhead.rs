@@ -20,8 +20,8 @@ use symphony_conductor::agent::{
     Agent, AgentConfig, AgentEvent, AgentOutcome, AgentUi, Decision, NodeKind, NodeStatus, Tool,
     ToolContext, ToolOutput, ToolRegistry, Workspace,
 };
-use symphony_conductor::instrument::{CancellationToken, ToolSpec};
 use symphony_conductor::backends::OpenAiInstrument;
+use symphony_conductor::instrument::{CancellationToken, ToolSpec};
 use tokio::sync::mpsc;
 
 const CALLS: usize = 300;

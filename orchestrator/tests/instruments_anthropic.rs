@@ -6,8 +6,8 @@ mod support;
 use std::time::Duration;
 
 use support::{Framing, Gate, ask, config, serve, start};
-use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
 use symphony_conductor::backends::AnthropicInstrument;
+use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
 
 const START: &str = "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"tiny\",\"stop_reason\":null,\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\r\n\r\n\
 event: content_block_start\r\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\r\n\r\n\

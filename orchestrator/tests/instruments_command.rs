@@ -6,10 +6,10 @@ mod support;
 use std::time::Duration;
 
 use support::{ask, start};
+use symphony_conductor::backends::{self, CommandInstrument};
 use symphony_conductor::instrument::{
     ChatMessage, CompletionRequest, InstrumentConfig, InstrumentError, InstrumentEvent, Role,
 };
-use symphony_conductor::backends::{self, CommandInstrument};
 
 fn command(argv: &[&str]) -> InstrumentConfig {
     let mut cfg: InstrumentConfig =

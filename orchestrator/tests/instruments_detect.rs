@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use support::{Framing, ask, config, serve, start};
-use symphony_conductor::instrument::InstrumentKind;
 use symphony_conductor::backends::{self, detect_with};
+use symphony_conductor::instrument::InstrumentKind;
 
 const SECRET: &str = "sk-SYMPHONY-SECRET-5f1c2a";
 

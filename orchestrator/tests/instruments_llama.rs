@@ -17,10 +17,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use support::start;
+use symphony_conductor::backends::{AnthropicInstrument, OpenAiInstrument};
 use symphony_conductor::instrument::{
     ChatMessage, CompletionRequest, FinishReason, InstrumentConfig, InstrumentEvent, Role,
 };
-use symphony_conductor::backends::{AnthropicInstrument, OpenAiInstrument};
 use tokio::process::{Child, Command};
 
 /// A server for one test: a URL, and the process when this test started it.

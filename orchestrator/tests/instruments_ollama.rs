@@ -6,9 +6,9 @@ mod support;
 use std::time::Duration;
 
 use support::{Framing, Gate, ask, config, serve, start};
-use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
 use symphony_conductor::backends::OllamaInstrument;
 use symphony_conductor::backends::ollama::{LoadedModel, OllamaModel};
+use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
 
 fn line(text: &str) -> String {
     format!(

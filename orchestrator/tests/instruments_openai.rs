@@ -6,8 +6,8 @@ mod support;
 use std::time::Duration;
 
 use support::{Framing, Gate, ask, config, serve, start};
-use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
 use symphony_conductor::backends::{self, OpenAiInstrument};
+use symphony_conductor::instrument::{FinishReason, InstrumentError, InstrumentEvent, Usage};
 
 fn delta(text: &str) -> String {
     format!(

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::{Framing, config, serve};
+use symphony_conductor::backends::{
+    AnthropicInstrument, CommandInstrument, OllamaInstrument, OpenAiInstrument,
+};
 use symphony_conductor::instrument::{
     AgentMessage, CancellationToken, FinishReason, Instrument, InstrumentError, ToolCall,
     ToolRequest, ToolResult, ToolSpec, ToolTurn,
-};
-use symphony_conductor::backends::{
-    AnthropicInstrument, CommandInstrument, OllamaInstrument, OpenAiInstrument,
 };
 
 fn tools() -> Vec<ToolSpec> {

@@ -22,8 +22,8 @@ use symphony_conductor::agent::{
     Agent, AgentConfig, AgentEvent, AgentOutcome, AgentUi, Decision, NodeStatus, Tool,
     ToolRegistry, Workspace,
 };
-use symphony_conductor::instrument::CancellationToken;
 use symphony_conductor::backends::OpenAiInstrument;
+use symphony_conductor::instrument::CancellationToken;
 use symphony_conductor::mcp::{McpHub, McpServerConfig, McpState};
 use tokio::sync::mpsc;
 

@@ -11,10 +11,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use support::{Conn, Framing, Gate, Request, serve};
+use symphony_conductor::backends::ollama::parse_rfc3339;
 use symphony_conductor::command::{AiCommand, EditorContext};
 use symphony_conductor::conductor::{Conductor, ConductorConfig};
 use symphony_conductor::events::{ConductorEvent, InstrumentStatus, RunOutcome};
-use symphony_conductor::backends::ollama::parse_rfc3339;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// How long a test waits for the pool to reach what it expects.

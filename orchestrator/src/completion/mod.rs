@@ -28,11 +28,11 @@ pub use config::{CompletionConfig, FimFormat};
 pub use context::{ExtraChunk, FimContext};
 pub use ring::ChunkRing;
 
+use crate::backends::ApiKey;
+use crate::backends::http::{HttpClient, join_url, merge_extra, secret_header};
 use crate::instrument::{
     CancellationToken, InstrumentConfig, InstrumentError, InstrumentKind, Result, Usage,
 };
-use crate::backends::ApiKey;
-use crate::backends::http::{HttpClient, join_url, merge_extra, secret_header};
 
 /// A model's answer: one or more alternative texts to insert at the cursor.
 #[derive(Debug, Clone, Default, PartialEq)]

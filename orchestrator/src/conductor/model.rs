@@ -12,9 +12,9 @@ use symphony_pit::pool::{CallSample, Priority};
 use tokio::sync::mpsc;
 
 use super::exec::RunEnv;
+use crate::backends::secret::{StreamRedactor, redact};
 use crate::events::ConductorEvent;
 use crate::instrument::{ChatMessage, CompletionRequest, InstrumentError, InstrumentEvent};
-use crate::backends::secret::{StreamRedactor, redact};
 
 /// Longest wait for a free slot.
 const SLOT_WAIT: Duration = Duration::from_secs(600);

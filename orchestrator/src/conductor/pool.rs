@@ -19,11 +19,11 @@ use parking_lot::{Mutex, RwLock};
 use symphony_pit::pool::{self, HealthThresholds, Pool, PoolConfig, State, TransitionReason};
 use tokio::sync::{Notify, broadcast, mpsc};
 
+use crate::backends::ollama::parse_rfc3339;
 use crate::events::{ConductorEvent, InstrumentStatus, Residency, ResidentModel};
 use crate::instrument::{
     Instrument, InstrumentConfig, InstrumentError, InstrumentKind, LoadedModel,
 };
-use crate::backends::ollama::parse_rfc3339;
 
 mod live;
 

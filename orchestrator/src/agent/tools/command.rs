@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 
 use super::{Access, Tool, ToolContext, ToolFuture, ToolOutput, str_arg};
-use crate::instrument::ToolSpec;
 use crate::backends::command::KillGuard;
+use crate::instrument::ToolSpec;
 
 /// The variables passed to commands when the config names none.
 pub const DEFAULT_COMMAND_ENV: &[&str] = &[
