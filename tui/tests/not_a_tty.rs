@@ -26,7 +26,8 @@ fn run(args: &[&str], stdin: Stdio, stdout: Stdio) -> (Option<i32>, String) {
 
 #[test]
 fn symphony_with_stdin_not_a_terminal_prints_one_line_and_exits_1() {
-    let (code, stderr) = run(&["ls"], Stdio::null(), Stdio::piped());
+    // A file to edit (`symphony ls` is the session list now, which needs no terminal).
+    let (code, stderr) = run(&["notes.txt"], Stdio::null(), Stdio::piped());
     assert_eq!(code, Some(1), "stderr: {stderr}");
     assert_eq!(
         stderr.lines().count(),
