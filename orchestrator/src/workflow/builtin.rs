@@ -106,7 +106,8 @@ pub fn builtin(command: &AiCommand) -> Option<WorkflowConfig> {
         AiCommand::WriteTests => edit_flow(
             name,
             "Write unit tests for this {{language}} code. Answer with the tests only, in a \
-             single fenced code block, ready to be inserted after the code.\n\n\
+             single fenced code block that also has the imports the tests need: it goes \
+             after the code, or into the project's own test file when it keeps one.\n\n\
              ```\n{{selection}}\n```",
             DiffTarget::AfterSelection,
         ),
