@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Three interleaved termlat pairs on one file: symphony (fresh XDG dirs each run) against
 `vim -u NONE`, plus CPU per key and pipe bytes per key (/proc/PID/io) of symphony's two processes
-sampled while termlat types. Usage: termlat_pairs.py SYMPHONY EDITOR LABEL."""
+sampled while termlat types. Usage: termlat_pairs.py SYMPHONY EDITOR LABEL [--sessions]."""
 import json, os, subprocess, sys, tempfile, threading, time
 TERMLAT = os.environ.get("TERMLAT", "../shared/tools/termlat.py")
 FILE = os.environ.get("TERMLAT_FILE", "/tmp/bench/1mb.rs")
@@ -66,12 +66,26 @@ def run(cmd, env=None, sample=False):
     return res
 
 sym, editor, label = sys.argv[1], sys.argv[2], sys.argv[3]
+# `--sessions`: each round runs symphony through its session server and in process
+# (SYMPHONY_NO_SERVER=1), each with its own XDG_RUNTIME_DIR (a fresh session).
+modes = ("server", "inprocess") if "--sessions" in sys.argv[4:] else ("default",)
 print("load", open("/proc/loadavg").read().strip(), time.strftime("%H:%M:%S", time.gmtime()), flush=True)
 for pair in range(3):
-    d = tempfile.mkdtemp(prefix="speed-xdg-")
-    env = dict(os.environ, XDG_CONFIG_HOME=d + "/c", XDG_STATE_HOME=d + "/s", XDG_DATA_HOME=d + "/d")
-    r = run(["--ready", "READYMARK", "--keys", str(KEYS), "--quit", "\\x11", "--", sym, "--editor", editor, FILE], env=env, sample=True)
-    print(label, "symphony", pair, json.dumps(r), flush=True)
+    for mode in modes:
+        d = tempfile.mkdtemp(prefix="speed-xdg-")
+        env = dict(os.environ, XDG_CONFIG_HOME=d + "/c", XDG_STATE_HOME=d + "/s", XDG_DATA_HOME=d + "/d")
+        quit_key = "\\x11"
+        if mode != "default":
+            os.makedirs(d + "/r", mode=0o700)
+            env["XDG_RUNTIME_DIR"] = d + "/r"
+        if mode == "inprocess":
+            env["SYMPHONY_NO_SERVER"] = "1"
+        if mode == "server":
+            quit_key = "\\x02d"  # detach; the server is stopped below
+        r = run(["--ready", "READYMARK", "--keys", str(KEYS), "--quit", quit_key, "--", sym, "--editor", editor, FILE], env=env, sample=True)
+        if mode == "server":
+            subprocess.run(["pkill", "-f", "symphony server --session"], check=False)
+        print(label, "symphony" if mode == "default" else "symphony-" + mode, pair, json.dumps(r), flush=True)
     r = run(["--ready", "READYMARK", "--setup", "i", "--keys", str(KEYS), "--quit", "\\x1b:q!\\r", "--", "vim", "-u", "NONE", "-N", FILE], sample=False)
     print(label, "vim", pair, json.dumps(r), flush=True)
 print("load", open("/proc/loadavg").read().strip(), time.strftime("%H:%M:%S", time.gmtime()), flush=True)
