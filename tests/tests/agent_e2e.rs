@@ -254,13 +254,15 @@ mod ours {
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
         if !(first.starts_with("POST") && first.contains("chat/completions")) {
-            stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")?;
+            stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            )?;
             return stream.flush();
         }
         let i = n.fetch_add(1, Ordering::SeqCst).min(turns.len() - 1);
         stream.write_all(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
-              transfer-encoding: chunked\r\n\r\n",
+              transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
         )?;
         for piece in turns[i].as_bytes().chunks(64) {
             write!(stream, "{:x}\r\n", piece.len())?;

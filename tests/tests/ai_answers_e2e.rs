@@ -47,7 +47,7 @@ fn serve(mut stream: TcpStream, answer: &str) -> std::io::Result<()> {
     reader.read_exact(&mut body)?;
     stream.write_all(
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
-          transfer-encoding: chunked\r\n\r\n",
+          transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
     )?;
     let chunk = |s: &mut TcpStream, data: String| -> std::io::Result<()> {
         let event = format!("data: {data}\n\n");

@@ -357,7 +357,7 @@ fn slow_model(started: std::sync::mpsc::Sender<()>) -> Result<String> {
                 reader.read_exact(&mut body)?;
                 stream.write_all(
                     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
-                      transfer-encoding: chunked\r\n\r\n",
+                      transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
                 )?;
                 let chunk = |s: &mut std::net::TcpStream, data: String| -> std::io::Result<()> {
                     let event = format!("data: {data}\n\n");
